@@ -1,0 +1,1 @@
+export function main(a: string[]): void { console.log("hi", a); }
