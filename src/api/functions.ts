@@ -1,0 +1,166 @@
+/**
+ * The shapes of user functions. Every function may be a plain arrow function or an object /
+ * class instance with the named method; rich functions add `open(ctx)` and `close()`, which the
+ * runtime calls once per subtask before the first record and after the last.
+ */
+import type { OutputTag } from './output-tag.js';
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from './state.js';
+import type { TimeWindow } from './windows.js';
+
+export interface Collector<T> {
+  collect(value: T): void;
+}
+
+/** What a subtask knows about itself, and where keyed state comes from. */
+export interface RuntimeContext {
+  getJobId(): string;
+  getTaskName(): string;
+  getIndexOfThisSubtask(): number;
+  getNumberOfParallelSubtasks(): number;
+  getMaxNumberOfParallelSubtasks(): number;
+  getAttemptNumber(): number;
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
+/** Lifecycle hooks any function object may have. */
+export interface RichFunction {
+  open?(ctx: RuntimeContext): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+/** Base class for rich functions written as classes: keeps the runtime context for later use. */
+export abstract class AbstractRichFunction implements RichFunction {
+  private runtimeContext: RuntimeContext | undefined;
+  /** Called by the runtime before open(). */
+  setRuntimeContext(ctx: RuntimeContext): void {
+    this.runtimeContext = ctx;
+  }
+  getRuntimeContext(): RuntimeContext {
+    if (!this.runtimeContext) throw new Error('getRuntimeContext() is only available once the function runs in a task');
+    return this.runtimeContext;
+  }
+  open(_ctx: RuntimeContext): void | Promise<void> {}
+  close(): void | Promise<void> {}
+}
+
+export type MapFunction<I, O> = ((value: I) => O) | (RichFunction & { map(value: I): O });
+export type FilterFunction<T> = ((value: T) => boolean) | (RichFunction & { filter(value: T): boolean });
+export type FlatMapFunction<I, O> = ((value: I, out: Collector<O>) => void) | (RichFunction & { flatMap(value: I, out: Collector<O>): void });
+export type ReduceFunction<T> = ((a: T, b: T) => T) | (RichFunction & { reduce(a: T, b: T): T });
+export type KeySelector<T, K> = (value: T) => K;
+
+export abstract class RichMapFunction<I, O> extends AbstractRichFunction {
+  abstract map(value: I): O;
+}
+export abstract class RichFilterFunction<T> extends AbstractRichFunction {
+  abstract filter(value: T): boolean;
+}
+export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction {
+  abstract flatMap(value: I, out: Collector<O>): void;
+}
+
+/** Timers and clocks of the current operator. Timers are per key in keyed operators. */
+export interface TimerService {
+  currentProcessingTime(): number;
+  currentWatermark(): number;
+  registerEventTimeTimer(time: number): void;
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
+export type TimeDomain = 'EVENT_TIME' | 'PROCESSING_TIME';
+
+export interface ProcessContext {
+  /** The event timestamp of the current record, or undefined if it has none. */
+  timestamp(): number | undefined;
+  timerService(): TimerService;
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+export interface KeyedProcessContext<K> extends ProcessContext {
+  getCurrentKey(): K;
+}
+export interface OnTimerContext<K = unknown> extends KeyedProcessContext<K> {
+  timeDomain(): TimeDomain;
+}
+
+/** Flink's ProcessFunction; timers are only usable when the stream is keyed. */
+export abstract class ProcessFunction<I, O> extends AbstractRichFunction {
+  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<O>): void;
+}
+export abstract class KeyedProcessFunction<K, I, O> extends AbstractRichFunction {
+  abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
+}
+export type ProcessFunctionLike<I, O> =
+  | ((value: I, ctx: ProcessContext, out: Collector<O>) => void)
+  | (RichFunction & {
+      processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+      onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<O>): void;
+    });
+export type KeyedProcessFunctionLike<K, I, O> =
+  | ((value: I, ctx: KeyedProcessContext<K>, out: Collector<O>) => void)
+  | (RichFunction & {
+      processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+      onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
+    });
+
+/** Two inputs: processElement1 for the first stream of connect(), processElement2 for the second. */
+export abstract class CoProcessFunction<I1, I2, O> extends AbstractRichFunction {
+  abstract processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): void;
+  abstract processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<O>): void;
+}
+export abstract class KeyedCoProcessFunction<K, I1, I2, O> extends AbstractRichFunction {
+  abstract processElement1(value: I1, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  abstract processElement2(value: I2, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
+}
+export type CoProcessFunctionLike<I1, I2, O> = RichFunction & {
+  processElement1(value: I1, ctx: KeyedProcessContext<never>, out: Collector<O>): void;
+  processElement2(value: I2, ctx: KeyedProcessContext<never>, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext<never>, out: Collector<O>): void;
+};
+export type CoMapFunction<I1, I2, O> = RichFunction & { map1(value: I1): O; map2(value: I2): O };
+export type CoFlatMapFunction<I1, I2, O> = RichFunction & {
+  flatMap1(value: I1, out: Collector<O>): void;
+  flatMap2(value: I2, out: Collector<O>): void;
+};
+
+/** Incremental aggregation (Flink's AggregateFunction). Accumulators may be mutated and returned. */
+export interface AggregateFunction<IN, ACC, OUT> {
+  createAccumulator(): ACC;
+  add(value: IN, accumulator: ACC): ACC;
+  getResult(accumulator: ACC): OUT;
+  merge(a: ACC, b: ACC): ACC;
+}
+
+export interface ProcessWindowContext<W = TimeWindow> {
+  window(): W;
+  currentWatermark(): number;
+  currentProcessingTime(): number;
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+/** Called with all elements (or the pre-aggregated result) of one window of one key. */
+export abstract class ProcessWindowFunction<IN, OUT, K, W = TimeWindow> extends AbstractRichFunction {
+  abstract process(key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void;
+}
+export type ProcessWindowFunctionLike<IN, OUT, K, W = TimeWindow> =
+  | ((key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>) => void)
+  | (RichFunction & { process(key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void });

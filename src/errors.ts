@@ -1,0 +1,97 @@
+/**
+ * Every error a user can hit carries a stable code from this table and a message that says what
+ * to do. docs/errors.md lists the same codes; add new ones here and there together.
+ */
+export const ERROR_CODES = {
+  WEIR_BAD_DURATION: 'A duration is neither milliseconds nor a string like 10s.',
+  WEIR_CONFIG_UNKNOWN_KEY: 'A configuration key (conf/config.yaml or -D) is not one Weir knows.',
+  WEIR_CONFIG_BAD_VALUE: 'A configuration value has the wrong type or is out of range.',
+  WEIR_CONFIG_FILE: 'The configuration file cannot be read or parsed.',
+  WEIR_PROGRAM_NOT_FOUND: 'The program file given to weir run/info does not exist.',
+  WEIR_PROGRAM_BUNDLE: 'The program could not be bundled (syntax or import error).',
+  WEIR_PROGRAM_NO_EXECUTE: 'The program returned without calling execute() or executeAsync().',
+  WEIR_PROGRAM_FAILED: "The program's main() threw before or between executions.",
+  WEIR_NONDETERMINISTIC_PROGRAM: 'main() built a different pipeline when replayed in a TaskManager slot.',
+  WEIR_BAD_PIPELINE: 'The pipeline is malformed (an operator with no input, a bad parallelism, ...).',
+  WEIR_INPUT_NOT_FOUND: 'A source path does not exist.',
+  WEIR_USER_FUNCTION: 'A user function threw; the job failed.',
+  WEIR_JOB_FAILED: 'The job failed.',
+  WEIR_JOB_CANCELED: 'The job was cancelled.',
+  WEIR_NOT_ENOUGH_SLOTS: 'The cluster has fewer free task slots than the job needs.',
+  WEIR_STATE_ACCESS: 'Keyed state or timers were used outside a keyed context.',
+  WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
+  WEIR_INTERNAL: 'An internal engine error.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable code; `context` names the job, operator and subtask where it applies. */
+export class WeirError extends Error {
+  override name = 'WeirError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ErrorContext {
+  jobId?: string;
+  jobName?: string;
+  operator?: string;
+  subtask?: number;
+  parallelism?: number;
+}
+
+/** The shape errors take when they cross threads, processes or the REST API. */
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  name: string;
+  stack?: string;
+  context: ErrorContext;
+  /** The user's own error message and stack, when a user function threw. */
+  cause?: { name: string; message: string; stack?: string };
+}
+
+export function serializeError(e: unknown, fallbackCode: ErrorCode = 'WEIR_INTERNAL', context: ErrorContext = {}): SerializedError {
+  if (e instanceof WeirError) {
+    const out: SerializedError = { code: e.code, message: e.message, name: e.name, context: { ...context, ...e.context } };
+    if (e.stack) out.stack = e.stack;
+    if (e.cause !== undefined) out.cause = describeCause(e.cause);
+    return out;
+  }
+  const cause = describeCause(e);
+  const out: SerializedError = { code: fallbackCode, message: cause.message, name: cause.name, context, cause };
+  if (cause.stack) out.stack = cause.stack;
+  return out;
+}
+
+function describeCause(e: unknown): { name: string; message: string; stack?: string } {
+  if (e instanceof Error) {
+    const d: { name: string; message: string; stack?: string } = { name: e.name, message: e.message };
+    if (e.stack) d.stack = e.stack;
+    return d;
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+export function deserializeError(s: SerializedError): WeirError {
+  const err = new WeirError(s.code, s.message, s.context);
+  if (s.stack) err.stack = s.stack;
+  if (s.cause) (err as { cause?: unknown }).cause = s.cause;
+  return err;
+}
+
+/** A one-line description a CLI prints: code, message, and where it happened. */
+export function describeError(e: WeirError | SerializedError): string {
+  const c = e.context;
+  const where: string[] = [];
+  if (c.operator) where.push(`operator '${c.operator}'`);
+  if (c.subtask !== undefined) where.push(`subtask ${c.subtask}${c.parallelism ? `/${c.parallelism}` : ''}`);
+  if (c.jobName) where.push(`job '${c.jobName}'`);
+  return `${e.message}${where.length ? ` (${where.join(', ')})` : ''} [${e.code}]`;
+}
