@@ -60,7 +60,8 @@ export abstract class AbstractRichFunction implements RichFunction {
 
 export type MapFunction<I, O> = ((value: I) => O) | (RichFunction & { map(value: I): O });
 export type FilterFunction<T> = ((value: T) => boolean) | (RichFunction & { filter(value: T): boolean });
-export type FlatMapFunction<I, O> = ((value: I, out: Collector<O>) => void) | (RichFunction & { flatMap(value: I, out: Collector<O>): void });
+export type FlatMapFunction<I, O> =
+  ((value: I, out: Collector<O>) => void) | (RichFunction & { flatMap(value: I, out: Collector<O>): void });
 export type ReduceFunction<T> = ((a: T, b: T) => T) | (RichFunction & { reduce(a: T, b: T): T });
 export type KeySelector<T, K> = (value: T) => K;
 

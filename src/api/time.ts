@@ -33,14 +33,18 @@ const UNITS: Record<string, number> = {
 /** Converts a Duration to milliseconds; throws WEIR_BAD_DURATION naming the value if it is malformed. */
 export function toMillis(d: Duration, what = 'duration'): number {
   if (typeof d === 'number') {
-    if (!Number.isFinite(d) || d < 0) throw new WeirError('WEIR_BAD_DURATION', `${what} must be a non-negative number of milliseconds, got ${d}`);
+    if (!Number.isFinite(d) || d < 0)
+      throw new WeirError('WEIR_BAD_DURATION', `${what} must be a non-negative number of milliseconds, got ${d}`);
     return d;
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(d);
   const unit = m ? (m[2] ?? '').toLowerCase() || 'ms' : '';
   const factor = UNITS[unit];
   if (!m || factor === undefined) {
-    throw new WeirError('WEIR_BAD_DURATION', `${what} '${d}' is not a duration: use milliseconds or a string like '500ms', '10s', '5m', '1h'`);
+    throw new WeirError(
+      'WEIR_BAD_DURATION',
+      `${what} '${d}' is not a duration: use milliseconds or a string like '500ms', '10s', '5m', '1h'`,
+    );
   }
   return Math.round(Number(m[1]) * factor);
 }
@@ -130,11 +134,23 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(() => new NoWatermarksGenerator<T>(), undefined, undefined, false, 'noWatermarks()');
   }
   static forMonotonousTimestamps<T = unknown>(): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(() => new BoundedOutOfOrdernessWatermarks<T>(0), undefined, undefined, true, 'forMonotonousTimestamps()');
+    return new WatermarkStrategy<T>(
+      () => new BoundedOutOfOrdernessWatermarks<T>(0),
+      undefined,
+      undefined,
+      true,
+      'forMonotonousTimestamps()',
+    );
   }
   static forBoundedOutOfOrderness<T = unknown>(maxOutOfOrderness: Duration): WatermarkStrategy<T> {
     const ms = toMillis(maxOutOfOrderness, 'maxOutOfOrderness');
-    return new WatermarkStrategy<T>(() => new BoundedOutOfOrdernessWatermarks<T>(ms), undefined, undefined, true, `forBoundedOutOfOrderness(${ms})`);
+    return new WatermarkStrategy<T>(
+      () => new BoundedOutOfOrdernessWatermarks<T>(ms),
+      undefined,
+      undefined,
+      true,
+      `forBoundedOutOfOrderness(${ms})`,
+    );
   }
   /** A custom generator, e.g. a punctuated one that emits from onEvent. */
   static forGenerator<T = unknown>(factory: () => WatermarkGenerator<T>): WatermarkStrategy<T> {
@@ -151,7 +167,13 @@ export class WatermarkStrategy<T> {
   }
   withIdleness(timeout: Duration): WatermarkStrategy<T> {
     const ms = toMillis(timeout, 'idleness');
-    return new WatermarkStrategy<T>(this.createWatermarkGenerator, this.timestampAssigner, ms, this.emitsWatermarks, this.description + `.withIdleness(${ms})`);
+    return new WatermarkStrategy<T>(
+      this.createWatermarkGenerator,
+      this.timestampAssigner,
+      ms,
+      this.emitsWatermarks,
+      this.description + `.withIdleness(${ms})`,
+    );
   }
   /** The generator a runtime uses: the base generator, wrapped for idleness when configured. */
   createGenerator(clock: () => number = Date.now): WatermarkGenerator<T> {

@@ -103,10 +103,12 @@ class Session implements WindowAssigner {
 }
 
 export const TumblingEventTimeWindows = {
-  of: (size: Duration, offset: Duration = 0): WindowAssigner => new Tumbling(true, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
+  of: (size: Duration, offset: Duration = 0): WindowAssigner =>
+    new Tumbling(true, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
 };
 export const TumblingProcessingTimeWindows = {
-  of: (size: Duration, offset: Duration = 0): WindowAssigner => new Tumbling(false, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
+  of: (size: Duration, offset: Duration = 0): WindowAssigner =>
+    new Tumbling(false, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
 };
 export const SlidingEventTimeWindows = {
   of: (size: Duration, slide: Duration, offset: Duration = 0): WindowAssigner =>

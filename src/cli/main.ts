@@ -1,1 +1,136 @@
-export function main(a: string[]): void { console.log("hi", a); }
+/**
+ * The `weir` command (DESIGN §6). Each subcommand parses its options, loads and validates the
+ * configuration (conf/config.yaml + -D), and reports failures as one actionable line (exit 1);
+ * `--verbose` adds stacks.
+ */
+import { Command, Option } from 'commander';
+import { loadConfiguration, type Configuration } from '../config/index.js';
+import { WeirError, describeError } from '../errors.js';
+import { planJson, planText } from '../graph/plan.js';
+import { inspectProgram } from '../cluster/inspect-program.js';
+import { runProgram } from '../cluster/run-program.js';
+import type { SubmittedJob } from '../cluster/program-executor.js';
+import type { JobResult } from '../runtime/jobmanager/job-master.js';
+
+const VERSION = '0.1.0';
+
+interface CommonOptions {
+  D?: string[];
+  confDir?: string;
+  verbose?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function loadConfig(o: CommonOptions, extra: Record<string, string | undefined> = {}): Configuration {
+  const dynamic = [...(o.D ?? [])];
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) dynamic.push(`${k}=${v}`);
+  return loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+}
+
+function parsePositive(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new WeirError('WEIR_CLI_USAGE', `${what} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function fmtDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function printResult(job: SubmittedJob, r: JobResult): void {
+  const out = process.stderr;
+  out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status} after ${fmtDuration(r.endTime - r.startTime)}\n`);
+  for (const v of r.vertices) {
+    out.write(`  ${v.name} [p=${v.parallelism}]: ${v.metrics.numRecordsIn} records in, ${v.metrics.numRecordsOut} out\n`);
+  }
+  if (r.status === 'FINISHED') {
+    for (const n of job.streamGraph.nodes) {
+      if (n.spec.type === 'sink') {
+        const loc = n.spec.sink.outputLocation?.();
+        if (loc) out.write(`Output of '${n.name}' is in ${loc}\n`);
+      } else if (n.spec.type === 'print')
+        out.write(`Output of '${n.name}' went to the TaskManager's ${n.spec.toStderr ? 'stderr' : 'stdout'} (this terminal)\n`);
+    }
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('weir')
+    .description("Weir: Apache Flink's architecture for Node.js — run stream and batch programs written in TypeScript")
+    .showHelpAfterError('(run weir --help for usage)');
+  program.version(VERSION);
+
+  program
+    .command('run')
+    .description('run a program: bundle it, run main(), submit its jobs to the target cluster')
+    .argument('<program>', 'the program file (.ts or .js)')
+    .argument('[args...]', 'arguments for the program (after --)')
+    .addOption(new Option('-t, --target <target>', 'execution.target: where jobs run').default(undefined))
+    .option('-p, --parallelism <n>', 'default parallelism of the program')
+    .option('-d, --detached', 'submit and return without waiting for the jobs')
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (file: string, args: string[], o: CommonOptions & { target?: string; parallelism?: string; detached?: boolean }) => {
+      const config = loadConfig(o, { 'execution.target': o.target, 'execution.attached': o.detached ? 'false' : undefined });
+      const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
+      const run = await runProgram({
+        program: file,
+        args,
+        config,
+        ...(parallelism !== undefined ? { parallelism } : {}),
+        listener: {
+          onSubmitted: (job) =>
+            process.stderr.write(
+              `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
+            ),
+          onFinished: (job, r) => printResult(job, r),
+        },
+      });
+      const failed = run.results.find((r) => r.status !== 'FINISHED');
+      if (failed) process.exitCode = 1;
+    });
+
+  program
+    .command('info')
+    .description("print a program's plan (JobGraph) as a text DAG and as Flink plan JSON, without running it")
+    .argument('<program>', 'the program file')
+    .argument('[args...]', 'arguments for the program (after --)')
+    .option('-p, --parallelism <n>', 'default parallelism')
+    .option('--json', 'print only the plan JSON')
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (file: string, args: string[], o: CommonOptions & { parallelism?: string; json?: boolean }) => {
+      const config = loadConfig(o);
+      const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
+      const { jobGraph } = await inspectProgram(file, args, config, parallelism);
+      const json = JSON.stringify(planJson(jobGraph), null, 2);
+      if (o.json) process.stdout.write(json + '\n');
+      else process.stdout.write(planText(jobGraph) + '\n\nPlan JSON:\n' + json + '\n');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  try {
+    await buildCli().parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    process.exitCode = 1;
+    if (e instanceof WeirError) {
+      process.stderr.write(`Error: ${describeError(e)}\n`);
+      const cause = (e as { cause?: { stack?: string } }).cause;
+      if (verbose && (cause?.stack ?? e.stack)) process.stderr.write(`${cause?.stack ?? e.stack}\n`);
+    } else {
+      process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+      if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    }
+  }
+  // Worker threads of a finished local cluster are gone; exit promptly even if user code left timers.
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 0;
+}

@@ -1,0 +1,380 @@
+/**
+ * DataStream, KeyedStream, WindowedStream and ConnectedStreams (Flink's DataStream API). Every
+ * method adds a transformation to the environment and returns a new stream; nothing runs until
+ * execute(). On a KeyedStream, map/filter/flatMap/process run keyed: their rich functions may use
+ * keyed state, as in Flink.
+ */
+import { WeirError } from '../errors.js';
+import type { StreamExecutionEnvironment } from './environment.js';
+import { checkParallelism } from './environment.js';
+import type {
+  AggregateFunction,
+  CoFlatMapFunction,
+  CoMapFunction,
+  CoProcessFunctionLike,
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunctionLike,
+  KeySelector,
+  MapFunction,
+  ProcessFunctionLike,
+  ProcessWindowFunctionLike,
+  ReduceFunction,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+} from './functions.js';
+import type { OutputTag } from './output-tag.js';
+import type { Sink } from './sink.js';
+import { toMillis, type Duration, type WatermarkStrategy } from './time.js';
+import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation, WindowFunctionSpec } from './transformation.js';
+import type { TimeWindow, WindowAssigner } from './windows.js';
+
+export class DataStream<T> {
+  constructor(
+    /** @internal */ readonly env: StreamExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+
+  /** @internal The key selector operators on this stream are keyed by (KeyedStream only). */
+  protected keySelector(): KeySelector<unknown, unknown> | undefined {
+    return undefined;
+  }
+
+  /** @internal */
+  protected addOperator<R>(name: string, spec: OperatorSpec): SingleOutputStreamOperator<R> {
+    const t = this.env.addTransformation('physical', name, [this.transformation], spec);
+    const ks = this.keySelector();
+    if (ks) t.keySelectors = [ks];
+    return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
+  map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.addOperator<R>('Map', { type: 'map', fn: checkFn(fn, 'map', 'map') });
+  }
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.addOperator<T>('Filter', { type: 'filter', fn: checkFn(fn, 'filter', 'filter') });
+  }
+  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.addOperator<R>('Flat Map', { type: 'flatMap', fn: checkFn(fn, 'flatMap', 'flatMap') });
+  }
+  process<R>(fn: ProcessFunctionLike<T, R>): SingleOutputStreamOperator<R> {
+    const f = checkFn(fn, 'processElement', 'process');
+    return this.keySelector()
+      ? this.addOperator<R>('KeyedProcess', { type: 'keyedProcess', fn: f })
+      : this.addOperator<R>('Process', { type: 'process', fn: f });
+  }
+
+  /** Partitions by key: records with equal keys go to the same subtask and share keyed state. */
+  keyBy<K>(key: KeySelector<T, K> | (keyof T & string)): KeyedStream<T, K> {
+    const selector: KeySelector<T, K> = typeof key === 'function' ? key : (v: T) => (v as Record<string, unknown>)[key] as K;
+    if (typeof key !== 'function' && typeof key !== 'string')
+      throw new WeirError('WEIR_BAD_PIPELINE', 'keyBy needs a key selector function or a field name');
+    const ks = selector as KeySelector<unknown, unknown>;
+    const t = this.env.addTransformation('partition', 'keyBy', [this.transformation], undefined, {
+      partitioner: { kind: 'hash', keySelector: ks },
+    });
+    return new KeyedStream<T, K>(this.env, t, ks);
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    const t = this.env.addTransformation('union', 'Union', [this.transformation, ...others.map((o) => o.transformation)], undefined);
+    return new DataStream<T>(this.env, t);
+  }
+
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+    return new ConnectedStreams<T, T2>(this.env, this, other);
+  }
+
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    const t = this.env.addTransformation('physical', 'Timestamps/Watermarks', [this.transformation], {
+      type: 'timestamps',
+      strategy: strategy as WatermarkStrategy<unknown>,
+    });
+    return new SingleOutputStreamOperator<T>(this.env, t);
+  }
+
+  private partition(p: PartitionerSpec): DataStream<T> {
+    return new DataStream<T>(
+      this.env,
+      this.env.addTransformation('partition', p.kind, [this.transformation], undefined, { partitioner: p }),
+    );
+  }
+  /** Round-robin to all downstream subtasks. */
+  rebalance(): DataStream<T> {
+    return this.partition({ kind: 'rebalance' });
+  }
+  /** Round-robin to a local group of downstream subtasks. */
+  rescale(): DataStream<T> {
+    return this.partition({ kind: 'rescale' });
+  }
+  /** Every record to every downstream subtask. */
+  broadcast(): DataStream<T> {
+    return this.partition({ kind: 'broadcast' });
+  }
+  /** Everything to the first downstream subtask. */
+  global(): DataStream<T> {
+    return this.partition({ kind: 'global' });
+  }
+  /** Randomly to downstream subtasks. */
+  shuffle(): DataStream<T> {
+    return this.partition({ kind: 'shuffle' });
+  }
+  /** To the downstream subtask with the same index (needs equal parallelism). */
+  forward(): DataStream<T> {
+    return this.partition({ kind: 'forward' });
+  }
+
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    if (!sink || typeof sink.createWriter !== 'function')
+      throw new WeirError('WEIR_BAD_PIPELINE', 'sinkTo needs a Sink (an object with createWriter)');
+    return this.addSink(`Sink: ${sink.describe()}`, { type: 'sink', sink: sink as Sink<unknown> });
+  }
+  /** Prints each record to the TaskManager's stdout, prefixed by `subtask>` when parallel. */
+  print(prefix?: string): DataStreamSink<T> {
+    return this.addSink('Print to Std. Out', { type: 'print', prefix, toStderr: false });
+  }
+  printToErr(prefix?: string): DataStreamSink<T> {
+    return this.addSink('Print to Std. Err', { type: 'print', prefix, toStderr: true });
+  }
+
+  /** Runs the pipeline and resolves with every record of this stream (bounded inputs; for tests). */
+  async executeAndCollect(jobName = 'DataStream Collect', limit?: number): Promise<T[]> {
+    const collectId = this.env.nextCollectId();
+    this.addSink('Collect Sink', { type: 'collect', collectId });
+    const result = await this.env.execute(jobName);
+    const rows = (result.collected[collectId] ?? []) as T[];
+    return limit === undefined ? rows : rows.slice(0, limit);
+  }
+
+  private addSink(name: string, spec: OperatorSpec): DataStreamSink<T> {
+    const t = this.env.addTransformation('physical', name, [this.transformation], spec);
+    const ks = this.keySelector();
+    if (ks) t.keySelectors = [ks];
+    this.env.registerSink(t);
+    return new DataStreamSink<T>(t);
+  }
+}
+
+/** A stream produced by an operator: it can be named, given a uid and a parallelism. */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    if (!uid) throw new WeirError('WEIR_BAD_PIPELINE', 'uid must be a non-empty string');
+    this.transformation.uid = uid;
+    return this;
+  }
+  setDescription(description: string): this {
+    this.transformation.description = description;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, `setParallelism on '${this.transformation.name}'`);
+    const src = this.transformation.operator?.type === 'source' ? this.transformation.operator.source : undefined;
+    if (src?.fixedParallelism !== undefined && src.fixedParallelism !== parallelism) {
+      throw new WeirError('WEIR_BAD_PIPELINE', `'${this.transformation.name}' is not parallel: its parallelism is ${src.fixedParallelism}`);
+    }
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    checkParallelism(maxParallelism, 'setMaxParallelism');
+    this.transformation.maxParallelism = maxParallelism;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chainingStrategy = 'NEVER';
+    return this;
+  }
+  startNewChain(): this {
+    this.transformation.chainingStrategy = 'HEAD';
+    return this;
+  }
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    const t = this.env.addTransformation('sideOutput', `SideOutput(${tag.id})`, [this.transformation], undefined, { outputTag: tag });
+    return new DataStream<X>(this.env, t);
+  }
+}
+
+export class DataStreamSink<T> {
+  declare readonly __type?: T;
+  constructor(/** @internal */ readonly transformation: Transformation) {}
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, `setParallelism on '${this.transformation.name}'`);
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chainingStrategy = 'NEVER';
+    return this;
+  }
+}
+
+export class KeyedStream<T, K> extends DataStream<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    transformation: Transformation,
+    private readonly selector: KeySelector<unknown, unknown>,
+  ) {
+    super(env, transformation);
+  }
+  protected override keySelector(): KeySelector<unknown, unknown> {
+    return this.selector;
+  }
+  /** @internal */
+  getKeySelector(): KeySelector<T, K> {
+    return this.selector as KeySelector<T, K>;
+  }
+
+  override process<R>(fn: KeyedProcessFunctionLike<K, T, R>): SingleOutputStreamOperator<R> {
+    return this.addOperator<R>('KeyedProcess', { type: 'keyedProcess', fn: checkFn(fn, 'processElement', 'process') });
+  }
+  /** A rolling reduction per key: emits the reduced value after every record (only the final one in BATCH mode). */
+  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    return this.addOperator<T>('Keyed Reduce', { type: 'keyedReduce', fn: checkFn(fn, 'reduce', 'reduce') });
+  }
+  sum(field?: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.aggregation({ kind: 'sum', field: field as string | number | undefined });
+  }
+  min(field?: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.aggregation({ kind: 'min', field: field as string | number | undefined });
+  }
+  max(field?: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.aggregation({ kind: 'max', field: field as string | number | undefined });
+  }
+  minBy(field?: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.aggregation({ kind: 'minBy', field: field as string | number | undefined });
+  }
+  maxBy(field?: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.aggregation({ kind: 'maxBy', field: field as string | number | undefined });
+  }
+  private aggregation(a: FieldAggregation): SingleOutputStreamOperator<T> {
+    return this.addOperator<T>(`Keyed Aggregation (${a.kind}${a.field === undefined ? '' : ` ${String(a.field)}`})`, {
+      type: 'keyedAggregation',
+      aggregation: a,
+    });
+  }
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    if (!assigner || typeof assigner.assignWindows !== 'function')
+      throw new WeirError('WEIR_BAD_PIPELINE', 'window() needs a window assigner such as TumblingEventTimeWindows.of(...)');
+    return new WindowedStream<T, K>(this, assigner);
+  }
+}
+
+export class WindowedStream<T, K> {
+  private lateness = 0;
+  private lateTag: OutputTag | undefined;
+  constructor(
+    private readonly input: KeyedStream<T, K>,
+    private readonly assigner: WindowAssigner,
+  ) {}
+  /** Keeps windows (and re-fires them for late records) this long after the watermark passed their end. */
+  allowedLateness(lateness: Duration): this {
+    this.lateness = toMillis(lateness, 'allowedLateness');
+    return this;
+  }
+  /** Records too late for every window they belong to go to this side output instead of being dropped. */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    this.lateTag = tag;
+    return this;
+  }
+  reduce<R = T>(fn: ReduceFunction<T>, windowFunction?: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
+    return this.build<R>('reduce', { kind: 'reduce', reduce: checkFn(fn, 'reduce', 'reduce'), process: windowFunction });
+  }
+  aggregate<ACC, V, R = V>(
+    fn: AggregateFunction<T, ACC, V>,
+    windowFunction?: ProcessWindowFunctionLike<V, R, K, TimeWindow>,
+  ): SingleOutputStreamOperator<R> {
+    if (!fn || typeof fn.createAccumulator !== 'function' || typeof fn.add !== 'function' || typeof fn.getResult !== 'function') {
+      throw new WeirError('WEIR_BAD_PIPELINE', 'aggregate() needs an AggregateFunction with createAccumulator, add, getResult and merge');
+    }
+    return this.build<R>('aggregate', {
+      kind: 'aggregate',
+      aggregate: fn as AggregateFunction<unknown, unknown, unknown>,
+      process: windowFunction,
+    });
+  }
+  process<R>(fn: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
+    return this.build<R>('process', { kind: 'process', process: checkFn(fn, 'process', 'process') });
+  }
+  private build<R>(what: string, fn: WindowFunctionSpec): SingleOutputStreamOperator<R> {
+    const env = this.input.env;
+    const t = env.addTransformation('physical', `Window(${this.assigner.describe()}, ${what})`, [this.input.transformation], {
+      type: 'window',
+      assigner: this.assigner,
+      allowedLateness: this.lateness,
+      lateDataTag: this.lateTag,
+      fn,
+    });
+    t.keySelectors = [this.input.getKeySelector() as KeySelector<unknown, unknown>];
+    return new SingleOutputStreamOperator<R>(env, t);
+  }
+}
+
+/** Two streams for one two-input operator; keyed when both sides are keyed (then state and timers work). */
+export class ConnectedStreams<A, B> {
+  constructor(
+    private readonly env: StreamExecutionEnvironment,
+    readonly first: DataStream<A>,
+    readonly second: DataStream<B>,
+  ) {}
+
+  keyBy<K>(key1: KeySelector<A, K>, key2: KeySelector<B, K>): ConnectedStreams<A, B> {
+    return new ConnectedStreams<A, B>(this.env, this.first.keyBy(key1), this.second.keyBy(key2));
+  }
+
+  private selectors(): (KeySelector<unknown, unknown> | undefined)[] {
+    const k1 = this.first instanceof KeyedStream ? (this.first.getKeySelector() as KeySelector<unknown, unknown>) : undefined;
+    const k2 = this.second instanceof KeyedStream ? (this.second.getKeySelector() as KeySelector<unknown, unknown>) : undefined;
+    return [k1, k2];
+  }
+
+  private op<R>(name: string, spec: OperatorSpec): SingleOutputStreamOperator<R> {
+    const t = this.env.addTransformation('physical', name, [this.first.transformation, this.second.transformation], spec);
+    const ks = this.selectors();
+    if (ks[0] || ks[1]) t.keySelectors = ks;
+    return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
+  map<R>(fn: CoMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
+    return this.op<R>('Co-Map', { type: 'coMap', fn: checkMethods(fn, ['map1', 'map2'], 'map') });
+  }
+  flatMap<R>(fn: CoFlatMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
+    return this.op<R>('Co-Flat Map', { type: 'coFlatMap', fn: checkMethods(fn, ['flatMap1', 'flatMap2'], 'flatMap') });
+  }
+  process<R>(
+    fn: CoProcessFunction<A, B, R> | KeyedCoProcessFunction<unknown, A, B, R> | CoProcessFunctionLike<A, B, R>,
+  ): SingleOutputStreamOperator<R> {
+    const f = checkMethods(fn, ['processElement1', 'processElement2'], 'process');
+    const [k1, k2] = this.selectors();
+    if ((k1 === undefined) !== (k2 === undefined)) {
+      throw new WeirError('WEIR_BAD_PIPELINE', 'connect(): key both streams (connect(a.keyBy(..)).. or .keyBy(k1, k2)) or neither');
+    }
+    return k1 ? this.op<R>('KeyedCo-Process', { type: 'keyedCoProcess', fn: f }) : this.op<R>('Co-Process', { type: 'coProcess', fn: f });
+  }
+}
+
+function checkFn(fn: unknown, method: string, api: string): unknown {
+  if (typeof fn === 'function') return fn;
+  if (fn !== null && typeof fn === 'object' && typeof (fn as Record<string, unknown>)[method] === 'function') return fn;
+  throw new WeirError('WEIR_BAD_PIPELINE', `${api}() needs a function or an object with a ${method}() method`);
+}
+
+function checkMethods(fn: unknown, methods: string[], api: string): unknown {
+  for (const m of methods) {
+    if (fn === null || typeof fn !== 'object' || typeof (fn as Record<string, unknown>)[m] !== 'function') {
+      throw new WeirError('WEIR_BAD_PIPELINE', `${api}() on connected streams needs an object with ${methods.join(' and ')} methods`);
+    }
+  }
+  return fn;
+}

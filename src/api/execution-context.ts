@@ -1,0 +1,52 @@
+/**
+ * How an environment hands a finished pipeline to whoever runs it. The API layer knows only this
+ * interface: the CLI's client (plan mode), a TaskManager slot replaying main() (task mode) and
+ * `weir info` each install their own executor; without one, programs run on an embedded local
+ * mini-cluster (as Flink's LocalStreamEnvironment).
+ */
+import type { JobClient } from './job-client.js';
+import type { Transformation } from './transformation.js';
+
+export type CheckpointingMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+
+/** Everything the environment settles before execute(); travels with the pipeline. */
+export interface EnvironmentSettings {
+  parallelism: number | undefined;
+  maxParallelism: number | undefined;
+  runtimeMode: 'STREAMING' | 'BATCH' | undefined;
+  checkpointInterval: number | undefined;
+  checkpointingMode: CheckpointingMode | undefined;
+  bufferTimeout: number | undefined;
+  autoWatermarkInterval: number | undefined;
+  chainingEnabled: boolean;
+  /** Configuration set by the program (env.configure / getExecutionEnvironment(config)). */
+  config: Record<string, unknown>;
+  cachedFiles: { name: string; path: string }[];
+}
+
+export interface Pipeline {
+  readonly jobName: string;
+  readonly sinks: readonly Transformation[];
+  readonly settings: EnvironmentSettings;
+  /** 0 for the program's first execute() call, 1 for the second, ... */
+  readonly executionIndex: number;
+}
+
+export interface PipelineExecutor {
+  /** `detached`: resolve as soon as the job is submitted (executeAsync). */
+  execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient>;
+}
+
+export type PipelineExecutorFactory = () => PipelineExecutor;
+
+const FACTORY = Symbol.for('weir.pipelineExecutorFactory');
+type Holder = { [FACTORY]?: PipelineExecutorFactory | undefined };
+
+/** Installed by the client, the task runtime or `weir info`; undefined restores the local default. */
+export function setPipelineExecutorFactory(factory: PipelineExecutorFactory | undefined): void {
+  (globalThis as Holder)[FACTORY] = factory;
+}
+
+export function getPipelineExecutorFactory(): PipelineExecutorFactory | undefined {
+  return (globalThis as Holder)[FACTORY];
+}

@@ -1,0 +1,26 @@
+/**
+ * What the client needs from a cluster, whatever the target: the embedded mini-cluster, or (in later
+ * targets) a remote JobManager reached over REST.
+ */
+import type { JobStatus } from '../api/job-client.js';
+import type { JobResult, JobSubmission, VertexSummary } from '../runtime/jobmanager/job-master.js';
+import type { Bundle } from './bundler.js';
+
+export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle'>;
+
+export interface JobProgress {
+  status: JobStatus;
+  vertices: VertexSummary[];
+}
+
+export interface ClusterClient {
+  /** Where jobs go, for messages: "local mini-cluster", "http://host:8081". */
+  readonly description: string;
+  /** Dashboard / REST URL, when there is one. */
+  readonly webUrl: string | undefined;
+  submit(request: SubmissionRequest, bundle: Bundle): Promise<string>;
+  progress(jobId: string): Promise<JobProgress>;
+  cancel(jobId: string): Promise<void>;
+  waitForResult(jobId: string): Promise<JobResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The embedded local cluster (target `local`, Flink's MiniCluster): the same JobManager and
+ * TaskManager classes as a real cluster, in this process, with every slot a worker thread. Messages
+ * between them are delivered asynchronously, as they would be over RPC. TaskManagers are added on
+ * demand so that a job always finds the slots its parallelism needs.
+ */
+import { JobManager } from '../runtime/jobmanager/job-manager.js';
+import type { ToJobManager, ToTaskManager } from '../runtime/rpc/messages.js';
+import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
+import { TaskManager } from '../runtime/taskmanager/task-manager.js';
+import type { Bundle } from './bundler.js';
+import type { ClusterClient, JobProgress, SubmissionRequest } from './cluster-client.js';
+import type { JobResult } from '../runtime/jobmanager/job-master.js';
+
+export interface MiniClusterOptions {
+  taskManagers?: number;
+  slotsPerTaskManager?: number;
+}
+
+export class LocalMiniCluster implements ClusterClient {
+  readonly description = 'local mini-cluster';
+  readonly webUrl = undefined;
+  readonly jobManager = new JobManager();
+  readonly taskManagers: TaskManager[] = [];
+  private readonly broker = new PeerBroker();
+  private readonly slotsPerTm: number;
+
+  constructor(opts: MiniClusterOptions = {}) {
+    this.slotsPerTm = Math.max(1, opts.slotsPerTaskManager ?? 1);
+    for (let i = 0; i < (opts.taskManagers ?? 1); i++) this.addTaskManager(this.slotsPerTm);
+  }
+
+  private addTaskManager(slots: number): TaskManager {
+    const id = `tm-${this.taskManagers.length}`;
+    const toJm = (m: ToJobManager): void => queueMicrotask(() => this.jobManager.receive(m));
+    const tm = new TaskManager(id, slots, toJm, this.broker);
+    this.taskManagers.push(tm);
+    this.jobManager.registerTaskManager({ id, numberOfSlots: slots, send: (m: ToTaskManager) => queueMicrotask(() => tm.handle(m)) });
+    return tm;
+  }
+
+  /** Adds a TaskManager when fewer than `n` slots are free. */
+  ensureFreeSlots(n: number): void {
+    const free = this.jobManager.resourceManager.freeSlots;
+    if (free < n) this.addTaskManager(Math.max(this.slotsPerTm, n - free));
+  }
+
+  async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
+    this.ensureFreeSlots(Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)));
+    return this.jobManager.dispatcher.submit({ ...request, bundle: { id: bundle.id, path: bundle.path } });
+  }
+
+  async progress(jobId: string): Promise<JobProgress> {
+    const jm = this.jobManager.dispatcher.job(jobId);
+    return { status: jm.status, vertices: jm.vertexSummaries() };
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    this.jobManager.dispatcher.cancel(jobId);
+  }
+
+  waitForResult(jobId: string): Promise<JobResult> {
+    return this.jobManager.dispatcher.result(jobId);
+  }
+
+  async close(): Promise<void> {
+    this.jobManager.shutdown();
+    await Promise.all(this.taskManagers.map((tm) => tm.shutdown()));
+  }
+}

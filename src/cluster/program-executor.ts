@@ -1,0 +1,109 @@
+/**
+ * Plan mode (DESIGN §3): the client side of execute(). Each call turns the pipeline into a
+ * StreamGraph and JobGraph here, checks sources and sinks (paths exist, ...), and submits the
+ * JobGraph with the program's bundle to the cluster. No operator runs in the client.
+ */
+import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
+import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
+import { Configuration } from '../config/index.js';
+import { WeirError } from '../errors.js';
+import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
+import { buildStreamGraph, type StreamGraph, type StreamGraphDefaults } from '../graph/stream-graph.js';
+import { jobFailure, type JobResult } from '../runtime/jobmanager/job-master.js';
+import type { Bundle } from './bundler.js';
+import type { ClusterClient } from './cluster-client.js';
+
+export interface ProgramListener {
+  onSubmitted?(job: SubmittedJob): void;
+  onFinished?(job: SubmittedJob, result: JobResult): void;
+}
+
+export interface SubmittedJob {
+  jobId: string;
+  jobName: string;
+  jobGraph: JobGraph;
+  streamGraph: StreamGraph;
+  cluster: ClusterClient;
+  result: Promise<JobResult>;
+}
+
+export interface ProgramExecutorOptions {
+  bundle: Bundle;
+  args: string[];
+  cwd: string;
+  config: Configuration;
+  defaults: StreamGraphDefaults;
+  cluster: () => Promise<ClusterClient>;
+  listener?: ProgramListener;
+}
+
+/** Turns a pipeline's settings and the program's env.configure() into job configuration. */
+export function jobConfiguration(base: Configuration, pipeline: Pipeline): Configuration {
+  const c = base.clone();
+  const s = pipeline.settings;
+  for (const [k, v] of Object.entries(s.config)) c.set(k, v as string, `the program (env.configure)`);
+  if (s.bufferTimeout !== undefined) c.set('execution.buffer-timeout', s.bufferTimeout, 'the program');
+  if (s.autoWatermarkInterval !== undefined) c.set('pipeline.auto-watermark-interval', s.autoWatermarkInterval, 'the program');
+  if (s.checkpointInterval !== undefined) c.set('execution.checkpointing.interval', s.checkpointInterval, 'the program');
+  if (s.checkpointingMode !== undefined) c.set('execution.checkpointing.mode', s.checkpointingMode, 'the program');
+  return c;
+}
+
+export function resolveGraphs(pipeline: Pipeline, defaults: StreamGraphDefaults): { streamGraph: StreamGraph; jobGraph: JobGraph } {
+  const streamGraph = buildStreamGraph(pipeline, defaults);
+  for (const n of streamGraph.nodes) {
+    if (n.spec.type === 'source') n.spec.source.validate?.();
+    if (n.spec.type === 'sink') n.spec.sink.validate?.();
+  }
+  return { streamGraph, jobGraph: buildJobGraph(streamGraph) };
+}
+
+export class ProgramExecutor implements PipelineExecutor {
+  readonly jobs: SubmittedJob[] = [];
+
+  constructor(private readonly o: ProgramExecutorOptions) {}
+
+  async execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient> {
+    const { streamGraph, jobGraph } = resolveGraphs(pipeline, this.o.defaults);
+    const config = jobConfiguration(this.o.config, pipeline);
+    const cluster = await this.o.cluster();
+    const jobId = await cluster.submit(
+      {
+        jobGraph,
+        programArgs: this.o.args,
+        cwd: this.o.cwd,
+        executionIndex: pipeline.executionIndex,
+        graphDefaults: this.o.defaults,
+        config: config.toJSON() as Record<string, unknown>,
+      },
+      this.o.bundle,
+    );
+    const result = cluster.waitForResult(jobId);
+    const job: SubmittedJob = { jobId, jobName: jobGraph.jobName, jobGraph, streamGraph, cluster, result };
+    this.jobs.push(job);
+    this.o.listener?.onSubmitted?.(job);
+    const finished = result.then((r) => {
+      this.o.listener?.onFinished?.(job, r);
+      if (r.status !== 'FINISHED') throw jobFailure(r);
+      return toExecutionResult(r);
+    });
+    // A detached job's failure is reported through its JobClient, not as an unhandled rejection.
+    finished.catch(() => undefined);
+    const client: JobClient = {
+      jobId,
+      getJobStatus: async (): Promise<JobStatus> => (await cluster.progress(jobId)).status,
+      cancel: () => cluster.cancel(jobId),
+      stopWithSavepoint: () =>
+        Promise.reject(
+          new WeirError('WEIR_BAD_PIPELINE', 'stopWithSavepoint needs checkpointing support, which this cluster does not offer yet'),
+        ),
+      getJobExecutionResult: () => finished,
+    };
+    void options;
+    return client;
+  }
+}
+
+export function toExecutionResult(r: JobResult): JobExecutionResult {
+  return { jobId: r.jobId, jobName: r.jobName, netRuntime: r.endTime - r.startTime, accumulators: {}, collected: r.collected };
+}

@@ -1,0 +1,105 @@
+/**
+ * Runs a program the way `weir run` does: bundle it, load the bundle in plan mode with the target's
+ * cluster behind execute(), wait for main() and for every job it submitted, and report what ran.
+ * Tests call this directly; the CLI adds printing around it.
+ */
+import { pathToFileURL } from 'node:url';
+import { setPipelineExecutorFactory } from '../api/execution-context.js';
+import { Configuration } from '../config/index.js';
+import { WeirError } from '../errors.js';
+import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.js';
+import type { StreamGraphDefaults } from '../graph/stream-graph.js';
+import type { JobResult } from '../runtime/jobmanager/job-master.js';
+import { bundleProgram, type Bundle } from './bundler.js';
+import type { ClusterClient } from './cluster-client.js';
+import { installHostModules } from './host-modules.js';
+import { LocalMiniCluster } from './local-mini-cluster.js';
+import { ProgramExecutor, type ProgramListener, type SubmittedJob } from './program-executor.js';
+
+export interface RunProgramOptions {
+  program: string;
+  args?: string[];
+  config?: Configuration;
+  /** Overrides parallelism.default (weir run -p). */
+  parallelism?: number;
+  listener?: ProgramListener;
+  /** Use this cluster instead of creating one for the configured target. */
+  cluster?: ClusterClient;
+}
+
+export interface ProgramRun {
+  bundle: Bundle;
+  jobs: SubmittedJob[];
+  results: JobResult[];
+  /** The program module's exports (after main() finished). */
+  exports: Record<string, unknown>;
+}
+
+let runCounter = 0;
+
+export function graphDefaults(config: Configuration, parallelism?: number): StreamGraphDefaults {
+  return {
+    parallelism: parallelism ?? Number(config.get('parallelism.default') ?? 1),
+    maxParallelism: Number(config.get('pipeline.max-parallelism') ?? DEFAULT_MAX_PARALLELISM),
+    runtimeMode: (config.get('execution.runtime-mode') as 'STREAMING' | 'BATCH' | undefined) ?? 'STREAMING',
+  };
+}
+
+export async function createCluster(config: Configuration): Promise<ClusterClient> {
+  const target = String(config.get('execution.target') ?? 'local');
+  if (target === 'local') {
+    return new LocalMiniCluster({
+      taskManagers: Number(config.get('minicluster.number-of-taskmanagers') ?? 1),
+      slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),
+    });
+  }
+  throw new WeirError('WEIR_CONFIG_BAD_VALUE', `execution.target '${target}' is not available in this build: use 'local'`);
+}
+
+export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
+  const config = o.config ?? Configuration.fromEntries({});
+  const bundle = await bundleProgram(o.program);
+  const args = o.args ?? [];
+  let cluster: Promise<ClusterClient> | undefined;
+  const getCluster = (): Promise<ClusterClient> => (cluster ??= o.cluster ? Promise.resolve(o.cluster) : createCluster(config));
+  const executor = new ProgramExecutor({
+    bundle,
+    args,
+    cwd: process.cwd(),
+    config,
+    defaults: graphDefaults(config, o.parallelism),
+    cluster: getCluster,
+    ...(o.listener ? { listener: o.listener } : {}),
+  });
+  installHostModules();
+  const savedArgv = process.argv;
+  process.argv = [savedArgv[0]!, bundle.entry, ...args];
+  setPipelineExecutorFactory(() => executor);
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(`${pathToFileURL(bundle.path).href}?run=${++runCounter}`)) as Record<string, unknown>;
+  } catch (e) {
+    await closeOwned();
+    if (e instanceof WeirError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new WeirError('WEIR_PROGRAM_FAILED', `The program ${bundle.entry} threw: ${msg}`, {}, { cause: e });
+  } finally {
+    process.argv = savedArgv;
+    setPipelineExecutorFactory(undefined);
+  }
+  if (executor.jobs.length === 0) {
+    await closeOwned();
+    throw new WeirError(
+      'WEIR_PROGRAM_NO_EXECUTE',
+      `The program ${bundle.entry} finished without calling execute() or executeAsync(): nothing ran. End main() with 'await env.execute("name")'`,
+    );
+  }
+  // Jobs started with executeAsync() run to their end before a local cluster goes away.
+  const results = await Promise.all(executor.jobs.map((j) => j.result));
+  await closeOwned();
+  return { bundle, jobs: executor.jobs, results, exports };
+
+  async function closeOwned(): Promise<void> {
+    if (cluster && !o.cluster) await (await cluster).close();
+  }
+}

@@ -1,0 +1,464 @@
+/**
+ * The table of every configuration option Weir knows: key, type, default and a one-line
+ * description. A key not in this table is rejected wherever it appears (conf/config.yaml, -D,
+ * code), so adding an option means adding a row here; docs/configuration.md is generated from
+ * this table (`npx tsx scripts/gen-config-docs.ts`) and a test fails when it is stale.
+ * Keys are Flink's where the concept is the same. Defaults are written as a user would write
+ * them in config.yaml ('100 ms', '32 kb') and parsed by the same code that parses user values.
+ */
+
+/** How an option's value is written and what `Configuration.get` returns for it. */
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'duration' | 'memory-size' | 'enum' | 'list';
+
+/** The value type `Configuration.get` returns per option type: durations in ms, memory sizes in bytes. */
+export interface OptionTypeValues {
+  string: string;
+  integer: number;
+  number: number;
+  boolean: boolean;
+  duration: number;
+  'memory-size': number;
+  enum: string;
+  list: readonly string[];
+}
+
+export interface OptionSpec {
+  readonly type: OptionType;
+  readonly description: string;
+  /** Written as in config.yaml; absent means "not set" (`get` returns undefined). */
+  readonly default?: string | number | boolean | readonly string[];
+  /** What the docs show when there is no default, e.g. "derived from ...". */
+  readonly defaultDescription?: string;
+  /** The allowed values of an enum, in their canonical spelling (matching ignores case and -/_). */
+  readonly values?: readonly string[];
+  /** Inclusive bounds of an integer, number, duration (ms) or memory size (bytes). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Extra validation of a parsed value: returns what was expected when the value is wrong. */
+  readonly check?: (value: never) => string | undefined;
+  /** Never shown unredacted by the REST API, the dashboard or logs. */
+  readonly secret?: boolean;
+}
+
+const portRange = (v: string): string | undefined => {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v.trim());
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+  return m && lo <= hi && hi <= 65535 ? undefined : "a port or a port range such as '9249' or '9249-9260'";
+};
+
+const PORT = { min: 0, max: 65535 } as const;
+
+export const OPTIONS = {
+  // ---- execution ---------------------------------------------------------------------------
+  'execution.target': {
+    type: 'enum',
+    values: [
+      'local',
+      'remote',
+      'process-session',
+      'process-per-job',
+      'process-application',
+      'kubernetes-session',
+      'kubernetes-application',
+    ],
+    default: 'local',
+    description: 'Where a program runs: an embedded mini-cluster, a running session cluster, or a cluster a provider starts (CLI -t).',
+  },
+  'execution.runtime-mode': {
+    type: 'enum',
+    values: ['STREAMING', 'BATCH'],
+    default: 'STREAMING',
+    description: 'Runtime mode of the job: STREAMING, or BATCH for bounded inputs.',
+  },
+  'execution.buffer-timeout': {
+    type: 'duration',
+    default: '100 ms',
+    description: 'Longest time a partly filled network buffer waits before it is flushed; 0 flushes after every record.',
+  },
+  'execution.attached': {
+    type: 'boolean',
+    default: true,
+    description: 'Whether the client waits for the job to end and shows its progress (weir run -d sets false).',
+  },
+  'execution.shutdown-on-application-finish': {
+    type: 'boolean',
+    default: true,
+    description: "Whether an Application cluster shuts down when the application's main() returns and its jobs end.",
+  },
+  'execution.savepoint.path': {
+    type: 'string',
+    description: 'Savepoint or retained checkpoint to restore the job from (CLI -s).',
+  },
+  'execution.savepoint.ignore-unclaimed-state': {
+    type: 'boolean',
+    default: false,
+    description: 'Whether a restore may skip savepoint state that no operator of the new job claims.',
+  },
+
+  // ---- pipeline ----------------------------------------------------------------------------
+  'parallelism.default': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'Parallelism of operators that set none (CLI -p).',
+  },
+  'pipeline.max-parallelism': {
+    type: 'integer',
+    default: 128,
+    min: 1,
+    max: 32768,
+    description: 'Number of key groups: the upper bound for rescaling keyed state.',
+  },
+  'pipeline.auto-watermark-interval': {
+    type: 'duration',
+    default: '200 ms',
+    description: 'How often periodic watermark generators are asked for a watermark; 0 disables periodic watermarks.',
+  },
+  'pipeline.name': {
+    type: 'string',
+    defaultDescription: "the name given to execute(), else 'Weir Job'",
+    description: 'Name of the job.',
+  },
+
+  // ---- cluster: JobManager, TaskManagers, mini-cluster -------------------------------------
+  'jobmanager.rpc.address': {
+    type: 'string',
+    default: '127.0.0.1',
+    description: 'Address TaskManagers and clients use to reach the JobManager.',
+  },
+  'jobmanager.rpc.port': {
+    type: 'integer',
+    default: 6123,
+    ...PORT,
+    description: 'Port of the JobManager for TaskManager and client connections.',
+  },
+  'jobmanager.archive.dir': {
+    type: 'string',
+    description: 'Directory where the JobManager archives finished jobs for the history server.',
+  },
+  'taskmanager.numberOfTaskSlots': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'Task slots each TaskManager offers; each slot runs its subtasks in one worker thread.',
+  },
+  'taskmanager.host': {
+    type: 'string',
+    defaultDescription: 'the address the TaskManager reaches the JobManager from',
+    description: 'Address other TaskManagers use to reach this TaskManager for data exchange.',
+  },
+  'taskmanager.data.port': {
+    type: 'integer',
+    default: 0,
+    ...PORT,
+    description: 'Port a TaskManager listens on for data exchange; 0 picks a free port.',
+  },
+  'taskmanager.network.memory.buffer-size': {
+    type: 'memory-size',
+    default: '32 kb',
+    min: 1024,
+    description: 'Size of a network buffer: records leave a thread as batches of this size.',
+  },
+  'taskmanager.network.memory.buffers-per-channel': {
+    type: 'integer',
+    default: 2,
+    min: 1,
+    description: 'Exclusive buffers (initial credits) of each input channel.',
+  },
+  'taskmanager.network.memory.max-buffers-per-channel': {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    description: 'Most buffers one output channel may hold before its writer is backpressured.',
+  },
+  'minicluster.number-of-taskmanagers': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: "TaskManagers of the embedded mini-cluster (execution.target 'local').",
+  },
+  'resourcemanager.taskmanager-timeout': {
+    type: 'duration',
+    default: '30 s',
+    description: 'How long an active provider keeps an idle TaskManager before stopping it.',
+  },
+  'heartbeat.interval': {
+    type: 'duration',
+    default: '10 s',
+    min: 1,
+    description: 'How often the JobManager and TaskManagers send each other heartbeats.',
+  },
+  'heartbeat.timeout': {
+    type: 'duration',
+    default: '50 s',
+    min: 1,
+    description: 'Time without a heartbeat after which a TaskManager or JobManager is considered lost.',
+  },
+
+  // ---- REST API and dashboard --------------------------------------------------------------
+  'rest.address': {
+    type: 'string',
+    defaultDescription: 'jobmanager.rpc.address',
+    description: 'Address clients use to reach the REST API.',
+  },
+  'rest.bind-address': {
+    type: 'string',
+    default: '127.0.0.1',
+    description: 'Address the REST server binds to; a non-loopback address requires security.rest.token or mutual TLS.',
+  },
+  'rest.port': {
+    type: 'integer',
+    default: 8081,
+    ...PORT,
+    description: 'Port of the REST API and dashboard; 0 picks a free port.',
+  },
+  'rest.upload.max-size': {
+    type: 'memory-size',
+    default: '100 mb',
+    min: 1,
+    description: 'Largest program bundle the REST API accepts.',
+  },
+
+  // ---- failover ----------------------------------------------------------------------------
+  'restart-strategy.type': {
+    type: 'enum',
+    values: ['none', 'disable', 'fixed-delay', 'failure-rate', 'exponential-delay'],
+    defaultDescription: 'none without checkpointing, exponential-delay with it',
+    description: 'How a failed job restarts: none/disable (fail at once), fixed-delay, failure-rate or exponential-delay.',
+  },
+  'restart-strategy.fixed-delay.attempts': {
+    type: 'integer',
+    default: 1,
+    min: 0,
+    description: 'Restarts before a job with the fixed-delay strategy fails.',
+  },
+  'restart-strategy.fixed-delay.delay': {
+    type: 'duration',
+    default: '1 s',
+    description: 'Delay between two restarts of the fixed-delay strategy.',
+  },
+  'restart-strategy.failure-rate.max-failures-per-interval': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'Failures within one interval after which a job with the failure-rate strategy fails.',
+  },
+  'restart-strategy.failure-rate.failure-rate-interval': {
+    type: 'duration',
+    default: '1 min',
+    min: 1,
+    description: 'Interval over which the failure-rate strategy counts failures.',
+  },
+  'restart-strategy.failure-rate.delay': {
+    type: 'duration',
+    default: '1 s',
+    description: 'Delay between two restarts of the failure-rate strategy.',
+  },
+  'restart-strategy.exponential-delay.initial-backoff': {
+    type: 'duration',
+    default: '1 s',
+    description: 'First delay of the exponential-delay strategy.',
+  },
+  'restart-strategy.exponential-delay.max-backoff': {
+    type: 'duration',
+    default: '1 min',
+    description: 'Largest delay of the exponential-delay strategy.',
+  },
+  'restart-strategy.exponential-delay.backoff-multiplier': {
+    type: 'number',
+    default: 1.5,
+    min: 1,
+    description: 'Factor applied to the delay after each failure.',
+  },
+  'restart-strategy.exponential-delay.reset-backoff-threshold': {
+    type: 'duration',
+    default: '1 h',
+    description: 'Time the job must run without failure for the delay to go back to the initial backoff.',
+  },
+  'restart-strategy.exponential-delay.jitter-factor': {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    description: 'Random fraction added to or removed from each delay, so restarts do not all happen at once.',
+  },
+  'restart-strategy.exponential-delay.attempts-before-reset-backoff': {
+    type: 'integer',
+    default: 2147483647,
+    min: 0,
+    description: 'Restarts before the job fails unless the backoff is reset.',
+  },
+
+  // ---- checkpointing and state -------------------------------------------------------------
+  'execution.checkpointing.interval': {
+    type: 'duration',
+    min: 1,
+    defaultDescription: 'none: checkpointing disabled',
+    description: 'Interval between two checkpoints; setting it enables checkpointing.',
+  },
+  'execution.checkpointing.mode': {
+    type: 'enum',
+    values: ['EXACTLY_ONCE', 'AT_LEAST_ONCE'],
+    default: 'EXACTLY_ONCE',
+    description: 'EXACTLY_ONCE aligns barriers at operators with several inputs; AT_LEAST_ONCE does not.',
+  },
+  'execution.checkpointing.timeout': {
+    type: 'duration',
+    default: '10 min',
+    min: 1,
+    description: 'Time after which a checkpoint in progress is aborted.',
+  },
+  'execution.checkpointing.min-pause': {
+    type: 'duration',
+    default: '0 ms',
+    description: 'Least time between the end of one checkpoint and the start of the next.',
+  },
+  'execution.checkpointing.max-concurrent-checkpoints': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'Most checkpoints in progress at the same time.',
+  },
+  'execution.checkpointing.tolerable-failed-checkpoints': {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    description: 'Consecutive checkpoint failures tolerated before the job fails over.',
+  },
+  'execution.checkpointing.num-retained': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'Completed checkpoints kept; older ones are deleted.',
+  },
+  'execution.checkpointing.externalized-checkpoint-retention': {
+    type: 'enum',
+    values: ['NO_EXTERNALIZED_CHECKPOINTS', 'DELETE_ON_CANCELLATION', 'RETAIN_ON_CANCELLATION'],
+    default: 'NO_EXTERNALIZED_CHECKPOINTS',
+    description: 'Whether the checkpoints of a job are kept after the job is cancelled.',
+  },
+  'execution.checkpointing.dir': {
+    type: 'string',
+    description: 'Where checkpoints are written: a directory or file:// / s3:// URI.',
+  },
+  'execution.checkpointing.savepoint-dir': {
+    type: 'string',
+    description: 'Default directory of savepoints when the command gives none.',
+  },
+  'state.backend.type': {
+    type: 'enum',
+    values: ['hashmap', 'lsm'],
+    default: 'hashmap',
+    description: 'Keyed state backend: hashmap (on the heap) or lsm (embedded LSM store, for state larger than memory).',
+  },
+  'state.backend.incremental': {
+    type: 'boolean',
+    default: false,
+    description: 'Whether the lsm backend writes incremental checkpoints (only new files).',
+  },
+
+  // ---- high availability -------------------------------------------------------------------
+  'high-availability.type': {
+    type: 'enum',
+    values: ['none', 'etcd', 'zookeeper', 'kubernetes'],
+    default: 'none',
+    description: 'High-availability services: leader election and the job, checkpoint and job result stores.',
+  },
+  'high-availability.storageDir': {
+    type: 'string',
+    description: 'Directory where HA services keep job graphs, bundles and checkpoint metadata (required with HA).',
+  },
+  'high-availability.cluster-id': {
+    type: 'string',
+    default: 'default',
+    description: 'Id that separates the HA data of clusters sharing one HA service.',
+  },
+  'high-availability.etcd.endpoints': {
+    type: 'list',
+    default: ['http://127.0.0.1:2379'],
+    description: 'etcd endpoints, separated by ; (with high-availability.type etcd).',
+  },
+  'high-availability.zookeeper.quorum': {
+    type: 'string',
+    default: '127.0.0.1:2181',
+    description: 'ZooKeeper connection string host:port,host:port (with high-availability.type zookeeper).',
+  },
+
+  // ---- metrics -----------------------------------------------------------------------------
+  'metrics.reporter.prom.port': {
+    type: 'string',
+    default: '9249-9260',
+    check: portRange,
+    description: 'Port or port range of the Prometheus endpoint of each process; each process takes the first free one.',
+  },
+
+  // ---- security ----------------------------------------------------------------------------
+  'security.rest.token': {
+    type: 'string',
+    secret: true,
+    description: 'Bearer token the REST API requires (required when rest.bind-address is not loopback).',
+  },
+  'security.cluster.secret': {
+    type: 'string',
+    secret: true,
+    description: 'Shared secret that JobManager and TaskManagers authenticate each other with.',
+  },
+
+  // ---- logging -----------------------------------------------------------------------------
+  'weir.log.level': {
+    type: 'enum',
+    values: ['error', 'warn', 'info', 'debug'],
+    default: 'info',
+    description: 'Least severe log level written by Weir processes.',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Every known configuration key. */
+export type OptionKey = keyof typeof OPTIONS;
+
+type Spec<K extends OptionKey> = (typeof OPTIONS)[K];
+type BaseValue<S> = S extends { type: 'enum'; values: readonly (infer E)[] }
+  ? E
+  : S extends { type: infer T extends OptionType }
+    ? OptionTypeValues[T]
+    : never;
+
+/** What `Configuration.get(key)` returns: the parsed value, or undefined for an unset option without default. */
+export type OptionValue<K extends OptionKey> = Spec<K> extends { default: unknown } ? BaseValue<Spec<K>> : BaseValue<Spec<K>> | undefined;
+
+/** The keys whose options have type T, e.g. `KeysOfType<'duration'>`. */
+export type KeysOfType<T extends OptionType> = { [K in OptionKey]: Spec<K>['type'] extends T ? K : never }[OptionKey];
+
+export const OPTION_KEYS: readonly OptionKey[] = Object.keys(OPTIONS) as OptionKey[];
+
+export function isOptionKey(key: string): key is OptionKey {
+  return Object.prototype.hasOwnProperty.call(OPTIONS, key);
+}
+
+export function optionSpec(key: OptionKey): OptionSpec {
+  return OPTIONS[key];
+}
+
+/**
+ * Flink keys Weir spells differently (Flink's older names, or a Flink concept Weir names after its
+ * own mechanism). An unknown key found here is reported with its Weir name.
+ */
+export const RENAMED_KEYS: Readonly<Record<string, OptionKey>> = {
+  'restart-strategy': 'restart-strategy.type',
+  'state.backend': 'state.backend.type',
+  'high-availability': 'high-availability.type',
+  'state.checkpoints.dir': 'execution.checkpointing.dir',
+  'state.savepoints.dir': 'execution.checkpointing.savepoint-dir',
+  'state.checkpoints.num-retained': 'execution.checkpointing.num-retained',
+  'execution.buffer-timeout.interval': 'execution.buffer-timeout',
+  'taskmanager.memory.segment-size': 'taskmanager.network.memory.buffer-size',
+  'jobmanager.archive.fs.dir': 'jobmanager.archive.dir',
+  'rest.bind-port': 'rest.port',
+};
+
+/** Whether a key's value must be redacted when shown: marked secret, or named like one. */
+export function isSecretKey(key: string): boolean {
+  const spec = isOptionKey(key) ? (OPTIONS[key] as OptionSpec) : undefined;
+  return spec?.secret === true || /(secret|password|token|credential)/i.test(key);
+}

@@ -1,0 +1,369 @@
+/**
+ * Bounded in-memory sources: CollectionSource (Flink's fromData: one split, parallelism 1, items
+ * in order) and NumberSequenceSource (fromSequence(from, to) inclusive, range splits across
+ * readers). Splits carry their current offset, so a checkpoint resumes mid-split.
+ * Also the split plumbing the other built-in sources share: a static split enumerator and a
+ * batching reader base.
+ */
+import { WeirError } from '../../errors.js';
+import type {
+  Boundedness,
+  InputStatus,
+  ReaderOutput,
+  Source,
+  SourceReader,
+  SourceReaderContext,
+  SourceSplit,
+  SplitEnumerator,
+  SplitEnumeratorContext,
+} from '../../api/source.js';
+
+/** Records a reader emits per pollNext call at most: large enough to amortise the call, small enough for barriers to get through. */
+export const DEFAULT_BATCH_SIZE = 512;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A reusable "something changed" promise: readers hand it out from isAvailable() and resolve it
+ * when data, splits or an error arrive. Availability itself is decided from state, never from
+ * whether the promise resolved, so a notify() that comes before wait() is never lost.
+ */
+export class AvailabilitySignal {
+  private pending: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  wait(): Promise<void> {
+    if (!this.pending) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.pending = { promise, resolve };
+    }
+    return this.pending.promise;
+  }
+
+  notify(): void {
+    const p = this.pending;
+    if (p) {
+      this.pending = undefined;
+      p.resolve();
+    }
+  }
+}
+
+/** Enumerator state of StaticSplitEnumerator: the splits not assigned yet; null when they were not computed yet. */
+export interface StaticEnumState<Split> {
+  splits: Split[] | null;
+}
+
+/**
+ * Hands out a fixed list of splits, one per request, in list order (Flink's
+ * IteratorSourceEnumerator / StaticFileSplitEnumerator); answers signalNoMoreSplits once the list
+ * is empty. The list is computed lazily (possibly asynchronously, e.g. a directory scan);
+ * requests that arrive before it is ready are answered when it is.
+ */
+export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEnumerator<Split, StaticEnumState<Split>> {
+  private splits: Split[] | null;
+  private computing: Promise<void> | undefined;
+  private readonly waiting: number[] = [];
+  private readonly pendingBack: Split[] = [];
+  private failure: unknown;
+
+  constructor(
+    private readonly ctx: SplitEnumeratorContext<Split>,
+    restored: StaticEnumState<Split> | undefined,
+    private readonly createSplits: () => Split[] | Promise<Split[]>,
+  ) {
+    this.splits = restored?.splits ? restored.splits.slice() : null;
+  }
+
+  start(): void | Promise<void> {
+    if (this.splits) return;
+    return this.ensureSplits();
+  }
+
+  handleSplitRequest(subtask: number): void {
+    if (this.failure) throw this.failure;
+    if (!this.splits) {
+      this.waiting.push(subtask);
+      void this.ensureSplits()?.catch(() => {
+        // reported through start() or the next request
+      });
+      return;
+    }
+    const split = this.splits.shift();
+    if (split) this.ctx.assignSplit(split, subtask);
+    else this.ctx.signalNoMoreSplits(subtask);
+  }
+
+  addSplitsBack(splits: Split[]): void {
+    // A failed reader's splits go first: they were the oldest work.
+    if (this.splits) this.splits.unshift(...splits);
+    else this.pendingBack.push(...splits);
+  }
+
+  addReader(): void {
+    // Readers ask for splits themselves.
+  }
+
+  snapshotState(): StaticEnumState<Split> {
+    // Not computed yet means nothing was assigned yet: a restore recomputes them all.
+    if (!this.splits) return { splits: null };
+    return { splits: this.splits.map((s) => ({ ...s })) };
+  }
+
+  private ensureSplits(): Promise<void> | undefined {
+    if (this.splits) return undefined;
+    if (!this.computing) {
+      let created: Split[] | Promise<Split[]>;
+      try {
+        created = this.createSplits();
+      } catch (e) {
+        this.failure = e;
+        throw e;
+      }
+      if (Array.isArray(created)) {
+        this.ready(created);
+        return undefined;
+      }
+      this.computing = created.then(
+        (s) => this.ready(s),
+        (e: unknown) => {
+          this.failure = e;
+          throw e;
+        },
+      );
+    }
+    return this.computing;
+  }
+
+  private ready(splits: Split[]): void {
+    this.splits = [...this.pendingBack, ...splits];
+    this.pendingBack.length = 0;
+    for (const subtask of this.waiting.splice(0)) this.handleSplitRequest(subtask);
+  }
+}
+
+/**
+ * A reader over splits it can emit from synchronously (in-memory, generated). It asks for a split
+ * at start and after finishing one (at most one request outstanding), emits up to
+ * `batchSize()` records per pollNext, and ends once the enumerator said there are no more splits.
+ */
+export abstract class SyncSplitReader<T, Split extends SourceSplit> implements SourceReader<T, Split> {
+  protected current: Split | undefined;
+  protected readonly queue: Split[] = [];
+  protected noMoreSplits = false;
+  private requestOutstanding = false;
+  protected readonly signal = new AvailabilitySignal();
+
+  constructor(protected readonly ctx: SourceReaderContext) {}
+
+  /** Emits at most `max` records of `split`, advancing its position; returns how many. */
+  protected abstract emitFrom(split: Split, output: ReaderOutput<T>, max: number): number;
+  protected abstract isFinished(split: Split): boolean;
+
+  /** How many records this poll may emit; 0 means wait for isAvailable() (e.g. rate limiting). */
+  protected batchSize(): number {
+    return DEFAULT_BATCH_SIZE;
+  }
+  /** Told how many records a poll emitted (rate limiters count them). */
+  protected onEmitted(_count: number): void {}
+
+  start(): void {
+    if (!this.current && this.queue.length === 0) this.requestSplit();
+  }
+
+  pollNext(output: ReaderOutput<T>): InputStatus {
+    const budget = this.batchSize();
+    if (budget <= 0) return 'NOTHING_AVAILABLE';
+    let emitted = 0;
+    try {
+      while (emitted < budget) {
+        let split = this.current;
+        if (split && this.isFinished(split)) {
+          this.current = split = undefined;
+        }
+        if (!split) {
+          split = this.current = this.queue.shift();
+          if (!split) {
+            if (this.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
+            this.requestSplit();
+            return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
+          }
+          continue;
+        }
+        emitted += this.emitFrom(split, output, budget - emitted);
+      }
+    } finally {
+      if (emitted > 0) this.onEmitted(emitted);
+    }
+    return 'MORE_AVAILABLE';
+  }
+
+  isAvailable(): Promise<void> {
+    if (this.hasWork()) return RESOLVED;
+    return this.signal.wait();
+  }
+
+  protected hasWork(): boolean {
+    return (this.current !== undefined && !this.isFinished(this.current)) || this.queue.length > 0 || this.noMoreSplits;
+  }
+
+  addSplits(splits: Split[]): void {
+    this.requestOutstanding = false;
+    this.queue.push(...splits);
+    this.signal.notify();
+  }
+
+  notifyNoMoreSplits(): void {
+    this.requestOutstanding = false;
+    this.noMoreSplits = true;
+    this.signal.notify();
+  }
+
+  snapshotState(): Split[] {
+    const out: Split[] = [];
+    if (this.current && !this.isFinished(this.current)) out.push({ ...this.current });
+    for (const s of this.queue) out.push({ ...s });
+    return out;
+  }
+
+  close(): void {
+    this.signal.notify();
+  }
+
+  private requestSplit(): void {
+    if (this.requestOutstanding || this.noMoreSplits) return;
+    this.requestOutstanding = true;
+    this.ctx.sendSplitRequest();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CollectionSource
+
+/** The one split of a CollectionSource: the items and the index of the next one to emit. */
+export interface CollectionSplit<T> extends SourceSplit {
+  items: T[];
+  position: number;
+}
+
+/** Flink's fromData/fromElements: the items, in order, from a single reader. */
+export class CollectionSource<T> implements Source<T, CollectionSplit<T>, StaticEnumState<CollectionSplit<T>>> {
+  readonly boundedness: Boundedness = 'BOUNDED';
+  readonly fixedParallelism = 1;
+
+  constructor(private readonly items: readonly T[]) {}
+
+  createEnumerator(
+    ctx: SplitEnumeratorContext<CollectionSplit<T>>,
+    restored?: StaticEnumState<CollectionSplit<T>>,
+  ): StaticSplitEnumerator<CollectionSplit<T>> {
+    return new StaticSplitEnumerator(ctx, restored, () =>
+      this.items.length ? [{ splitId: '0', items: this.items.slice(), position: 0 }] : [],
+    );
+  }
+
+  createReader(ctx: SourceReaderContext): SourceReader<T, CollectionSplit<T>> {
+    return new CollectionReader<T>(ctx);
+  }
+
+  describe(): string {
+    return `CollectionSource(${this.items.length} element${this.items.length === 1 ? '' : 's'})`;
+  }
+}
+
+class CollectionReader<T> extends SyncSplitReader<T, CollectionSplit<T>> {
+  protected emitFrom(split: CollectionSplit<T>, output: ReaderOutput<T>, max: number): number {
+    const items = split.items;
+    const end = Math.min(items.length, split.position + max);
+    const start = split.position;
+    for (let i = start; i < end; i++) {
+      split.position = i + 1;
+      output.collect(items[i] as T);
+    }
+    return end - start;
+  }
+  protected isFinished(split: CollectionSplit<T>): boolean {
+    return split.position >= split.items.length;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NumberSequenceSource
+
+/** A range of a NumberSequenceSource: `current` is the next number to emit, `to` is inclusive. */
+export interface NumberSequenceSplit extends SourceSplit {
+  current: number;
+  to: number;
+}
+
+/** Splits per reader: more than one, so a fast reader takes over work of a slow one. */
+const SPLITS_PER_READER = 4;
+
+/** Flink's fromSequence: the integers from..to inclusive, split into ranges across the readers. */
+export class NumberSequenceSource implements Source<number, NumberSequenceSplit, StaticEnumState<NumberSequenceSplit>> {
+  readonly boundedness: Boundedness = 'BOUNDED';
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+  ) {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
+      throw new WeirError('WEIR_BAD_PIPELINE', `fromSequence(${from}, ${to}): both bounds must be safe integers`);
+    }
+    if (from > to) {
+      throw new WeirError('WEIR_BAD_PIPELINE', `fromSequence(${from}, ${to}): 'from' must not be greater than 'to'`);
+    }
+  }
+
+  createEnumerator(
+    ctx: SplitEnumeratorContext<NumberSequenceSplit>,
+    restored?: StaticEnumState<NumberSequenceSplit>,
+  ): StaticSplitEnumerator<NumberSequenceSplit> {
+    return new StaticSplitEnumerator(ctx, restored, () => {
+      const ranges = splitRange(this.to - this.from + 1, Math.max(1, ctx.currentParallelism()) * SPLITS_PER_READER);
+      return ranges.map(([start, end], i) => ({ splitId: String(i), current: this.from + start, to: this.from + end - 1 }));
+    });
+  }
+
+  createReader(ctx: SourceReaderContext): SourceReader<number, NumberSequenceSplit> {
+    return new NumberSequenceReader(ctx);
+  }
+
+  describe(): string {
+    return `NumberSequenceSource(${this.from}..${this.to})`;
+  }
+}
+
+class NumberSequenceReader extends SyncSplitReader<number, NumberSequenceSplit> {
+  protected emitFrom(split: NumberSequenceSplit, output: ReaderOutput<number>, max: number): number {
+    const start = split.current;
+    const end = Math.min(split.to, start + max - 1);
+    for (let n = start; n <= end; n++) {
+      split.current = n + 1;
+      output.collect(n);
+    }
+    return end - start + 1;
+  }
+  protected isFinished(split: NumberSequenceSplit): boolean {
+    return split.current > split.to;
+  }
+}
+
+/**
+ * Cuts [0, count) into at most `parts` contiguous ranges [start, end) of near-equal size, without
+ * multiplying count (which could leave the safe-integer range).
+ */
+export function splitRange(count: number, parts: number): [number, number][] {
+  const n = Math.min(count, parts);
+  if (n <= 0) return [];
+  const base = Math.floor(count / n);
+  const rem = count - base * n;
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const end = start + base + (i < rem ? 1 : 0);
+    out.push([start, end]);
+    start = end;
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+/**
+ * JobGraph: the StreamGraph with operators chained into vertices (Flink's StreamingJobGraphGenerator).
+ * An edge is chained when chaining is on, the target has exactly this one input edge, both sides
+ * have the same parallelism, the edge is forward, the target may be chained (ALWAYS) and the source
+ * allows it (not NEVER). The JobGraph is plain JSON: it travels to the JobManager and to every
+ * slot, where the user functions are found again by operator id in the replayed StreamGraph.
+ */
+import { createHash } from 'node:crypto';
+import type { StreamEdge, StreamGraph, StreamNode } from './stream-graph.js';
+import type { PartitionerKind } from './distribution.js';
+import type { OperatorType } from '../api/transformation.js';
+
+export interface ChainedOutput {
+  /** Operator id of the chained successor. */
+  target: string;
+  inputIndex: number;
+  /** Side-output tag id, when this output carries a side output. */
+  tag: string | undefined;
+}
+
+export interface JobOperator {
+  id: string;
+  uid: string | undefined;
+  name: string;
+  type: OperatorType;
+  description: string;
+  keyed: boolean;
+  chainedOutputs: ChainedOutput[];
+  /** Ids of network edges leaving this operator. */
+  networkOutputs: string[];
+}
+
+export interface JobVertex {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  /** In chain order; the first is the head. */
+  operators: JobOperator[];
+  /** Network edges into the head operator. */
+  inputs: string[];
+  isSource: boolean;
+}
+
+export interface JobEdge {
+  id: string;
+  sourceVertex: string;
+  sourceOperator: string;
+  targetVertex: string;
+  targetOperator: string;
+  inputIndex: number;
+  partitioner: PartitionerKind;
+  tag: string | undefined;
+}
+
+export interface JobGraph {
+  jobName: string;
+  type: 'STREAMING' | 'BATCH';
+  fingerprint: string;
+  vertices: JobVertex[];
+  edges: JobEdge[];
+}
+
+export function isChainable(e: StreamEdge, chainingEnabled: boolean): boolean {
+  return (
+    chainingEnabled &&
+    e.target.inEdges.length === 1 &&
+    e.partitioner.kind === 'forward' &&
+    e.source.parallelism === e.target.parallelism &&
+    e.target.chainingStrategy === 'ALWAYS' &&
+    e.source.chainingStrategy !== 'NEVER'
+  );
+}
+
+export function buildJobGraph(sg: StreamGraph): JobGraph {
+  const head = new Map<StreamNode, StreamNode>();
+  const chains = new Map<StreamNode, StreamNode[]>();
+  for (const n of sg.nodes) {
+    const only = n.inEdges.length === 1 ? n.inEdges[0]! : undefined;
+    const h = only && isChainable(only, sg.chainingEnabled) ? head.get(only.source)! : n;
+    head.set(n, h);
+    if (!chains.has(h)) chains.set(h, []);
+    chains.get(h)!.push(n);
+  }
+  const edges: JobEdge[] = [];
+  const vertices: JobVertex[] = [];
+  for (const [h, members] of chains) {
+    const operators: JobOperator[] = members.map((n) => {
+      const chained: ChainedOutput[] = [];
+      const network: string[] = [];
+      for (const e of n.outEdges) {
+        if (head.get(e.target) === h && isChainable(e, sg.chainingEnabled))
+          chained.push({ target: e.target.id, inputIndex: e.inputIndex, tag: e.outputTag?.id });
+        else network.push(e.id);
+      }
+      return {
+        id: n.id,
+        uid: n.transformation.uid,
+        name: n.name,
+        type: n.spec.type,
+        description: n.transformation.description ?? describeSpec(n),
+        keyed: n.keyed,
+        chainedOutputs: chained,
+        networkOutputs: network,
+      };
+    });
+    vertices.push({
+      id: h.id,
+      name: members.map((m) => (m.spec.type === 'source' ? `Source: ${m.name}` : m.name)).join(' -> '),
+      parallelism: h.parallelism,
+      maxParallelism: h.maxParallelism,
+      operators,
+      inputs: h.inEdges.map((e) => e.id),
+      isSource: h.spec.type === 'source',
+    });
+  }
+  for (const n of sg.nodes) {
+    for (const e of n.outEdges) {
+      if (!isChainable(e, sg.chainingEnabled)) {
+        edges.push({
+          id: e.id,
+          sourceVertex: head.get(e.source)!.id,
+          sourceOperator: e.source.id,
+          targetVertex: e.target.id,
+          targetOperator: e.target.id,
+          inputIndex: e.inputIndex,
+          partitioner: e.partitioner.kind,
+          tag: e.outputTag?.id,
+        });
+      }
+    }
+  }
+  const jg: JobGraph = { jobName: sg.jobName, type: sg.runtimeMode, fingerprint: '', vertices, edges };
+  jg.fingerprint = fingerprint(sg, jg);
+  return jg;
+}
+
+function describeSpec(n: StreamNode): string {
+  const s = n.spec;
+  switch (s.type) {
+    case 'source':
+      return s.source.describe();
+    case 'sink':
+      return s.sink.describe();
+    case 'window':
+      return `${s.assigner.describe()} ${s.fn.kind}${s.allowedLateness ? ` allowedLateness=${s.allowedLateness}` : ''}`;
+    default:
+      return n.name;
+  }
+}
+
+/** Text of a user function: its source, or for objects their class name and methods' sources. */
+function functionText(f: unknown, depth = 0): string {
+  if (typeof f === 'function') return f.toString();
+  if (f === null || typeof f !== 'object' || depth > 2) return JSON.stringify(f) ?? String(f);
+  const parts: string[] = [(f as object).constructor?.name ?? 'Object'];
+  let proto: object | null = Object.getPrototypeOf(f) as object | null;
+  while (proto && proto !== Object.prototype) {
+    for (const k of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, k);
+      if (k !== 'constructor' && typeof d?.value === 'function') parts.push(`${k}:${(d.value as () => void).toString()}`);
+    }
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  for (const k of Object.keys(f)) {
+    const v = (f as Record<string, unknown>)[k];
+    if (typeof v === 'function') parts.push(`${k}:${v.toString()}`);
+  }
+  return parts.join('|');
+}
+
+/** Identifies the pipeline main() built: topology, settings, and the text of every user function. */
+function fingerprint(sg: StreamGraph, jg: JobGraph): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ name: jg.jobName, type: jg.type, vertices: jg.vertices, edges: jg.edges }));
+  for (const n of sg.nodes) {
+    const s = n.spec as Record<string, unknown>;
+    for (const k of Object.keys(s).sort()) {
+      const v = s[k];
+      if (k === 'type') continue;
+      h.update(`${n.id}.${k}=`);
+      if (k === 'source') h.update((v as { describe(): string }).describe());
+      else if (k === 'sink') h.update((v as { describe(): string }).describe());
+      else if (k === 'assigner') h.update((v as { describe(): string }).describe());
+      else if (k === 'fn' && v && typeof v === 'object' && 'kind' in (v as object)) {
+        const w = v as Record<string, unknown>;
+        for (const wk of Object.keys(w).sort()) h.update(`${wk}:${functionText(w[wk])}`);
+      } else h.update(functionText(v));
+    }
+    for (const ks of n.transformation.keySelectors) h.update(ks ? ks.toString() : '-');
+    for (const e of n.outEdges) if (e.partitioner.kind === 'hash') h.update(`${e.id}:${e.partitioner.keySelector.toString()}`);
+  }
+  return h.digest('hex').slice(0, 32);
+}

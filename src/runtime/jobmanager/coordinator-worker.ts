@@ -1,0 +1,73 @@
+/**
+ * Entry of a job's source coordinator thread (Flink's SourceCoordinator, one thread per job): it
+ * replays the program to get the Source objects, runs one SplitEnumerator per source vertex, and
+ * answers readers' registrations and split requests relayed by the JobMaster.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { SourceSplit, SplitEnumerator } from '../../api/source.js';
+import { serializeError } from '../../errors.js';
+import { replayProgram } from '../program-replay.js';
+import type { FromCoordinator, ToCoordinator } from '../rpc/messages.js';
+
+const port = parentPort!;
+const post = (m: FromCoordinator): void => port.postMessage(m);
+const enumerators = new Map<string, SplitEnumerator<SourceSplit>>();
+const queued: Extract<ToCoordinator, { type: 'sourceEvent' }>[] = [];
+let started = false;
+
+function handle(m: Extract<ToCoordinator, { type: 'sourceEvent' }>): void {
+  const e = enumerators.get(m.operatorId);
+  if (!e) return;
+  try {
+    if (m.event === 'register') e.addReader(m.subtask);
+    else e.handleSplitRequest(m.subtask);
+  } catch (err) {
+    post({ type: 'failed', error: serializeError(err, 'WEIR_USER_FUNCTION', { operator: m.operatorId }) });
+  }
+}
+
+port.on('message', (msg: ToCoordinator) => {
+  if (msg.type === 'sourceEvent') {
+    if (started) handle(msg);
+    else queued.push(msg);
+    return;
+  }
+  if (msg.type === 'close') {
+    for (const e of enumerators.values()) void Promise.resolve(e.close?.()).catch(() => undefined);
+    return;
+  }
+  const d = msg.deployment;
+  replayProgram(d).then(
+    async (job) => {
+      try {
+        for (const v of d.jobGraph.vertices) {
+          const head = v.operators[0]!;
+          if (head.type !== 'source') continue;
+          const node = job.streamGraph.node(head.id);
+          if (node.spec.type !== 'source') continue;
+          const readers = new Set<number>();
+          const opId = head.id;
+          const enumerator = node.spec.source.createEnumerator({
+            currentParallelism: () => v.parallelism,
+            registeredReaders: () => [...readers].sort((a, b) => a - b),
+            assignSplit: (split, subtask) => post({ type: 'assign', operatorId: opId, subtask, splits: [split] }),
+            signalNoMoreSplits: (subtask) => post({ type: 'noMoreSplits', operatorId: opId, subtask }),
+          });
+          const addReader = enumerator.addReader.bind(enumerator);
+          enumerator.addReader = (subtask: number) => {
+            readers.add(subtask);
+            addReader(subtask);
+          };
+          enumerators.set(opId, enumerator);
+          await enumerator.start();
+        }
+        started = true;
+        post({ type: 'ready' });
+        for (const q of queued.splice(0)) handle(q);
+      } catch (e) {
+        post({ type: 'initFailed', error: serializeError(e, 'WEIR_USER_FUNCTION') });
+      }
+    },
+    (e: unknown) => post({ type: 'initFailed', error: serializeError(e, 'WEIR_PROGRAM_FAILED') }),
+  );
+});

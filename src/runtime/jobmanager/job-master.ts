@@ -1,0 +1,375 @@
+/**
+ * The JobMaster of one job: takes slots from the ResourceManager, starts the source coordinator,
+ * deploys every subtask (subtask i of every vertex shares slot i), follows task states to the end,
+ * and on a failure asks the restart strategy whether to run the job again (a new attempt, with new
+ * workers) or fail it. Reports from an older attempt are ignored.
+ */
+import { Worker } from 'node:worker_threads';
+import type { JobStatus } from '../../api/job-client.js';
+import { WeirError, serializeError, type SerializedError } from '../../errors.js';
+import type { JobGraph } from '../../graph/job-graph.js';
+import type { StreamGraphDefaults } from '../../graph/stream-graph.js';
+import type {
+  ExecutionState,
+  FromCoordinator,
+  JobDeployment,
+  RuntimeSettings,
+  TaskMetrics,
+  ToCoordinator,
+  ToJobManager,
+} from '../rpc/messages.js';
+import { workerAddress } from '../taskmanager/task-manager.js';
+import { workerEntry } from '../worker-entry.js';
+import { canTaskTransition, checkJobTransition, isGloballyTerminal } from './job-status.js';
+import type { ResourceManager, SlotAllocation } from './resource-manager.js';
+import { createRestartStrategy, type RestartStrategy } from './restart-strategy.js';
+
+export interface JobSubmission {
+  jobId: string;
+  jobGraph: JobGraph;
+  bundle: { id: string; path: string };
+  programArgs: string[];
+  cwd: string;
+  executionIndex: number;
+  graphDefaults: StreamGraphDefaults;
+  /** Job configuration: cluster configuration overlaid with the program's and the client's. */
+  config: Record<string, unknown>;
+}
+
+export interface JobResult {
+  jobId: string;
+  jobName: string;
+  status: 'FINISHED' | 'FAILED' | 'CANCELED';
+  startTime: number;
+  endTime: number;
+  error?: SerializedError;
+  collected: Record<string, unknown[]>;
+  vertices: VertexSummary[];
+}
+
+export interface VertexSummary {
+  id: string;
+  name: string;
+  parallelism: number;
+  status: ExecutionState | 'MIXED';
+  metrics: TaskMetrics;
+}
+
+export interface ExceptionEntry {
+  timestamp: number;
+  error: SerializedError;
+}
+
+interface TaskExecution {
+  state: ExecutionState;
+  metrics: TaskMetrics | undefined;
+}
+
+const EMPTY_METRICS: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
+
+export function resolveRuntimeSettings(jg: JobGraph, get: (key: string) => unknown): RuntimeSettings {
+  const n = (k: string, d: number): number => (get(k) === undefined ? d : Number(get(k)));
+  return {
+    runtimeMode: jg.type,
+    bufferTimeout: n('execution.buffer-timeout', 100),
+    bufferSize: n('taskmanager.network.memory.buffer-size', 32 * 1024),
+    buffersPerChannel: n('taskmanager.network.memory.buffers-per-channel', 2),
+    floatingBuffersPerGate: n('taskmanager.network.memory.floating-buffers-per-gate', 8),
+    maxBuffersPerChannel: n('taskmanager.network.memory.max-buffers-per-channel', 10),
+    autoWatermarkInterval: n('pipeline.auto-watermark-interval', 200),
+    config: {},
+  };
+}
+
+export class JobMaster {
+  status: JobStatus = 'INITIALIZING';
+  readonly statusTimestamps: Partial<Record<JobStatus, number>> = {};
+  readonly startTime = Date.now();
+  endTime = -1;
+  attempt = 0;
+  readonly exceptions: ExceptionEntry[] = [];
+  private tasks = new Map<string, TaskExecution>();
+  private allocation: SlotAllocation[] = [];
+  private coordinator: Worker | undefined;
+  private collected: Record<string, unknown[]> = {};
+  private readonly restartStrategy: RestartStrategy;
+  private readonly settings: RuntimeSettings;
+  private readonly done: Promise<JobResult>;
+  private resolveDone!: (r: JobResult) => void;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly submission: JobSubmission,
+    private readonly rm: ResourceManager,
+    private readonly onTerminal: (jm: JobMaster) => void,
+  ) {
+    const get = (k: string): unknown => submission.config[k];
+    this.settings = resolveRuntimeSettings(submission.jobGraph, get);
+    this.settings.config = submission.config;
+    this.restartStrategy = createRestartStrategy(get, get('execution.checkpointing.interval') !== undefined);
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.statusTimestamps.INITIALIZING = this.startTime;
+  }
+
+  get jobId(): string {
+    return this.submission.jobId;
+  }
+  get jobGraph(): JobGraph {
+    return this.submission.jobGraph;
+  }
+  get jobName(): string {
+    return this.submission.jobGraph.jobName;
+  }
+
+  result(): Promise<JobResult> {
+    return this.done;
+  }
+
+  start(): void {
+    this.transition('CREATED');
+    void this.deploy();
+  }
+
+  cancel(): void {
+    if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.transition('CANCELLING');
+    this.teardown();
+    this.finishJob('CANCELED');
+  }
+
+  /** Per-vertex state and metrics (summed over subtasks) for REST and the CLI's progress. */
+  vertexSummaries(): VertexSummary[] {
+    return this.jobGraph.vertices.map((v) => {
+      const metrics = { ...EMPTY_METRICS };
+      const states = new Set<ExecutionState>();
+      for (let s = 0; s < v.parallelism; s++) {
+        const t = this.tasks.get(`${v.id}/${s}`);
+        if (!t) continue;
+        states.add(t.state);
+        if (t.metrics) for (const k of Object.keys(metrics) as (keyof TaskMetrics)[]) metrics[k] += t.metrics[k];
+      }
+      const status: ExecutionState | 'MIXED' = states.size === 1 ? [...states][0]! : states.size === 0 ? 'CREATED' : 'MIXED';
+      return { id: v.id, name: v.name, parallelism: v.parallelism, status, metrics };
+    });
+  }
+
+  handle(msg: ToJobManager): void {
+    if (msg.attempt !== this.attempt || isGloballyTerminal(this.status)) return;
+    switch (msg.type) {
+      case 'taskState':
+        this.onTaskState(msg.vertexId, msg.subtask, msg.state, msg.error, msg.metrics);
+        return;
+      case 'sourceEvent':
+        this.coordinator?.postMessage({
+          type: 'sourceEvent',
+          operatorId: msg.operatorId,
+          subtask: msg.subtask,
+          event: msg.event,
+        } satisfies ToCoordinator);
+        return;
+      case 'collect': {
+        const arr = (this.collected[msg.collectId] ??= []);
+        for (const v of msg.values) arr.push(v);
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ deployment
+
+  private deployment(): JobDeployment {
+    const s = this.submission;
+    return {
+      jobId: s.jobId,
+      attempt: this.attempt,
+      bundlePath: s.bundle.path,
+      programArgs: s.programArgs,
+      cwd: s.cwd,
+      executionIndex: s.executionIndex,
+      graphDefaults: s.graphDefaults,
+      jobGraph: s.jobGraph,
+      settings: this.settings,
+    };
+  }
+
+  private async deploy(): Promise<void> {
+    const jg = this.jobGraph;
+    const slotsNeeded = Math.max(...jg.vertices.map((v) => v.parallelism));
+    try {
+      this.allocation = this.rm.allocate(this.jobId, slotsNeeded);
+    } catch (e) {
+      this.fail(serializeError(e, 'WEIR_NOT_ENOUGH_SLOTS', { jobId: this.jobId, jobName: this.jobName }), false);
+      return;
+    }
+    const d = this.deployment();
+    const attempt = this.attempt;
+    if (jg.vertices.some((v) => v.isSource)) {
+      const ok = await this.startCoordinator(d);
+      if (!ok || attempt !== this.attempt || isGloballyTerminal(this.status)) return;
+    }
+    const locations: Record<string, string[]> = {};
+    for (const v of jg.vertices) {
+      locations[v.id] = [];
+      for (let s = 0; s < v.parallelism; s++) {
+        const a = this.allocation[s]!;
+        locations[v.id]!.push(workerAddress(a.tm.id, this.jobId, attempt, a.slot));
+      }
+    }
+    this.tasks = new Map();
+    for (const v of jg.vertices)
+      for (let s = 0; s < v.parallelism; s++) this.tasks.set(`${v.id}/${s}`, { state: 'DEPLOYING', metrics: undefined });
+    this.transition('RUNNING');
+    for (const v of jg.vertices) {
+      for (let s = 0; s < v.parallelism; s++) {
+        const a = this.allocation[s]!;
+        a.tm.send({ type: 'submitTask', deployment: d, slot: a.slot, task: { vertexId: v.id, subtask: s, locations } });
+      }
+    }
+  }
+
+  private startCoordinator(d: JobDeployment): Promise<boolean> {
+    return new Promise((resolve) => {
+      const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'));
+      this.coordinator = w;
+      const attempt = this.attempt;
+      let settled = false;
+      const settle = (ok: boolean): void => {
+        if (!settled) {
+          settled = true;
+          resolve(ok);
+        }
+      };
+      w.on('message', (m: FromCoordinator) => {
+        if (attempt !== this.attempt) return;
+        switch (m.type) {
+          case 'ready':
+            settle(true);
+            return;
+          case 'initFailed':
+            settle(false);
+            this.fail(m.error, false);
+            return;
+          case 'failed':
+            this.fail(m.error, true);
+            return;
+          case 'assign':
+          case 'noMoreSplits': {
+            const a = this.allocation[m.subtask];
+            if (!a) return;
+            a.tm.send({
+              type: 'splits',
+              jobId: this.jobId,
+              attempt,
+              vertexId: m.operatorId,
+              subtask: m.subtask,
+              splits: m.type === 'assign' ? m.splits : [],
+              noMoreSplits: m.type === 'noMoreSplits',
+            });
+            return;
+          }
+        }
+      });
+      w.on('error', (e) => {
+        settle(false);
+        if (attempt === this.attempt) this.fail(serializeError(e, 'WEIR_USER_FUNCTION', { jobName: this.jobName }), true);
+      });
+      w.postMessage({ type: 'init', deployment: d } satisfies ToCoordinator);
+    });
+  }
+
+  private onTaskState(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError, metrics?: TaskMetrics): void {
+    const t = this.tasks.get(`${vertexId}/${subtask}`);
+    if (!t || t.state === state || !canTaskTransition(t.state, state)) {
+      if (t && metrics) t.metrics = metrics;
+      return;
+    }
+    t.state = state;
+    if (metrics) t.metrics = metrics;
+    if (state === 'FAILED') {
+      this.fail(error ?? serializeError(new Error(`task ${vertexId}/${subtask} failed`)), true);
+      return;
+    }
+    if (state === 'FINISHED' && [...this.tasks.values()].every((x) => x.state === 'FINISHED')) {
+      this.teardown();
+      this.finishJob('FINISHED');
+    }
+  }
+
+  private fail(error: SerializedError, restartable: boolean): void {
+    if (isGloballyTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') return;
+    error.context = { jobId: this.jobId, jobName: this.jobName, ...error.context };
+    this.exceptions.push({ timestamp: Date.now(), error });
+    if (this.status === 'CREATED' || this.status === 'INITIALIZING') {
+      this.teardown();
+      if (this.status === 'INITIALIZING') this.transition('CREATED');
+      this.transition('FAILED');
+      this.finishJob('FAILED', error, true);
+      return;
+    }
+    this.transition('FAILING');
+    this.teardown();
+    const delay = restartable && error.code !== 'WEIR_NONDETERMINISTIC_PROGRAM' ? this.restartStrategy.onFailure(Date.now()) : undefined;
+    if (delay === undefined) {
+      this.transition('FAILED');
+      this.finishJob('FAILED', error, true);
+      return;
+    }
+    this.transition('RESTARTING');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.status !== 'RESTARTING') return;
+      this.attempt++;
+      this.collected = {};
+      void this.deploy();
+    }, delay);
+  }
+
+  /** Ends the current attempt everywhere: workers, coordinator, slots. */
+  private teardown(): void {
+    const attempt = this.attempt;
+    for (const a of new Set(this.allocation.map((x) => x.tm))) a.send({ type: 'releaseJob', jobId: this.jobId, attempt });
+    this.rm.release(this.jobId);
+    this.allocation = [];
+    if (this.coordinator) {
+      void this.coordinator.terminate();
+      this.coordinator = undefined;
+    }
+  }
+
+  private transition(to: JobStatus): void {
+    checkJobTransition(this.status, to, this.jobId);
+    this.status = to;
+    this.statusTimestamps[to] = Date.now();
+  }
+
+  private finishJob(status: 'FINISHED' | 'FAILED' | 'CANCELED', error?: SerializedError, alreadyTransitioned = false): void {
+    if (!alreadyTransitioned && this.status !== status) this.transition(status);
+    this.endTime = Date.now();
+    const r: JobResult = {
+      jobId: this.jobId,
+      jobName: this.jobName,
+      status,
+      startTime: this.startTime,
+      endTime: this.endTime,
+      collected: this.collected,
+      vertices: this.vertexSummaries(),
+    };
+    if (error) r.error = error;
+    this.resolveDone(r);
+    this.onTerminal(this);
+  }
+}
+
+export function jobFailure(r: JobResult): WeirError {
+  if (r.status === 'CANCELED')
+    return new WeirError('WEIR_JOB_CANCELED', `Job '${r.jobName}' (${r.jobId}) was cancelled`, { jobId: r.jobId, jobName: r.jobName });
+  const e = r.error;
+  const err = new WeirError(e?.code ?? 'WEIR_JOB_FAILED', e?.message ?? `Job '${r.jobName}' failed`, {
+    ...(e?.context ?? {}),
+    jobId: r.jobId,
+    jobName: r.jobName,
+  });
+  if (e?.cause) (err as { cause?: unknown }).cause = e.cause;
+  return err;
+}

@@ -1,0 +1,72 @@
+/**
+ * Routes one operator output to the subpartitions of one job edge (Flink's RecordWriter +
+ * ChannelSelector). Records go to one subpartition chosen by the partitioner (or all, for
+ * broadcast); events always go to all. Available only while every subpartition is.
+ */
+import type { KeySelector } from '../../api/functions.js';
+import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../graph/key-groups.js';
+import type { PartitionerKind } from '../../graph/distribution.js';
+import type { ChannelEvent } from './events.js';
+import type { ResultSubpartition } from './result-subpartition.js';
+
+export class RecordWriter {
+  private next: number;
+  recordsOut = 0;
+
+  constructor(
+    readonly subpartitions: ResultSubpartition[],
+    /** Consumer subtask index of each subpartition (hash routing needs it). */
+    private readonly consumerIndexes: number[],
+    private readonly kind: PartitionerKind,
+    private readonly keySelector: KeySelector<unknown, unknown> | undefined,
+    private readonly consumerParallelism: number,
+    private readonly maxParallelism: number,
+    producerIndex: number,
+  ) {
+    this.next = producerIndex % Math.max(1, subpartitions.length);
+    if (kind === 'hash' && subpartitions.length !== consumerParallelism) {
+      throw new Error(`hash edge must connect to all ${consumerParallelism} consumers, got ${subpartitions.length}`);
+    }
+  }
+
+  emit(value: unknown, timestamp: number | undefined): void {
+    this.recordsOut++;
+    const subs = this.subpartitions;
+    switch (this.kind) {
+      case 'hash': {
+        const key = normalizeKey(this.keySelector!(value));
+        const target = operatorIndexForKeyGroup(this.maxParallelism, this.consumerParallelism, assignToKeyGroup(key, this.maxParallelism));
+        subs[this.consumerIndexes[target] === target ? target : this.consumerIndexes.indexOf(target)]!.add(value, timestamp);
+        return;
+      }
+      case 'broadcast':
+        for (let i = 0; i < subs.length; i++) subs[i]!.add(value, timestamp);
+        return;
+      case 'shuffle':
+        subs[Math.floor(Math.random() * subs.length)]!.add(value, timestamp);
+        return;
+      case 'global':
+      case 'forward':
+        subs[0]!.add(value, timestamp);
+        return;
+      default: {
+        // rebalance / rescale: round robin over the connected consumers
+        subs[this.next]!.add(value, timestamp);
+        this.next = this.next + 1 === subs.length ? 0 : this.next + 1;
+      }
+    }
+  }
+
+  broadcastEvent(ev: ChannelEvent): void {
+    for (const s of this.subpartitions) s.addEvent(ev);
+  }
+
+  flush(): void {
+    for (const s of this.subpartitions) s.flush();
+  }
+
+  isAvailable(): boolean {
+    for (const s of this.subpartitions) if (!s.isAvailable()) return false;
+    return true;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The outputs that connect operators (Flink's ChainingOutput, RecordWriterOutput,
+ * BroadcastingOutputCollector). A chained successor is called directly; an error thrown further
+ * down the chain is tagged with the operator where it happened, once, so the job's failure names
+ * the right operator.
+ */
+import type { OutputTag } from '../../api/output-tag.js';
+import type { RecordWriter } from '../network/record-writer.js';
+import type { Output, StreamOperator } from './operator.js';
+
+/** An error thrown by an operator (user code), with the operator's name attached. */
+export class OperatorFailure extends Error {
+  constructor(
+    readonly operatorName: string,
+    readonly original: unknown,
+  ) {
+    super(original instanceof Error ? original.message : String(original));
+    this.name = 'OperatorFailure';
+  }
+}
+
+export function attribute(e: unknown, operatorName: string): OperatorFailure {
+  return e instanceof OperatorFailure ? e : new OperatorFailure(operatorName, e);
+}
+
+/** Feeds one input of a chained operator. */
+export class ChainingOutput implements Output {
+  constructor(
+    private readonly op: StreamOperator,
+    private readonly opName: string,
+    private readonly input: number,
+  ) {}
+  collect(value: unknown, timestamp: number | undefined): void {
+    try {
+      const r = this.op.processElement(value, timestamp, this.input);
+      if (r !== undefined) void r;
+    } catch (e) {
+      throw attribute(e, this.opName);
+    }
+  }
+  collectSide(): void {
+    // Only main records flow on a main-output edge; side outputs are routed by TaggedOutputs.
+  }
+  emitWatermark(watermark: number): void {
+    try {
+      this.op.processWatermark(watermark, this.input);
+    } catch (e) {
+      throw attribute(e, this.opName);
+    }
+  }
+  emitWatermarkStatus(): void {
+    // Idleness matters only across network channels (the valve); chained operators see no gaps.
+  }
+}
+
+/** Sends to one job edge over the network. */
+export class RecordWriterOutput implements Output {
+  constructor(readonly writer: RecordWriter) {}
+  collect(value: unknown, timestamp: number | undefined): void {
+    this.writer.emit(value, timestamp);
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    this.writer.broadcastEvent({ t: 'wm', v: watermark });
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.writer.broadcastEvent({ t: 'status', idle });
+  }
+}
+
+/** The full output of one operator: main outputs, and side outputs by tag id. */
+export class OperatorOutput implements Output {
+  counter = 0;
+  constructor(
+    private readonly main: Output[],
+    private readonly side: Map<string, Output[]>,
+  ) {}
+  collect(value: unknown, timestamp: number | undefined): void {
+    this.counter++;
+    const m = this.main;
+    for (let i = 0; i < m.length; i++) m[i]!.collect(value, timestamp);
+  }
+  collectSide(tag: OutputTag, value: unknown, timestamp: number | undefined): void {
+    const outs = this.side.get(tag.id);
+    if (outs) for (const o of outs) o.collect(value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    for (const o of this.main) o.emitWatermark(watermark);
+    for (const outs of this.side.values()) for (const o of outs) o.emitWatermark(watermark);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    for (const o of this.main) o.emitWatermarkStatus(idle);
+    for (const outs of this.side.values()) for (const o of outs) o.emitWatermarkStatus(idle);
+  }
+}

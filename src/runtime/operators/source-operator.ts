@@ -1,0 +1,78 @@
+/**
+ * The head of a source chain (Flink's SourceOperator): owns the SourceReader of this subtask,
+ * registers it with the split enumerator, forwards split assignments to it, and emits what it
+ * reads into the chain. The task drives it with pollNext() while the outputs have room.
+ */
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../api/source.js';
+import type { OperatorSpec } from '../../api/transformation.js';
+import type { OperatorContext, Output, SourceOperatorLike } from './operator.js';
+import { closeFunction, openFunction } from './user-function.js';
+
+export interface SplitChannel {
+  /** Tells the enumerator this reader exists. */
+  register(): void;
+  requestSplit(): void;
+}
+
+export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown> {
+  readonly isSource = true as const;
+  private reader: SourceReader<unknown, SourceSplit> | undefined;
+  private readonly source: Source<unknown>;
+  private readonly out: Output;
+  recordsOut = 0;
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    spec: Extract<OperatorSpec, { type: 'source' }>,
+    private readonly splits: SplitChannel,
+  ) {
+    this.source = spec.source;
+    this.out = ctx.output;
+  }
+
+  get bounded(): boolean {
+    return this.source.boundedness === 'BOUNDED';
+  }
+
+  async open(): Promise<void> {
+    await openFunction(this.source, this.ctx.runtimeContext);
+    this.reader = this.source.createReader({
+      subtaskIndex: this.ctx.subtask,
+      parallelism: this.ctx.parallelism,
+      sendSplitRequest: () => this.splits.requestSplit(),
+    });
+    await this.reader.start();
+    this.splits.register();
+  }
+
+  collect(record: unknown, timestamp?: number): void {
+    this.recordsOut++;
+    this.out.collect(record, timestamp);
+  }
+
+  pollNext(): InputStatus {
+    return this.reader!.pollNext(this);
+  }
+  isAvailable(): Promise<void> {
+    return this.reader!.isAvailable();
+  }
+  addSplits(splits: SourceSplit[]): void {
+    this.reader!.addSplits(splits);
+  }
+  notifyNoMoreSplits(): void {
+    this.reader!.notifyNoMoreSplits();
+  }
+
+  processElement(): void {
+    throw new Error('a source operator has no inputs');
+  }
+  processWatermark(watermark: number): void {
+    this.out.emitWatermark(watermark);
+  }
+  endInput(): void {}
+  finish(): void {}
+  async close(): Promise<void> {
+    await this.reader?.close();
+    await closeFunction(this.source);
+  }
+}

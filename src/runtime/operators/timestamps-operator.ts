@@ -1,0 +1,87 @@
+/**
+ * assignTimestampsAndWatermarks (Flink's TimestampsAndWatermarksOperator): stamps each record with
+ * the strategy's timestamp, tells the generator, and emits the generator's watermarks (on events,
+ * and every `autoWatermarkInterval` ms of processing time). Watermarks from upstream are swallowed,
+ * except the final MAX watermark that ends a bounded input.
+ */
+import { MAX_WATERMARK, MIN_WATERMARK, type TimestampAssigner, type WatermarkGenerator, type WatermarkOutput } from '../../api/time.js';
+import type { OperatorSpec } from '../../api/transformation.js';
+import type { OperatorContext, Output, StreamOperator } from './operator.js';
+
+export class TimestampsAndWatermarksOperator implements StreamOperator, WatermarkOutput {
+  private readonly out: Output;
+  private readonly assigner: TimestampAssigner<unknown> | undefined;
+  private readonly generator: WatermarkGenerator<unknown>;
+  private currentWatermark = MIN_WATERMARK;
+  private idle = false;
+  private cancelTimer: (() => void) | undefined;
+  private readonly interval: number;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    spec: Extract<OperatorSpec, { type: 'timestamps' }>,
+  ) {
+    this.out = ctx.output;
+    this.assigner = spec.strategy.timestampAssigner;
+    this.generator = spec.strategy.createGenerator();
+    this.interval = Number(ctx.config['pipeline.auto-watermark-interval'] ?? 200);
+  }
+
+  open(): void {
+    if (this.interval > 0) this.schedule();
+  }
+
+  private schedule(): void {
+    const pts = this.ctx.processingTimeService;
+    this.cancelTimer = pts.registerTimer(pts.getCurrentProcessingTime() + this.interval, () => {
+      if (this.closed) return;
+      this.generator.onPeriodicEmit(this);
+      this.schedule();
+    });
+  }
+
+  processElement(value: unknown, timestamp: number | undefined): void {
+    const ts = this.assigner ? this.assigner(value, timestamp) : timestamp;
+    if (ts === undefined) {
+      this.out.collect(value, undefined);
+      return;
+    }
+    this.out.collect(value, ts);
+    this.generator.onEvent(value, ts, this);
+  }
+
+  processWatermark(watermark: number): void {
+    if (watermark === MAX_WATERMARK) this.emitWatermark(MAX_WATERMARK);
+  }
+
+  emitWatermark(watermark: number): void {
+    if (this.idle) this.markActive();
+    if (watermark > this.currentWatermark) {
+      this.currentWatermark = watermark;
+      this.out.emitWatermark(watermark);
+    }
+  }
+  markIdle(): void {
+    if (!this.idle) {
+      this.idle = true;
+      this.out.emitWatermarkStatus(true);
+    }
+  }
+  markActive(): void {
+    if (this.idle) {
+      this.idle = false;
+      this.out.emitWatermarkStatus(false);
+    }
+  }
+
+  endInput(): void {
+    // A bounded input has ended: flush what the generator holds, then the end of event time.
+    this.generator.onPeriodicEmit(this);
+  }
+  finish(): void {}
+  close(): void {
+    this.closed = true;
+    this.cancelTimer?.();
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * Keyed windows (Flink's WindowOperator with the default Event/ProcessingTimeTrigger). Window
+ * contents live in keyed state namespaced by `${start}:${end}`; timers use the same string as namespace.
+ * Results carry window.maxTimestamp(). Session windows keep their MergingWindowSet in keyed state.
+ */
+import { WeirError } from '../../errors.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
+import { TimeWindow, type WindowAssigner, type WindowAssignerContext } from '../../api/windows.js';
+import type { Collector, ProcessWindowContext } from '../../api/functions.js';
+import type { OutputTag } from '../../api/output-tag.js';
+import type { OperatorSpec } from '../../api/transformation.js';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+  type State,
+  type StateDescriptor,
+  type ValueState,
+} from '../../api/state.js';
+import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
+import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
+import type { OperatorContext, StreamOperator } from './operator.js';
+import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
+import { bindMethod, closeFunction, openFunction } from './user-function.js';
+
+const CONTENTS_STATE = '_weir_window_contents';
+const MERGING_SET_STATE = '_weir_window_merging_set';
+const WINDOW_TIMERS = 'window-timers';
+
+/** The namespace of a window in state and timers. */
+export function windowNamespace(w: TimeWindow): string {
+  return `${w.start}:${w.end}`;
+}
+
+export function parseWindowNamespace(ns: string): TimeWindow {
+  const i = ns.indexOf(':', 1);
+  return new TimeWindow(Number(ns.slice(0, i)), Number(ns.slice(i + 1)));
+}
+
+/** List, reducing and aggregating state share this shape (Flink's AppendingState). */
+type AppendingState = State & { add(value: unknown): void; get(): unknown };
+
+type ProcessWindowFn = (key: unknown, ctx: ProcessWindowContext<TimeWindow>, elements: unknown[], out: Collector<unknown>) => void;
+
+/** Called when windows merge: `mergedWindows` become `mergeResult`, whose state lives in `stateWindowResult`. */
+interface MergeHandler {
+  onMerge(mergeResult: TimeWindow, mergedWindows: TimeWindow[], stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void;
+}
+
+/**
+ * Flink's MergingWindowSet for one key: which window each in-flight (merged) window keeps its
+ * state in. Loaded from and persisted to keyed state as a flat number array [start, end, stateStart, stateEnd, ...].
+ */
+export class MergingWindowSet {
+  private readonly windows: TimeWindow[] = [];
+  private readonly stateWindows: TimeWindow[] = [];
+  private dirty = false;
+
+  static load(flat: readonly number[] | undefined): MergingWindowSet {
+    const s = new MergingWindowSet();
+    if (flat !== undefined) {
+      for (let i = 0; i + 3 < flat.length; i += 4) {
+        s.windows.push(new TimeWindow(flat[i]!, flat[i + 1]!));
+        s.stateWindows.push(new TimeWindow(flat[i + 2]!, flat[i + 3]!));
+      }
+    }
+    return s;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  get size(): number {
+    return this.windows.length;
+  }
+
+  toFlat(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.windows.length; i++) {
+      const w = this.windows[i]!;
+      const s = this.stateWindows[i]!;
+      out.push(w.start, w.end, s.start, s.end);
+    }
+    return out;
+  }
+
+  private indexOf(w: TimeWindow): number {
+    for (let i = 0; i < this.windows.length; i++) if (this.windows[i]!.equals(w)) return i;
+    return -1;
+  }
+
+  getStateWindow(w: TimeWindow): TimeWindow | undefined {
+    const i = this.indexOf(w);
+    return i < 0 ? undefined : this.stateWindows[i];
+  }
+
+  retireWindow(w: TimeWindow): void {
+    const i = this.indexOf(w);
+    if (i < 0) return;
+    this.windows.splice(i, 1);
+    this.stateWindows.splice(i, 1);
+    this.dirty = true;
+  }
+
+  private put(w: TimeWindow, stateWindow: TimeWindow): void {
+    const i = this.indexOf(w);
+    if (i >= 0) this.stateWindows[i] = stateWindow;
+    else {
+      this.windows.push(w);
+      this.stateWindows.push(stateWindow);
+    }
+    this.dirty = true;
+  }
+
+  /** Adds `newWindow`, merging it with overlapping windows; returns the window it ends up in (Flink's addWindow). */
+  addWindow(newWindow: TimeWindow, handler: MergeHandler): TimeWindow {
+    const all = this.windows.slice();
+    if (this.indexOf(newWindow) < 0) all.push(newWindow);
+    const groups = mergeTimeWindows(all);
+    let resultWindow = newWindow;
+    let mergedNewWindow = false;
+    for (const g of groups) {
+      const members = g.members;
+      const ni = members.findIndex((m) => m.equals(newWindow));
+      if (ni >= 0) {
+        members.splice(ni, 1);
+        mergedNewWindow = true;
+        resultWindow = g.result;
+      }
+      if (members.length === 0) continue;
+      // the merge result keeps the state window of one of the merged windows
+      const mergedStateWindow = this.getStateWindow(members[0]!)!;
+      const mergedStateWindows: TimeWindow[] = [];
+      for (const m of members) {
+        const i = this.indexOf(m);
+        if (i < 0) continue;
+        mergedStateWindows.push(this.stateWindows[i]!);
+        this.windows.splice(i, 1);
+        this.stateWindows.splice(i, 1);
+      }
+      this.put(g.result, mergedStateWindow);
+      const si = mergedStateWindows.findIndex((s) => s.equals(mergedStateWindow));
+      if (si >= 0) mergedStateWindows.splice(si, 1);
+      // nothing to merge when one existing window merely absorbed the new one unchanged
+      if (!(members.length === 1 && members[0]!.equals(g.result))) {
+        handler.onMerge(g.result, members, this.getStateWindow(g.result)!, mergedStateWindows);
+      }
+    }
+    if ((groups.length === 0 || (resultWindow.equals(newWindow) && !mergedNewWindow)) && this.indexOf(resultWindow) < 0) {
+      this.put(resultWindow, resultWindow);
+    }
+    return resultWindow;
+  }
+}
+
+/** Flink's TimeWindow.mergeWindows: groups of more than one overlapping window, with their cover. */
+function mergeTimeWindows(windows: TimeWindow[]): { result: TimeWindow; members: TimeWindow[] }[] {
+  const sorted = windows.slice().sort((a, b) => a.start - b.start);
+  const out: { result: TimeWindow; members: TimeWindow[] }[] = [];
+  let cur: { result: TimeWindow; members: TimeWindow[] } | undefined;
+  for (const w of sorted) {
+    if (cur === undefined) cur = { result: w, members: [w] };
+    else if (cur.result.intersects(w)) {
+      cur.result = cur.result.cover(w);
+      cur.members.push(w);
+    } else {
+      if (cur.members.length > 1) out.push(cur);
+      cur = { result: w, members: [w] };
+    }
+  }
+  if (cur !== undefined && cur.members.length > 1) out.push(cur);
+  return out;
+}
+
+class WindowContext implements ProcessWindowContext<TimeWindow>, WindowAssignerContext {
+  w: TimeWindow = new TimeWindow(0, 0);
+  constructor(
+    private readonly opCtx: OperatorContext,
+    private readonly timers: InternalTimerService<string>,
+  ) {}
+  window(): TimeWindow {
+    return this.w;
+  }
+  currentWatermark(): number {
+    return this.timers.currentWatermark();
+  }
+  currentProcessingTime(): number {
+    return this.opCtx.processingTimeService.getCurrentProcessingTime();
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.opCtx.output.collectSide(tag, value, this.w.maxTimestamp());
+  }
+}
+
+export class WindowOperator implements StreamOperator, Triggerable<string>, MergeHandler {
+  /** Records dropped because every window they belong to was past its allowed lateness (no late side output). */
+  numLateRecordsDropped = 0;
+
+  private readonly assigner: WindowAssigner;
+  private readonly isEventTime: boolean;
+  private readonly isMerging: boolean;
+  private readonly allowedLateness: number;
+  private readonly lateDataTag: OutputTag | undefined;
+  private readonly keySelector: (v: unknown) => unknown;
+  private readonly backend: KeyedStateBackend;
+  private readonly tsm: TimerServiceManager;
+  private readonly timers: InternalTimerService<string>;
+  private readonly windowState: NamespacedState<AppendingState>;
+  private readonly contents: AppendingState;
+  private readonly mergingSetState: ValueState<number[]> | undefined;
+  private readonly collector: TimestampedCollector;
+  private readonly context: WindowContext;
+  private readonly fnKind: 'reduce' | 'aggregate' | 'process';
+  private readonly processFn: ProcessWindowFn | undefined;
+  private readonly userFunctions: unknown[];
+  private watermark = MIN_WATERMARK;
+  /** One-entry cache: consecutive records mostly fall into the same window, so reuse its namespace string. */
+  private lastStart = 0;
+  private lastEnd = 0;
+  private lastNamespace = '0:0';
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    spec: Extract<OperatorSpec, { type: 'window' }>,
+  ) {
+    this.assigner = spec.assigner;
+    this.isEventTime = spec.assigner.isEventTime;
+    this.isMerging = spec.assigner.isMerging;
+    this.allowedLateness = spec.allowedLateness;
+    this.lateDataTag = spec.lateDataTag;
+    if (!Number.isFinite(this.allowedLateness) || this.allowedLateness < 0) {
+      throw new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `allowedLateness must be a non-negative number of milliseconds, got ${this.allowedLateness}`,
+      );
+    }
+    const k = requireKeyed(ctx, 0);
+    this.keySelector = k.keySelector;
+    this.backend = k.backend;
+    this.tsm = k.timers;
+    this.timers = this.tsm.getTimerService<string>(WINDOW_TIMERS, this, (ns) => ns);
+
+    const fn = spec.fn;
+    this.fnKind = fn.kind;
+    let descriptor: StateDescriptor;
+    if (fn.kind === 'reduce') {
+      descriptor = new ReducingStateDescriptor<unknown>(
+        CONTENTS_STATE,
+        bindMethod<(a: unknown, b: unknown) => unknown>(fn.reduce, 'reduce', 'window reduce function'),
+      );
+      this.userFunctions = [fn.reduce, fn.process];
+    } else if (fn.kind === 'aggregate') {
+      descriptor = new AggregatingStateDescriptor<unknown, unknown, unknown>(CONTENTS_STATE, fn.aggregate);
+      this.userFunctions = [fn.aggregate, fn.process];
+    } else {
+      descriptor = new ListStateDescriptor<unknown>(CONTENTS_STATE);
+      this.userFunctions = [fn.process];
+    }
+    this.processFn = fn.process !== undefined ? bindMethod<ProcessWindowFn>(fn.process, 'process', 'ProcessWindowFunction') : undefined;
+    this.windowState = this.backend.getPartitionedState(descriptor as StateDescriptor<AppendingState>);
+    this.contents = this.windowState.state;
+    if (this.isMerging) {
+      if (this.windowState.mergeNamespaces === undefined) {
+        throw new WeirError('WEIR_INTERNAL', 'session windows need a state backend that can merge namespaces');
+      }
+      this.mergingSetState = this.backend.getState(new ValueStateDescriptor<number[]>(MERGING_SET_STATE));
+    }
+    this.collector = new TimestampedCollector(ctx.output);
+    this.context = new WindowContext(ctx, this.timers);
+  }
+
+  async open(): Promise<void> {
+    for (const f of this.userFunctions) await openFunction(f, this.ctx.runtimeContext);
+  }
+
+  processElement(value: unknown, timestamp: number | undefined): void {
+    let ts: number;
+    if (this.isEventTime) {
+      if (timestamp === undefined) {
+        throw new WeirError(
+          'WEIR_BAD_PIPELINE',
+          `Window operator '${this.ctx.operatorName}' got a record without a timestamp: event-time windows need timestamps. ` +
+            'Use assignTimestampsAndWatermarks() (or a WatermarkStrategy with a timestamp assigner on the source), or processing-time windows.',
+          { operator: this.ctx.operatorName },
+        );
+      }
+      ts = timestamp;
+    } else ts = this.context.currentProcessingTime();
+    const windows = this.assigner.assignWindows(ts, this.context);
+    this.backend.setCurrentKey(this.keySelector(value));
+
+    const skipped = this.isMerging ? this.addToMergingWindows(value, windows) : this.addToWindows(value, windows);
+    if (skipped && this.isEventTime && ts + this.allowedLateness <= this.timers.currentWatermark()) {
+      if (this.lateDataTag !== undefined) this.ctx.output.collectSide(this.lateDataTag, value, timestamp);
+      else this.numLateRecordsDropped++;
+    }
+  }
+
+  /** Returns true when every window was already late (the element was skipped). */
+  private addToWindows(value: unknown, windows: TimeWindow[]): boolean {
+    let skipped = true;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      if (this.isWindowLate(w)) continue;
+      skipped = false;
+      const ns = this.namespaceOf(w);
+      this.windowState.setNamespace(ns);
+      this.contents.add(value);
+      this.onElementTrigger(w, ns);
+      this.registerCleanupTimer(w, ns);
+    }
+    return skipped;
+  }
+
+  private addToMergingWindows(value: unknown, windows: TimeWindow[]): boolean {
+    const set = MergingWindowSet.load(this.mergingSetState!.value());
+    let skipped = true;
+    for (let i = 0; i < windows.length; i++) {
+      const actual = set.addWindow(windows[i]!, this);
+      if (this.isWindowLate(actual)) {
+        set.retireWindow(actual);
+        continue;
+      }
+      skipped = false;
+      const stateWindow = set.getStateWindow(actual);
+      if (stateWindow === undefined) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
+      this.windowState.setNamespace(windowNamespace(stateWindow));
+      this.contents.add(value);
+      const ns = windowNamespace(actual);
+      this.onElementTrigger(actual, ns);
+      this.registerCleanupTimer(actual, ns);
+    }
+    this.persist(set);
+    return skipped;
+  }
+
+  private namespaceOf(w: TimeWindow): string {
+    if (w.start !== this.lastStart || w.end !== this.lastEnd) {
+      this.lastStart = w.start;
+      this.lastEnd = w.end;
+      this.lastNamespace = windowNamespace(w);
+    }
+    return this.lastNamespace;
+  }
+
+  /** MergeHandler: move timers and state of the merged windows to the merge result. */
+  onMerge(mergeResult: TimeWindow, mergedWindows: TimeWindow[], stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void {
+    const maxTs = mergeResult.maxTimestamp();
+    if (this.isEventTime && this.cleanupTime(mergeResult) <= this.timers.currentWatermark()) {
+      throw new WeirError(
+        'WEIR_INTERNAL',
+        `merging produced window ${mergeResult.toString()}, already behind the watermark ${this.timers.currentWatermark()}`,
+      );
+    }
+    const rns = windowNamespace(mergeResult);
+    // the default triggers' onMerge
+    if (this.isEventTime) {
+      if (maxTs > this.timers.currentWatermark()) this.timers.registerEventTimeTimer(rns, maxTs);
+    } else if (maxTs > this.context.currentProcessingTime()) this.timers.registerProcessingTimeTimer(rns, maxTs);
+    for (const m of mergedWindows) {
+      const mns = windowNamespace(m);
+      this.clearTriggerTimer(m, mns);
+      this.deleteCleanupTimer(m, mns);
+    }
+    if (mergedStateWindows.length > 0) {
+      this.windowState.mergeNamespaces!(windowNamespace(stateWindowResult), mergedStateWindows.map(windowNamespace));
+    }
+  }
+
+  private persist(set: MergingWindowSet): void {
+    if (!set.isDirty) return;
+    if (set.size === 0) this.mergingSetState!.clear();
+    else this.mergingSetState!.update(set.toFlat());
+  }
+
+  /** Default trigger onElement: event time fires at once into a window the watermark passed (allowed lateness), else waits for maxTimestamp. */
+  private onElementTrigger(w: TimeWindow, ns: string): void {
+    const maxTs = w.maxTimestamp();
+    if (this.isEventTime) {
+      if (maxTs <= this.timers.currentWatermark()) this.fire(w);
+      else this.timers.registerEventTimeTimer(ns, maxTs);
+    } else this.timers.registerProcessingTimeTimer(ns, maxTs);
+  }
+
+  private clearTriggerTimer(w: TimeWindow, ns: string): void {
+    if (this.isEventTime) this.timers.deleteEventTimeTimer(ns, w.maxTimestamp());
+    else this.timers.deleteProcessingTimeTimer(ns, w.maxTimestamp());
+  }
+
+  private cleanupTime(w: TimeWindow): number {
+    if (!this.isEventTime) return w.maxTimestamp();
+    const t = w.maxTimestamp() + this.allowedLateness;
+    return t < MAX_WATERMARK ? t : MAX_WATERMARK;
+  }
+
+  private isWindowLate(w: TimeWindow): boolean {
+    return this.isEventTime && this.cleanupTime(w) <= this.timers.currentWatermark();
+  }
+
+  /**
+   * The cleanup timer only differs from the trigger's timer at maxTimestamp for event time with
+   * allowed lateness; otherwise registering it again would be a deduplicated no-op.
+   */
+  private registerCleanupTimer(w: TimeWindow, ns: string): void {
+    if (!this.isEventTime || this.allowedLateness === 0) return;
+    const t = this.cleanupTime(w);
+    if (t === MAX_WATERMARK) return; // no cleanup for windows that end with time itself
+    this.timers.registerEventTimeTimer(ns, t);
+  }
+
+  private deleteCleanupTimer(w: TimeWindow, ns: string): void {
+    if (!this.isEventTime || this.allowedLateness === 0) return;
+    const t = this.cleanupTime(w);
+    if (t !== MAX_WATERMARK) this.timers.deleteEventTimeTimer(ns, t);
+  }
+
+  /** Emits the window's contents (the state namespace is already set). */
+  private fire(w: TimeWindow): void {
+    const contents = this.contents.get();
+    if (contents === undefined) return;
+    const c = this.collector;
+    c.timestamp = w.maxTimestamp();
+    if (this.fnKind === 'process') {
+      const elements = contents as unknown[];
+      if (elements.length === 0) return;
+      this.context.w = w;
+      this.processFn!(this.backend.getCurrentKey(), this.context, elements, c);
+    } else if (this.processFn !== undefined) {
+      this.context.w = w;
+      this.processFn(this.backend.getCurrentKey(), this.context, [contents], c);
+    } else c.collect(contents);
+  }
+
+  onEventTime(timer: InternalTimer<string>): void {
+    if (this.isEventTime) this.onTimer(timer.namespace, timer.timestamp);
+  }
+
+  onProcessingTime(timer: InternalTimer<string>): void {
+    if (!this.isEventTime) this.onTimer(timer.namespace, timer.timestamp);
+  }
+
+  /** A timer of the operator's own time domain: fire at maxTimestamp, clear at cleanup time (the same time unless event time with lateness). */
+  private onTimer(ns: string, time: number): void {
+    const w = parseWindowNamespace(ns);
+    let set: MergingWindowSet | undefined;
+    if (this.isMerging) {
+      set = MergingWindowSet.load(this.mergingSetState!.value());
+      const stateWindow = set.getStateWindow(w);
+      // a timer of a window that was merged away: its state already moved on
+      if (stateWindow === undefined) return;
+      this.windowState.setNamespace(windowNamespace(stateWindow));
+    } else this.windowState.setNamespace(ns);
+
+    if (time === w.maxTimestamp()) this.fire(w);
+    if (time === this.cleanupTime(w)) {
+      this.contents.clear();
+      if (set !== undefined) set.retireWindow(w);
+    }
+    if (set !== undefined) this.persist(set);
+  }
+
+  processWatermark(watermark: number): void {
+    if (watermark <= this.watermark) return;
+    this.watermark = watermark;
+    this.tsm.advanceWatermark(watermark);
+    this.ctx.output.emitWatermark(watermark);
+  }
+
+  endInput(): void {}
+
+  finish(): void {
+    finishBatchTimers(this.ctx);
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.userFunctions) await closeFunction(f);
+  }
+}

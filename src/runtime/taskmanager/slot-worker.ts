@@ -1,0 +1,76 @@
+/**
+ * Entry of a slot's worker thread: one per (job attempt, slot). It replays the program to get the
+ * job's user functions, runs the tasks deployed to the slot, and talks to the TaskManager through
+ * its parent port. It exits when the TaskManager terminates it at the end of the job attempt, so
+ * no module of a finished job outlives it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError, type SerializedError } from '../../errors.js';
+import { ConnectionManager } from '../network/connection-manager.js';
+import { replayProgram, type ReplayedJob } from '../program-replay.js';
+import type { ExecutionState, FromSlotWorker, JobDeployment, SourceEventKind, TaskMetrics, ToSlotWorker } from '../rpc/messages.js';
+import { Task, type TaskEnvironment } from './task.js';
+
+const port = parentPort!;
+const { address } = workerData as { address: string };
+const post = (m: FromSlotWorker): void => port.postMessage(m);
+
+const connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer }));
+const tasks = new Map<string, Task>();
+let env: TaskEnvironment | undefined;
+let ready: Promise<ReplayedJob> | undefined;
+
+function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
+  return {
+    jobId: d.jobId,
+    attempt: d.attempt,
+    jobGraph: d.jobGraph,
+    streamGraph: job.streamGraph,
+    settings: d.settings,
+    connections,
+    reportState(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError, metrics?: TaskMetrics) {
+      const m: FromSlotWorker = { type: 'taskState', vertexId, subtask, state };
+      if (error) m.error = error;
+      if (metrics) m.metrics = metrics;
+      post(m);
+    },
+    sourceEvent(operatorId: string, vertexId: string, subtask: number, event: SourceEventKind) {
+      post({ type: 'sourceEvent', operatorId, vertexId, subtask, event });
+    },
+    sendCollected(collectId: string, values: unknown[]) {
+      post({ type: 'collect', collectId, values });
+    },
+  };
+}
+
+port.on('message', (msg: ToSlotWorker) => {
+  switch (msg.type) {
+    case 'init': {
+      const d = msg.deployment;
+      ready = replayProgram(d);
+      ready.then(
+        (job) => {
+          env = makeEnv(d, job);
+          post({ type: 'ready' });
+        },
+        (e: unknown) => post({ type: 'initFailed', error: serializeError(e, 'WEIR_PROGRAM_FAILED') }),
+      );
+      return;
+    }
+    case 'connect':
+      connections.addConnection(msg.peer, msg.port);
+      return;
+    case 'deploy': {
+      const task = new Task(env!, msg.task);
+      tasks.set(`${msg.task.vertexId}/${msg.task.subtask}`, task);
+      void task.run().finally(() => tasks.delete(`${msg.task.vertexId}/${msg.task.subtask}`));
+      return;
+    }
+    case 'splits':
+      tasks.get(`${msg.vertexId}/${msg.subtask}`)?.addSplits(msg.splits, msg.noMoreSplits);
+      return;
+    case 'cancel':
+      for (const t of tasks.values()) t.cancel();
+      return;
+  }
+});

@@ -1,0 +1,169 @@
+/**
+ * A TaskManager: a number of slots, and for each job attempt running here one worker thread per
+ * slot it uses. It starts workers, forwards deployments and split assignments to them, relays their
+ * reports to the JobManager, and terminates them when the JobManager releases the job.
+ */
+import { Worker } from 'node:worker_threads';
+import { serializeError } from '../../errors.js';
+import type {
+  FromSlotWorker,
+  JobDeployment,
+  TaskDeploymentDescriptor,
+  ToJobManager,
+  ToSlotWorker,
+  ToTaskManager,
+} from '../rpc/messages.js';
+import { workerEntry } from '../worker-entry.js';
+import type { PeerBroker } from './peer-broker.js';
+
+interface SlotWorker {
+  worker: Worker;
+  address: string;
+  ready: Promise<boolean>;
+  /** Tasks deployed here that have not reached a terminal state. */
+  tasks: Set<string>;
+}
+
+export function workerAddress(tmId: string, jobId: string, attempt: number, slot: number): string {
+  return `${tmId}/${jobId}/${attempt}/${slot}`;
+}
+
+export class TaskManager {
+  private readonly workers = new Map<string, SlotWorker>();
+
+  constructor(
+    readonly id: string,
+    readonly numberOfSlots: number,
+    private readonly toJobManager: (m: ToJobManager) => void,
+    private readonly broker: PeerBroker,
+  ) {}
+
+  handle(msg: ToTaskManager): void {
+    switch (msg.type) {
+      case 'submitTask':
+        this.submitTask(msg.deployment, msg.slot, msg.task);
+        return;
+      case 'splits': {
+        for (const w of this.workers.values()) {
+          if (w.address.includes(`/${msg.jobId}/${msg.attempt}/`) && w.tasks.has(`${msg.vertexId}/${msg.subtask}`)) {
+            w.worker.postMessage({
+              type: 'splits',
+              vertexId: msg.vertexId,
+              subtask: msg.subtask,
+              splits: msg.splits,
+              noMoreSplits: msg.noMoreSplits,
+            } satisfies ToSlotWorker);
+          }
+        }
+        return;
+      }
+      case 'releaseJob':
+        void this.releaseJob(msg.jobId, msg.attempt);
+        return;
+    }
+  }
+
+  /** Terminates every worker of the job (of one attempt, or all attempts). */
+  async releaseJob(jobId: string, attempt?: number): Promise<void> {
+    const prefix = attempt === undefined ? `${this.id}/${jobId}/` : `${this.id}/${jobId}/${attempt}/`;
+    const ends: Promise<unknown>[] = [];
+    for (const [addr, w] of this.workers) {
+      if (!addr.startsWith(prefix)) continue;
+      this.workers.delete(addr);
+      this.broker.unregister(addr);
+      ends.push(w.worker.terminate());
+    }
+    await Promise.all(ends);
+  }
+
+  async shutdown(): Promise<void> {
+    const ends = [...this.workers.values()].map((w) => w.worker.terminate());
+    this.workers.clear();
+    await Promise.all(ends);
+  }
+
+  get activeWorkers(): number {
+    return this.workers.size;
+  }
+
+  private submitTask(d: JobDeployment, slot: number, task: TaskDeploymentDescriptor): void {
+    const address = workerAddress(this.id, d.jobId, d.attempt, slot);
+    let w = this.workers.get(address);
+    if (!w) w = this.startWorker(address, d);
+    const key = `${task.vertexId}/${task.subtask}`;
+    w.tasks.add(key);
+    const sw = w;
+    void w.ready.then((ok) => {
+      if (ok && this.workers.get(address) === sw) sw.worker.postMessage({ type: 'deploy', task } satisfies ToSlotWorker);
+    });
+  }
+
+  private startWorker(address: string, d: JobDeployment): SlotWorker {
+    const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
+      workerData: { address },
+      stdout: false,
+      stderr: false,
+    });
+    const { jobId, attempt } = d;
+    let resolveReady!: (ok: boolean) => void;
+    const sw: SlotWorker = { worker, address, ready: new Promise<boolean>((r) => (resolveReady = r)), tasks: new Set() };
+    this.workers.set(address, sw);
+    this.broker.register(address, worker);
+    const failAll = (error: ReturnType<typeof serializeError>): void => {
+      for (const key of sw.tasks) {
+        const [vertexId, subtask] = key.split('/') as [string, string];
+        this.toJobManager({ type: 'taskState', jobId, attempt, vertexId, subtask: Number(subtask), state: 'FAILED', error });
+      }
+      sw.tasks.clear();
+    };
+    worker.on('message', (m: FromSlotWorker) => {
+      switch (m.type) {
+        case 'ready':
+          resolveReady(true);
+          return;
+        case 'initFailed':
+          resolveReady(false);
+          failAll(m.error);
+          return;
+        case 'taskState': {
+          const msg: ToJobManager = { type: 'taskState', jobId, attempt, vertexId: m.vertexId, subtask: m.subtask, state: m.state };
+          if (m.error) msg.error = m.error;
+          if (m.metrics) msg.metrics = m.metrics;
+          if (m.state === 'FINISHED' || m.state === 'FAILED' || m.state === 'CANCELED') sw.tasks.delete(`${m.vertexId}/${m.subtask}`);
+          this.toJobManager(msg);
+          return;
+        }
+        case 'requestConnection':
+          this.broker.connect(address, m.peer);
+          return;
+        case 'sourceEvent':
+          this.toJobManager({
+            type: 'sourceEvent',
+            jobId,
+            attempt,
+            operatorId: m.operatorId,
+            vertexId: m.vertexId,
+            subtask: m.subtask,
+            event: m.event,
+          });
+          return;
+        case 'collect':
+          this.toJobManager({ type: 'collect', jobId, attempt, collectId: m.collectId, values: m.values });
+          return;
+      }
+    });
+    worker.on('error', (e) => {
+      resolveReady(false);
+      failAll(serializeError(e, 'WEIR_USER_FUNCTION', { jobName: d.jobGraph.jobName }));
+    });
+    worker.on('exit', () => {
+      if (this.workers.get(address) === sw) {
+        this.workers.delete(address);
+        this.broker.unregister(address);
+        failAll(serializeError(new Error(`slot worker ${address} exited unexpectedly`), 'WEIR_INTERNAL'));
+      }
+    });
+    worker.postMessage({ type: 'init', deployment: d, workerAddress: address } satisfies ToSlotWorker);
+    return sw;
+  }
+}
