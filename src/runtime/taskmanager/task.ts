@@ -50,6 +50,9 @@ export interface TaskEnvironment {
 
 class CanceledError extends Error {}
 
+/** How often a running task reports its metrics (ms). */
+const METRICS_INTERVAL_MS = 500;
+
 /** How long the loop works before it lets the event loop run (ms). */
 const TIME_SLICE_MS = 5;
 
@@ -59,6 +62,7 @@ export class Task {
   private readonly operators: StreamOperator[] = [];
   private readonly opNames: string[] = [];
   private readonly backends: KeyedStateBackend[] = [];
+  private readonly timerManagers: HeapTimerServiceManager[] = [];
   private head!: StreamOperator;
   private source: SourceOperator | undefined;
   private readonly writers: RecordWriter[] = [];
@@ -77,6 +81,7 @@ export class Task {
   private canceled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
   private readonly metrics: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
   private readonly pendingSplits: { splits: SourceSplit[]; noMore: boolean }[] = [];
 
@@ -104,6 +109,8 @@ export class Task {
       for (const ch of this.channels) ch.open();
       this.startFlushTimer();
       this.env.reportState(vertexId, subtask, 'RUNNING');
+      // Live metrics for progress displays and the REST API.
+      this.metricsTimer = setInterval(() => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()), METRICS_INTERVAL_MS);
       if (this.source) await this.runSource();
       else await this.runInputs();
       await this.finishChain();
@@ -155,6 +162,7 @@ export class Task {
         backend = new HeapKeyedStateBackend({ maxParallelism: node.maxParallelism, operatorName: jo.name });
         timers = new HeapTimerServiceManager(backend, pts);
         this.backends.push(backend);
+        this.timerManagers.push(timers);
       }
       const ctx: OperatorContext = {
         jobId: this.env.jobId,
@@ -525,10 +533,12 @@ export class Task {
 
   private cleanup(): void {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const ch of this.channels) this.env.connections.unregister(ch.channel, 'consumer');
     for (const sp of this.subpartitions) this.env.connections.unregister(sp.channel, 'producer');
+    for (const t of this.timerManagers) t.dispose();
     for (const b of this.backends) b.dispose();
   }
 

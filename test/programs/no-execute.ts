@@ -1,0 +1,5 @@
+/** Builds a pipeline and forgets to execute it. */
+import { StreamExecutionEnvironment } from 'weir';
+
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromData(1, 2, 3).print();
