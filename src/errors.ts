@@ -91,7 +91,8 @@ export function describeError(e: WeirError | SerializedError): string {
   const c = e.context;
   const where: string[] = [];
   if (c.operator) where.push(`operator '${c.operator}'`);
-  if (c.subtask !== undefined) where.push(`subtask ${c.subtask}${c.parallelism ? `/${c.parallelism}` : ''}`);
+  // Subtasks are shown 1-based, as Flink shows task names: (1/2), (2/2).
+  if (c.subtask !== undefined) where.push(`subtask ${c.subtask + 1}${c.parallelism ? `/${c.parallelism}` : ''}`);
   if (c.jobName) where.push(`job '${c.jobName}'`);
   return `${e.message}${where.length ? ` (${where.join(', ')})` : ''} [${e.code}]`;
 }
