@@ -37,7 +37,6 @@ export class StreamExecutionEnvironment {
     autoWatermarkInterval: undefined,
     chainingEnabled: true,
     config: {},
-    cachedFiles: [],
   };
 
   private constructor(private readonly executorFactory: () => PipelineExecutor | Promise<PipelineExecutor>) {}
@@ -104,11 +103,6 @@ export class StreamExecutionEnvironment {
     this.settings.chainingEnabled = false;
     return this;
   }
-  /** Ships a file with the job; tasks read it through the distributed cache. */
-  registerCachedFile(path: string, name: string): this {
-    this.settings.cachedFiles.push({ name, path });
-    return this;
-  }
 
   fromSource<T>(source: Source<T, never, unknown> | Source<T>, watermarkStrategy: WatermarkStrategy<T>, name: string): DataStream<T> {
     const src = source as Source<unknown>;
@@ -118,7 +112,11 @@ export class StreamExecutionEnvironment {
     const stream = new DataStream<T>(this, t);
     if (watermarkStrategy.emitsWatermarks || watermarkStrategy.timestampAssigner) {
       // Flink runs the strategy inside the source operator; here it is a chained operator right after it.
-      return stream.assignTimestampsAndWatermarks(watermarkStrategy).name(`${name}: Timestamps/Watermarks`);
+      // It runs at the source's parallelism, and setParallelism on the returned stream sets both.
+      const withWatermarks = stream.assignTimestampsAndWatermarks(watermarkStrategy).name(`${name}: Timestamps/Watermarks`);
+      withWatermarks.transformation.parallelism = t.parallelism;
+      withWatermarks.transformation.sourceOfChainedAssigner = t;
+      return withWatermarks;
     }
     return stream;
   }
@@ -186,7 +184,6 @@ export class StreamExecutionEnvironment {
     const settings: EnvironmentSettings = {
       ...this.settings,
       config: { ...this.settings.config },
-      cachedFiles: [...this.settings.cachedFiles],
     };
     if (this.autoMode) settings.runtimeMode = allBounded(this.sinks) ? 'BATCH' : 'STREAMING';
     const pipeline: Pipeline = { jobName, sinks: this.sinks, settings, executionIndex: this.executions++ };

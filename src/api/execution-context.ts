@@ -21,7 +21,6 @@ export interface EnvironmentSettings {
   chainingEnabled: boolean;
   /** Configuration set by the program (env.configure / getExecutionEnvironment(config)). */
   config: Record<string, unknown>;
-  cachedFiles: { name: string; path: string }[];
 }
 
 export interface Pipeline {

@@ -76,6 +76,11 @@ export class Transformation {
   chainingStrategy: ChainingStrategy = 'ALWAYS';
   /** Key selectors of the keyed inputs of this operator (state and timers are scoped by them). */
   keySelectors: (KeySelector<unknown, unknown> | undefined)[] = [];
+  /**
+   * Set on the watermark operator fromSource() adds after its source (Flink runs the strategy inside
+   * the source): that source, which shares this operator's parallelism.
+   */
+  sourceOfChainedAssigner: Transformation | undefined = undefined;
 
   constructor(
     id: number,
