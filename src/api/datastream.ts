@@ -29,6 +29,15 @@ import { toMillis, type Duration, type WatermarkStrategy } from './time.js';
 import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation, WindowFunctionSpec } from './transformation.js';
 import type { TimeWindow, WindowAssigner } from './windows.js';
 
+/**
+ * Output types of functions that emit through a Collector (flatMap, process) cannot be inferred from
+ * the function body; when the caller does not name them (`flatMap<string>(...)` or
+ * `out: Collector<string>`), they default to `any`, so untyped pipelines such as DESIGN's word count
+ * still type-check, as they run.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Inferred = any;
+
 export class DataStream<T> {
   constructor(
     /** @internal */ readonly env: StreamExecutionEnvironment,
@@ -54,10 +63,10 @@ export class DataStream<T> {
   filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
     return this.addOperator<T>('Filter', { type: 'filter', fn: checkFn(fn, 'filter', 'filter') });
   }
-  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+  flatMap<R = Inferred>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.addOperator<R>('Flat Map', { type: 'flatMap', fn: checkFn(fn, 'flatMap', 'flatMap') });
   }
-  process<R>(fn: ProcessFunctionLike<T, R>): SingleOutputStreamOperator<R> {
+  process<R = Inferred>(fn: ProcessFunctionLike<T, R>): SingleOutputStreamOperator<R> {
     const f = checkFn(fn, 'processElement', 'process');
     return this.keySelector()
       ? this.addOperator<R>('KeyedProcess', { type: 'keyedProcess', fn: f })
@@ -240,7 +249,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.selector as KeySelector<T, K>;
   }
 
-  override process<R>(fn: KeyedProcessFunctionLike<K, T, R>): SingleOutputStreamOperator<R> {
+  override process<R = Inferred>(fn: KeyedProcessFunctionLike<K, T, R>): SingleOutputStreamOperator<R> {
     return this.addOperator<R>('KeyedProcess', { type: 'keyedProcess', fn: checkFn(fn, 'processElement', 'process') });
   }
   /** A rolling reduction per key: emits the reduced value after every record (only the final one in BATCH mode). */
@@ -308,7 +317,7 @@ export class WindowedStream<T, K> {
       process: windowFunction,
     });
   }
-  process<R>(fn: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
+  process<R = Inferred>(fn: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
     return this.build<R>('process', { kind: 'process', process: checkFn(fn, 'process', 'process') });
   }
   private build<R>(what: string, fn: WindowFunctionSpec): SingleOutputStreamOperator<R> {
@@ -353,10 +362,10 @@ export class ConnectedStreams<A, B> {
   map<R>(fn: CoMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
     return this.op<R>('Co-Map', { type: 'coMap', fn: checkMethods(fn, ['map1', 'map2'], 'map') });
   }
-  flatMap<R>(fn: CoFlatMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
+  flatMap<R = Inferred>(fn: CoFlatMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
     return this.op<R>('Co-Flat Map', { type: 'coFlatMap', fn: checkMethods(fn, ['flatMap1', 'flatMap2'], 'flatMap') });
   }
-  process<R>(
+  process<R = Inferred>(
     fn: CoProcessFunction<A, B, R> | KeyedCoProcessFunction<unknown, A, B, R> | CoProcessFunctionLike<A, B, R>,
   ): SingleOutputStreamOperator<R> {
     const f = checkMethods(fn, ['processElement1', 'processElement2'], 'process');

@@ -41,13 +41,18 @@ test('a slow sink slows the source down and memory stays bounded', async (t) => 
   const sinkRate = (last.sunk - first.sunk) / secs;
   // The sink takes at most 64 records per ms; an unthrottled generator makes millions per second.
   assert.ok(sinkRate < 80_000, `sink is slow (${Math.round(sinkRate)} records/s)`);
-  assert.ok(sourceRate < sinkRate * 1.5 + 5_000, `source slowed to the sink's pace: source ${Math.round(sourceRate)}/s, sink ${Math.round(sinkRate)}/s`);
+  assert.ok(
+    sourceRate < sinkRate * 1.5 + 5_000,
+    `source slowed to the sink's pace: source ${Math.round(sourceRate)}/s, sink ${Math.round(sinkRate)}/s`,
+  );
   for (const s of samples) {
     // Two network hops of credit-limited buffers (32 KiB each, ~200 B records): tens of thousands at most.
     assert.ok(s.out - s.sunk < 60_000, `records in flight stay bounded: ${s.out - s.sunk}`);
   }
   const growth = (last.rss - first.rss) / 2 ** 20;
   const maxInFlight = Math.max(...samples.map((s) => s.out - s.sunk));
-  t.diagnostic(`source ${Math.round(sourceRate)}/s, sink ${Math.round(sinkRate)}/s, max in flight ${maxInFlight}, RSS growth ${growth.toFixed(1)} MiB`);
+  t.diagnostic(
+    `source ${Math.round(sourceRate)}/s, sink ${Math.round(sinkRate)}/s, max in flight ${maxInFlight}, RSS growth ${growth.toFixed(1)} MiB`,
+  );
   assert.ok(growth < 150, `RSS stays flat (grew ${growth.toFixed(1)} MiB while ${last.out - first.out} records passed)`);
 });

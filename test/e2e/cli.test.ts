@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +12,11 @@ import { test } from 'node:test';
 const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
 
 function weir(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [WEIR, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WEIR_CONF_DIR: join(tmpdir(), 'weir-no-conf') } });
+  const r = spawnSync(process.execPath, [WEIR, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, WEIR_CONF_DIR: join(tmpdir(), 'weir-no-conf') },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,12 +54,35 @@ for (const p of ['1', '2']) {
   });
 }
 
+test('the program of DESIGN §5 runs unchanged from another directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-design-'));
+  mkdirSync(join(dir, 'input'));
+  copyFileSync('examples/data/words/hamlet.txt', join(dir, 'input', 'hamlet.txt'));
+  copyFileSync('test/programs/design-example.ts', join(dir, 'job.ts'));
+  const r = spawnSync(process.execPath, [WEIR, 'run', 'job.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = new Map(readJsonLines(join(dir, 'output')).map((o) => [o.word as string, o.n as number]));
+  const expected = new Map<string, number>();
+  for (const w of readFileSync(join(dir, 'input', 'hamlet.txt'), 'utf8').split(/\W+/))
+    if (w) expected.set(w.toLowerCase(), (expected.get(w.toLowerCase()) ?? 0) + 1);
+  // A streaming reduce emits every update: the last line per word is its final count.
+  assert.deepEqual(got.size, expected.size);
+  for (const [w, n] of expected)
+    assert.ok(
+      readJsonLines(join(dir, 'output')).some((o) => o.word === w && o.n === n),
+      `final count of ${w}`,
+    );
+});
+
 test('weir info prints the plan as a text DAG and as Flink plan JSON', () => {
   const r = weir('info', '-p', '2', 'examples/word-count.ts');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\[1\] Source: lines -> Flat Map -> Map {2}\(parallelism 2\)/);
   assert.match(r.stdout, /↑ HASH from \[1\]/);
-  const json = JSON.parse(weir('info', '--json', 'examples/word-count.ts').stdout) as { nodes: { id: string; inputs?: { ship_strategy: string; id: string }[] }[]; type: string };
+  const json = JSON.parse(weir('info', '--json', 'examples/word-count.ts').stdout) as {
+    nodes: { id: string; inputs?: { ship_strategy: string; id: string }[] }[];
+    type: string;
+  };
   assert.equal(json.type, 'BATCH');
   assert.equal(json.nodes.length, 2);
   assert.equal(json.nodes[1]!.inputs![0]!.ship_strategy, 'HASH');
@@ -79,7 +106,10 @@ function assertOneLineError(r: { code: number; stderr: string }, pattern: RegExp
 
 test('a user function that throws fails the job with the error, the operator and the subtask', () => {
   const r = weir('run', '-p', '2', 'test/programs/throws.ts');
-  assertOneLineError(r, /Operator 'explode' threw: bad record 700 \(operator 'explode', subtask \d\/2, job 'throws'\) \[WEIR_USER_FUNCTION\]/);
+  assertOneLineError(
+    r,
+    /Operator 'explode' threw: bad record 700 \(operator 'explode', subtask \d\/2, job 'throws'\) \[WEIR_USER_FUNCTION\]/,
+  );
   assert.match(r.stderr, /FAILED/);
 });
 
@@ -94,15 +124,24 @@ test('a program with no execute() is a one-line error', () => {
 });
 
 test('a non-deterministic main() is a one-line error', () => {
-  assertOneLineError(weir('run', 'test/programs/nondeterministic.ts'), /main\(\) built a different pipeline .*must build the same pipeline.*\[WEIR_NONDETERMINISTIC_PROGRAM\]/);
+  assertOneLineError(
+    weir('run', 'test/programs/nondeterministic.ts'),
+    /main\(\) built a different pipeline .*must build the same pipeline.*\[WEIR_NONDETERMINISTIC_PROGRAM\]/,
+  );
 });
 
 test('a missing input path is a one-line error naming the path', () => {
-  assertOneLineError(weir('run', 'examples/word-count.ts', '--', 'no/such/dir'), /Input path \/.*no\/such\/dir does not exist.*\[WEIR_INPUT_NOT_FOUND\]/);
+  assertOneLineError(
+    weir('run', 'examples/word-count.ts', '--', 'no/such/dir'),
+    /Input path \/.*no\/such\/dir does not exist.*\[WEIR_INPUT_NOT_FOUND\]/,
+  );
 });
 
 test('an unknown -D key is a one-line error suggesting the closest key', () => {
-  assertOneLineError(weir('run', '-D', 'parallelism.defualt=2', 'examples/word-count.ts'), /parallelism\.defualt.*Did you mean 'parallelism\.default'\?/);
+  assertOneLineError(
+    weir('run', '-D', 'parallelism.defualt=2', 'examples/word-count.ts'),
+    /parallelism\.defualt.*Did you mean 'parallelism\.default'\?/,
+  );
 });
 
 test('a bad -D value names the key and the expected type', () => {
@@ -114,5 +153,8 @@ test('a missing program file is a one-line error', () => {
 });
 
 test('main() throwing is a one-line error with its message', () => {
-  assertOneLineError(weir('run', 'test/programs/main-throws.ts'), /threw: configuration file missing: settings\.json \[WEIR_PROGRAM_FAILED\]/);
+  assertOneLineError(
+    weir('run', 'test/programs/main-throws.ts'),
+    /threw: configuration file missing: settings\.json \[WEIR_PROGRAM_FAILED\]/,
+  );
 });

@@ -110,7 +110,10 @@ export class Task {
       this.startFlushTimer();
       this.env.reportState(vertexId, subtask, 'RUNNING');
       // Live metrics for progress displays and the REST API.
-      this.metricsTimer = setInterval(() => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()), METRICS_INTERVAL_MS);
+      this.metricsTimer = setInterval(
+        () => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()),
+        METRICS_INTERVAL_MS,
+      );
       if (this.source) await this.runSource();
       else await this.runInputs();
       await this.finishChain();
