@@ -41,6 +41,7 @@ export function createLocalExecutor(): PipelineExecutor {
               config,
               defaults: graphDefaults(config),
               cluster: async () => cluster,
+              structuralCheck: true,
             }),
         );
         shared = { executor, cluster };

@@ -35,6 +35,8 @@ export interface ProgramExecutorOptions {
   defaults: StreamGraphDefaults;
   cluster: () => Promise<ClusterClient>;
   listener?: ProgramListener;
+  /** main() ran from code compiled differently from the bundle (a program started without weir). */
+  structuralCheck?: boolean;
 }
 
 /** Turns a pipeline's settings and the program's env.configure() into job configuration. */
@@ -75,6 +77,7 @@ export class ProgramExecutor implements PipelineExecutor {
         executionIndex: pipeline.executionIndex,
         graphDefaults: this.o.defaults,
         config: config.toJSON() as Record<string, unknown>,
+        ...(this.o.structuralCheck ? { structuralCheck: true } : {}),
       },
       this.o.bundle,
     );

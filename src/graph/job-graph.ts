@@ -56,7 +56,10 @@ export interface JobEdge {
 export interface JobGraph {
   jobName: string;
   type: 'STREAMING' | 'BATCH';
+  /** Topology, settings and the source text of every user function. */
   fingerprint: string;
+  /** Topology and settings only: for programs whose client code was compiled differently from the bundle. */
+  structureFingerprint: string;
   vertices: JobVertex[];
   edges: JobEdge[];
 }
@@ -130,7 +133,8 @@ export function buildJobGraph(sg: StreamGraph): JobGraph {
       }
     }
   }
-  const jg: JobGraph = { jobName: sg.jobName, type: sg.runtimeMode, fingerprint: '', vertices, edges };
+  const jg: JobGraph = { jobName: sg.jobName, type: sg.runtimeMode, fingerprint: '', structureFingerprint: '', vertices, edges };
+  jg.structureFingerprint = structureFingerprint(jg);
   jg.fingerprint = fingerprint(sg, jg);
   return jg;
 }
@@ -169,10 +173,17 @@ function functionText(f: unknown, depth = 0): string {
   return parts.join('|');
 }
 
+function structureFingerprint(jg: JobGraph): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ name: jg.jobName, type: jg.type, vertices: jg.vertices, edges: jg.edges }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 /** Identifies the pipeline main() built: topology, settings, and the text of every user function. */
 function fingerprint(sg: StreamGraph, jg: JobGraph): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ name: jg.jobName, type: jg.type, vertices: jg.vertices, edges: jg.edges }));
+  h.update(jg.structureFingerprint);
   for (const n of sg.nodes) {
     const s = n.spec as Record<string, unknown>;
     for (const k of Object.keys(s).sort()) {

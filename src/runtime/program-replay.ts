@@ -46,7 +46,8 @@ export function replayProgram(d: JobDeployment): Promise<ReplayedJob> {
         try {
           const streamGraph = buildStreamGraph(pipeline, d.graphDefaults);
           const jobGraph = buildJobGraph(streamGraph);
-          if (pipeline.executionIndex !== d.executionIndex || jobGraph.fingerprint !== d.jobGraph.fingerprint) {
+          const same = d.structuralCheck ? jobGraph.structureFingerprint === d.jobGraph.structureFingerprint : jobGraph.fingerprint === d.jobGraph.fingerprint;
+          if (pipeline.executionIndex !== d.executionIndex || !same) {
             reject(
               new WeirError(
                 'WEIR_NONDETERMINISTIC_PROGRAM',
