@@ -34,6 +34,8 @@ export interface JobSubmission {
   graphDefaults: StreamGraphDefaults;
   /** Job configuration: cluster configuration overlaid with the program's and the client's. */
   config: Record<string, unknown>;
+  /** See JobDeployment.structuralCheck. */
+  structuralCheck?: boolean;
 }
 
 export interface JobResult {
@@ -178,19 +180,37 @@ export class JobMaster {
 
   // ------------------------------------------------------------------ deployment
 
+  /** TaskManagers the current attempt runs on. */
+  get taskManagerIds(): string[] {
+    return [...new Set(this.allocation.map((a) => a.tm.id))];
+  }
+
+  /** A TaskManager this job runs on is gone (connection closed, heartbeats missed): fail over. */
+  onTaskManagerLost(tmId: string, reason: string): void {
+    if (isGloballyTerminal(this.status) || !this.allocation.some((a) => a.tm.id === tmId)) return;
+    const e = new WeirError('WEIR_JOB_FAILED', `TaskManager ${tmId} was lost (${reason}); its tasks of job '${this.jobName}' failed`);
+    this.fail(serializeError(e, 'WEIR_JOB_FAILED', { jobId: this.jobId, jobName: this.jobName }), true);
+  }
+
   private deployment(): JobDeployment {
     const s = this.submission;
-    return {
+    const d: JobDeployment = {
       jobId: s.jobId,
       attempt: this.attempt,
       bundlePath: s.bundle.path,
+      bundleId: s.bundle.id,
       programArgs: s.programArgs,
       cwd: s.cwd,
       executionIndex: s.executionIndex,
       graphDefaults: s.graphDefaults,
       jobGraph: s.jobGraph,
       settings: this.settings,
+      ...(s.structuralCheck ? { structuralCheck: true } : {}),
     };
+    const addresses: Record<string, string> = {};
+    for (const a of this.allocation) if (a.tm.dataAddress !== undefined) addresses[a.tm.id] = a.tm.dataAddress;
+    if (Object.keys(addresses).length > 0) d.tmDataAddresses = addresses;
+    return d;
   }
 
   private async deploy(): Promise<void> {
@@ -298,6 +318,8 @@ export class JobMaster {
 
   private fail(error: SerializedError, restartable: boolean): void {
     if (isGloballyTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') return;
+    // Late reports of the attempt that already failed change nothing while the restart waits.
+    if (this.restartTimer) return;
     error.context = { jobId: this.jobId, jobName: this.jobName, ...error.context };
     this.exceptions.push({ timestamp: Date.now(), error });
     if (this.status === 'CREATED' || this.status === 'INITIALIZING') {

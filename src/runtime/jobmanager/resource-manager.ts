@@ -9,6 +9,8 @@ import type { ToTaskManager } from '../rpc/messages.js';
 export interface TaskManagerGateway {
   readonly id: string;
   readonly numberOfSlots: number;
+  /** host:port of the TaskManager's data plane (distributed clusters only). */
+  readonly dataAddress?: string;
   send(msg: ToTaskManager): void;
 }
 
@@ -24,8 +26,9 @@ export class ResourceManager {
     this.tms.set(gw.id, { gw, owners: new Array<string | undefined>(gw.numberOfSlots).fill(undefined) });
   }
 
-  unregisterTaskManager(id: string): void {
-    this.tms.delete(id);
+  /** Forgets a TaskManager (lost or shut down); its slots are gone with it. */
+  unregisterTaskManager(id: string): boolean {
+    return this.tms.delete(id);
   }
 
   taskManagers(): { gw: TaskManagerGateway; freeSlots: number }[] {

@@ -8,6 +8,7 @@ import type { SourceSplit } from '../../api/source.js';
 import type { SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import type { StreamGraphDefaults } from '../../graph/stream-graph.js';
+import type { Frame } from '../network/events.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -29,7 +30,10 @@ export interface RuntimeSettings {
 export interface JobDeployment {
   jobId: string;
   attempt: number;
+  /** Where the bundle is in this process; a remote TaskManager replaces it with its BlobCache's copy. */
   bundlePath: string;
+  /** SHA-256 of the bundle: its id in the BlobServer. */
+  bundleId: string;
   programArgs: string[];
   /** The working directory main() ran in at the client (relative paths resolve against it). */
   cwd: string;
@@ -37,6 +41,10 @@ export interface JobDeployment {
   graphDefaults: StreamGraphDefaults;
   jobGraph: JobGraph;
   settings: RuntimeSettings;
+  /** Data-plane address (host:port) of every TaskManager the job attempt runs on, by TaskManager id (distributed clusters only). */
+  tmDataAddresses?: Record<string, string>;
+  /** Compare only the topology when replaying (the client ran main() from differently compiled code). */
+  structuralCheck?: boolean;
 }
 
 export interface TaskDeploymentDescriptor {
@@ -110,3 +118,57 @@ export type ToJobManager =
     }
   | { type: 'sourceEvent'; jobId: string; attempt: number; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
   | { type: 'collect'; jobId: string; attempt: number; collectId: string; values: unknown[] };
+
+// ---------------------------------------------------------------- over TCP (see transport.ts)
+
+/** TaskManager → JobManager on the RPC connection: one-way messages and requests. */
+export type TaskManagerRpc =
+  /** Request, answered by RegistrationResponse. */
+  | { type: 'register'; tmId: string; slots: number; dataAddress: string; hardware?: TaskManagerHardware }
+  | { type: 'heartbeat' }
+  | { type: 'report'; msg: ToJobManager }
+  /** Request, answered by BlobChunk: up to BLOB_CHUNK_BYTES of a blob from `offset`. */
+  | { type: 'fetchBlob'; blobId: string; offset: number };
+
+export interface TaskManagerHardware {
+  cpuCores: number;
+  physicalMemory: number;
+  freeMemory: number;
+}
+
+export interface RegistrationResponse {
+  type: 'registered';
+  /** The JobManager leader's fencing token: every JobManager → TaskManager message carries it. */
+  fencingToken: string;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+}
+
+export interface BlobChunk {
+  type: 'blobChunk';
+  blobId: string;
+  /** Size of the whole blob in bytes. */
+  size: number;
+  offset: number;
+  data: Uint8Array;
+}
+
+export const BLOB_CHUNK_BYTES = 1024 * 1024;
+
+/** JobManager → TaskManager on the RPC connection; every message carries the leader's fencing token. */
+export type JobManagerRpc =
+  | { type: 'toTaskManager'; fencingToken: string; msg: ToTaskManager }
+  | { type: 'heartbeat'; fencingToken: string };
+
+/** Tools (cluster scripts, tests) → JobManager on the RPC port: requests. */
+export type ClientRpc = { type: 'clusterOverview' };
+
+export interface ClusterOverview {
+  type: 'clusterOverview';
+  taskManagers: { id: string; slots: number; freeSlots: number; dataAddress: string }[];
+  slotsTotal: number;
+  slotsAvailable: number;
+}
+
+/** TaskManager ↔ TaskManager data connection: frames of the channels between worker `from` and worker `to`, in order. */
+export type DataPlaneMessage = { type: 'frames'; from: string; to: string; frames: Frame[] };
