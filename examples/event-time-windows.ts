@@ -15,6 +15,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategy,
   type AggregateFunction,
+  type Collector,
   type WatermarkGenerator,
 } from 'weir';
 import { FileSink } from 'weir/connectors/file';
@@ -61,13 +62,16 @@ const counts = env
   .window(TumblingEventTimeWindows.of(WINDOW_MS))
   .allowedLateness(ALLOWED_LATENESS_MS)
   .sideOutputLateData(lateReadings)
-  .aggregate(countReadings, (sensor: string, ctx, [count], out) => {
+  .aggregate(countReadings, (sensor: string, ctx, [count], out: Collector<WindowCount>) => {
     const w = ctx.window();
     out.collect({ sensor, start: w.start, end: w.end, count: count! });
   })
   .name('count per sensor and window');
 
 counts.sinkTo(FileSink.jsonLines<WindowCount>(`${output}/windows`)).name('window counts');
-counts.getSideOutput(lateReadings).sinkTo(FileSink.jsonLines<SensorReading>(`${output}/late`)).name('late readings');
+counts
+  .getSideOutput(lateReadings)
+  .sinkTo(FileSink.jsonLines<SensorReading>(`${output}/late`))
+  .name('late readings');
 
 await env.execute('event-time-windows');

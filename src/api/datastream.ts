@@ -181,19 +181,16 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   }
   setParallelism(parallelism: number): this {
     checkParallelism(parallelism, `setParallelism on '${this.transformation.name}'`);
-    // fromSource() with a watermark strategy returns the source's chained watermark operator: both change
-    const source = this.transformation.sourceOfChainedAssigner ?? this.transformation;
-    const src = source.operator?.type === 'source' ? source.operator.source : undefined;
+    const op = this.transformation.operator;
+    const src = op?.type === 'source' ? op.source : undefined;
     if (src?.fixedParallelism !== undefined && src.fixedParallelism !== parallelism) {
-      throw new WeirError('WEIR_BAD_PIPELINE', `'${source.name}' is not parallel: its parallelism is ${src.fixedParallelism}`);
+      throw new WeirError('WEIR_BAD_PIPELINE', `'${this.transformation.name}' is not parallel: its parallelism is ${src.fixedParallelism}`);
     }
-    source.parallelism = parallelism;
     this.transformation.parallelism = parallelism;
     return this;
   }
   setMaxParallelism(maxParallelism: number): this {
     checkParallelism(maxParallelism, 'setMaxParallelism');
-    if (this.transformation.sourceOfChainedAssigner) this.transformation.sourceOfChainedAssigner.maxParallelism = maxParallelism;
     this.transformation.maxParallelism = maxParallelism;
     return this;
   }

@@ -5,9 +5,10 @@
  * pipelines declared since the previous one, as in Flink.
  */
 import { WeirError } from '../errors.js';
-import { DataStream } from './datastream.js';
+import { SingleOutputStreamOperator } from './datastream.js';
 import {
   getPipelineExecutorFactory,
+  nextExecutionIndex,
   type CheckpointingMode,
   type EnvironmentSettings,
   type Pipeline,
@@ -25,7 +26,6 @@ export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 export class StreamExecutionEnvironment {
   private nextId = 0;
   private sinks: Transformation[] = [];
-  private executions = 0;
   private collectCounter = 0;
   private readonly settings: EnvironmentSettings = {
     parallelism: undefined,
@@ -104,37 +104,38 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  fromSource<T>(source: Source<T, never, unknown> | Source<T>, watermarkStrategy: WatermarkStrategy<T>, name: string): DataStream<T> {
+  fromSource<T>(
+    source: Source<T, never, unknown> | Source<T>,
+    watermarkStrategy: WatermarkStrategy<T>,
+    name: string,
+  ): SingleOutputStreamOperator<T> {
     const src = source as Source<unknown>;
-    const t = this.addTransformation('physical', name || 'Source', [], { type: 'source', source: src });
+    // As in Flink, the watermark strategy runs inside the source operator (per reader), so name,
+    // uid and setParallelism on the returned stream are the source's.
+    const strategy =
+      watermarkStrategy.emitsWatermarks || watermarkStrategy.timestampAssigner
+        ? (watermarkStrategy as WatermarkStrategy<unknown>)
+        : undefined;
+    const t = this.addTransformation('physical', name || 'Source', [], { type: 'source', source: src, watermarkStrategy: strategy });
     if (src.fixedParallelism !== undefined) t.parallelism = src.fixedParallelism;
     t.chainingStrategy = 'HEAD';
-    const stream = new DataStream<T>(this, t);
-    if (watermarkStrategy.emitsWatermarks || watermarkStrategy.timestampAssigner) {
-      // Flink runs the strategy inside the source operator; here it is a chained operator right after it.
-      // It runs at the source's parallelism, and setParallelism on the returned stream sets both.
-      const withWatermarks = stream.assignTimestampsAndWatermarks(watermarkStrategy).name(`${name}: Timestamps/Watermarks`);
-      withWatermarks.transformation.parallelism = t.parallelism;
-      withWatermarks.transformation.sourceOfChainedAssigner = t;
-      return withWatermarks;
-    }
-    return stream;
+    return new SingleOutputStreamOperator<T>(this, t);
   }
 
   /** A bounded stream of the given items, in order (parallelism 1, as Flink's fromData). */
-  fromData<T>(...items: T[]): DataStream<T> {
+  fromData<T>(...items: T[]): SingleOutputStreamOperator<T> {
     return this.fromSource(new CollectionSource<T>(items), WatermarkStrategy.noWatermarks<T>(), 'Collection Source');
   }
   /** Same as fromData, for an existing collection. */
-  fromCollection<T>(items: Iterable<T>): DataStream<T> {
+  fromCollection<T>(items: Iterable<T>): SingleOutputStreamOperator<T> {
     return this.fromSource(new CollectionSource<T>([...items]), WatermarkStrategy.noWatermarks<T>(), 'Collection Source');
   }
   /** The numbers from..to inclusive, split across parallel readers. */
-  fromSequence(from: number, to: number): DataStream<number> {
+  fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
     return this.fromSource(new NumberSequenceSource(from, to), WatermarkStrategy.noWatermarks<number>(), 'Sequence Source');
   }
   /** Lines read from a TCP server (Flink's socketTextStream); ends when the server closes the connection. */
-  socketTextStream(host: string, port: number, delimiter = '\n'): DataStream<string> {
+  socketTextStream(host: string, port: number, delimiter = '\n'): SingleOutputStreamOperator<string> {
     return this.fromSource(new SocketTextSource(host, port, delimiter), WatermarkStrategy.noWatermarks<string>(), 'Socket Stream');
   }
 
@@ -186,7 +187,7 @@ export class StreamExecutionEnvironment {
       config: { ...this.settings.config },
     };
     if (this.autoMode) settings.runtimeMode = allBounded(this.sinks) ? 'BATCH' : 'STREAMING';
-    const pipeline: Pipeline = { jobName, sinks: this.sinks, settings, executionIndex: this.executions++ };
+    const pipeline: Pipeline = { jobName, sinks: this.sinks, settings, executionIndex: nextExecutionIndex() };
     this.sinks = [];
     const executor = await this.executorFactory();
     return executor.execute(pipeline, { detached });

@@ -39,11 +39,27 @@ export interface PipelineExecutor {
 export type PipelineExecutorFactory = () => PipelineExecutor;
 
 const FACTORY = Symbol.for('weir.pipelineExecutorFactory');
-type Holder = { [FACTORY]?: PipelineExecutorFactory | undefined };
+const EXECUTIONS = Symbol.for('weir.executionCount');
+type Holder = { [FACTORY]?: PipelineExecutorFactory | undefined; [EXECUTIONS]?: number };
 
-/** Installed by the client, the task runtime or `weir info`; undefined restores the local default. */
+/**
+ * Installed by the client, the task runtime or `weir info`; undefined restores the local default.
+ * Starts a new program run: execute() calls are numbered from 0 again.
+ */
 export function setPipelineExecutorFactory(factory: PipelineExecutorFactory | undefined): void {
   (globalThis as Holder)[FACTORY] = factory;
+  (globalThis as Holder)[EXECUTIONS] = 0;
+}
+
+/**
+ * The Pipeline.executionIndex of the next execute() of this program run. Counted across all of the
+ * program's environments: a program may call getExecutionEnvironment() more than once.
+ */
+export function nextExecutionIndex(): number {
+  const h = globalThis as Holder;
+  const i = h[EXECUTIONS] ?? 0;
+  h[EXECUTIONS] = i + 1;
+  return i;
 }
 
 export function getPipelineExecutorFactory(): PipelineExecutorFactory | undefined {

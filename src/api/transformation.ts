@@ -36,7 +36,7 @@ export type WindowFunctionSpec =
 
 /** The operator a physical transformation becomes, with the user functions it calls. */
 export type OperatorSpec =
-  | { type: 'source'; source: Source<unknown> }
+  | { type: 'source'; source: Source<unknown>; watermarkStrategy: WatermarkStrategy<unknown> | undefined }
   | { type: 'timestamps'; strategy: WatermarkStrategy<unknown> }
   | { type: 'map'; fn: unknown }
   | { type: 'filter'; fn: unknown }
@@ -76,11 +76,6 @@ export class Transformation {
   chainingStrategy: ChainingStrategy = 'ALWAYS';
   /** Key selectors of the keyed inputs of this operator (state and timers are scoped by them). */
   keySelectors: (KeySelector<unknown, unknown> | undefined)[] = [];
-  /**
-   * Set on the watermark operator fromSource() adds after its source (Flink runs the strategy inside
-   * the source): that source, which shares this operator's parallelism.
-   */
-  sourceOfChainedAssigner: Transformation | undefined = undefined;
 
   constructor(
     id: number,

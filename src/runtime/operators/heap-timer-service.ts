@@ -362,7 +362,13 @@ export class HeapTimerServiceManager implements TimerServiceManager {
   private onProcessingTime(time: number): void {
     this.armedTime = undefined;
     this.armedCancel = undefined;
-    const now = Math.max(time, this.processingTimeService.getCurrentProcessingTime());
+    // A clock callback may come a little before its time (setTimeout and Date.now() round differently):
+    // then wait on, so onTimer never sees currentProcessingTime() < its timestamp, as in Flink.
+    const now = this.processingTimeService.getCurrentProcessingTime();
+    if (now < time) {
+      this.arm();
+      return;
+    }
     const heap = this.processingHeap;
     this.firingProcessing = true;
     try {

@@ -6,6 +6,7 @@
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../api/source.js';
 import type { OperatorSpec } from '../../api/transformation.js';
 import type { OperatorContext, Output, SourceOperatorLike } from './operator.js';
+import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
 import { closeFunction, openFunction } from './user-function.js';
 
 export interface SplitChannel {
@@ -19,6 +20,8 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   private reader: SourceReader<unknown, SourceSplit> | undefined;
   private readonly source: Source<unknown>;
   private readonly out: Output;
+  /** The program's watermark strategy, run inside the source as in Flink. */
+  private readonly watermarks: TimestampsAndWatermarksOperator | undefined;
   recordsOut = 0;
 
   constructor(
@@ -28,6 +31,8 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   ) {
     this.source = spec.source;
     this.out = ctx.output;
+    if (spec.watermarkStrategy)
+      this.watermarks = new TimestampsAndWatermarksOperator(ctx, { type: 'timestamps', strategy: spec.watermarkStrategy });
   }
 
   get bounded(): boolean {
@@ -42,12 +47,14 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
       sendSplitRequest: () => this.splits.requestSplit(),
     });
     await this.reader.start();
+    this.watermarks?.open();
     this.splits.register();
   }
 
   collect(record: unknown, timestamp?: number): void {
     this.recordsOut++;
-    this.out.collect(record, timestamp);
+    if (this.watermarks) this.watermarks.processElement(record, timestamp);
+    else this.out.collect(record, timestamp);
   }
 
   pollNext(): InputStatus {
@@ -67,11 +74,15 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
     throw new Error('a source operator has no inputs');
   }
   processWatermark(watermark: number): void {
-    this.out.emitWatermark(watermark);
+    if (this.watermarks) this.watermarks.processWatermark(watermark);
+    else this.out.emitWatermark(watermark);
   }
-  endInput(): void {}
+  endInput(): void {
+    this.watermarks?.endInput();
+  }
   finish(): void {}
   async close(): Promise<void> {
+    this.watermarks?.close();
     await this.reader?.close();
     await closeFunction(this.source);
   }

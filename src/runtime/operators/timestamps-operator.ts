@@ -2,7 +2,8 @@
  * assignTimestampsAndWatermarks (Flink's TimestampsAndWatermarksOperator): stamps each record with
  * the strategy's timestamp, tells the generator, and emits the generator's watermarks (on events,
  * and every `autoWatermarkInterval` ms of processing time). Watermarks from upstream are swallowed,
- * except the final MAX watermark that ends a bounded input.
+ * except the final MAX watermark that ends a bounded input. In BATCH mode, as in Flink, the only
+ * watermark is that final one: event time is complete when the input is, so no record is ever late.
  */
 import { MAX_WATERMARK, MIN_WATERMARK, type TimestampAssigner, type WatermarkGenerator, type WatermarkOutput } from '../../api/time.js';
 import type { OperatorSpec } from '../../api/transformation.js';
@@ -16,6 +17,7 @@ export class TimestampsAndWatermarksOperator implements StreamOperator, Watermar
   private idle = false;
   private cancelTimer: (() => void) | undefined;
   private readonly interval: number;
+  private readonly batch: boolean;
   private closed = false;
 
   constructor(
@@ -26,10 +28,11 @@ export class TimestampsAndWatermarksOperator implements StreamOperator, Watermar
     this.assigner = spec.strategy.timestampAssigner;
     this.generator = spec.strategy.createGenerator();
     this.interval = Number(ctx.config['pipeline.auto-watermark-interval'] ?? 200);
+    this.batch = ctx.runtimeMode === 'BATCH';
   }
 
   open(): void {
-    if (this.interval > 0) this.schedule();
+    if (this.interval > 0 && !this.batch) this.schedule();
   }
 
   private schedule(): void {
@@ -56,6 +59,7 @@ export class TimestampsAndWatermarksOperator implements StreamOperator, Watermar
   }
 
   emitWatermark(watermark: number): void {
+    if (this.batch && watermark !== MAX_WATERMARK) return;
     if (this.idle) this.markActive();
     if (watermark > this.currentWatermark) {
       this.currentWatermark = watermark;
@@ -63,7 +67,7 @@ export class TimestampsAndWatermarksOperator implements StreamOperator, Watermar
     }
   }
   markIdle(): void {
-    if (!this.idle) {
+    if (!this.idle && !this.batch) {
       this.idle = true;
       this.out.emitWatermarkStatus(true);
     }

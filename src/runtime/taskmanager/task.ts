@@ -323,17 +323,24 @@ export class Task {
     return {
       getCurrentProcessingTime: () => Date.now(),
       registerTimer: (time, callback) => {
-        const t = setTimeout(
-          () => {
-            this.timers.delete(t);
-            this.mail(() => callback(time));
-          },
-          Math.max(0, time - Date.now()),
-        );
-        this.timers.add(t);
+        // A timer for T fires once T has fully passed (as Flink: delay + 1 ms), so a record
+        // processed during millisecond T still belongs before the timer, never after it.
+        let handle: NodeJS.Timeout;
+        const arm = (): void => {
+          handle = setTimeout(
+            () => {
+              this.timers.delete(handle);
+              if (Date.now() <= time) arm();
+              else this.mail(() => callback(time));
+            },
+            Math.max(0, time - Date.now()) + 1,
+          );
+          this.timers.add(handle);
+        };
+        arm();
         return () => {
-          clearTimeout(t);
-          this.timers.delete(t);
+          clearTimeout(handle);
+          this.timers.delete(handle);
         };
       },
     };
