@@ -11,6 +11,7 @@ import { inspectProgram } from '../cluster/inspect-program.js';
 import { runProgram } from '../cluster/run-program.js';
 import type { SubmittedJob } from '../cluster/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
+import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
 
 const VERSION = '0.1.0';
 
@@ -19,6 +20,8 @@ interface CommonOptions {
   confDir?: string;
   verbose?: boolean;
 }
+
+type RunCliOptions = CommonOptions & { target?: string; parallelism?: string; detached?: boolean; jobmanager?: string };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -71,11 +74,18 @@ export function buildCli(): Command {
     .addOption(new Option('-t, --target <target>', 'execution.target: where jobs run').default(undefined))
     .option('-p, --parallelism <n>', 'default parallelism of the program')
     .option('-d, --detached', 'submit and return without waiting for the jobs')
+    .option('-m, --jobmanager <host:port>', 'REST address of a running cluster (sets rest.address/rest.port; target remote unless -t)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (file: string, args: string[], o: CommonOptions & { target?: string; parallelism?: string; detached?: boolean }) => {
-      const config = loadConfig(o, { 'execution.target': o.target, 'execution.attached': o.detached ? 'false' : undefined });
+    .action(async (file: string, args: string[], o: RunCliOptions) => {
+      const config = loadConfig(o, {
+        'execution.target': o.target ?? (o.jobmanager ? 'remote' : undefined),
+        'execution.attached': o.detached ? 'false' : undefined,
+        ...jobManagerAddress(o.jobmanager),
+      });
+      const remote = config.get('execution.target') === 'remote';
+      const watchers = new Map<string, () => void>();
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
       const run = await runProgram({
         program: file,
@@ -83,11 +93,17 @@ export function buildCli(): Command {
         config,
         ...(parallelism !== undefined ? { parallelism } : {}),
         listener: {
-          onSubmitted: (job) =>
+          onSubmitted: (job) => {
+            if (remote && o.detached) return void process.stdout.write(`Job has been submitted with JobID ${job.jobId}\n`);
             process.stderr.write(
               `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
-            ),
-          onFinished: (job, r) => printResult(job, r),
+            );
+            if (remote) watchers.set(job.jobId, watchProgress(job));
+          },
+          onFinished: (job, r) => {
+            watchers.get(job.jobId)?.();
+            if (!(remote && o.detached)) printResult(job, r);
+          },
         },
       });
       const failed = run.results.find((r) => r.status !== 'FINISHED');
@@ -101,11 +117,12 @@ export function buildCli(): Command {
     .argument('[args...]', 'arguments for the program (after --)')
     .option('-p, --parallelism <n>', 'default parallelism')
     .option('--json', 'print only the plan JSON')
+    .option('-m, --jobmanager <host:port>', 'REST address of a running cluster (sets rest.address/rest.port)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (file: string, args: string[], o: CommonOptions & { parallelism?: string; json?: boolean }) => {
-      const config = loadConfig(o);
+    .action(async (file: string, args: string[], o: CommonOptions & { parallelism?: string; json?: boolean; jobmanager?: string }) => {
+      const config = loadConfig(o, jobManagerAddress(o.jobmanager));
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
       const { jobGraph } = await inspectProgram(file, args, config, parallelism);
       const json = JSON.stringify(planJson(jobGraph), null, 2);
@@ -113,6 +130,7 @@ export function buildCli(): Command {
       else process.stdout.write(planText(jobGraph) + '\n\nPlan JSON:\n' + json + '\n');
     });
 
+  registerRemoteCommands(program);
   return program;
 }
 

@@ -37,6 +37,8 @@ export interface ProgramExecutorOptions {
   listener?: ProgramListener;
   /** main() ran from code compiled differently from the bundle (a program started without weir). */
   structuralCheck?: boolean;
+  /** `weir run -d` (execution.attached: false): execute() returns once the job is submitted. */
+  detached?: boolean;
 }
 
 /** Turns a pipeline's settings and the program's env.configure() into job configuration. */
@@ -81,15 +83,19 @@ export class ProgramExecutor implements PipelineExecutor {
       },
       this.o.bundle,
     );
-    const result = cluster.waitForResult(jobId);
+    // Detached (Flink's -d): nobody waits for the job; execute() returns a result without figures.
+    const detached = this.o.detached === true;
+    const result: Promise<JobResult> = detached ? new Promise<JobResult>(() => undefined) : cluster.waitForResult(jobId);
     const job: SubmittedJob = { jobId, jobName: jobGraph.jobName, jobGraph, streamGraph, cluster, result };
     this.jobs.push(job);
     this.o.listener?.onSubmitted?.(job);
-    const finished = result.then((r) => {
-      this.o.listener?.onFinished?.(job, r);
-      if (r.status !== 'FINISHED') throw jobFailure(r);
-      return toExecutionResult(r);
-    });
+    const finished = detached
+      ? Promise.resolve<JobExecutionResult>({ jobId, jobName: jobGraph.jobName, netRuntime: 0, accumulators: {}, collected: {} })
+      : result.then((r) => {
+          this.o.listener?.onFinished?.(job, r);
+          if (r.status !== 'FINISHED') throw jobFailure(r);
+          return toExecutionResult(r);
+        });
     // A detached job's failure is reported through its JobClient, not as an unhandled rejection.
     finished.catch(() => undefined);
     const client: JobClient = {

@@ -53,7 +53,15 @@ export async function createCluster(config: Configuration): Promise<ClusterClien
       slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),
     });
   }
-  throw new WeirError('WEIR_CONFIG_BAD_VALUE', `execution.target '${target}' is not available in this build: use 'local'`);
+  if (target === 'remote') {
+    // A running session cluster, reached through its REST API (rest.address/rest.port, or -m host:port).
+    const { RemoteClusterClient, restUrl } = await import('./remote-cluster-client.js');
+    return new RemoteClusterClient({
+      url: restUrl(config),
+      token: config.get('security.rest.token'),
+    });
+  }
+  throw new WeirError('WEIR_CONFIG_BAD_VALUE', `execution.target '${target}' is not available in this build: use 'local' or 'remote'`);
 }
 
 export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
@@ -62,7 +70,10 @@ export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
   const args = o.args ?? [];
   let cluster: Promise<ClusterClient> | undefined;
   const getCluster = (): Promise<ClusterClient> => (cluster ??= o.cluster ? Promise.resolve(o.cluster) : createCluster(config));
+  // Detached runs make sense only where the cluster outlives this process.
+  const detached = config.get('execution.attached') === false && String(config.get('execution.target') ?? 'local') !== 'local';
   const executor = new ProgramExecutor({
+    detached,
     bundle,
     args,
     cwd: process.cwd(),
@@ -95,7 +106,7 @@ export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
     );
   }
   // Jobs started with executeAsync() run to their end before a local cluster goes away.
-  const results = await Promise.all(executor.jobs.map((j) => j.result));
+  const results = detached ? [] : await Promise.all(executor.jobs.map((j) => j.result));
   await closeOwned();
   return { bundle, jobs: executor.jobs, results, exports };
 

@@ -1,0 +1,155 @@
+/**
+ * The `weir` subcommands that talk to a running cluster through its REST API: `list` and `cancel`,
+ * the `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
+ * an attached `weir run -t remote` prints.
+ */
+import type { Command } from 'commander';
+import { loadConfiguration, type Configuration } from '../../config/index.js';
+import { WeirError } from '../../errors.js';
+import type { SubmittedJob } from '../../cluster/program-executor.js';
+import { restUrl } from '../../cluster/remote-cluster-client.js';
+import type { JobOverviewEntry } from '../../rest/api.js';
+import { RestClient } from '../../rest/client.js';
+
+const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED']);
+
+interface RemoteOptions {
+  jobmanager?: string;
+  D?: string[];
+  confDir?: string;
+  verbose?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Parses `-m host:port` (also `[v6addr]:port` and `http://host:port`) into the configuration keys
+ * it sets: rest.address and rest.port.
+ */
+export function jobManagerAddress(value: string | undefined): Record<string, string | undefined> {
+  if (value === undefined) return {};
+  const s = value
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '');
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new WeirError('WEIR_CLI_USAGE', `-m/--jobmanager must be host:port (such as localhost:8081), got '${value}'`);
+  }
+  return { 'rest.address': m[1] ?? m[2], 'rest.port': String(port) };
+}
+
+function loadRemoteConfig(o: RemoteOptions): Configuration {
+  const dynamic = [...(o.D ?? [])];
+  for (const [k, v] of Object.entries(jobManagerAddress(o.jobmanager))) if (v !== undefined) dynamic.push(`${k}=${v}`);
+  return loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+}
+
+function clientFor(config: Configuration): RestClient {
+  return new RestClient({ url: restUrl(config), token: config.get('security.rest.token') });
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export function formatTime(ms: number): string {
+  if (ms <= 0) return '-';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 0) return '-';
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h ${pad(m)}m ${pad(s % 60)}s` : `${m}m ${pad(s % 60)}s`;
+}
+
+/** A plain text table: a header row, then one row per job, columns padded to fit. */
+export function jobsTable(jobs: JobOverviewEntry[]): string {
+  const rows = [
+    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION'],
+    ...jobs.map((j) => [j.jid, j.name, j.state, formatTime(j['start-time']), formatDuration(j.duration)]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
+}
+
+export function registerRemoteCommands(program: Command): void {
+  program
+    .command('list')
+    .description('list the jobs of a running cluster (running ones; --all for every job)')
+    .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
+    .option('-a, --all', 'also list finished, failed and cancelled jobs')
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (o: RemoteOptions & { all?: boolean }) => {
+      const rest = clientFor(loadRemoteConfig(o));
+      const { jobs } = await rest.jobsOverview();
+      const shown = jobs.filter((j) => o.all || !TERMINAL.has(j.state)).sort((a, b) => a['start-time'] - b['start-time']);
+      if (shown.length === 0) process.stdout.write(o.all ? 'No jobs.\n' : 'No running jobs.\n');
+      else process.stdout.write(jobsTable(shown) + '\n');
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a job of a running cluster')
+    .argument('<jobId>', 'the id of the job (see weir list)')
+    .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (jobId: string, o: RemoteOptions) => {
+      const rest = clientFor(loadRemoteConfig(o));
+      await rest.cancelJob(jobId);
+      process.stdout.write(`Cancelled job ${jobId}.\n`);
+    });
+}
+
+/** One line of progress: status, then records in/out per vertex. */
+function progressLine(
+  status: string,
+  vertices: { name: string; parallelism: number; metrics: { numRecordsIn: number; numRecordsOut: number } }[],
+): string {
+  const parts = vertices.map((v) => `${v.name} [p=${v.parallelism}] ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out`);
+  return `${status}${parts.length ? ` — ${parts.join(' | ')}` : ''}`;
+}
+
+/**
+ * Polls a submitted job's progress every `intervalMs` and prints a line when its status or record
+ * counts change; quiet otherwise. Returns a function that stops watching.
+ */
+export function watchProgress(job: SubmittedJob, out: NodeJS.WritableStream = process.stderr, intervalMs = 500): () => void {
+  let last = '';
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async (): Promise<void> => {
+    try {
+      const p = await job.cluster.progress(job.jobId);
+      if (stopped) return;
+      const line = progressLine(p.status, p.vertices);
+      if (line !== last) {
+        last = line;
+        const d = new Date();
+        out.write(`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${line}\n`);
+      }
+      if (TERMINAL.has(p.status)) return;
+    } catch {
+      // A missed poll is not worth a message: the job's result reports what happened.
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
+  };
+  timer = setTimeout(() => void tick(), 0);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * `execution.target: remote`: jobs go to a running session cluster through its REST API. Submitting
+ * uploads the program's bundle (once per client: the cluster stores it by SHA-256) and runs it with
+ * the JobGraph plan mode produced; the result is long-polled from `/jobs/:id/result`.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { isIPv6 } from 'node:net';
+import { Configuration, isOptionKey, isSecretKey } from '../config/index.js';
+import type { JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
+import type { ExecutionState } from '../runtime/rpc/messages.js';
+import { RestApiError, RestClient } from '../rest/client.js';
+import { WeirError } from '../errors.js';
+import type { Bundle } from './bundler.js';
+import type { ClusterClient, JobProgress, SubmissionRequest } from './cluster-client.js';
+
+export interface RemoteClusterOptions {
+  /** Base URL of the cluster's REST API. */
+  url: string;
+  token?: string | undefined;
+  /** How long one result long-poll waits on the server, in ms. */
+  resultPollMs?: number;
+}
+
+/** The REST URL of the cluster a configuration points at: rest.address (else jobmanager.rpc.address) and rest.port. */
+export function restUrl(config: Configuration): string {
+  const host = config.get('rest.address') ?? config.get('jobmanager.rpc.address');
+  return `http://${isIPv6(host) ? `[${host}]` : host}:${config.get('rest.port')}`;
+}
+
+const DEFAULTS = Configuration.fromEntries({});
+
+/**
+ * The part of a job configuration worth sending: values that differ from the defaults (so the
+ * cluster's own settings are not overwritten by defaults), never secrets.
+ */
+export function submittedConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (isSecretKey(k)) continue;
+    if (isOptionKey(k) && isDeepStrictEqual(DEFAULTS.get(k), v)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const RETRIES = 5;
+
+export class RemoteClusterClient implements ClusterClient {
+  readonly description: string;
+  readonly webUrl: string;
+  readonly rest: RestClient;
+  private readonly uploads = new Map<string, Promise<string>>();
+  private readonly names = new Map<string, string>();
+  private readonly resultPollMs: number;
+
+  constructor(opts: RemoteClusterOptions) {
+    this.rest = new RestClient({ url: opts.url, token: opts.token });
+    this.webUrl = this.rest.url;
+    this.description = `session cluster at ${this.rest.url}`;
+    this.resultPollMs = opts.resultPollMs ?? 20_000;
+  }
+
+  async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
+    const bundleId = await this.upload(bundle);
+    const { jobid } = await this.rest.runBundle(bundleId, {
+      jobGraph: request.jobGraph,
+      graphDefaults: request.graphDefaults,
+      programArgs: request.programArgs,
+      cwd: request.cwd,
+      executionIndex: request.executionIndex,
+      config: submittedConfig(request.config),
+      ...(request.structuralCheck ? { structuralCheck: true } : {}),
+    });
+    this.names.set(jobid, request.jobGraph.jobName);
+    return jobid;
+  }
+
+  private upload(bundle: Bundle): Promise<string> {
+    let p = this.uploads.get(bundle.id);
+    if (!p) {
+      p = readFile(bundle.path).then(async (bytes) => (await this.rest.uploadBundle(bytes, basename(bundle.entry))).id);
+      // A failed upload is tried again by the next submission.
+      p.catch(() => this.uploads.delete(bundle.id));
+      this.uploads.set(bundle.id, p);
+    }
+    return p;
+  }
+
+  async progress(jobId: string): Promise<JobProgress> {
+    const d = await this.rest.job(jobId);
+    return {
+      status: d.state,
+      vertices: d.vertices.map((v): VertexSummary => ({
+        id: v.id,
+        name: v.name,
+        parallelism: v.parallelism,
+        status: v.status as ExecutionState,
+        metrics: {
+          numRecordsIn: v.metrics['read-records'],
+          numRecordsOut: v.metrics['write-records'],
+          numBytesIn: v.metrics['read-bytes'],
+          numBytesOut: v.metrics['write-bytes'],
+          backPressuredTimeMs: v.metrics['accumulated-backpressured-time'],
+        },
+      })),
+    };
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.rest.cancelJob(jobId);
+  }
+
+  async waitForResult(jobId: string): Promise<JobResult> {
+    let failures = 0;
+    for (;;) {
+      try {
+        const r = await this.rest.jobResult(jobId, this.resultPollMs);
+        failures = 0;
+        if (r.status.id === 'COMPLETED' && r.result) return r.result;
+      } catch (e) {
+        // The answer to a request about the job is final; a lost connection is tried again a few times.
+        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE' || ++failures > RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.rest.close();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * A typed client of the JobManager's REST API (server.ts), on fetch. The CLI (`weir list`,
+ * `weir cancel`) and the remote cluster client (`execution.target: remote`) use it. Failures are
+ * WeirErrors: the server's code when it sent one, and a message that says what to check.
+ */
+import { ERROR_CODES, WeirError, type ErrorCode } from '../errors.js';
+import type {
+  BundleList,
+  BundleRunRequest,
+  BundleRunResponse,
+  BundleUploadResponse,
+  ClusterOverview,
+  ConfigEntry,
+  DashboardConfig,
+  ErrorBody,
+  JobDetails,
+  JobExceptions,
+  JobIdsWithStatus,
+  JobPlanInfo,
+  JobResultResponse,
+  JobStatusInfo,
+  MultipleJobsDetails,
+  TaskManagerInfo,
+  TaskManagersInfo,
+} from './api.js';
+
+export interface RestClientOptions {
+  /** Base URL of the REST API, e.g. http://127.0.0.1:8081. */
+  url: string;
+  /** security.rest.token of the cluster, when it requires one. */
+  token?: string | undefined;
+  /** Timeout of one request, in ms (long polls add their wait). Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** A request the server answered with an error status. */
+export class RestApiError extends WeirError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  bytes?: Uint8Array;
+  timeoutMs?: number;
+}
+
+export class RestClient {
+  readonly url: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly closed = new AbortController();
+
+  constructor(opts: RestClientOptions) {
+    this.url = opts.url.replace(/\/+$/, '');
+    this.token = opts.token;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  // ---- cluster ------------------------------------------------------------------------------
+
+  overview(): Promise<ClusterOverview> {
+    return this.request('GET', '/overview');
+  }
+  dashboardConfig(): Promise<DashboardConfig> {
+    return this.request('GET', '/config');
+  }
+  jobManagerConfig(): Promise<ConfigEntry[]> {
+    return this.request('GET', '/jobmanager/config');
+  }
+  taskManagers(): Promise<TaskManagersInfo> {
+    return this.request('GET', '/taskmanagers');
+  }
+  taskManager(id: string): Promise<TaskManagerInfo> {
+    return this.request('GET', `/taskmanagers/${encodeURIComponent(id)}`);
+  }
+  async shutdownCluster(): Promise<void> {
+    await this.request('DELETE', '/cluster');
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  jobs(): Promise<JobIdsWithStatus> {
+    return this.request('GET', '/jobs');
+  }
+  jobsOverview(): Promise<MultipleJobsDetails> {
+    return this.request('GET', '/jobs/overview');
+  }
+  job(jobId: string): Promise<JobDetails> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}`);
+  }
+  jobStatus(jobId: string): Promise<JobStatusInfo> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/status`);
+  }
+  jobPlan(jobId: string): Promise<JobPlanInfo> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/plan`);
+  }
+  jobExceptions(jobId: string): Promise<JobExceptions> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/exceptions`);
+  }
+  async cancelJob(jobId: string): Promise<void> {
+    await this.request('PATCH', `/jobs/${encodeURIComponent(jobId)}`, { query: { mode: 'cancel' } });
+  }
+  /** Waits up to `waitMs` for the job to end; `status.id` says whether it did. */
+  jobResult(jobId: string, waitMs = 0): Promise<JobResultResponse> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/result`, {
+      query: { timeout: waitMs },
+      timeoutMs: this.timeoutMs + waitMs,
+    });
+  }
+
+  // ---- bundles ------------------------------------------------------------------------------
+
+  uploadBundle(bytes: Uint8Array, name?: string): Promise<BundleUploadResponse> {
+    return this.request('POST', '/bundles/upload', { bytes, query: { name } });
+  }
+  bundles(): Promise<BundleList> {
+    return this.request('GET', '/bundles');
+  }
+  runBundle(bundleId: string, run: BundleRunRequest): Promise<BundleRunResponse> {
+    return this.request('POST', `/bundles/${encodeURIComponent(bundleId)}/run`, { json: run });
+  }
+
+  /** Aborts the requests in flight (long polls included). */
+  close(): void {
+    this.closed.abort();
+  }
+
+  // ---- transport ----------------------------------------------------------------------------
+
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.url + path);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    let body: string | Uint8Array | undefined;
+    if (o.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(o.json);
+    } else if (o.bytes !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = o.bytes;
+    }
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.any([this.closed.signal, AbortSignal.timeout(timeoutMs)]),
+      });
+    } catch (e) {
+      throw this.transportError(e, method, path, timeoutMs);
+    }
+    const text = await res.text().catch(() => '');
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (res.ok) return parsed as T;
+    throw this.httpError(res.status, parsed, text, method, path);
+  }
+
+  private transportError(e: unknown, method: string, path: string, timeoutMs: number): WeirError {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (this.closed.signal.aborted) return new WeirError('WEIR_INTERNAL', `${method} ${path} was aborted: the client was closed`);
+    if (err.name === 'TimeoutError') {
+      return new WeirError(
+        'WEIR_CONFIG_BAD_VALUE',
+        `The JobManager at ${this.url} did not answer ${method} ${path} within ${timeoutMs} ms: check rest.address and rest.port (or -m host:port)`,
+      );
+    }
+    const why = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+    return new WeirError(
+      'WEIR_CONFIG_BAD_VALUE',
+      `Cannot reach the JobManager's REST API at ${this.url} (${why}): is the cluster running? Check rest.address and rest.port, or -m host:port`,
+      {},
+      { cause: e },
+    );
+  }
+
+  private httpError(status: number, parsed: unknown, text: string, method: string, path: string): RestApiError {
+    const body = parsed as Partial<ErrorBody> | undefined;
+    const detail = Array.isArray(body?.errors) && body.errors.length ? body.errors.join('; ') : text.slice(0, 200) || `HTTP ${status}`;
+    const sent = body?.code !== undefined && Object.hasOwn(ERROR_CODES, body.code) ? body.code : undefined;
+    if (status === 401 || status === 403) {
+      return new RestApiError(
+        status,
+        'WEIR_CONFIG_BAD_VALUE',
+        `The JobManager at ${this.url} refused ${method} ${path}: ${detail}. Set security.rest.token to the cluster's token`,
+      );
+    }
+    const code: ErrorCode = sent ?? (status >= 500 ? 'WEIR_INTERNAL' : 'WEIR_CLI_USAGE');
+    return new RestApiError(status, code, `${detail} (${method} ${this.url}${path}: HTTP ${status})`);
+  }
+}

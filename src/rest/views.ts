@@ -1,0 +1,235 @@
+/**
+ * What the REST API shows of the JobManager's state, in Flink's JSON shapes: pure functions from a
+ * JobMaster (or a TaskManager's gateway) to a response body.
+ */
+import { cpus, freemem, totalmem } from 'node:os';
+import type { JobStatus } from '../api/job-client.js';
+import type { SerializedError } from '../errors.js';
+import { planJson } from '../graph/plan.js';
+import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
+import type { JobMaster, JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
+import type { TaskManagerGateway } from '../runtime/jobmanager/resource-manager.js';
+import type { ExecutionState } from '../runtime/rpc/messages.js';
+import {
+  EXECUTION_STATES,
+  JOB_STATUSES,
+  JOB_TASK_COUNT_KEYS,
+  type ExceptionHistoryEntry,
+  type ExecutionStateCounts,
+  type JobDetails,
+  type JobExceptions,
+  type JobOverviewEntry,
+  type JobResultResponse,
+  type JobTaskCounts,
+  type JobVertexDetails,
+  type TaskManagerInfo,
+} from './api.js';
+
+const TERMINAL_TASK_STATES: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
+/**
+ * A vertex's state as Flink aggregates it. The JobMaster reports one state per vertex, or MIXED
+ * when its subtasks differ (shown as RUNNING: some run, others have not started or are done).
+ * Subtasks of an ended job that never reached a terminal state were cancelled with it.
+ */
+function vertexState(v: VertexSummary, jobStatus: JobStatus): ExecutionState {
+  const s: ExecutionState = v.status === 'MIXED' ? 'RUNNING' : v.status;
+  if (isGloballyTerminal(jobStatus) && !TERMINAL_TASK_STATES.has(s)) return 'CANCELED';
+  return s;
+}
+
+function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+function vertexTaskCounts(v: VertexSummary, jobStatus: JobStatus): ExecutionStateCounts {
+  const counts = zeroCounts(EXECUTION_STATES);
+  counts[vertexState(v, jobStatus)] += v.parallelism;
+  return counts;
+}
+
+export function jobTaskCounts(jm: JobMaster): JobTaskCounts {
+  const counts = zeroCounts(JOB_TASK_COUNT_KEYS);
+  for (const v of jm.vertexSummaries()) {
+    counts.total += v.parallelism;
+    const key = vertexState(v, jm.status).toLowerCase() as keyof JobTaskCounts;
+    counts[key] += v.parallelism;
+  }
+  return counts;
+}
+
+function lastModification(jm: JobMaster): number {
+  return Math.max(jm.startTime, ...Object.values(jm.statusTimestamps).map(Number));
+}
+
+function jobDuration(jm: JobMaster, now: number): number {
+  return (jm.endTime > 0 ? jm.endTime : now) - jm.startTime;
+}
+
+export function jobOverviewEntry(jm: JobMaster, now = Date.now()): JobOverviewEntry {
+  return {
+    jid: jm.jobId,
+    name: jm.jobName,
+    state: jm.status,
+    'start-time': jm.startTime,
+    'end-time': jm.endTime,
+    duration: jobDuration(jm, now),
+    'last-modification': lastModification(jm),
+    tasks: jobTaskCounts(jm),
+  };
+}
+
+export function jobDetails(jm: JobMaster, now = Date.now()): JobDetails {
+  const jg = jm.jobGraph;
+  const maxParallelism = new Map(jg.vertices.map((v) => [v.id, v.maxParallelism]));
+  const statusCounts = zeroCounts(EXECUTION_STATES);
+  const runningSince = jm.statusTimestamps.RUNNING ?? -1;
+  const vertices: JobVertexDetails[] = jm.vertexSummaries().map((v) => {
+    const state = vertexState(v, jm.status);
+    statusCounts[state]++;
+    const started = state !== 'CREATED' && runningSince > 0 ? runningSince : -1;
+    // Per-vertex end times are not tracked: a vertex ends with its job.
+    const ended = TERMINAL_TASK_STATES.has(state) && jm.endTime > 0 ? jm.endTime : -1;
+    const complete = TERMINAL_TASK_STATES.has(state);
+    return {
+      id: v.id,
+      name: v.name,
+      maxParallelism: maxParallelism.get(v.id) ?? v.parallelism,
+      parallelism: v.parallelism,
+      status: state,
+      'start-time': started,
+      'end-time': ended,
+      duration: started > 0 ? (ended > 0 ? ended : now) - started : -1,
+      tasks: vertexTaskCounts(v, jm.status),
+      metrics: {
+        'read-bytes': v.metrics.numBytesIn,
+        'read-bytes-complete': complete,
+        'write-bytes': v.metrics.numBytesOut,
+        'write-bytes-complete': complete,
+        'read-records': v.metrics.numRecordsIn,
+        'read-records-complete': complete,
+        'write-records': v.metrics.numRecordsOut,
+        'write-records-complete': complete,
+        'accumulated-backpressured-time': v.metrics.backPressuredTimeMs,
+        'accumulated-idle-time': 0,
+        'accumulated-busy-time': 0,
+      },
+    };
+  });
+  const timestamps = zeroCounts(JOB_STATUSES);
+  for (const s of JOB_STATUSES) timestamps[s] = jm.statusTimestamps[s] ?? 0;
+  return {
+    jid: jm.jobId,
+    name: jm.jobName,
+    isStoppable: false,
+    state: jm.status,
+    'job-type': jg.type,
+    'start-time': jm.startTime,
+    'end-time': jm.endTime,
+    duration: jobDuration(jm, now),
+    maxParallelism: Math.max(...jg.vertices.map((v) => v.maxParallelism)),
+    now,
+    timestamps,
+    vertices,
+    'status-counts': statusCounts,
+    plan: planJson(jg, jm.jobId),
+  };
+}
+
+function stacktrace(e: SerializedError): string {
+  return e.cause?.stack ?? e.stack ?? `${e.cause?.name ?? e.name}: ${e.cause?.message ?? e.message}`;
+}
+
+function taskName(e: SerializedError): string | null {
+  const c = e.context;
+  if (!c.operator) return null;
+  return c.subtask === undefined ? c.operator : `${c.operator} (${c.subtask + 1}/${c.parallelism ?? '?'})`;
+}
+
+/** Flink's exception history, newest first, with the deprecated root-exception/all-exceptions fields too. */
+export function jobExceptions(jm: JobMaster, max = 20): JobExceptions {
+  const all = [...jm.exceptions].reverse();
+  const shown = all.slice(0, max);
+  const entries: ExceptionHistoryEntry[] = shown.map(({ timestamp, error }) => ({
+    exceptionName: error.cause?.name ?? error.name,
+    stacktrace: stacktrace(error),
+    timestamp,
+    taskName: taskName(error),
+    location: null,
+    endpoint: null,
+    taskManagerId: null,
+    failureLabels: {},
+    concurrentExceptions: [],
+    code: error.code,
+    message: error.message,
+  }));
+  const root = shown[0];
+  return {
+    'root-exception': root ? stacktrace(root.error) : null,
+    timestamp: root ? root.timestamp : null,
+    'all-exceptions': shown.map(({ timestamp, error }) => ({
+      exception: stacktrace(error),
+      task: taskName(error),
+      location: null,
+      timestamp,
+      taskManagerId: null,
+    })),
+    truncated: all.length > shown.length,
+    exceptionHistory: { entries, truncated: all.length > shown.length },
+  };
+}
+
+const APPLICATION_STATUS = { FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELED' } as const;
+
+export function completedResult(r: JobResult): JobResultResponse {
+  const out: JobResultResponse = {
+    status: { id: 'COMPLETED' },
+    'job-execution-result': {
+      id: r.jobId,
+      'application-status': APPLICATION_STATUS[r.status],
+      'net-runtime': r.endTime - r.startTime,
+      'accumulator-results': {},
+    },
+    result: r,
+  };
+  if (r.error) {
+    out['job-execution-result']!['failure-cause'] = {
+      class: r.error.cause?.name ?? r.error.name,
+      'stack-trace': stacktrace(r.error),
+      'serialized-throwable': Buffer.from(JSON.stringify(r.error)).toString('base64'),
+    };
+  }
+  return out;
+}
+
+/** What a TaskManager's gateway may tell about itself beyond its id and slots (a remote one does). */
+interface TaskManagerDescription {
+  /** host:port of its data plane. */
+  dataAddress?: string;
+  lastHeartbeat?: number;
+  hardware?: { cpuCores: number; physicalMemory: number; freeMemory: number; managedMemory?: number };
+}
+
+export function taskManagerInfo(gw: TaskManagerGateway, freeSlots: number, now = Date.now()): TaskManagerInfo {
+  const d = gw as TaskManagerGateway & TaskManagerDescription;
+  // A gateway without a data address is a TaskManager in this process: its hardware is ours.
+  const local = d.dataAddress === undefined;
+  const hw = d.hardware ?? (local ? { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem() } : undefined);
+  const port = local ? -1 : Number(/:(\d+)$/.exec(d.dataAddress!)?.[1] ?? -1);
+  return {
+    id: gw.id,
+    path: d.dataAddress ?? 'in-process',
+    dataPort: port,
+    jmxPort: -1,
+    timeSinceLastHeartbeat: d.lastHeartbeat !== undefined ? Math.max(0, now - d.lastHeartbeat) : 0,
+    slotsNumber: gw.numberOfSlots,
+    freeSlots,
+    hardware: {
+      cpuCores: hw?.cpuCores ?? -1,
+      physicalMemory: hw?.physicalMemory ?? -1,
+      freeMemory: hw?.freeMemory ?? -1,
+      managedMemory: hw?.managedMemory ?? 0,
+    },
+    blocked: false,
+  };
+}
