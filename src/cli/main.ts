@@ -11,6 +11,7 @@ import { inspectProgram } from '../cluster/inspect-program.js';
 import { runProgram } from '../cluster/run-program.js';
 import type { SubmittedJob } from '../cluster/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
 
 const VERSION = '0.1.0';
@@ -131,6 +132,7 @@ export function buildCli(): Command {
     });
 
   registerRemoteCommands(program);
+  registerClusterCommands(program);
   return program;
 }
 

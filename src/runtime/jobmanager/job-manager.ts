@@ -14,6 +14,15 @@ export class JobManager {
     this.resourceManager.registerTaskManager(gw);
   }
 
+  /**
+   * A TaskManager is gone (its connection closed, or it missed heartbeats): its slots leave the
+   * ResourceManager and every job with tasks on it fails over through its restart strategy.
+   */
+  taskManagerLost(tmId: string, reason: string): void {
+    this.resourceManager.unregisterTaskManager(tmId);
+    for (const jm of this.dispatcher.list()) jm.onTaskManagerLost(tmId, reason);
+  }
+
   /** A message from a TaskManager. */
   receive(msg: ToJobManager): void {
     this.dispatcher.route(msg);

@@ -12,20 +12,29 @@ import type { ResultSubpartition } from './result-subpartition.js';
 export class RecordWriter {
   private next: number;
   recordsOut = 0;
+  /** Hash edges: the subpartition of each key group (computed once instead of per record). */
+  private readonly route: Int32Array | undefined;
 
   constructor(
     readonly subpartitions: ResultSubpartition[],
     /** Consumer subtask index of each subpartition (hash routing needs it). */
-    private readonly consumerIndexes: number[],
+    consumerIndexes: number[],
     private readonly kind: PartitionerKind,
     private readonly keySelector: KeySelector<unknown, unknown> | undefined,
-    private readonly consumerParallelism: number,
+    consumerParallelism: number,
     private readonly maxParallelism: number,
     producerIndex: number,
   ) {
     this.next = producerIndex % Math.max(1, subpartitions.length);
     if (kind === 'hash' && subpartitions.length !== consumerParallelism) {
       throw new Error(`hash edge must connect to all ${consumerParallelism} consumers, got ${subpartitions.length}`);
+    }
+    if (kind === 'hash') {
+      this.route = new Int32Array(maxParallelism);
+      for (let kg = 0; kg < maxParallelism; kg++) {
+        const target = operatorIndexForKeyGroup(maxParallelism, consumerParallelism, kg);
+        this.route[kg] = consumerIndexes[target] === target ? target : consumerIndexes.indexOf(target);
+      }
     }
   }
 
@@ -34,9 +43,8 @@ export class RecordWriter {
     const subs = this.subpartitions;
     switch (this.kind) {
       case 'hash': {
-        const key = normalizeKey(this.keySelector!(value));
-        const target = operatorIndexForKeyGroup(this.maxParallelism, this.consumerParallelism, assignToKeyGroup(key, this.maxParallelism));
-        subs[this.consumerIndexes[target] === target ? target : this.consumerIndexes.indexOf(target)]!.add(value, timestamp);
+        const kg = assignToKeyGroup(normalizeKey(this.keySelector!(value)), this.maxParallelism);
+        subs[this.route![kg]!]!.add(value, timestamp);
         return;
       }
       case 'broadcast':

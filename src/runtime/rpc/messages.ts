@@ -157,8 +157,7 @@ export const BLOB_CHUNK_BYTES = 1024 * 1024;
 
 /** JobManager → TaskManager on the RPC connection; every message carries the leader's fencing token. */
 export type JobManagerRpc =
-  | { type: 'toTaskManager'; fencingToken: string; msg: ToTaskManager }
-  | { type: 'heartbeat'; fencingToken: string };
+  { type: 'toTaskManager'; fencingToken: string; msg: ToTaskManager } | { type: 'heartbeat'; fencingToken: string };
 
 /** Tools (cluster scripts, tests) → JobManager on the RPC port: requests. */
 export type ClientRpc = { type: 'clusterOverview' };

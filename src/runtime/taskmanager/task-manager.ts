@@ -4,7 +4,7 @@
  * reports to the JobManager, and terminates them when the JobManager releases the job.
  */
 import { Worker } from 'node:worker_threads';
-import { serializeError } from '../../errors.js';
+import { serializeError, type SerializedError } from '../../errors.js';
 import type {
   FromSlotWorker,
   JobDeployment,
@@ -80,6 +80,26 @@ export class TaskManager {
     const ends = [...this.workers.values()].map((w) => w.worker.terminate());
     this.workers.clear();
     await Promise.all(ends);
+  }
+
+  /** Fails the tasks of one slot worker (its connection to a peer TaskManager broke); the JobMaster fails over. */
+  failWorker(address: string, error: SerializedError): void {
+    const w = this.workers.get(address);
+    if (!w) return;
+    const [, jobId, attempt] = address.split('/');
+    for (const key of w.tasks) {
+      const [vertexId, subtask] = key.split('/') as [string, string];
+      this.toJobManager({
+        type: 'taskState',
+        jobId: jobId!,
+        attempt: Number(attempt),
+        vertexId,
+        subtask: Number(subtask),
+        state: 'FAILED',
+        error,
+      });
+    }
+    w.tasks.clear();
   }
 
   get activeWorkers(): number {

@@ -1,0 +1,329 @@
+/**
+ * `weir taskmanager --jobmanager host:port`: a TaskManager process of a standalone cluster.
+ *
+ * It listens for data connections of other TaskManagers (taskmanager.host, default 127.0.0.1;
+ * taskmanager.data.port, default a free port), connects to the JobManager and registers its
+ * `taskmanager.numberOfTaskSlots` slots, then runs what the JobManager deploys: one worker thread
+ * per job attempt and slot, as in the local cluster (the same TaskManager class). Bundles come from
+ * the JobManager's BlobServer through a BlobCache. When the JobManager is lost (connection closed,
+ * heartbeats missed) the TaskManager stops its workers and registers again as soon as it can.
+ * SIGTERM/SIGINT shut it down gracefully.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Configuration } from '../../config/index.js';
+import { WeirError, serializeError } from '../../errors.js';
+import { BlobCache } from '../../runtime/blob/blob-cache.js';
+import type { BlobChunk, JobManagerRpc, TaskManagerRpc, ToJobManager, ToTaskManager } from '../../runtime/rpc/messages.js';
+import { connect, isLoopback, parseHostPort, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
+import { blobChunkSchema, jobManagerRpcSchema, registrationResponseSchema } from '../../runtime/rpc/validate.js';
+import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
+import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
+import { createLogger } from './log.js';
+
+export interface RunTaskManagerOptions {
+  log?: Logger;
+  /** Shut down on SIGTERM/SIGINT and exit the process (default true). */
+  handleSignals?: boolean;
+  /** Directory of the BlobCache (default: a new temporary directory, removed at shutdown). */
+  blobDir?: string;
+}
+
+export interface TaskManagerProcess {
+  readonly id: string;
+  /** host:port other TaskManagers reach this one at. */
+  readonly dataAddress: string;
+  readonly taskManager: TaskManager;
+  readonly broker: NetworkBroker;
+  /** Resolves when the TaskManager is registered at the JobManager. */
+  registered(): Promise<void>;
+  close(reason?: string): Promise<void>;
+  /** Resolves when the TaskManager has shut down. */
+  readonly closed: Promise<void>;
+}
+
+/** Refuses to listen beyond loopback without a cluster secret. */
+export function requireSecretForBind(host: string, secret: string, key: string): void {
+  if (!isLoopback(host) && !secret) {
+    throw new WeirError(
+      'WEIR_CONFIG_BAD_VALUE',
+      `${key} is '${host}', which is not a loopback address: set security.cluster.secret (the same value on the JobManager and every TaskManager) so that only members of the cluster can connect`,
+    );
+  }
+}
+
+type JmConn = RpcConnection<TaskManagerRpc, JobManagerRpc>;
+
+interface LinkOptions {
+  host: string;
+  port: number;
+  secret: string;
+  tmId: string;
+  slots: number;
+  dataAddress: string;
+  log: Logger;
+  onMessage(msg: ToTaskManager): void;
+  onLost(reason: string): void;
+}
+
+/** The TaskManager's connection to the JobManager: registration, heartbeats, fencing, reconnection. */
+class JobManagerLink {
+  private conn: JmConn | undefined;
+  private token: string | undefined;
+  private lastSeen = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly o: LinkOptions) {}
+
+  start(): void {
+    void this.loop();
+  }
+
+  registered(): Promise<void> {
+    if (this.token && this.conn && !this.conn.closed) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  report(msg: ToJobManager): void {
+    if (this.conn && this.token && !this.conn.send({ type: 'report', msg }))
+      this.o.log.debug(`dropped a ${msg.type} report: not connected`);
+  }
+
+  fetchChunk(blobId: string, offset: number): Promise<BlobChunk> {
+    if (!this.conn || !this.token) return Promise.reject(new Error('not connected to the JobManager'));
+    return this.conn.request({ type: 'fetchBlob', blobId, offset }, blobChunkSchema, 60_000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+    this.conn?.close('the TaskManager is shutting down', 'info', true);
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 100;
+    let failures = 0;
+    while (!this.stopped) {
+      let lost: Promise<string> | undefined;
+      try {
+        lost = (await this.connectOnce()).lost;
+        backoff = 100;
+        failures = 0;
+      } catch (e) {
+        if (this.stopped) break;
+        if (failures++ % 10 === 0)
+          this.o.log.warn(`cannot register at the JobManager ${this.o.host}:${this.o.port}: ${(e as Error).message}; retrying`);
+      }
+      if (lost) {
+        const reason = await lost;
+        this.token = undefined;
+        if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+        if (this.stopped) break;
+        this.o.log.warn(`lost the JobManager: ${reason}; stopping all tasks and registering again`);
+        this.o.onLost(reason);
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, backoff);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      backoff = Math.min(backoff * 2, 5_000);
+    }
+  }
+
+  /** Connects and registers; `lost` resolves with the reason the connection ends. */
+  private async connectOnce(): Promise<{ lost: Promise<string> }> {
+    const o = this.o;
+    const conn = await connect<TaskManagerRpc, JobManagerRpc>(o.host, o.port, {
+      secret: o.secret,
+      self: { role: 'taskmanager', id: o.tmId },
+      peerRoles: ['jobmanager'],
+      incoming: jobManagerRpcSchema,
+      log: o.log,
+      maxFrameBytes: 256 * 1024 * 1024,
+    });
+    const lost = new Promise<string>((r) => conn.onClose(r));
+    if (this.stopped) {
+      conn.close('the TaskManager is shutting down', 'debug', true);
+      return { lost };
+    }
+    conn.onMessage = (m) => {
+      if (m.fencingToken !== this.token) {
+        o.log.warn(
+          `rejected a ${m.type === 'toTaskManager' ? m.msg.type : m.type} message with a wrong fencing token (not from the JobManager this TaskManager is registered at)`,
+        );
+        return;
+      }
+      this.lastSeen = Date.now();
+      if (m.type === 'toTaskManager') o.onMessage(m.msg);
+    };
+    this.conn = conn;
+    let r;
+    try {
+      const hardware = { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem() };
+      r = await conn.request(
+        { type: 'register', tmId: o.tmId, slots: o.slots, dataAddress: o.dataAddress, hardware },
+        registrationResponseSchema,
+        10_000,
+      );
+    } catch (e) {
+      conn.close(`registration failed: ${(e as Error).message}`, 'debug');
+      throw e;
+    }
+    this.token = r.fencingToken;
+    this.lastSeen = Date.now();
+    const { heartbeatInterval, heartbeatTimeout } = r;
+    this.heartbeatTimer = setInterval(() => {
+      const silent = Date.now() - this.lastSeen;
+      if (silent > heartbeatTimeout)
+        conn.close(`no heartbeat from the JobManager for ${silent} ms (heartbeat.timeout ${heartbeatTimeout} ms)`, 'warn');
+      else conn.send({ type: 'heartbeat' });
+    }, heartbeatInterval);
+    o.log.info(`registered at the JobManager ${o.host}:${o.port} as ${o.tmId} with ${o.slots} slot(s)`);
+    for (const w of this.waiters.splice(0)) w();
+    return { lost };
+  }
+}
+
+export async function runTaskManager(
+  config: Configuration,
+  jobManagerAddress: string,
+  opts: RunTaskManagerOptions = {},
+): Promise<TaskManagerProcess> {
+  const log = opts.log ?? createLogger('TaskManager', config.get('weir.log.level'));
+  const secret = config.get('security.cluster.secret') ?? '';
+  const host = config.get('taskmanager.host') ?? '127.0.0.1';
+  requireSecretForBind(host, secret, 'taskmanager.host');
+  const jm = parseHostPort(jobManagerAddress);
+  const slots = config.get('taskmanager.numberOfTaskSlots');
+
+  const broker = new NetworkBroker({
+    secret,
+    log,
+    // Only called once workers run, so after taskManager below is set.
+    onLinkLost: (local, reason) => taskManager.failWorker(local, serializeError(new WeirError('WEIR_JOB_FAILED', reason))),
+  });
+  const { id, port } = await broker.listen(
+    host,
+    config.get('taskmanager.data.port'),
+    (p) => `${host}:${p}-${randomBytes(3).toString('hex')}`,
+  );
+  const dataAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-taskmanager-blobs-'));
+
+  const jobs = new Set<string>();
+  const chains = new Map<string, Promise<void>>();
+  const link: JobManagerLink = new JobManagerLink({
+    host: jm.host,
+    port: jm.port,
+    secret,
+    tmId: id,
+    slots,
+    dataAddress,
+    log,
+    onMessage: (msg) => dispatch(msg),
+    onLost: () => {
+      for (const jobId of jobs) void taskManager.releaseJob(jobId);
+      jobs.clear();
+    },
+  });
+  const cache = new BlobCache(blobDir, (blobId, offset) => link.fetchChunk(blobId, offset));
+  const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker);
+
+  /** Messages of one job are applied in order; a deployment waits for its bundle. */
+  function dispatch(msg: ToTaskManager): void {
+    const jobId = msg.type === 'submitTask' ? msg.deployment.jobId : msg.jobId;
+    const next = (chains.get(jobId) ?? Promise.resolve())
+      .then(() => apply(msg))
+      .catch((e: unknown) => log.error(`handling ${msg.type} of job ${jobId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    chains.set(jobId, next);
+    void next.then(() => {
+      if (chains.get(jobId) === next) chains.delete(jobId);
+    });
+  }
+
+  async function apply(msg: ToTaskManager): Promise<void> {
+    if (msg.type !== 'submitTask') {
+      taskManager.handle(msg);
+      if (msg.type === 'releaseJob') {
+        jobs.delete(msg.jobId);
+        broker.forgetWaiting(msg.jobId, msg.attempt);
+      }
+      return;
+    }
+    const d = msg.deployment;
+    jobs.add(d.jobId);
+    broker.addPeers(d.tmDataAddresses);
+    let bundlePath: string;
+    try {
+      bundlePath = await cache.get(d.bundleId);
+    } catch (e) {
+      const error = new WeirError(
+        'WEIR_JOB_FAILED',
+        `TaskManager ${id} cannot fetch the bundle ${d.bundleId} of job '${d.jobGraph.jobName}': ${(e as Error).message}`,
+      );
+      link.report({
+        type: 'taskState',
+        jobId: d.jobId,
+        attempt: d.attempt,
+        vertexId: msg.task.vertexId,
+        subtask: msg.task.subtask,
+        state: 'FAILED',
+        error: serializeError(error),
+      });
+      return;
+    }
+    taskManager.handle({ ...msg, deployment: { ...d, bundlePath } });
+  }
+
+  log.info(
+    `TaskManager ${id} starting: ${slots} slot(s), data port ${dataAddress}, JobManager ${jobManagerAddress}${secret ? ', cluster secret set' : ''}`,
+  );
+  link.start();
+
+  let closing: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const close = (reason = 'shutdown requested'): Promise<void> =>
+    (closing ??= (async () => {
+      log.info(`TaskManager ${id} shutting down: ${reason}`);
+      link.stop();
+      await Promise.all([...jobs].map((j) => taskManager.releaseJob(j)));
+      await taskManager.shutdown();
+      await broker.close();
+      if (!opts.blobDir) await cache.close();
+      log.info(`TaskManager ${id} stopped`);
+      resolveClosed();
+    })());
+
+  if (opts.handleSignals !== false) installSignalHandlers(close, log);
+
+  return { id, dataAddress, taskManager, broker, registered: () => link.registered(), close, closed };
+}
+
+/** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s). */
+export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger): void {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 15 s: exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    close(`received ${sig}`).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error(`shutdown failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

@@ -1,0 +1,477 @@
+/**
+ * A standalone cluster of real processes: a JobManager (runJobManager, in this process, with its
+ * RPC server on a loopback port) and TaskManagers started as separate `node` processes
+ * (runTaskManager), authenticated with a cluster secret.
+ *
+ * - a keyed exchange crosses two TaskManager processes and gives the right sums;
+ * - a TaskManager killed with SIGKILL during a job: the job fails over to the remaining slots and
+ *   finishes with the right result, while a job on another TaskManager is not touched;
+ * - a stopped TaskManager (SIGSTOP) is lost by missed heartbeats and registers again when resumed;
+ * - wrong secrets, garbage frames and malformed messages are refused without disturbing the cluster;
+ * - a TaskManager ignores messages that do not carry the fencing token of its JobManager.
+ *
+ * Every wait has a deadline; every process started here is killed in after().
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Configuration } from '../../dist/config/index.js';
+import type { SubmittedJob } from '../../dist/cluster/program-executor.js';
+import { runProgram } from '../../dist/cluster/run-program.js';
+import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
+import { runTaskManager } from '../../dist/cluster/standalone/taskmanager-main.js';
+import type { JobResult } from '../../dist/runtime/jobmanager/job-master.js';
+import { buildCli } from '../../dist/cli/main.js';
+import { startCluster, stopCluster } from '../../dist/cluster/standalone/cluster-script.js';
+import { connect, listen, type Logger } from '../../dist/runtime/rpc/transport.js';
+import { dataPlaneSchema, jobManagerRpcSchema, registrationResponseSchema, taskManagerRpcSchema } from '../../dist/runtime/rpc/validate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const program = (name: string): string => path.join(root, 'test', 'programs', name);
+const SECRET = 'test-cluster-secret-0123456789abcdef';
+
+// ---------------------------------------------------------------- helpers
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function captureLogger(lines: string[]): Logger {
+  const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
+  return { debug: () => undefined, info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
+}
+
+interface TmProcess {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  id: string | undefined;
+  exited: Promise<unknown>;
+}
+
+const processes: TmProcess[] = [];
+
+let workDir: string | undefined;
+let launcher: string | undefined;
+
+/** Starts `runTaskManager` in a new node process (what `weir taskmanager` runs). */
+function startTaskManager(name: string, jobManagerAddress: string, slots: number): TmProcess {
+  if (!launcher) {
+    workDir = mkdtempSync(path.join(tmpdir(), 'weir-cluster-test-'));
+    // A file, not `node -e`: worker threads inherit the process's execArgv.
+    launcher = path.join(workDir, 'taskmanager.mjs');
+    writeFileSync(
+      launcher,
+      `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
+        `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
+        `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
+    );
+  }
+  const config = { 'security.cluster.secret': SECRET, 'taskmanager.numberOfTaskSlots': slots, 'weir.log.level': 'info' };
+  const child = spawn(process.execPath, [launcher], {
+    cwd: root,
+    // TMPDIR: the BlobCache of a TaskManager killed with SIGKILL stays inside the test's directory.
+    env: { ...process.env, TMPDIR: workDir, WEIR_TEST_CONFIG: JSON.stringify(config), WEIR_TEST_JOBMANAGER: jobManagerAddress },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tm: TmProcess = { name, child, output: [], id: undefined, exited: once(child, 'exit') };
+  const onData = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      tm.output.push(line);
+      const m = / TaskManager (\S+) starting:/.exec(line);
+      if (m) tm.id = m[1];
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  processes.push(tm);
+  return tm;
+}
+
+/** The final value of each key: the last (largest, as every value is positive) sum collected for it. */
+function finalSums(r: JobResult): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const rows of Object.values(r.collected)) {
+    for (const row of rows as { k: number; v: number }[]) out.set(row.k, Math.max(out.get(row.k) ?? 0, row.v));
+  }
+  return out;
+}
+
+function expectedSums(values: Iterable<number>, keys: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const v of values) out.set(v % keys, (out.get(v % keys) ?? 0) + v);
+  return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+// ---------------------------------------------------------------- the cluster
+
+let jm: JobManagerProcess;
+const jmLog: string[] = [];
+let tmA: TmProcess;
+let tmB: TmProcess;
+const jobConfig = Configuration.fromEntries({
+  'restart-strategy.type': 'fixed-delay',
+  'restart-strategy.fixed-delay.attempts': 3,
+  'restart-strategy.fixed-delay.delay': '200 ms',
+});
+
+const registered = (): string[] => jm.rpc.taskManagerIds;
+
+before(async () => {
+  jm = await runJobManager(
+    Configuration.fromEntries({
+      'jobmanager.rpc.address': '127.0.0.1',
+      'jobmanager.rpc.port': 0,
+      'rest.port': 0,
+      'heartbeat.interval': '200 ms',
+      'heartbeat.timeout': '1 s',
+      'security.cluster.secret': SECRET,
+    }),
+    { handleSignals: false, log: captureLogger(jmLog) },
+  );
+  tmA = startTaskManager('a', jm.rpcAddress, 1);
+  await waitFor(() => registered().length === 1, 30_000, 'TaskManager a to register');
+  tmB = startTaskManager('b', jm.rpcAddress, 1);
+  await waitFor(() => registered().length === 2, 30_000, 'TaskManager b to register');
+  assert.deepEqual(registered(), [tmA.id, tmB.id]);
+});
+
+after(async () => {
+  // SIGTERM (a graceful shutdown), then SIGKILL whatever is still running after 10 s.
+  const running = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+  for (const p of running) p.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  }, 10_000);
+  await Promise.all(running.map((p) => p.exited));
+  clearTimeout(timer);
+  await jm?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------- tests
+
+test('a keyed exchange crosses two TaskManager processes', async () => {
+  let used: string[] = [];
+  const run = await runProgram({
+    program: program('cluster-keyed.ts'),
+    args: ['20000', '10'],
+    config: jobConfig,
+    cluster: jm.client,
+    listener: { onSubmitted: (j) => (used = jm.jobManager.dispatcher.job(j.jobId).taskManagerIds) },
+  });
+  const r = run.results[0]!;
+  assert.equal(r.status, 'FINISHED', JSON.stringify(r.error));
+  assert.deepEqual(new Set(used), new Set([tmA.id, tmB.id]), 'subtask 0 and 1 ran on different TaskManagers');
+  assert.deepEqual(finalSums(r), expectedSums(range(1, 20_000), 10));
+  // The records went over the TCP data connection between the two processes.
+  for (const tm of [tmA, tmB]) {
+    assert.ok(
+      tm.output.some((l) => l.includes('data connection with TaskManager') && l.includes('established')),
+      `TaskManager ${tm.name} logged its data connection:\n${tm.output.join('\n')}`,
+    );
+  }
+  // Log lines carry timestamps.
+  assert.match(tmA.output[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO /);
+});
+
+test('a TaskManager killed with SIGKILL: its job restarts on other slots, a job elsewhere is unaffected', async () => {
+  const tmC = startTaskManager('c', jm.rpcAddress, 2);
+  await waitFor(() => registered().length === 3, 30_000, 'TaskManager c to register');
+
+  const submitted: SubmittedJob[] = [];
+  const start = (args: string[]): Promise<Awaited<ReturnType<typeof runProgram>>> =>
+    runProgram({
+      program: program('cluster-datagen.ts'),
+      args,
+      config: jobConfig,
+      cluster: jm.client,
+      listener: { onSubmitted: (j) => submitted.push(j) },
+    });
+  // One program run at a time may be between its start and its submission (main() is global).
+  const steady = start(['steady', '1', '3000', '600', '5']);
+  await waitFor(() => submitted.length === 1, 30_000, 'the steady job to be submitted');
+  const victimJob = start(['victim', '2', '3000', '1000', '7']);
+  await waitFor(() => submitted.length === 2, 30_000, 'the victim job to be submitted');
+  const steadyJm = jm.jobManager.dispatcher.job(submitted[0]!.jobId);
+  const victimJm = jm.jobManager.dispatcher.job(submitted[1]!.jobId);
+
+  const victimId = victimJm.taskManagerIds.find((id) => !steadyJm.taskManagerIds.includes(id));
+  assert.ok(
+    victimId,
+    `the victim job runs on a TaskManager the steady job does not use (${victimJm.taskManagerIds} / ${steadyJm.taskManagerIds})`,
+  );
+  const victim = processes.find((p) => p.id === victimId)!;
+  assert.ok(victim, `the process of TaskManager ${victimId}`);
+
+  // Kill it while records flow into the victim job's sink.
+  await waitFor(
+    () => {
+      const v = victimJm.vertexSummaries();
+      return victimJm.status === 'RUNNING' && v.at(-1)!.metrics.numRecordsIn > 200;
+    },
+    30_000,
+    'the victim job to process records',
+  );
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+
+  const [s, v] = await Promise.all([steady, victimJob]);
+  const steadyResult = s.results[0]!;
+  const victimResult = v.results[0]!;
+  assert.equal(victimResult.status, 'FINISHED', JSON.stringify(victimResult.error));
+  assert.ok(victimJm.attempt >= 1, 'the victim job restarted');
+  assert.ok(
+    victimJm.exceptions.some((e) => /was lost|broke/.test(e.error.message)),
+    `the failure names the lost TaskManager: ${JSON.stringify(victimJm.exceptions.map((e) => e.error.message))}`,
+  );
+  assert.deepEqual(finalSums(victimResult), expectedSums(range(0, 2999), 7));
+  assert.ok(!victimJm.taskManagerIds.includes(victimId));
+
+  assert.equal(steadyResult.status, 'FINISHED', JSON.stringify(steadyResult.error));
+  assert.equal(steadyJm.attempt, 0, 'the steady job never restarted');
+  assert.equal(steadyJm.exceptions.length, 0);
+  assert.deepEqual(finalSums(steadyResult), expectedSums(range(0, 2999), 5));
+
+  assert.ok(!registered().includes(victimId), 'the killed TaskManager is unregistered');
+  assert.ok(
+    jmLog.some((l) => l.includes(`TaskManager ${victimId} is lost: connection closed`)),
+    'the JobManager saw the connection close',
+  );
+  assert.equal(tmC.child.exitCode, null);
+});
+
+test('a TaskManager that stops answering is lost after heartbeat.timeout, and registers again when it resumes', async () => {
+  const tm = processes.find((p) => p.id !== undefined && registered().includes(p.id))!;
+  const id = tm.id!;
+  const before = registered().length;
+  tm.child.kill('SIGSTOP');
+  try {
+    await waitFor(() => !registered().includes(id), 10_000, `TaskManager ${id} to be lost by heartbeat`);
+    assert.ok(
+      jmLog.some((l) => l.includes(`TaskManager ${id} is lost: no heartbeat`)),
+      jmLog.join('\n'),
+    );
+  } finally {
+    tm.child.kill('SIGCONT');
+  }
+  await waitFor(() => registered().includes(id) && registered().length === before, 20_000, `TaskManager ${id} to register again`);
+  assert.ok(
+    tm.output.some((l) => l.includes('lost the JobManager')),
+    tm.output.join('\n'),
+  );
+});
+
+test('unauthenticated, garbage and malformed RPC connections are refused without disturbing the cluster', async () => {
+  const [host, port] = [jm.rpc.address.host, jm.rpc.address.port];
+  const tmsBefore = registered();
+  const opts = (secret: string, id: string) => ({
+    secret,
+    self: { role: 'taskmanager' as const, id },
+    peerRoles: ['jobmanager' as const],
+    incoming: jobManagerRpcSchema,
+    log: captureLogger([]),
+  });
+
+  // A wrong secret: the JobManager refuses the handshake.
+  await assert.rejects(connect(host, port, opts('not-the-secret', 'intruder')), /wrong cluster secret/);
+  // A JobManager that does not know the secret is refused by the client too.
+  const fake = await listen(
+    '127.0.0.1',
+    0,
+    {
+      secret: 'other',
+      self: { role: 'jobmanager', id: 'fake' },
+      peerRoles: ['taskmanager'],
+      incoming: taskManagerRpcSchema,
+      log: captureLogger([]),
+    },
+    () => undefined,
+  );
+  await assert.rejects(connect('127.0.0.1', fake.port, opts(SECRET, 'tm-x')), /wrong cluster secret|does not know the cluster secret/);
+  await fake.close();
+
+  // Garbage bytes: a huge length prefix, then bytes that are not MessagePack.
+  for (const garbage of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])]) {
+    const sock = net.connect({ host, port });
+    sock.on('error', () => undefined);
+    sock.resume();
+    await once(sock, 'connect');
+    sock.write(garbage);
+    await Promise.race([
+      once(sock, 'close'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the JobManager kept a garbage connection open')), 5_000)),
+    ]);
+  }
+
+  // The right secret, but a malformed request: that connection is closed, nothing is registered.
+  const conn = await connect<unknown, unknown>(host, port, opts(SECRET, 'malformed'));
+  const closed = new Promise<string>((r) => conn.onClose(r));
+  await assert.rejects(
+    conn.request({ type: 'register', tmId: 'malformed', slots: 'many', dataAddress: 'x:1' }, registrationResponseSchema, 5_000),
+  );
+  await closed;
+  // A report before registering is refused as well.
+  const conn2 = await connect<unknown, unknown>(host, port, opts(SECRET, 'early'));
+  const closed2 = new Promise<string>((r) => conn2.onClose(r));
+  conn2.send({ type: 'report', msg: { type: 'collect', jobId: 'x', attempt: 0, collectId: 'c', values: [] } });
+  await closed2;
+
+  // A TaskManager's data port refuses a wrong secret too.
+  const tm = processes.find((p) => p.id !== undefined && registered().includes(p.id))!;
+  const dataPort = Number(/:(\d+)-[0-9a-f]+$/.exec(tm.id!)![1]);
+  await assert.rejects(
+    connect('127.0.0.1', dataPort, {
+      secret: 'wrong',
+      self: { role: 'taskmanager-data', id: 'intruder' },
+      peerRoles: ['taskmanager-data'],
+      incoming: dataPlaneSchema,
+      log: captureLogger([]),
+    }),
+    /wrong cluster secret/,
+  );
+
+  assert.ok(jmLog.some((l) => l.includes('authentication failed')));
+  assert.ok(jmLog.some((l) => l.includes('malformed frame')));
+  assert.ok(
+    jmLog.some((l) => l.includes('invalid request: message.slots')),
+    jmLog.join('\n'),
+  );
+  assert.ok(jmLog.some((l) => l.includes('report message before registration')));
+  assert.deepEqual(registered(), tmsBefore, 'the registered TaskManagers did not change');
+
+  // The cluster still runs jobs across its TaskManagers.
+  const run = await runProgram({ program: program('cluster-keyed.ts'), args: ['5000', '3'], config: jobConfig, cluster: jm.client });
+  assert.equal(run.results[0]!.status, 'FINISHED');
+  assert.deepEqual(finalSums(run.results[0]!), expectedSums(range(1, 5000), 3));
+});
+
+test('a TaskManager ignores messages without its JobManager fencing token', async () => {
+  const log: string[] = [];
+  const sent: unknown[] = [];
+  let resolveConn!: (c: { send(m: unknown): boolean }) => void;
+  const connected = new Promise<{ send(m: unknown): boolean }>((r) => (resolveConn = r));
+  const fakeJm = await listen<unknown, { type: string }>(
+    '127.0.0.1',
+    0,
+    {
+      secret: SECRET,
+      self: { role: 'jobmanager', id: 'fake-jm' },
+      peerRoles: ['taskmanager'],
+      incoming: taskManagerRpcSchema,
+      log: captureLogger([]),
+    },
+    (conn) => {
+      conn.onRequest = (m) => {
+        sent.push(m);
+        if (m.type === 'register') {
+          queueMicrotask(() => resolveConn(conn));
+          return { type: 'registered', fencingToken: 'the-right-token', heartbeatInterval: 200, heartbeatTimeout: 5000 };
+        }
+        throw new Error('no');
+      };
+    },
+  );
+  const tm = await runTaskManager(
+    Configuration.fromEntries({ 'security.cluster.secret': SECRET, 'taskmanager.numberOfTaskSlots': 1 }),
+    `127.0.0.1:${fakeJm.port}`,
+    { handleSignals: false, log: captureLogger(log) },
+  );
+  try {
+    await Promise.race([tm.registered(), new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
+    const conn = await connected;
+    conn.send({ type: 'toTaskManager', fencingToken: 'a-stale-token', msg: { type: 'releaseJob', jobId: 'j1' } });
+    await waitFor(() => log.some((l) => l.includes('rejected a releaseJob message with a wrong fencing token')), 5_000, 'the rejection');
+    // The right token is accepted (a heartbeat keeps the connection alive, nothing is logged).
+    conn.send({ type: 'heartbeat', fencingToken: 'the-right-token' });
+    assert.equal(log.filter((l) => l.includes('wrong fencing token')).length, 1);
+    assert.equal(tm.taskManager.activeWorkers, 0);
+  } finally {
+    await tm.close();
+    await fakeJm.close();
+  }
+});
+
+test('weir cluster start/stop: JobManager and TaskManager processes run a job submitted over REST', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'weir-cluster-script-'));
+  const pidDir = path.join(dir, 'pid');
+  try {
+    const [rpcPort, restPort] = [await freePort(), await freePort()];
+    const confDir = path.join(dir, 'conf');
+    mkdirSync(confDir);
+    writeFileSync(path.join(confDir, 'config.yaml'), `jobmanager.rpc.port: ${rpcPort}\nrest.port: ${restPort}\n`);
+    // Until the CLI has the jobmanager/taskmanager subcommands, a stand-in does what they do.
+    const cliReady = buildCli().commands.some((c) => c.name() === 'taskmanager');
+    let weirCommand: string[] | undefined;
+    if (!cliReady) {
+      const shim = path.join(dir, 'weir-shim.mjs');
+      const url = (p: string): string => JSON.stringify(pathToFileURL(path.join(root, 'dist', p)).href);
+      writeFileSync(
+        shim,
+        `const [role, ...rest] = process.argv.slice(2);\n` +
+          `const arg = (n) => rest[rest.indexOf(n) + 1];\n` +
+          `const { loadConfiguration } = await import(${url('config/index.js')});\n` +
+          `const config = loadConfiguration({ confDir: arg('--conf-dir') });\n` +
+          `if (role === 'jobmanager') await (await import(${url('cluster/standalone/jobmanager-main.js')})).runJobManager(config);\n` +
+          `else await (await import(${url('cluster/standalone/taskmanager-main.js')})).runTaskManager(config, arg('--jobmanager'));\n`,
+      );
+      weirCommand = [process.execPath, shim];
+    }
+    const cluster = await startCluster({
+      confDir,
+      taskManagers: 2,
+      logDir: path.join(dir, 'log'),
+      pidDir,
+      timeoutMs: 60_000,
+      ...(weirCommand ? { weirCommand } : {}),
+    });
+    assert.equal(cluster.overview.taskManagers.length, 2);
+    assert.match(readFileSync(path.join(confDir, 'config.yaml'), 'utf8'), /^security\.cluster\.secret: "[0-9a-f]{64}"$/m);
+    assert.deepEqual(
+      readFileSync(path.join(pidDir, 'weir-taskmanager.pid'), 'utf8').trim().split('\n').map(Number),
+      cluster.taskManagerPids,
+    );
+
+    const run = await runProgram({
+      program: program('cluster-keyed.ts'),
+      args: ['10000', '10'],
+      config: Configuration.fromEntries({ 'execution.target': 'remote', 'rest.port': restPort }),
+    });
+    assert.equal(run.results[0]!.status, 'FINISHED', JSON.stringify(run.results[0]!.error));
+    assert.deepEqual(finalSums(run.results[0]!), expectedSums(range(1, 10_000), 10));
+
+    const stopped = await stopCluster({ pidDir, timeoutMs: 20_000 });
+    assert.deepEqual(stopped.killed, [], 'every process stopped on SIGTERM');
+    assert.deepEqual(new Set(stopped.stopped), new Set([cluster.jobManagerPid, ...cluster.taskManagerPids]));
+    const jmLogText = readFileSync(cluster.logFiles[0]!, 'utf8');
+    assert.match(jmLogText, /TaskManager \S+ registered from/);
+    assert.match(jmLogText, /JobManager stopped/);
+  } finally {
+    await stopCluster({ pidDir, timeoutMs: 5_000 });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
