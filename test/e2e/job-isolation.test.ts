@@ -1,0 +1,28 @@
+/**
+ * A job's code lives only in that job's worker threads: when the job ends, its workers (slots and
+ * source coordinator) are gone, so a long-running cluster never accumulates finished jobs' modules.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
+import { runProgram } from '../../dist/cluster/run-program.js';
+
+test("a finished job's worker threads end with it", async () => {
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    const run = await runProgram({ program: 'test/programs/cluster-keyed.ts', args: ['2000', '4'], cluster });
+    assert.deepEqual(
+      run.results.map((r) => r.status),
+      ['FINISHED'],
+    );
+    const deadline = Date.now() + 10_000;
+    while (cluster.taskManagers.some((tm) => tm.activeWorkers > 0)) {
+      assert.ok(Date.now() < deadline, 'workers were terminated');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await runProgram({ program: 'test/programs/cluster-keyed.ts', args: ['100', '2'], cluster });
+    assert.equal(second.results[0]!.status, 'FINISHED', 'the same cluster runs the next job');
+  } finally {
+    await cluster.close();
+  }
+});
