@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   WEIR_JOB_CANCELED: 'The job was cancelled.',
   WEIR_NOT_ENOUGH_SLOTS: 'The cluster has fewer free task slots than the job needs.',
   WEIR_STATE_ACCESS: 'Keyed state or timers were used outside a keyed context.',
+  WEIR_CHECKPOINT: 'A checkpoint could not be taken, stored or restored.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;

@@ -76,7 +76,7 @@ export type {
   InputStatus,
   Boundedness,
 } from './api/source.js';
-export type { Sink, SinkWriter, SinkWriterContext } from './api/sink.js';
+export type { Committer, Sink, SinkWriter, SinkWriterContext } from './api/sink.js';
 export type { JobClient, JobExecutionResult, JobStatus, StopWithSavepointOptions } from './api/job-client.js';
 export type { CheckpointingMode } from './api/execution-context.js';
 export { WeirError, ERROR_CODES, type ErrorCode } from './errors.js';

@@ -418,6 +418,26 @@ export const schemas = {
     plan: planSchema,
   }),
   jobStatus: obj({ status: str }),
+  jobCheckpoints: (() => {
+    const num = { type: 'number' };
+    const minMaxAvg = obj({ min: num, max: num, avg: num, p50: num, p90: num, p95: num, p99: num, p999: num });
+    const entry: Schema = { type: 'object', additionalProperties: true, required: ['id', 'status'] };
+    const nullableEntry: Schema = { type: ['object', 'null'], additionalProperties: true };
+    return obj({
+      counts: obj({ restored: int, total: int, in_progress: int, completed: int, failed: int }),
+      summary: obj({
+        checkpointed_size: minMaxAvg,
+        state_size: minMaxAvg,
+        end_to_end_duration: minMaxAvg,
+        alignment_buffered: minMaxAvg,
+        processed_data: minMaxAvg,
+        persisted_data: minMaxAvg,
+      }),
+      latest: obj({ completed: nullableEntry, savepoint: nullableEntry, failed: nullableEntry, restored: nullableEntry }),
+      history: arr(entry),
+    });
+  })(),
+  jobCheckpointConfig: anyObject,
   jobPlan: obj({ plan: planSchema }),
   jobExceptions: (() => {
     const entryProps: Record<string, Schema> = {

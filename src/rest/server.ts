@@ -18,6 +18,7 @@ import { WeirError, type ErrorCode } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { planJson } from '../graph/plan.js';
 import type { JobManager } from '../runtime/jobmanager/job-manager.js';
+import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
@@ -359,6 +360,22 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     async (req) => {
       const jm = job(req.params.id);
       return { plan: planJson(jm.jobGraph, jm.jobId) };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Reply: CheckpointingStatistics }>(
+    '/jobs/:id/checkpoints',
+    { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpoints }) } },
+    async (req) => job(req.params.id).checkpointStats(),
+  );
+
+  app.get<{ Params: { id: string }; Reply: CheckpointConfigInfo }>(
+    '/jobs/:id/checkpoints/config',
+    { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpointConfig }) } },
+    async (req) => {
+      const c = job(req.params.id).checkpointConfig();
+      if (!c) throw new HttpError(404, `Checkpointing is not enabled for job ${req.params.id}`);
+      return c;
     },
   );
 

@@ -46,7 +46,9 @@ export function replayProgram(d: JobDeployment): Promise<ReplayedJob> {
         try {
           const streamGraph = buildStreamGraph(pipeline, d.graphDefaults);
           const jobGraph = buildJobGraph(streamGraph);
-          const same = d.structuralCheck ? jobGraph.structureFingerprint === d.jobGraph.structureFingerprint : jobGraph.fingerprint === d.jobGraph.fingerprint;
+          const same = d.structuralCheck
+            ? jobGraph.structureFingerprint === d.jobGraph.structureFingerprint
+            : jobGraph.fingerprint === d.jobGraph.fingerprint;
           if (pipeline.executionIndex !== d.executionIndex || !same) {
             reject(
               new WeirError(

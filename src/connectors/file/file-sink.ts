@@ -1,15 +1,23 @@
 /**
- * FileSink.jsonLines(dir): each record becomes one JSON line; each subtask writes one part file,
- * `.part-<subtask>-<attempt>.jsonl.inprogress` while open, renamed to `part-<subtask>-<attempt>.jsonl`
- * at end of input or close. Writes are buffered; write() returns a promise only when the buffer is
- * full (backpressure). The part file life cycle (in-progress → pending → committed) is kept apart
- * from the writer so a two-phase-commit version can commit pending files on checkpoint completion.
+ * FileSink.jsonLines(dir): each record becomes one JSON line. A part file is written as a hidden
+ * `.<name>.inprogress` file and becomes visible under `<name>` when it is committed (renamed).
+ * Writes are buffered; write() returns a promise only when the buffer is full (backpressure).
+ *
+ * - Without checkpointing each subtask writes one part file, `part-<subtask>-<attempt>.jsonl`,
+ *   committed at end of input or close.
+ * - With checkpointing the sink is exactly-once (two-phase commit): at each checkpoint barrier the
+ *   in-progress file is closed and becomes pending (`prepareCommit`; the pending file is kept in the
+ *   checkpoint), and the committer renames it when the checkpoint completes, or when the job restores
+ *   from that checkpoint. Part files are `part-<subtask>-<attempt>-<counter>.jsonl`; the counter is
+ *   checkpointed, so names never collide across checkpoints, attempts or a job resumed from a
+ *   retained checkpoint. A new attempt deletes the in-progress files this subtask left behind (what
+ *   they held is replayed from the checkpoint).
  */
 import fs from 'node:fs';
-import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../../errors.js';
-import type { Sink, SinkWriter, SinkWriterContext } from '../../api/sink.js';
+import type { Committer, Sink, SinkWriter, SinkWriterContext } from '../../api/sink.js';
 
 /** Characters buffered before a write is started: one syscall per ~64 KiB, not per record. */
 const FLUSH_CHARS = 64 * 1024;
@@ -22,7 +30,7 @@ export interface PendingPartFile {
   finalPath: string;
 }
 
-export class FileSink<T = unknown> implements Sink<T> {
+export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
   /** Absolute, resolved against the program's working directory when the sink was built. */
   readonly dir: string;
 
@@ -40,10 +48,43 @@ export class FileSink<T = unknown> implements Sink<T> {
     return new FileSink<T>(dir, jsonLine, 'jsonl');
   }
 
-  async createWriter(ctx: SinkWriterContext): Promise<SinkWriter<T>> {
+  /** `restoredState`: the part counters of the restored checkpoint; numbering goes on after them. */
+  async createWriter(ctx: SinkWriterContext, restoredState?: number[]): Promise<SinkWriter<T, PendingPartFile, number>> {
     await mkdir(this.dir, { recursive: true });
+    if (ctx.checkpointing) {
+      await this.discardInProgress(ctx.subtaskIndex, ctx.attempt, ctx.restoredCheckpointId !== undefined);
+      const counter = Math.max(0, ...(restoredState ?? []).filter((n) => Number.isSafeInteger(n)));
+      return new TwoPhaseFileSinkWriter<T>(
+        this.encode,
+        this.dir,
+        `part-${ctx.subtaskIndex}-${ctx.attempt}-`,
+        `.${this.extension}`,
+        counter,
+      );
+    }
     const name = `part-${ctx.subtaskIndex}-${ctx.attempt}.${this.extension}`;
     return new FileSinkWriter<T>(this.encode, path.join(this.dir, `.${name}.inprogress`), path.join(this.dir, name));
+  }
+
+  createCommitter(): Committer<PendingPartFile> {
+    return {
+      async commit(files: PendingPartFile[]): Promise<void> {
+        for (const f of files) await commitPendingFile(f);
+      },
+    };
+  }
+
+  /**
+   * In-progress files of this subtask left by earlier attempts (all of them after a restore: the
+   * pending files of the restored checkpoint were committed before the writer is created), so
+   * what is left was never part of a completed checkpoint, and its records are replayed.
+   */
+  private async discardInProgress(subtask: number, attempt: number, restored: boolean): Promise<void> {
+    const re = new RegExp(`^\\.part-${subtask}-(\\d+)-\\d+\\.${this.extension}\\.inprogress$`);
+    for (const name of await readdir(this.dir)) {
+      const m = re.exec(name);
+      if (m && (restored || Number(m[1]) < attempt)) await rm(path.join(this.dir, name), { force: true });
+    }
   }
 
   describe(): string {
@@ -112,6 +153,55 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     this.done = true;
     const pending = await this.part.closeForCommit();
     await commitPendingFile(pending);
+  }
+}
+
+/**
+ * The exactly-once writer: one in-progress part file at a time, closed at each checkpoint barrier
+ * (prepareCommit) and made visible only by the committer. flush(true) writes the rest but commits
+ * nothing (the final checkpoint does); close() never commits.
+ */
+class TwoPhaseFileSinkWriter<T> implements SinkWriter<T, PendingPartFile, number> {
+  private part: InProgressPartFile | undefined;
+
+  constructor(
+    private readonly encode: (record: T) => string,
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly suffix: string,
+    /** The next part file's number; restored, so names never repeat along a chain of restores. */
+    private counter: number,
+  ) {}
+
+  snapshotState(): number[] {
+    return [this.counter];
+  }
+
+  write(element: T): void | Promise<void> {
+    if (!this.part) {
+      const name = `${this.prefix}${this.counter++}${this.suffix}`;
+      this.part = new InProgressPartFile(path.join(this.dir, `.${name}.inprogress`), path.join(this.dir, name));
+    }
+    return this.part.append(this.encode(element));
+  }
+
+  async flush(): Promise<void> {
+    await this.part?.persist();
+  }
+
+  /** Closes the current part file (if any record went into it) for commit; later records start a new one. */
+  prepareCommit(): Promise<PendingPartFile[]> | PendingPartFile[] {
+    const part = this.part;
+    if (!part) return [];
+    this.part = undefined;
+    return part.closeForCommit().then((p) => [p]);
+  }
+
+  async close(): Promise<void> {
+    const part = this.part;
+    this.part = undefined;
+    // Not part of any checkpoint: left hidden, deleted by the next attempt.
+    await part?.abort();
   }
 }
 

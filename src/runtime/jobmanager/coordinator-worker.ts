@@ -1,7 +1,10 @@
 /**
  * Entry of a job's source coordinator thread (Flink's SourceCoordinator, one thread per job): it
  * replays the program to get the Source objects, runs one SplitEnumerator per source vertex, and
- * answers readers' registrations and split requests relayed by the JobMaster.
+ * answers readers' registrations and split requests relayed by the JobMaster. For a checkpoint it
+ * snapshots every enumerator; the answer follows every assignment made before it on the same port,
+ * which is what keeps enumerator and reader snapshots consistent. A restored job's enumerators
+ * start from their checkpointed state.
  */
 import { parentPort } from 'node:worker_threads';
 import type { SourceSplit, SplitEnumerator } from '../../api/source.js';
@@ -36,7 +39,18 @@ port.on('message', (msg: ToCoordinator) => {
     for (const e of enumerators.values()) void Promise.resolve(e.close?.()).catch(() => undefined);
     return;
   }
+  if (msg.type === 'snapshot') {
+    try {
+      const states: Record<string, unknown> = {};
+      for (const [opId, e] of enumerators) states[opId] = e.snapshotState(msg.checkpointId);
+      post({ type: 'snapshot', checkpointId: msg.checkpointId, states });
+    } catch (err) {
+      post({ type: 'snapshotFailed', checkpointId: msg.checkpointId, error: serializeError(err, 'WEIR_USER_FUNCTION') });
+    }
+    return;
+  }
   const d = msg.deployment;
+  const restored = msg.restored ?? {};
   replayProgram(d).then(
     async (job) => {
       try {
@@ -47,12 +61,15 @@ port.on('message', (msg: ToCoordinator) => {
           if (node.spec.type !== 'source') continue;
           const readers = new Set<number>();
           const opId = head.id;
-          const enumerator = node.spec.source.createEnumerator({
-            currentParallelism: () => v.parallelism,
-            registeredReaders: () => [...readers].sort((a, b) => a - b),
-            assignSplit: (split, subtask) => post({ type: 'assign', operatorId: opId, subtask, splits: [split] }),
-            signalNoMoreSplits: (subtask) => post({ type: 'noMoreSplits', operatorId: opId, subtask }),
-          });
+          const enumerator = node.spec.source.createEnumerator(
+            {
+              currentParallelism: () => v.parallelism,
+              registeredReaders: () => [...readers].sort((a, b) => a - b),
+              assignSplit: (split, subtask) => post({ type: 'assign', operatorId: opId, subtask, splits: [split] }),
+              signalNoMoreSplits: (subtask) => post({ type: 'noMoreSplits', operatorId: opId, subtask }),
+            },
+            restored[opId],
+          );
           const addReader = enumerator.addReader.bind(enumerator);
           enumerator.addReader = (subtask: number) => {
             readers.add(subtask);

@@ -3,12 +3,25 @@
  * deploys every subtask (subtask i of every vertex shares slot i), follows task states to the end,
  * and on a failure asks the restart strategy whether to run the job again (a new attempt, with new
  * workers) or fail it. Reports from an older attempt are ignored.
+ *
+ * With checkpointing it owns the job's CheckpointCoordinator; every attempt after a failure (and the
+ * first, given execution.savepoint.path) restores from the latest completed checkpoint: each task
+ * gets the state files of its operators, the source coordinator the enumerators' states.
  */
 import { Worker } from 'node:worker_threads';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import type { StreamGraphDefaults } from '../../graph/stream-graph.js';
+import {
+  CheckpointCoordinator,
+  checkpointingOptions,
+  emptyCheckpointingStatistics,
+  type CheckpointConfigInfo,
+  type CheckpointingStatistics,
+} from '../checkpoint/checkpoint-coordinator.js';
+import { taskRestoreFor } from '../checkpoint/state-assignment.js';
+import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/storage.js';
 import type {
   ExecutionState,
   FromCoordinator,
@@ -99,6 +112,20 @@ export class JobMaster {
   private readonly done: Promise<JobResult>;
   private resolveDone!: (r: JobResult) => void;
   private restartTimer: NodeJS.Timeout | undefined;
+  private readonly checkpoints: CheckpointCoordinator | undefined;
+  /** Enumerator snapshots asked of the source coordinator, by checkpoint id. */
+  private readonly coordinatorSnapshots = new Map<number, (states: Record<string, unknown> | Error) => void>();
+  /** The checkpoint or savepoint named by execution.savepoint.path, loaded for the first attempt. */
+  private initialRestore: LoadedCheckpoint | undefined;
+  /**
+   * executeAndCollect() with checkpointing: values per (collect id, subtask), so that a restore can
+   * drop what was collected after the checkpoint it restores (those records are emitted again).
+   */
+  private readonly collectParts = new Map<string, { collectId: string; task: string; values: unknown[] }>();
+  /** Per pending checkpoint: how many values of each part its acknowledging tasks had sent. */
+  private readonly collectMarks = new Map<number, Map<string, number>>();
+  /** The part lengths of the latest completed checkpoint. */
+  private committedCollectMarks = new Map<string, number>();
 
   constructor(
     readonly submission: JobSubmission,
@@ -109,6 +136,44 @@ export class JobMaster {
     this.settings = resolveRuntimeSettings(submission.jobGraph, get);
     this.settings.config = submission.config;
     this.restartStrategy = createRestartStrategy(get, get('execution.checkpointing.interval') !== undefined);
+    const cpOptions = checkpointingOptions(get, submission.jobGraph.type);
+    if (cpOptions) {
+      this.checkpoints = new CheckpointCoordinator(cpOptions, submission.jobGraph, submission.jobId, {
+        tasks: () =>
+          this.jobGraph.vertices.flatMap((v) =>
+            Array.from({ length: v.parallelism }, (_, s) => ({
+              vertexId: v.id,
+              subtask: s,
+              state: this.tasks.get(`${v.id}/${s}`)?.state ?? 'CREATED',
+              isSource: v.isSource,
+            })),
+          ),
+        snapshotCoordinator: (id, done) => {
+          if (!this.coordinator) {
+            done({});
+            return;
+          }
+          this.coordinatorSnapshots.set(id, done);
+          this.coordinator.postMessage({ type: 'snapshot', checkpointId: id } satisfies ToCoordinator);
+        },
+        triggerTask: (vertexId, subtask, checkpointId, timestamp, mode) =>
+          this.allocation[subtask]?.tm.send({
+            type: 'triggerCheckpoint',
+            jobId: this.jobId,
+            attempt: this.attempt,
+            vertexId,
+            subtask,
+            checkpointId,
+            timestamp,
+            mode,
+          }),
+        notifyComplete: (id) => this.notifyTasks(id, 'complete'),
+        notifyAborted: (id) => this.notifyTasks(id, 'abort'),
+        failJob: (e) => this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), true),
+        onCompleted: (cp, acked) => this.commitCollectMarks(cp.id, acked),
+      });
+      this.settings.checkpointing = { mode: cpOptions.mode, jobDir: this.checkpoints.jobDir };
+    }
     this.done = new Promise((r) => (this.resolveDone = r));
     this.statusTimestamps.INITIALIZING = this.startTime;
   }
@@ -156,9 +221,34 @@ export class JobMaster {
     });
   }
 
+  /** Checkpoint statistics in Flink's shape (GET /jobs/:id/checkpoints). */
+  checkpointStats(): CheckpointingStatistics {
+    return this.checkpoints?.stats() ?? emptyCheckpointingStatistics();
+  }
+
+  /** Checkpointing configuration in Flink's shape, or undefined when the job takes no checkpoints. */
+  checkpointConfig(): CheckpointConfigInfo | undefined {
+    return this.checkpoints?.config();
+  }
+
+  /** The coordinator of this job's checkpoints (undefined without checkpointing). */
+  get checkpointCoordinator(): CheckpointCoordinator | undefined {
+    return this.checkpoints;
+  }
+
   handle(msg: ToJobManager): void {
     if (msg.attempt !== this.attempt || isGloballyTerminal(this.status)) return;
     switch (msg.type) {
+      case 'acknowledgeCheckpoint':
+        this.markCollected(msg.checkpointId, `${msg.vertexId}/${msg.subtask}`);
+        this.checkpoints?.acknowledge(msg.vertexId, msg.subtask, msg.checkpointId, msg.handle, msg.metrics);
+        return;
+      case 'declineCheckpoint':
+        this.checkpoints?.decline(msg.vertexId, msg.subtask, msg.checkpointId, msg.reason);
+        return;
+      case 'endOfData':
+        this.checkpoints?.onEndOfData(msg.vertexId, msg.subtask);
+        return;
       case 'taskState':
         this.onTaskState(msg.vertexId, msg.subtask, msg.state, msg.error, msg.metrics);
         return;
@@ -171,6 +261,14 @@ export class JobMaster {
         } satisfies ToCoordinator);
         return;
       case 'collect': {
+        if (this.checkpoints && msg.vertexId !== undefined && msg.subtask !== undefined) {
+          const task = `${msg.vertexId}/${msg.subtask}`;
+          const k = `${msg.collectId}\u0000${task}`;
+          let part = this.collectParts.get(k);
+          if (!part) this.collectParts.set(k, (part = { collectId: msg.collectId, task, values: [] }));
+          for (const v of msg.values) part.values.push(v);
+          return;
+        }
         const arr = (this.collected[msg.collectId] ??= []);
         for (const v of msg.values) arr.push(v);
         return;
@@ -216,6 +314,15 @@ export class JobMaster {
   private async deploy(): Promise<void> {
     const jg = this.jobGraph;
     const slotsNeeded = Math.max(...jg.vertices.map((v) => v.parallelism));
+    let restore: LoadedCheckpoint | undefined;
+    try {
+      const r = this.restorePoint();
+      restore = r instanceof Promise ? await r : r;
+    } catch (e) {
+      this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), false);
+      return;
+    }
+    if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
     try {
       this.allocation = this.rm.allocate(this.jobId, slotsNeeded);
     } catch (e) {
@@ -224,8 +331,17 @@ export class JobMaster {
     }
     const d = this.deployment();
     const attempt = this.attempt;
+    if (this.checkpoints) {
+      if (restore) this.restoreCollected(restore);
+      else this.collectParts.clear();
+    }
     if (jg.vertices.some((v) => v.isSource)) {
-      const ok = await this.startCoordinator(d);
+      const enumerators: Record<string, unknown> = {};
+      if (restore) {
+        for (const [opId, m] of Object.entries(restore.metadata.operators))
+          if (m.coordinator !== undefined) enumerators[opId] = m.coordinator;
+      }
+      const ok = await this.startCoordinator(d, restore ? enumerators : undefined);
       if (!ok || attempt !== this.attempt || isGloballyTerminal(this.status)) return;
     }
     const locations: Record<string, string[]> = {};
@@ -241,14 +357,91 @@ export class JobMaster {
       for (let s = 0; s < v.parallelism; s++) this.tasks.set(`${v.id}/${s}`, { state: 'DEPLOYING', metrics: undefined });
     this.transition('RUNNING');
     for (const v of jg.vertices) {
+      const taskRestore = restore ? taskRestoreFor(restore, v) : undefined;
       for (let s = 0; s < v.parallelism; s++) {
         const a = this.allocation[s]!;
-        a.tm.send({ type: 'submitTask', deployment: d, slot: a.slot, task: { vertexId: v.id, subtask: s, locations } });
+        a.tm.send({
+          type: 'submitTask',
+          deployment: d,
+          slot: a.slot,
+          task: { vertexId: v.id, subtask: s, locations, ...(taskRestore ? { restore: taskRestore } : {}) },
+        });
       }
+    }
+    this.checkpoints?.start();
+  }
+
+  /** The checkpoint this attempt starts from: the latest completed one, else the one execution.savepoint.path names. */
+  private restorePoint(): LoadedCheckpoint | undefined | Promise<LoadedCheckpoint | undefined> {
+    // A checkpoint whose _metadata is being written completes first: the attempt restores from it.
+    if (this.checkpoints?.busy) return this.checkpoints.quiesce().then(() => this.restorePoint());
+    const latest = this.checkpoints?.latestCompleted();
+    const path = this.submission.config['execution.savepoint.path'];
+    if (!latest && this.initialRestore === undefined && typeof path === 'string' && path !== '') {
+      return loadCheckpoint(path).then((cp) => {
+        this.checkUnclaimedState(cp);
+        this.initialRestore = cp;
+        return this.restorePoint();
+      });
+    }
+    const cp = latest ?? this.initialRestore;
+    if (cp) this.checkpoints?.noteRestored(cp, false);
+    return cp;
+  }
+
+  /** State of an operator the job does not have fails the restore, unless execution.savepoint.ignore-unclaimed-state. */
+  private checkUnclaimedState(cp: LoadedCheckpoint): void {
+    if (this.submission.config['execution.savepoint.ignore-unclaimed-state'] === true) return;
+    const ids = new Set(this.jobGraph.vertices.flatMap((v) => v.operators.map((o) => o.id)));
+    const unclaimed = Object.entries(cp.metadata.operators).filter(
+      ([id, m]) => !ids.has(id) && (m.files.some((f) => f !== null) || m.coordinator !== undefined),
+    );
+    if (unclaimed.length > 0) {
+      throw new WeirError(
+        'WEIR_CHECKPOINT',
+        `cannot restore ${cp.dir}: it has state of operator(s) ${unclaimed.map(([id, m]) => `'${m.name}' (${id})`).join(', ')} that the job does not have. Give those operators the same uid() as before, or set execution.savepoint.ignore-unclaimed-state: true`,
+      );
     }
   }
 
-  private startCoordinator(d: JobDeployment): Promise<boolean> {
+  private notifyTasks(checkpointId: number, kind: 'complete' | 'abort'): void {
+    const attempt = this.attempt;
+    for (const tm of new Set(this.allocation.map((a) => a.tm))) {
+      tm.send({ type: 'checkpointNotification', jobId: this.jobId, attempt, checkpointId, kind });
+    }
+  }
+
+  // ------------------------------------------------------------------ executeAndCollect with checkpoints
+
+  private markCollected(checkpointId: number, task: string): void {
+    if (this.collectParts.size === 0) return;
+    let marks = this.collectMarks.get(checkpointId);
+    if (!marks) this.collectMarks.set(checkpointId, (marks = new Map()));
+    for (const [k, part] of this.collectParts) if (part.task === task) marks.set(k, part.values.length);
+  }
+
+  private commitCollectMarks(checkpointId: number, acked: ReadonlySet<string>): void {
+    const marks = this.collectMarks.get(checkpointId) ?? new Map<string, number>();
+    const committed = new Map<string, number>();
+    for (const [k, part] of this.collectParts) {
+      // A part of a task that acknowledged counts up to its mark; of a task that had finished, entirely.
+      if (acked.has(part.task)) committed.set(k, marks.get(k) ?? 0);
+      else if (this.tasks.get(part.task)?.state === 'FINISHED') committed.set(k, part.values.length);
+    }
+    this.committedCollectMarks = committed;
+    for (const id of [...this.collectMarks.keys()]) if (id <= checkpointId) this.collectMarks.delete(id);
+  }
+
+  /** Drops what was collected after the checkpoint being restored. */
+  private restoreCollected(cp: LoadedCheckpoint): void {
+    const latest = this.checkpoints?.latestCompleted();
+    const marks =
+      latest && latest.metadata.checkpointId === cp.metadata.checkpointId ? this.committedCollectMarks : new Map<string, number>();
+    for (const [k, part] of this.collectParts) part.values.length = Math.min(part.values.length, marks.get(k) ?? 0);
+    this.collectMarks.clear();
+  }
+
+  private startCoordinator(d: JobDeployment, restored: Record<string, unknown> | undefined): Promise<boolean> {
     return new Promise((resolve) => {
       const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'));
       this.coordinator = w;
@@ -273,6 +466,13 @@ export class JobMaster {
           case 'failed':
             this.fail(m.error, true);
             return;
+          case 'snapshot':
+          case 'snapshotFailed': {
+            const done = this.coordinatorSnapshots.get(m.checkpointId);
+            this.coordinatorSnapshots.delete(m.checkpointId);
+            done?.(m.type === 'snapshot' ? m.states : new Error(m.error.message));
+            return;
+          }
           case 'assign':
           case 'noMoreSplits': {
             const a = this.allocation[m.subtask];
@@ -294,7 +494,7 @@ export class JobMaster {
         settle(false);
         if (attempt === this.attempt) this.fail(serializeError(e, 'WEIR_USER_FUNCTION', { jobName: this.jobName }), true);
       });
-      w.postMessage({ type: 'init', deployment: d } satisfies ToCoordinator);
+      w.postMessage({ type: 'init', deployment: d, ...(restored ? { restored } : {}) } satisfies ToCoordinator);
     });
   }
 
@@ -310,6 +510,7 @@ export class JobMaster {
       this.fail(error ?? serializeError(new Error(`task ${vertexId}/${subtask} failed`)), true);
       return;
     }
+    if (state === 'FINISHED') this.checkpoints?.onTaskFinished(vertexId, subtask);
     if (state === 'FINISHED' && [...this.tasks.values()].every((x) => x.state === 'FINISHED')) {
       this.teardown();
       this.finishJob('FINISHED');
@@ -330,6 +531,7 @@ export class JobMaster {
       return;
     }
     this.transition('FAILING');
+    this.checkpoints?.stop('the job is failing over');
     this.teardown();
     const delay = restartable && error.code !== 'WEIR_NONDETERMINISTIC_PROGRAM' ? this.restartStrategy.onFailure(Date.now()) : undefined;
     if (delay === undefined) {
@@ -343,6 +545,7 @@ export class JobMaster {
       if (this.status !== 'RESTARTING') return;
       this.attempt++;
       this.collected = {};
+      if (!this.checkpoints) this.collectParts.clear();
       void this.deploy();
     }, delay);
   }
@@ -357,6 +560,8 @@ export class JobMaster {
       void this.coordinator.terminate();
       this.coordinator = undefined;
     }
+    for (const done of this.coordinatorSnapshots.values()) done(new Error('the source coordinator stopped'));
+    this.coordinatorSnapshots.clear();
   }
 
   private transition(to: JobStatus): void {
@@ -368,6 +573,13 @@ export class JobMaster {
   private finishJob(status: 'FINISHED' | 'FAILED' | 'CANCELED', error?: SerializedError, alreadyTransitioned = false): void {
     if (!alreadyTransitioned && this.status !== status) this.transition(status);
     this.endTime = Date.now();
+    if (this.checkpoints) {
+      void this.checkpoints.shutdown(status);
+      for (const part of this.collectParts.values()) {
+        const arr = (this.collected[part.collectId] ??= []);
+        for (const v of part.values) arr.push(v);
+      }
+    }
     const r: JobResult = {
       jobId: this.jobId,
       jobName: this.jobName,

@@ -48,6 +48,23 @@ export interface OperatorContext {
   readonly runtimeContext: RuntimeContext;
   /** Job configuration values (already validated). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** Set when the job takes checkpoints. */
+  readonly checkpointingMode?: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+}
+
+/**
+ * An operator's non-keyed state in a snapshot (Flink's operator ListState / UnionListState), by
+ * name. On restore, `split` lists are divided among the subtasks (each keeps its own at the same
+ * parallelism) and `union` lists go whole to every subtask. Items are plain data; a promise lets
+ * the asynchronous part of the checkpoint finish them (a sink closing its part file), but what they
+ * will hold must be fixed when snapshotState returns.
+ */
+export type OperatorStateSnapshot = Record<string, { mode: 'split' | 'union'; items: unknown[] | Promise<unknown[]> }>;
+
+/** The operator lists restored for this subtask, by name. */
+export interface RestoredOperatorState {
+  readonly checkpointId: number;
+  get(name: string): unknown[] | undefined;
 }
 
 export interface StreamOperator {
@@ -62,6 +79,16 @@ export interface StreamOperator {
   /** All inputs ended: emit what is still held (BATCH results, pending windows); then close follows. */
   finish(): void | Promise<void>;
   close(): void | Promise<void>;
+
+  // Checkpointing (all optional: an operator without them has no operator state; keyed state is the task's).
+
+  /** Before open(): the operator state restored for this subtask, or undefined on a fresh start. */
+  initializeState?(restored: RestoredOperatorState | undefined): void | Promise<void>;
+  /** Synchronous part of a checkpoint, between two records: what the operator must keep. */
+  snapshotState?(checkpointId: number): OperatorStateSnapshot | undefined;
+  /** Checkpoint `checkpointId` completed everywhere (two-phase-commit sinks commit now). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void;
 }
 
 /** Identifies operators that are the first of a chain and read records from a source reader. */

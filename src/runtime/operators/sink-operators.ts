@@ -4,27 +4,66 @@
  * it before the next record, so the slowness reaches the sources as backpressure.
  */
 import type { OperatorSpec } from '../../api/transformation.js';
-import type { SinkWriter } from '../../api/sink.js';
-import type { OperatorContext, StreamOperator } from './operator.js';
+import type { Committer, SinkWriter } from '../../api/sink.js';
+import type { OperatorContext, OperatorStateSnapshot, RestoredOperatorState, StreamOperator } from './operator.js';
 import { closeFunction, openFunction } from './user-function.js';
 
 export type Blocker = (pending: Promise<unknown>) => void;
 
+/** Operator-state names of the sink writer operator. */
+const COMMITTABLES = 'committables';
+const WRITER_STATE = 'writer-state';
+
+/** Committables of one checkpoint, as kept in the sink operator's state until committed. */
+type CheckpointCommittables = [checkpointId: number, committables: unknown[]];
+
+/**
+ * The sink's writer and, for two-phase-commit sinks, its committer (Flink's SinkWriterOperator and
+ * CommitterOperator, chained into one). At a barrier the writer is flushed and its committables
+ * prepared; they stay in this operator's state until the checkpoint completes and the committer
+ * has committed them, so a restore from any checkpoint commits (again, idempotently) what it holds.
+ */
 export class SinkWriterOperator implements StreamOperator {
   private writer: SinkWriter<unknown> | undefined;
+  private committer: Committer<unknown> | undefined;
+  /** Prepared committables by checkpoint, not committed yet (a promise while the writer finishes them). */
+  private readonly uncommitted = new Map<number, Promise<unknown[]>>();
+  private restored: RestoredOperatorState | undefined;
+
   constructor(
     private readonly ctx: OperatorContext,
     private readonly spec: Extract<OperatorSpec, { type: 'sink' }>,
     private readonly block: Blocker,
   ) {}
+
+  private get twoPhase(): boolean {
+    return this.ctx.checkpointingMode !== undefined && typeof this.spec.sink.createCommitter === 'function';
+  }
+
+  async initializeState(restored: RestoredOperatorState | undefined): Promise<void> {
+    this.restored = restored;
+    if (!this.twoPhase) return;
+    this.committer = await this.spec.sink.createCommitter!();
+    // What the restored checkpoint prepared is part of it: commit it before writing anything new.
+    const pending = (restored?.get(COMMITTABLES) ?? []) as CheckpointCommittables[];
+    const all = pending.flatMap(([, c]) => c);
+    if (all.length > 0) await this.committer.commit(all);
+  }
+
   async open(): Promise<void> {
     await openFunction(this.spec.sink, this.ctx.runtimeContext);
-    this.writer = await this.spec.sink.createWriter({
-      subtaskIndex: this.ctx.subtask,
-      parallelism: this.ctx.parallelism,
-      jobId: this.ctx.jobId,
-      attempt: this.ctx.attempt,
-    });
+    const writerState = this.restored?.get(WRITER_STATE);
+    this.writer = await this.spec.sink.createWriter(
+      {
+        subtaskIndex: this.ctx.subtask,
+        parallelism: this.ctx.parallelism,
+        jobId: this.ctx.jobId,
+        attempt: this.ctx.attempt,
+        checkpointing: this.ctx.checkpointingMode !== undefined,
+        ...(this.restored ? { restoredCheckpointId: this.restored.checkpointId } : {}),
+      },
+      ...(writerState ? [writerState] : []),
+    );
   }
   processElement(value: unknown, timestamp: number | undefined): void {
     const r = this.writer!.write(value, timestamp);
@@ -35,9 +74,55 @@ export class SinkWriterOperator implements StreamOperator {
   async finish(): Promise<void> {
     await this.writer?.flush(true);
   }
+
+  snapshotState(checkpointId: number): OperatorStateSnapshot {
+    const w = this.writer!;
+    const flushed = Promise.resolve(w.flush(false));
+    const out: OperatorStateSnapshot = {};
+    if (w.snapshotState) out[WRITER_STATE] = { mode: 'split', items: w.snapshotState(checkpointId) };
+    if (this.twoPhase && w.prepareCommit) {
+      // Synchronously, as the flush: what the committables hold is fixed before the next record.
+      const committables = w.prepareCommit(checkpointId);
+      const prepared = Promise.all([flushed, committables]).then(([, c]) => c);
+      // Keep the promise handled; a failure fails the checkpoint through `items` below.
+      prepared.catch(() => undefined);
+      this.uncommitted.set(checkpointId, prepared);
+    }
+    const entries = [...this.uncommitted];
+    out[COMMITTABLES] = {
+      mode: 'split',
+      items: flushed.then(() =>
+        Promise.all(entries.map(async ([id, p]): Promise<CheckpointCommittables> => [id, await p])).then((xs) =>
+          xs.filter(([, c]) => c.length > 0),
+        ),
+      ),
+    };
+    return out;
+  }
+
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    if (!this.committer) return;
+    const due = [...this.uncommitted].filter(([id]) => id <= checkpointId);
+    if (due.length === 0) return;
+    const committables: unknown[] = [];
+    for (const [, p] of due) for (const c of await p) committables.push(c);
+    if (committables.length > 0) await this.committer.commit(committables);
+    // Only now: a checkpoint taken while committing still holds them (and commits them again on restore).
+    for (const [id] of due) this.uncommitted.delete(id);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    // What an aborted checkpoint prepared goes with the next completed one (its records are not replayed).
+    void checkpointId;
+  }
+
   async close(): Promise<void> {
-    await this.writer?.close();
-    await closeFunction(this.spec.sink);
+    try {
+      await this.writer?.close();
+      await this.committer?.close?.();
+    } finally {
+      await closeFunction(this.spec.sink);
+    }
   }
 }
 
@@ -76,6 +161,10 @@ export class PrintOperator implements StreamOperator {
   finish(): void {
     this.flush();
   }
+  snapshotState(): undefined {
+    this.flush();
+    return undefined;
+  }
   close(): void {
     this.flush();
   }
@@ -113,6 +202,11 @@ export class CollectOperator implements StreamOperator {
   endInput(): void {}
   finish(): void {
     this.flush();
+  }
+  /** Everything collected before the barrier reaches the JobMaster before this subtask's acknowledgement. */
+  snapshotState(): undefined {
+    this.flush();
+    return undefined;
   }
   close(): void {}
 }

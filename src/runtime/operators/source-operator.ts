@@ -5,9 +5,11 @@
  */
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../api/source.js';
 import type { OperatorSpec } from '../../api/transformation.js';
-import type { OperatorContext, Output, SourceOperatorLike } from './operator.js';
+import type { OperatorContext, OperatorStateSnapshot, Output, RestoredOperatorState, SourceOperatorLike } from './operator.js';
 import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
 import { closeFunction, openFunction } from './user-function.js';
+
+const READER_STATE = 'SourceReaderState';
 
 export interface SplitChannel {
   /** Tells the enumerator this reader exists. */
@@ -23,6 +25,8 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   /** The program's watermark strategy, run inside the source as in Flink. */
   private readonly watermarks: TimestampsAndWatermarksOperator | undefined;
   recordsOut = 0;
+  /** Splits of the restored checkpoint, handed to the reader when it is created. */
+  private restoredSplits: SourceSplit[] = [];
 
   constructor(
     private readonly ctx: OperatorContext,
@@ -39,6 +43,11 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
     return this.source.boundedness === 'BOUNDED';
   }
 
+  /** The reader's splits (with their positions) of the restored checkpoint come back to this subtask. */
+  initializeState(restored: RestoredOperatorState | undefined): void {
+    this.restoredSplits = (restored?.get(READER_STATE) ?? []) as SourceSplit[];
+  }
+
   async open(): Promise<void> {
     await openFunction(this.source, this.ctx.runtimeContext);
     this.reader = this.source.createReader({
@@ -46,6 +55,8 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
       parallelism: this.ctx.parallelism,
       sendSplitRequest: () => this.splits.requestSplit(),
     });
+    if (this.restoredSplits.length > 0) this.reader.addSplits(this.restoredSplits);
+    this.restoredSplits = [];
     await this.reader.start();
     this.watermarks?.open();
     this.splits.register();
@@ -68,6 +79,15 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   }
   notifyNoMoreSplits(): void {
     this.reader!.notifyNoMoreSplits();
+  }
+
+  /** The reader's unfinished splits with their positions (Flink's SourceReaderState, a split-redistributed list). */
+  snapshotState(checkpointId: number): OperatorStateSnapshot {
+    return { [READER_STATE]: { mode: 'split', items: this.reader!.snapshotState(checkpointId) } };
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.reader?.notifyCheckpointComplete?.(checkpointId);
   }
 
   processElement(): void {

@@ -4,6 +4,7 @@
  * boundary are validated when they arrive (see validate.ts) and carry PROTOCOL_VERSION.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { CheckpointingMode } from '../../api/execution-context.js';
 import type { SourceSplit } from '../../api/source.js';
 import type { SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -24,6 +25,55 @@ export interface RuntimeSettings {
   autoWatermarkInterval: number;
   /** All configuration values, for operators that read their own keys. */
   config: Record<string, unknown>;
+  /** Present when the job takes checkpoints (STREAMING with execution.checkpointing.interval). */
+  checkpointing?: TaskCheckpointSettings;
+}
+
+export type { CheckpointingMode };
+
+export interface TaskCheckpointSettings {
+  mode: CheckpointingMode;
+  /** The job's checkpoint directory (`<execution.checkpointing.dir>/<jobId>`), absolute; chk-<n>/ inside. */
+  jobDir: string;
+}
+
+/**
+ * Where a subtask's state went in one checkpoint (Flink's TaskStateSnapshot handle): the file the
+ * task wrote into chk-<n>/ (relative to that directory), or none when no operator of the chain
+ * had state.
+ */
+export interface SubtaskStateHandle {
+  file: string | null;
+  /** Bytes written. */
+  size: number;
+}
+
+export interface SubtaskCheckpointMetrics {
+  /** Time of the synchronous part (in the mailbox). */
+  syncMs: number;
+  /** Time of the asynchronous part (writing). */
+  asyncMs: number;
+  /** Time between the first and the last barrier (0 for sources). */
+  alignmentMs: number;
+}
+
+/**
+ * The state a subtask starts from (Flink's JobManagerTaskRestore): for each operator of its chain
+ * found in the checkpoint, the state files of all subtasks of that operator when the checkpoint
+ * was taken; the task keeps its share (its key groups, its part of the operator lists).
+ */
+export interface TaskRestore {
+  checkpointId: number;
+  /** The checkpoint directory, absolute. */
+  dir: string;
+  operators: Record<string, OperatorRestore>;
+}
+
+export interface OperatorRestore {
+  parallelism: number;
+  maxParallelism: number;
+  /** State file of each former subtask, absolute; null: no state (or the subtask had finished). */
+  files: (string | null)[];
 }
 
 /** What a slot worker needs to replay main() and run tasks of one job attempt. */
@@ -52,6 +102,8 @@ export interface TaskDeploymentDescriptor {
   subtask: number;
   /** Worker address of every subtask of every vertex: locations[vertexId][subtask]. */
   locations: Record<string, string[]>;
+  /** The checkpoint to restore from before any record is processed. */
+  restore?: TaskRestore;
 }
 
 export type ExecutionState =
@@ -73,7 +125,12 @@ export type ToSlotWorker =
   | { type: 'deploy'; task: TaskDeploymentDescriptor }
   | { type: 'cancel' }
   | { type: 'connect'; peer: string; port: MessagePort }
-  | { type: 'splits'; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean };
+  | { type: 'splits'; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean }
+  | { type: 'triggerCheckpoint'; vertexId: string; subtask: number; checkpointId: number; timestamp: number; mode: CheckpointingMode }
+  /** To every task of the worker. */
+  | { type: 'checkpointNotification'; checkpointId: number; kind: CheckpointNotificationKind };
+
+export type CheckpointNotificationKind = 'complete' | 'abort';
 
 /** Slot worker → TaskManager. */
 export type FromSlotWorker =
@@ -82,12 +139,29 @@ export type FromSlotWorker =
   | { type: 'taskState'; vertexId: string; subtask: number; state: ExecutionState; error?: SerializedError; metrics?: TaskMetrics }
   | { type: 'requestConnection'; peer: string }
   | { type: 'sourceEvent'; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
-  | { type: 'collect'; collectId: string; values: unknown[] };
+  | { type: 'collect'; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
+  | CheckpointReport;
+
+/** A task's answer to a checkpoint, and a source's end of data (it waits for a final checkpoint). */
+export type CheckpointReport =
+  | {
+      type: 'acknowledgeCheckpoint';
+      vertexId: string;
+      subtask: number;
+      checkpointId: number;
+      handle: SubtaskStateHandle;
+      metrics: SubtaskCheckpointMetrics;
+    }
+  | { type: 'declineCheckpoint'; vertexId: string; subtask: number; checkpointId: number; reason: string }
+  | { type: 'endOfData'; vertexId: string; subtask: number };
 
 /** JobMaster → source coordinator worker. */
 export type ToCoordinator =
-  | { type: 'init'; deployment: JobDeployment }
+  /** `restored`: the split enumerators' states of the checkpoint restored from, by source operator id. */
+  | { type: 'init'; deployment: JobDeployment; restored?: Record<string, unknown> }
   | { type: 'sourceEvent'; operatorId: string; subtask: number; event: SourceEventKind }
+  /** Snapshot every split enumerator (answered by `snapshot` or `snapshotFailed`, after every assignment made before it). */
+  | { type: 'snapshot'; checkpointId: number }
   | { type: 'close' };
 
 /** Source coordinator worker → JobMaster. */
@@ -96,12 +170,26 @@ export type FromCoordinator =
   | { type: 'initFailed'; error: SerializedError }
   | { type: 'assign'; operatorId: string; subtask: number; splits: SourceSplit[] }
   | { type: 'noMoreSplits'; operatorId: string; subtask: number }
+  | { type: 'snapshot'; checkpointId: number; states: Record<string, unknown> }
+  | { type: 'snapshotFailed'; checkpointId: number; error: SerializedError }
   | { type: 'failed'; error: SerializedError };
 
 /** JobManager → TaskManager (a method call in the local cluster, a frame on the RPC connection in a real one). */
 export type ToTaskManager =
   | { type: 'submitTask'; deployment: JobDeployment; slot: number; task: TaskDeploymentDescriptor }
   | { type: 'splits'; jobId: string; attempt: number; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean }
+  | {
+      type: 'triggerCheckpoint';
+      jobId: string;
+      attempt: number;
+      vertexId: string;
+      subtask: number;
+      checkpointId: number;
+      timestamp: number;
+      mode: CheckpointingMode;
+    }
+  /** To every task of the job attempt on the TaskManager. */
+  | { type: 'checkpointNotification'; jobId: string; attempt: number; checkpointId: number; kind: CheckpointNotificationKind }
   | { type: 'releaseJob'; jobId: string; attempt?: number };
 
 /** TaskManager → JobManager. */
@@ -117,7 +205,8 @@ export type ToJobManager =
       metrics?: TaskMetrics;
     }
   | { type: 'sourceEvent'; jobId: string; attempt: number; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
-  | { type: 'collect'; jobId: string; attempt: number; collectId: string; values: unknown[] };
+  | { type: 'collect'; jobId: string; attempt: number; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
+  | (CheckpointReport & { jobId: string; attempt: number });
 
 // ---------------------------------------------------------------- over TCP (see transport.ts)
 

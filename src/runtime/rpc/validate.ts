@@ -158,6 +158,8 @@ const taskMetricsSchema = obj({ numRecordsIn: num, numRecordsOut: num, numBytesI
 const executionState = lit('CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED', 'CANCELING', 'CANCELED', 'FAILED');
 
 const jobId = ident(128);
+const checkpointingMode = lit('EXACTLY_ONCE', 'AT_LEAST_ONCE');
+const checkpointId = int(1);
 const attempt = int(0);
 const subtask = int(0, 1 << 20);
 
@@ -219,29 +221,42 @@ export const jobDeploymentSchema: Schema<JobDeployment> = obj(
     executionIndex: int(0),
     graphDefaults: obj({ parallelism: int(1), maxParallelism: int(1), runtimeMode: lit('STREAMING', 'BATCH') }),
     jobGraph: jobGraphSchema,
-    settings: obj({
-      runtimeMode: lit('STREAMING', 'BATCH'),
-      bufferTimeout: num,
-      bufferSize: int(1),
-      buffersPerChannel: int(1),
-      floatingBuffersPerGate: int(0),
-      maxBuffersPerChannel: int(1),
-      autoWatermarkInterval: num,
-      config: rec(any),
-    }),
+    settings: obj(
+      {
+        runtimeMode: lit('STREAMING', 'BATCH'),
+        bufferTimeout: num,
+        bufferSize: int(1),
+        buffersPerChannel: int(1),
+        floatingBuffersPerGate: int(0),
+        maxBuffersPerChannel: int(1),
+        autoWatermarkInterval: num,
+        config: rec(any),
+      },
+      { checkpointing: obj({ mode: checkpointingMode, jobDir: str(10_000) }) },
+    ),
   },
   { tmDataAddresses: rec(str(300)), structuralCheck: bool },
 ) as Schema<JobDeployment>;
 
 const sourceSplitSchema = obj({ splitId: str(10_000) });
 
+const nullable = <T>(s: Schema<T>): Schema<T | null> => schema((v, p) => (v === null ? undefined : s.check(v, p)));
+
+const taskRestoreSchema = obj({
+  checkpointId,
+  dir: str(10_000),
+  operators: rec(obj({ parallelism: int(1, 1 << 20), maxParallelism: int(1, 1 << 20), files: arr(nullable(str(10_000)), 1 << 20) })),
+});
+
 export const toTaskManagerSchema: Schema<ToTaskManager> = tagged('type', {
   submitTask: obj({
     deployment: jobDeploymentSchema,
     slot: int(0, 1 << 16),
-    task: obj({ vertexId: ident(), subtask, locations: rec(arr(str(1000))) }),
+    task: obj({ vertexId: ident(), subtask, locations: rec(arr(str(1000))) }, { restore: taskRestoreSchema }),
   }),
   splits: obj({ jobId, attempt, vertexId: ident(), subtask, splits: arr(sourceSplitSchema), noMoreSplits: bool }),
+  triggerCheckpoint: obj({ jobId, attempt, vertexId: ident(), subtask, checkpointId, timestamp: int(0), mode: checkpointingMode }),
+  checkpointNotification: obj({ jobId, attempt, checkpointId, kind: lit('complete', 'abort') }),
   releaseJob: obj({ jobId }, { attempt }),
 });
 
@@ -251,7 +266,18 @@ export const toJobManagerSchema: Schema<ToJobManager> = tagged('type', {
     { error: serializedErrorSchema, metrics: taskMetricsSchema },
   ),
   sourceEvent: obj({ jobId, attempt, operatorId: ident(), vertexId: ident(), subtask, event: lit('register', 'request') }),
-  collect: obj({ jobId, attempt, collectId: str(1000), values: arr(any) }),
+  collect: obj({ jobId, attempt, collectId: str(1000), values: arr(any) }, { vertexId: ident(), subtask }),
+  acknowledgeCheckpoint: obj({
+    jobId,
+    attempt,
+    vertexId: ident(),
+    subtask,
+    checkpointId,
+    handle: obj({ file: nullable(ident(300)), size: int(0) }),
+    metrics: obj({ syncMs: num, asyncMs: num, alignmentMs: num }),
+  }),
+  declineCheckpoint: obj({ jobId, attempt, vertexId: ident(), subtask, checkpointId, reason: str(100_000) }),
+  endOfData: obj({ jobId, attempt, vertexId: ident(), subtask }),
 });
 
 // ---------------------------------------------------------------- RPC connections
@@ -291,7 +317,13 @@ export const clusterOverviewSchema: Schema<ClusterOverview> = obj({
 
 // ---------------------------------------------------------------- data plane
 
-const channelEventSchema = tagged('t', { wm: obj({ v: num }), status: obj({ idle: bool }), eop: obj({}) });
+const channelEventSchema = tagged('t', {
+  wm: obj({ v: num }),
+  status: obj({ idle: bool }),
+  barrier: obj({ id: checkpointId, timestamp: int(0), mode: checkpointingMode }),
+  eod: obj({}),
+  eop: obj({}),
+});
 
 export const frameSchema: Schema<Frame> = tagged('k', {
   data: obj({ ch: str(1000), buf: bytes }),

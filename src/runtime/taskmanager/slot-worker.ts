@@ -37,8 +37,17 @@ function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
     sourceEvent(operatorId: string, vertexId: string, subtask: number, event: SourceEventKind) {
       post({ type: 'sourceEvent', operatorId, vertexId, subtask, event });
     },
-    sendCollected(collectId: string, values: unknown[]) {
-      post({ type: 'collect', collectId, values });
+    sendCollected(collectId: string, values: unknown[], vertexId: string, subtask: number) {
+      post({ type: 'collect', collectId, values, vertexId, subtask });
+    },
+    acknowledgeCheckpoint(vertexId, subtask, checkpointId, handle, metrics) {
+      post({ type: 'acknowledgeCheckpoint', vertexId, subtask, checkpointId, handle, metrics });
+    },
+    declineCheckpoint(vertexId, subtask, checkpointId, reason) {
+      post({ type: 'declineCheckpoint', vertexId, subtask, checkpointId, reason });
+    },
+    endOfData(vertexId, subtask) {
+      post({ type: 'endOfData', vertexId, subtask });
     },
   };
 }
@@ -68,6 +77,13 @@ port.on('message', (msg: ToSlotWorker) => {
     }
     case 'splits':
       tasks.get(`${msg.vertexId}/${msg.subtask}`)?.addSplits(msg.splits, msg.noMoreSplits);
+      return;
+    case 'triggerCheckpoint':
+      // A task that just ended is not triggered: the coordinator learns of its end from its state.
+      tasks.get(`${msg.vertexId}/${msg.subtask}`)?.triggerCheckpoint(msg.checkpointId, msg.timestamp, msg.mode);
+      return;
+    case 'checkpointNotification':
+      for (const t of tasks.values()) t.notifyCheckpoint(msg.checkpointId, msg.kind);
       return;
     case 'cancel':
       for (const t of tasks.values()) t.cancel();

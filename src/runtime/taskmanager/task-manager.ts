@@ -57,10 +57,36 @@ export class TaskManager {
         }
         return;
       }
+      case 'triggerCheckpoint': {
+        const w = this.workerOf(msg.jobId, msg.attempt, `${msg.vertexId}/${msg.subtask}`);
+        // A task that is gone (finished, failed) is not triggered: the coordinator learns of it from its state.
+        w?.worker.postMessage({
+          type: 'triggerCheckpoint',
+          vertexId: msg.vertexId,
+          subtask: msg.subtask,
+          checkpointId: msg.checkpointId,
+          timestamp: msg.timestamp,
+          mode: msg.mode,
+        } satisfies ToSlotWorker);
+        return;
+      }
+      case 'checkpointNotification': {
+        for (const w of this.workers.values()) {
+          if (w.address.includes(`/${msg.jobId}/${msg.attempt}/`)) {
+            w.worker.postMessage({ type: 'checkpointNotification', checkpointId: msg.checkpointId, kind: msg.kind } satisfies ToSlotWorker);
+          }
+        }
+        return;
+      }
       case 'releaseJob':
         void this.releaseJob(msg.jobId, msg.attempt);
         return;
     }
+  }
+
+  private workerOf(jobId: string, attempt: number, task: string): SlotWorker | undefined {
+    for (const w of this.workers.values()) if (w.address.includes(`/${jobId}/${attempt}/`) && w.tasks.has(task)) return w;
+    return undefined;
   }
 
   /** Terminates every worker of the job (of one attempt, or all attempts). */
@@ -167,8 +193,16 @@ export class TaskManager {
             event: m.event,
           });
           return;
-        case 'collect':
-          this.toJobManager({ type: 'collect', jobId, attempt, collectId: m.collectId, values: m.values });
+        case 'collect': {
+          const msg: ToJobManager = { type: 'collect', jobId, attempt, collectId: m.collectId, values: m.values };
+          if (m.vertexId !== undefined && m.subtask !== undefined) Object.assign(msg, { vertexId: m.vertexId, subtask: m.subtask });
+          this.toJobManager(msg);
+          return;
+        }
+        case 'acknowledgeCheckpoint':
+        case 'declineCheckpoint':
+        case 'endOfData':
+          this.toJobManager({ ...m, jobId, attempt });
           return;
       }
     });

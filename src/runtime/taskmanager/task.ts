@@ -1,8 +1,16 @@
 /**
  * One subtask of one JobVertex: its operator chain, its input channels and its result
  * subpartitions, driven by a single mailbox loop (Flink's StreamTask + MailboxProcessor). Records,
- * watermarks, timers, split assignments and cancellation are all handled on this loop, one at a
- * time. The loop yields to the event loop regularly so that network frames and timers get in.
+ * watermarks, timers, split assignments, checkpoint barriers and cancellation are all handled on
+ * this loop, one at a time. The loop yields to the event loop regularly so that network frames and
+ * timers get in.
+ *
+ * Checkpoints: a source task snapshots when the coordinator triggers it (a mail), a task with inputs
+ * when the barrier arrived on every channel (BarrierAligner); the synchronous part serialises the
+ * chain's state in the mailbox and forwards the barrier, the asynchronous part writes the state file
+ * and acknowledges. A restored task gets its state back before its operators open. With
+ * checkpointing, a task that ran out of input sends end of data, stays until a checkpoint taken
+ * after that completed (its final checkpoint: sinks commit their last files), then ends its partitions.
  */
 import { performance } from 'node:perf_hooks';
 import type { RuntimeContext } from '../../api/functions.js';
@@ -18,9 +26,24 @@ import type {
 } from '../../api/state.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import { consumersOf, producersOf } from '../../graph/distribution.js';
+import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
 import type { JobGraph, JobOperator, JobVertex } from '../../graph/job-graph.js';
 import type { StreamGraph } from '../../graph/stream-graph.js';
 import type { ConnectionManager } from '../network/connection-manager.js';
+import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
+import { assignOperatorState } from '../checkpoint/state-assignment.js';
+import {
+  checkpointDirName,
+  packState,
+  readSubtaskState,
+  stateFileName,
+  subtaskStateFile,
+  unpackState,
+  writeSubtaskState,
+  type KeyedStateSnapshot,
+  type OperatorSubtaskState,
+  type SubtaskStateFile,
+} from '../checkpoint/storage.js';
 import { channelId, type Frame } from '../network/events.js';
 import { InputChannel } from '../network/input-channel.js';
 import { RecordWriter } from '../network/record-writer.js';
@@ -31,9 +54,20 @@ import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, type HeapStateSnapshot, type KeyGroupRange } from '../state/heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
-import type { ExecutionState, RuntimeSettings, SourceEventKind, TaskDeploymentDescriptor, TaskMetrics } from '../rpc/messages.js';
+import type {
+  CheckpointingMode,
+  CheckpointNotificationKind,
+  ExecutionState,
+  RuntimeSettings,
+  SourceEventKind,
+  SubtaskCheckpointMetrics,
+  SubtaskStateHandle,
+  TaskDeploymentDescriptor,
+  TaskMetrics,
+  TaskRestore,
+} from '../rpc/messages.js';
 
 /** What the worker gives a task: the job, the network, and the way back to the JobMaster. */
 export interface TaskEnvironment {
@@ -45,7 +79,32 @@ export interface TaskEnvironment {
   readonly connections: ConnectionManager;
   reportState(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError, metrics?: TaskMetrics): void;
   sourceEvent(operatorId: string, vertexId: string, subtask: number, event: SourceEventKind): void;
-  sendCollected(collectId: string, values: unknown[]): void;
+  sendCollected(collectId: string, values: unknown[], vertexId: string, subtask: number): void;
+  acknowledgeCheckpoint(
+    vertexId: string,
+    subtask: number,
+    checkpointId: number,
+    handle: SubtaskStateHandle,
+    metrics: SubtaskCheckpointMetrics,
+  ): void;
+  declineCheckpoint(vertexId: string, subtask: number, checkpointId: number, reason: string): void;
+  /** A source subtask ran out of input and waits for its final checkpoint. */
+  endOfData(vertexId: string, subtask: number): void;
+}
+
+/**
+ * A keyed state backend that takes part in checkpoints: snapshot() captures the state at the moment
+ * of the call (entries in the canonical format, tagged with key groups), even when it resolves later.
+ */
+interface CheckpointedKeyedStateBackend extends KeyedStateBackend {
+  snapshot(): HeapStateSnapshot | Promise<HeapStateSnapshot>;
+  restore(snapshot: HeapStateSnapshot, range?: KeyGroupRange): void | Promise<void>;
+}
+
+/** The synchronous part of one operator's snapshot: state serialised, or still to come (promises). */
+interface OperatorSnapshotPart {
+  keyed?: Omit<KeyedStateSnapshot, 'data'> & { data: Uint8Array | Promise<Uint8Array> };
+  lists?: Record<string, { mode: 'split' | 'union'; data: Uint8Array | Promise<unknown[]> }>;
 }
 
 class CanceledError extends Error {}
@@ -63,6 +122,8 @@ export class Task {
   private readonly opNames: string[] = [];
   private readonly backends: KeyedStateBackend[] = [];
   private readonly timerManagers: HeapTimerServiceManager[] = [];
+  /** Keyed state and timers of each keyed operator of the chain, by operator id. */
+  private readonly keyedByOp = new Map<string, { backend: CheckpointedKeyedStateBackend; timers: HeapTimerServiceManager }>();
   private head!: StreamOperator;
   private source: SourceOperator | undefined;
   private readonly writers: RecordWriter[] = [];
@@ -72,7 +133,23 @@ export class Task {
   private readonly channelInput: number[] = [];
   private readonly channelSlot: number[] = [];
   private valves: StatusWatermarkValve[] = [];
-  private channelsOpenPerInput: number[] = [];
+  /** Per input: channels that have not delivered end of data (or end of partition) yet. */
+  private dataOpenPerInput: number[] = [];
+  /** Per channel: end of data seen (1), end of partition seen (1). */
+  private dataEnded = new Uint8Array(0);
+  private channelEnded = new Uint8Array(0);
+  private openData = 0;
+  private openChannels = 0;
+  /** Checkpointing of this job (undefined: none). */
+  private readonly checkpointing: RuntimeSettings['checkpointing'];
+  private aligner: BarrierAligner | undefined;
+  /** All input ended and the chain finished (end of data sent downstream). */
+  private dataFinished = false;
+  /** The first checkpoint this task snapshotted after dataFinished: once it completes the task may end. */
+  private finalCheckpoint: number | undefined;
+  private lastCompletedCheckpoint = 0;
+  /** Asynchronous checkpoint work (state writes, commits) still running. */
+  private readonly asyncWork = new Set<Promise<unknown>>();
   private nextChannel = 0;
   private readonly mails: (() => void)[] = [];
   private wake: (() => void) | undefined;
@@ -93,6 +170,7 @@ export class Task {
     if (!v) throw new WeirError('WEIR_INTERNAL', `vertex ${desc.vertexId} is not in job ${env.jobId}`);
     this.vertex = v;
     this.name = `${v.name} (${desc.subtask + 1}/${v.parallelism})`;
+    this.checkpointing = env.settings.runtimeMode === 'STREAMING' ? env.settings.checkpointing : undefined;
   }
 
   get subtask(): number {
@@ -105,6 +183,8 @@ export class Task {
     try {
       this.env.reportState(vertexId, subtask, 'INITIALIZING');
       this.build();
+      // State first (Flink's initializeState), then open: no record is processed before the restore.
+      await this.initializeState(this.desc.restore);
       for (let i = this.operators.length - 1; i >= 0; i--) await this.call(i, () => this.operators[i]!.open());
       for (const ch of this.channels) ch.open();
       this.startFlushTimer();
@@ -117,6 +197,12 @@ export class Task {
       if (this.source) await this.runSource();
       else await this.runInputs();
       await this.finishChain();
+      if (this.checkpointing) {
+        for (const w of this.writers) w.broadcastEvent({ t: 'eod' });
+        this.dataFinished = true;
+        if (this.source) this.env.endOfData(vertexId, subtask);
+        await this.awaitFinalCheckpoint();
+      }
       await this.drainOutputs();
       await this.closeAll();
       this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
@@ -135,6 +221,35 @@ export class Task {
   cancel(): void {
     this.canceled = true;
     this.notify();
+  }
+
+  /** The coordinator triggers a checkpoint at this source subtask (a mail: it runs between two polls of the reader). */
+  triggerCheckpoint(checkpointId: number, timestamp: number, mode: CheckpointingMode): void {
+    this.mail(() => {
+      if (!this.source || !this.checkpointing) {
+        this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, checkpointId, 'not a source task with checkpointing');
+        return;
+      }
+      this.performCheckpoint({ t: 'barrier', id: checkpointId, timestamp, mode }, 0);
+    });
+  }
+
+  /** A checkpoint completed (operators commit) or was aborted (alignment released). */
+  notifyCheckpoint(checkpointId: number, kind: CheckpointNotificationKind): void {
+    this.mail(() => {
+      if (kind === 'complete') {
+        if (checkpointId > this.lastCompletedCheckpoint) this.lastCompletedCheckpoint = checkpointId;
+        for (let i = 0; i < this.operators.length; i++) {
+          const op = this.operators[i]!;
+          if (!op.notifyCheckpointComplete) continue;
+          const r = this.call(i, () => op.notifyCheckpointComplete!(checkpointId));
+          if (r instanceof Promise) this.track(r, this.opNames[i]!);
+        }
+      } else {
+        this.aligner?.abort(checkpointId);
+        for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
+      }
+    });
   }
 
   /** Split assignments from the enumerator, delivered as a mail. */
@@ -162,10 +277,12 @@ export class Task {
       let timers: HeapTimerServiceManager | undefined;
       const pts = this.processingTimeService();
       if (jo.keyed) {
-        backend = new HeapKeyedStateBackend({ maxParallelism: node.maxParallelism, operatorName: jo.name });
+        const heap = new HeapKeyedStateBackend({ maxParallelism: node.maxParallelism, operatorName: jo.name });
+        backend = heap;
         timers = new HeapTimerServiceManager(backend, pts);
         this.backends.push(backend);
         this.timerManagers.push(timers);
+        this.keyedByOp.set(jo.id, { backend: heap, timers });
       }
       const ctx: OperatorContext = {
         jobId: this.env.jobId,
@@ -183,6 +300,7 @@ export class Task {
         timerServiceManager: timers,
         runtimeContext: this.runtimeContext(jo, node.maxParallelism, backend),
         config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
+        ...(this.checkpointing ? { checkpointingMode: this.checkpointing.mode } : {}),
       };
       const op = createOperator(node.spec, ctx, {
         block: (p) => {
@@ -192,7 +310,7 @@ export class Task {
           register: () => this.env.sourceEvent(jo.id, this.vertex.id, this.desc.subtask, 'register'),
           requestSplit: () => this.env.sourceEvent(jo.id, this.vertex.id, this.desc.subtask, 'request'),
         },
-        sendCollected: (id, values) => this.env.sendCollected(id, values),
+        sendCollected: (id, values) => this.env.sendCollected(id, values, this.vertex.id, this.desc.subtask),
       });
       instances.set(jo.id, op);
       built[i] = op;
@@ -284,7 +402,16 @@ export class Task {
       this.channelInput.push(p.input);
       this.channelSlot.push(perInput[p.input]!++);
     }
-    this.channelsOpenPerInput = [...perInput];
+    this.dataOpenPerInput = [...perInput];
+    this.dataEnded = new Uint8Array(this.channels.length);
+    this.channelEnded = new Uint8Array(this.channels.length);
+    this.openData = this.openChannels = this.channels.length;
+    if (this.checkpointing && this.channels.length > 0) {
+      this.aligner = new BarrierAligner(this.channels.length, {
+        aligned: (b, alignmentMs) => this.performCheckpoint(b, alignmentMs),
+        cancelled: (id, reason) => this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, id, reason),
+      });
+    }
     this.valves = perInput.map(
       (n, input) =>
         new StatusWatermarkValve(n, {
@@ -440,20 +567,29 @@ export class Task {
   }
 
   private async runInputs(): Promise<void> {
-    let open = this.channels.length;
-    if (open === 0) return;
+    if (this.channels.length === 0) return;
+    await this.pollInputs(() => this.openData === 0);
+  }
+
+  /**
+   * The input loop: polls the channels round-robin (skipping channels blocked by an alignment),
+   * feeds records to the head operator and handles events, until `done()` holds.
+   */
+  private async pollInputs(done: () => boolean): Promise<void> {
     let slice = performance.now();
     const n = this.channels.length;
+    const aligner = this.aligner;
     for (;;) {
       this.checkCanceled();
       this.runMails();
+      if (done()) return;
       if (!this.outputsAvailable()) await this.awaitOutputs();
       // Round-robin over channels with data.
       let ch: InputChannel | undefined;
       let idx = -1;
       for (let k = 0; k < n; k++) {
         const j = (this.nextChannel + k) % n;
-        if (this.channels[j]!.hasData) {
+        if (this.channels[j]!.hasData && (aligner === undefined || !aligner.isBlocked(j))) {
           ch = this.channels[j];
           idx = j;
           break;
@@ -485,10 +621,15 @@ export class Task {
         const ev = item.ev;
         if (ev.t === 'wm') this.valves[input]!.inputWatermark(this.channelSlot[idx]!, ev.v);
         else if (ev.t === 'status') this.valves[input]!.inputStatus(this.channelSlot[idx]!, ev.idle);
+        else if (ev.t === 'barrier') aligner?.onBarrier(idx, ev);
+        else if (ev.t === 'eod') await this.endOfData(idx, input);
         else if (ev.t === 'eop') {
-          open--;
-          if (--this.channelsOpenPerInput[input]! === 0) await this.call(0, () => this.head.endInput(input));
-          if (open === 0) return;
+          await this.endOfData(idx, input);
+          if (this.channelEnded[idx] === 0) {
+            this.channelEnded[idx] = 1;
+            this.openChannels--;
+            aligner?.onEndOfPartition(idx);
+          }
         }
       }
       if (performance.now() - slice > TIME_SLICE_MS) {
@@ -496,6 +637,183 @@ export class Task {
         slice = performance.now();
       }
     }
+  }
+
+  /** Channel `idx` has no more data (end of data, or end of partition without it): an input whose channels all ended ends. */
+  private async endOfData(idx: number, input: number): Promise<void> {
+    if (this.dataEnded[idx] === 1) return;
+    this.dataEnded[idx] = 1;
+    this.openData--;
+    if (--this.dataOpenPerInput[input]! === 0) await this.call(0, () => this.head.endInput(input));
+  }
+
+  /** After end of data: keep taking part in checkpoints until one taken after it completed, and (inputs) until every channel ended. */
+  private async awaitFinalCheckpoint(): Promise<void> {
+    if (this.channels.length > 0) {
+      await this.pollInputs(() => this.finalCheckpointDone() && this.openChannels === 0);
+      return;
+    }
+    for (;;) {
+      this.checkCanceled();
+      this.runMails();
+      if (this.finalCheckpointDone()) return;
+      await this.waitSignal();
+    }
+  }
+
+  private finalCheckpointDone(): boolean {
+    return this.finalCheckpoint !== undefined && this.lastCompletedCheckpoint >= this.finalCheckpoint && this.asyncWork.size === 0;
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Restores the chain's state (or tells each operator it starts fresh), before any operator opens. */
+  private async initializeState(restore: TaskRestore | undefined): Promise<void> {
+    const files = new Map<string, Promise<SubtaskStateFile>>();
+    const read = (f: string): Promise<SubtaskStateFile> => {
+      let p = files.get(f);
+      if (!p) files.set(f, (p = readSubtaskState(f)));
+      return p;
+    };
+    const ops = this.vertex.operators;
+    for (let i = 0; i < ops.length; i++) {
+      const jo = ops[i]!;
+      const op = this.operators[i]!;
+      const r = restore?.operators[jo.id];
+      if (!restore || !r) {
+        if (op.initializeState) await this.call(i, () => op.initializeState!(undefined));
+        continue;
+      }
+      const maxParallelism = this.env.streamGraph.node(jo.id).maxParallelism;
+      const assigned = await assignOperatorState(jo.id, jo.name, r, this.desc.subtask, this.vertex.parallelism, maxParallelism, read);
+      const keyed = this.keyedByOp.get(jo.id);
+      if (keyed) {
+        for (const part of assigned.keyed) {
+          await keyed.backend.restore({ states: part.states }, assigned.keyGroupRange);
+          keyed.timers.restore(part.timers, assigned.keyGroupRange);
+        }
+      }
+      if (op.initializeState) {
+        const checkpointId = restore.checkpointId;
+        await this.call(i, () => op.initializeState!({ checkpointId, get: (name) => assigned.lists.get(name) }));
+      }
+    }
+  }
+
+  /**
+   * The synchronous part of a checkpoint (in the mailbox, between two records): every operator's
+   * state is serialised now (keyed values are shared with the live state), then the barrier goes
+   * downstream behind every record emitted before it; the rest is written asynchronously.
+   */
+  private performCheckpoint(b: Barrier, alignmentMs: number): void {
+    const t0 = performance.now();
+    let parts: Record<string, OperatorSnapshotPart>;
+    try {
+      parts = this.snapshotChain(b.id);
+    } catch (e) {
+      // Not forwarded: downstream alignments are released when the coordinator aborts the checkpoint.
+      this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, b.id, describe(e));
+      return;
+    }
+    for (const w of this.writers) w.broadcastEvent({ t: 'barrier', id: b.id, timestamp: b.timestamp, mode: b.mode });
+    if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
+    const syncMs = performance.now() - t0;
+    this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.vertex.name);
+  }
+
+  private snapshotChain(checkpointId: number): Record<string, OperatorSnapshotPart> {
+    const parts: Record<string, OperatorSnapshotPart> = {};
+    const ops = this.vertex.operators;
+    for (let i = 0; i < ops.length; i++) {
+      const jo = ops[i]!;
+      const part: OperatorSnapshotPart = {};
+      const keyed = this.keyedByOp.get(jo.id);
+      if (keyed) {
+        const snapshot = keyed.backend.snapshot();
+        const timers = keyed.timers.snapshot();
+        const maxParallelism = keyed.backend.maxParallelism;
+        const keyGroupRange = keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.desc.subtask);
+        if (snapshot instanceof Promise) {
+          // The backend captured its state already; the timers are live, so they are serialised now.
+          const timerBytes = packState(timers);
+          const data = snapshot.then((s) => packState({ states: s.states, timers: unpackState(timerBytes) }));
+          data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
+          part.keyed = { maxParallelism, keyGroupRange, data };
+        } else if (snapshot.states.length > 0 || timers.services.length > 0) {
+          part.keyed = { maxParallelism, keyGroupRange, data: packState({ states: snapshot.states, timers }) };
+        }
+      }
+      const op = this.operators[i]!;
+      const snap = op.snapshotState ? this.call(i, () => op.snapshotState!(checkpointId)) : undefined;
+      if (snap) {
+        const lists: NonNullable<OperatorSnapshotPart['lists']> = {};
+        for (const [name, l] of Object.entries(snap)) {
+          if (!Array.isArray(l.items)) l.items.catch(() => undefined); // awaited by the asynchronous part
+          lists[name] = { mode: l.mode, data: Array.isArray(l.items) ? packState(l.items) : l.items };
+        }
+        if (Object.keys(lists).length > 0) part.lists = lists;
+      }
+      if (part.keyed || part.lists) parts[jo.id] = part;
+    }
+    return parts;
+  }
+
+  /** The asynchronous part: finishes what operators still prepare, writes the state file, acknowledges (or declines). */
+  private async persistSnapshot(
+    checkpointId: number,
+    parts: Record<string, OperatorSnapshotPart>,
+    syncMs: number,
+    alignmentMs: number,
+  ): Promise<void> {
+    const t0 = performance.now();
+    const { id: vertexId } = this.vertex;
+    const subtask = this.desc.subtask;
+    try {
+      const operators: Record<string, OperatorSubtaskState> = {};
+      for (const [opId, part] of Object.entries(parts)) {
+        const entry: OperatorSubtaskState = {};
+        if (part.keyed) entry.keyed = { ...part.keyed, data: await part.keyed.data };
+        if (part.lists) {
+          entry.lists = {};
+          for (const [name, l] of Object.entries(part.lists)) {
+            entry.lists[name] = { mode: l.mode, data: l.data instanceof Uint8Array ? l.data : packState(await l.data) };
+          }
+        }
+        operators[opId] = entry;
+      }
+      let handle: SubtaskStateHandle = { file: null, size: 0 };
+      if (Object.keys(operators).length > 0) {
+        const bytes = packState(subtaskStateFile(checkpointId, vertexId, subtask, operators));
+        const name = stateFileName(vertexId, subtask, this.env.attempt);
+        await writeSubtaskState(`${this.checkpointing!.jobDir}/${checkpointDirName(checkpointId)}`, name, bytes);
+        handle = { file: name, size: bytes.byteLength };
+      }
+      if (this.canceled) return;
+      this.env.acknowledgeCheckpoint(vertexId, subtask, checkpointId, handle, {
+        syncMs: Math.round(syncMs),
+        asyncMs: Math.round(performance.now() - t0),
+        alignmentMs,
+      });
+    } catch (e) {
+      if (!this.canceled) this.env.declineCheckpoint(vertexId, subtask, checkpointId, describe(e));
+    }
+  }
+
+  /** Keeps asynchronous work in view: the task ends only once it is done; a failure fails the task. */
+  private track(p: Promise<unknown>, operatorName: string): void {
+    this.asyncWork.add(p);
+    p.then(
+      () => {
+        this.asyncWork.delete(p);
+        this.notify();
+      },
+      (e: unknown) => {
+        this.asyncWork.delete(p);
+        this.mail(() => {
+          throw attribute(e, operatorName);
+        });
+      },
+    );
   }
 
   /** All inputs ended: finish the chain from head to tail (each may still emit to the next). */
@@ -589,6 +907,10 @@ export class Task {
     }
     return serializeError(e, 'WEIR_INTERNAL', { ...ctx, operator: this.vertex.name });
   }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function yieldToEventLoop(): Promise<void> {

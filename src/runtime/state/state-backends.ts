@@ -1,0 +1,33 @@
+/**
+ * The keyed state backends (Flink's `state.backend.type`): `hashmap` keeps state on the heap,
+ * `lsm` in an embedded LevelDB per operator subtask (state larger than memory, incremental
+ * checkpoints). Both implement KeyedStateBackend and share the canonical snapshot format, so a
+ * savepoint taken with one restores on the other.
+ */
+import { WeirError } from '../../errors.js';
+import { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from './keyed-state-backend.js';
+import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm-keyed-state-backend.js';
+
+export type StateBackendType = 'hashmap' | 'lsm';
+
+export const STATE_BACKEND_TYPES: readonly StateBackendType[] = ['hashmap', 'lsm'];
+
+export type KeyedStateBackendOptions = LsmKeyedStateBackendOptions;
+
+export function createKeyedStateBackend(type: 'hashmap', opts: KeyedStateBackendOptions): HeapKeyedStateBackend;
+export function createKeyedStateBackend(type: 'lsm', opts: KeyedStateBackendOptions): LsmKeyedStateBackend;
+export function createKeyedStateBackend(type: StateBackendType, opts: KeyedStateBackendOptions): KeyedStateBackend;
+export function createKeyedStateBackend(type: StateBackendType, opts: KeyedStateBackendOptions): KeyedStateBackend {
+  switch (type) {
+    case 'hashmap': {
+      const o: { maxParallelism: number; operatorName?: string } = { maxParallelism: opts.maxParallelism };
+      if (opts.operatorName !== undefined) o.operatorName = opts.operatorName;
+      return new HeapKeyedStateBackend(o);
+    }
+    case 'lsm':
+      return new LsmKeyedStateBackend(opts);
+    default:
+      throw new WeirError('WEIR_CONFIG_BAD_VALUE', `Unknown state backend '${String(type)}': use 'hashmap' or 'lsm'`);
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Exactly-once checkpoints and recovery, end to end.
+ *
+ * - On the local mini-cluster: a checkpointed keyed job (parallelism 2, rate-limited source) whose
+ *   user function throws once, after checkpoints completed; with fixed-delay restarts the job
+ *   restores from the latest checkpoint and the committed FileSink output holds every update
+ *   exactly once.
+ * - Chaos on a cluster of processes: one million records at parallelism 2 while TaskManager
+ *   processes are killed with SIGKILL at random moments (spare TaskManagers take over); the
+ *   committed output is again exactly the expected one.
+ *
+ * The output check: the job emits, per key, running (count, sum) records; exactly once means the
+ * counts of each key are 1..N with no gap and no repeat, and the last sum is the key's total.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Configuration } from '../../dist/config/index.js';
+import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
+import { runProgram } from '../../dist/cluster/run-program.js';
+import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
+import type { Logger } from '../../dist/runtime/rpc/transport.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PROGRAM = path.join(root, 'test', 'programs', 'checkpointed-keyed.ts');
+const KEYS = 7;
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(name: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `weir-${name}-`));
+  tempDirs.push(d);
+  return d;
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The records of the committed part files of `out` (only committed part files may be there). */
+function committed(out: string): Row[] {
+  const files = fs.readdirSync(out);
+  assert.deepEqual(
+    files.filter((f) => !/^part-\d+-\d+-\d+\.jsonl$/.test(f)),
+    [],
+    'only committed part files are left (no in-progress file of a failed attempt)',
+  );
+  const rows: Row[] = [];
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(out, f), 'utf8');
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start))
+      rows.push(JSON.parse(text.slice(start, end)) as Row);
+  }
+  return rows;
+}
+
+interface Row {
+  k: number;
+  v: number;
+  n: number;
+}
+
+/** Checks that `rows` hold each update of records 0..count-1 exactly once. */
+function assertExactlyOnce(rows: readonly Row[], count: number): void {
+  assert.equal(rows.length, count, `one update per record (${rows.length} for ${count} records)`);
+  const byKey: { n: number; v: number }[][] = Array.from({ length: KEYS }, () => []);
+  for (const o of rows) byKey[o.k]!.push({ n: o.n, v: o.v });
+  for (let k = 0; k < KEYS; k++) {
+    const xs = byKey[k]!.sort((a, b) => a.n - b.n);
+    const expectedCount = Math.floor(count / KEYS) + (k < count % KEYS ? 1 : 0);
+    let total = 0;
+    for (let i = k; i < count; i += KEYS) total += i;
+    assert.equal(xs.length, expectedCount, `key ${k}: updates`);
+    for (let i = 0; i < xs.length; i++) if (xs[i]!.n !== i + 1) assert.fail(`key ${k}: update ${i + 1} is missing or repeated`);
+    assert.equal(xs.at(-1)!.v, total, `key ${k}: final sum`);
+  }
+}
+
+test('a user function fails once: the job restores from the latest checkpoint and the committed output is exactly once', async () => {
+  const dir = tempDir('checkpointing');
+  const out = path.join(dir, 'out');
+  const marker = path.join(dir, 'failed-once');
+  const checkpoints = path.join(dir, 'checkpoints');
+  const count = 20_000;
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  let jobId = '';
+  try {
+    const r = await runProgram({
+      program: PROGRAM,
+      // Fail at record 12 000: about 1.2 s into the job at 10 000 records/s, checkpoints every 200 ms.
+      args: [out, marker, '12000', String(count), '10000', String(KEYS), '200'],
+      cluster,
+      config: Configuration.fromEntries({
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': 2,
+        'restart-strategy.fixed-delay.delay': '100 ms',
+        'execution.checkpointing.dir': `file://${checkpoints}`,
+        'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+      }),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    const result = r.results[0]!;
+    assert.equal(result.status, 'FINISHED', JSON.stringify(result.error));
+    assert.ok(fs.existsSync(marker), 'the planned failure happened');
+    const jm = cluster.jobManager.dispatcher.job(jobId);
+    assert.equal(jm.attempt, 1, 'the job restarted once');
+    assert.match(jm.exceptions[0]!.error.message, /planned failure at record 12000/);
+    const stats = jm.checkpointStats();
+    const restored = stats.latest.restored;
+    assert.ok(restored && restored.id >= 1, `the job restored from a checkpoint: ${JSON.stringify(restored)}`);
+    assert.match(restored.external_path, new RegExp(`${jobId}/chk-${restored.id}$`));
+    assert.equal(stats.counts.restored, 1);
+    assert.ok(stats.counts.completed > restored.id - 1, JSON.stringify(stats.counts));
+    assertExactlyOnce(committed(out), count);
+    // A finished job's checkpoints are deleted (only cancelled and failed jobs keep them).
+    await waitFor(() => !fs.existsSync(path.join(checkpoints, jobId)), 5_000, 'the checkpoints of the finished job to be deleted');
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('executeAndCollect with checkpoints: what was collected after the restored checkpoint is dropped', async () => {
+  const dir = tempDir('checkpoint-collect');
+  const marker = path.join(dir, 'failed-once');
+  const count = 12_000;
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    const r = await runProgram({
+      program: PROGRAM,
+      args: [path.join(dir, 'out'), marker, '7000', String(count), '10000', String(KEYS), '150', 'collect'],
+      cluster,
+      config: Configuration.fromEntries({
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.delay': '50 ms',
+        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+      }),
+    });
+    const result = r.results[0]!;
+    assert.equal(result.status, 'FINISHED', JSON.stringify(result.error));
+    assert.ok(fs.existsSync(marker), 'the planned failure happened');
+    assertExactlyOnce(Object.values(result.collected).flat() as Row[], count);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a cancelled job keeps its checkpoints (RETAIN_ON_CANCELLATION); a new job resumes from them exactly once', async () => {
+  const dir = tempDir('checkpoint-resume');
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'checkpoints');
+  const count = 20_000;
+  const config = (extra: Record<string, string> = {}): Configuration =>
+    Configuration.fromEntries({
+      'execution.checkpointing.dir': checkpoints,
+      'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+      'execution.checkpointing.num-retained': 2,
+      ...extra,
+    });
+  const args = [out, path.join(dir, 'no-marker'), '-1', String(count), '8000', String(KEYS), '150'];
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    let first = '';
+    const run1 = runProgram({
+      program: PROGRAM,
+      args,
+      cluster,
+      config: config(),
+      listener: { onSubmitted: (j) => (first = j.jobId) },
+    }).then(
+      () => assert.fail('the first job was cancelled'),
+      (e: Error) => e,
+    );
+    await waitFor(() => first !== '', 30_000, 'the first job to start');
+    const jm1 = cluster.jobManager.dispatcher.job(first);
+    await waitFor(() => jm1.checkpointStats().counts.completed >= 3, 30_000, 'three checkpoints');
+    await cluster.cancel(first);
+    assert.match((await run1).message, /cancel/i);
+    assert.equal(jm1.status, 'CANCELED');
+    // Kept: the two latest completed checkpoints, each with its _metadata.
+    const completed = (): string[] =>
+      fs.readdirSync(path.join(checkpoints, first)).filter((d) => fs.existsSync(path.join(checkpoints, first, d, '_metadata')));
+    await waitFor(() => completed().length === 2, 5_000, `two retained checkpoints (${completed().join(', ')})`);
+    const kept = completed();
+
+    let second = '';
+    const r = await runProgram({
+      program: PROGRAM,
+      args,
+      cluster,
+      config: config({ 'execution.savepoint.path': path.join(checkpoints, first) }),
+      listener: { onSubmitted: (j) => (second = j.jobId) },
+    });
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+    const restored = cluster.jobManager.dispatcher.job(second).checkpointStats().latest.restored!;
+    const latest = Math.max(...kept.map((d) => Number(d.slice(4))));
+    assert.equal(restored.id, latest, 'the latest retained checkpoint');
+    assertExactlyOnce(committed(out), count);
+  } finally {
+    await cluster.close();
+  }
+});
+
+// ---------------------------------------------------------------- chaos on a cluster of processes
+
+const SECRET = 'checkpoint-chaos-secret-0123456789abcdef';
+
+interface TmProcess {
+  child: ChildProcess;
+  id: string | undefined;
+  exited: Promise<unknown>;
+}
+
+test('chaos: TaskManagers killed with SIGKILL during a million-record job; the committed output is exactly once', async () => {
+  const dir = tempDir('checkpoint-chaos');
+  const out = path.join(dir, 'out');
+  const launcher = path.join(dir, 'taskmanager.mjs');
+  fs.writeFileSync(
+    launcher,
+    `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
+      `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
+      `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
+  );
+  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const jm: JobManagerProcess = await runJobManager(
+    Configuration.fromEntries({
+      'jobmanager.rpc.address': '127.0.0.1',
+      'jobmanager.rpc.port': 0,
+      'rest.port': 0,
+      'heartbeat.interval': '200 ms',
+      'heartbeat.timeout': '2 s',
+      'security.cluster.secret': SECRET,
+    }),
+    { handleSignals: false, log: quiet },
+  );
+  const tms: TmProcess[] = [];
+  const startTm = (): TmProcess => {
+    const child = spawn(process.execPath, [launcher], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TMPDIR: dir,
+        WEIR_TEST_CONFIG: JSON.stringify({
+          'security.cluster.secret': SECRET,
+          'taskmanager.numberOfTaskSlots': 1,
+          'weir.log.level': 'info',
+        }),
+        WEIR_TEST_JOBMANAGER: jm.rpcAddress,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tm: TmProcess = { child, id: undefined, exited: once(child, 'exit') };
+    const onData = (chunk: Buffer): void => {
+      const m = / TaskManager (\S+) starting:/.exec(chunk.toString('utf8'));
+      if (m) tm.id ??= m[1];
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    tms.push(tm);
+    return tm;
+  };
+  const KILLS = 3;
+  try {
+    // Two TaskManagers for the job's two slots and one spare per planned kill.
+    for (let i = 0; i < 2 + KILLS; i++) startTm();
+    await waitFor(() => jm.rpc.taskManagerIds.length === 2 + KILLS, 30_000, 'the TaskManagers to register');
+
+    const count = 1_000_000;
+    let jobId: string | undefined;
+    const run = runProgram({
+      program: PROGRAM,
+      args: [out, path.join(dir, 'no-marker'), '-1', String(count), '120000', String(KEYS), '250'],
+      cluster: jm.client,
+      config: Configuration.fromEntries({
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': 2 * KILLS,
+        'restart-strategy.fixed-delay.delay': '200 ms',
+        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+      }),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    await waitFor(() => jobId !== undefined, 30_000, 'the job to be submitted');
+    const job = jm.jobManager.dispatcher.job(jobId!);
+
+    // Kill a TaskManager of the running job at random moments, each after the job (re)started and took a checkpoint.
+    let killed = 0;
+    const ended = (): boolean => ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status);
+    for (let k = 0; k < KILLS; k++) {
+      const attempt = job.attempt;
+      const completedBefore = job.checkpointStats().counts.completed;
+      await waitFor(
+        () => ended() || (job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore),
+        30_000,
+        'a checkpoint of the running job',
+      );
+      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 700)));
+      if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
+      const ids = job.taskManagerIds;
+      const victim = tms.find((t) => t.id !== undefined && ids.includes(t.id) && t.child.exitCode === null && t.child.signalCode === null);
+      assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      killed++;
+      await waitFor(() => job.attempt > attempt || ended(), 30_000, 'the job to fail over');
+    }
+
+    const r = await run;
+    const result = r.results[0]!;
+    assert.equal(result.status, 'FINISHED', JSON.stringify(result.error));
+    assert.ok(killed >= 1, 'at least one TaskManager was killed while the job ran');
+    assert.ok(job.attempt >= 1, 'the job failed over');
+
+    // The REST API reports the checkpoints in Flink's shape.
+    const stats = (await (await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).json()) as {
+      counts: { completed: number; restored: number };
+      latest: { restored: { id: number } | null };
+    };
+    assert.ok(stats.counts.completed >= 1 && stats.counts.restored >= 1, JSON.stringify(stats.counts));
+    assert.ok(stats.latest.restored && stats.latest.restored.id >= 1, JSON.stringify(stats.latest.restored));
+
+    assertExactlyOnce(committed(out), count);
+  } finally {
+    for (const t of tms) if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
+    await Promise.all(tms.map((t) => t.exited));
+    await jm.close();
+  }
+});

@@ -1,0 +1,268 @@
+/**
+ * The CheckpointCoordinator with a fake JobMaster: trigger order (enumerators first, then the
+ * sources), completion on the last acknowledgement with _metadata written, retention, declines and
+ * timeouts against tolerable-failed-checkpoints, finished tasks, failover, statistics.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import {
+  CheckpointCoordinator,
+  checkpointingOptions,
+  type CheckpointCoordinatorHooks,
+  type CheckpointTask,
+  type CheckpointingOptions,
+} from '../../src/runtime/checkpoint/checkpoint-coordinator.js';
+import { loadCheckpoint } from '../../src/runtime/checkpoint/storage.js';
+import type { WeirError } from '../../src/errors.js';
+import type { JobGraph } from '../../src/graph/job-graph.js';
+import type { ExecutionState } from '../../src/runtime/rpc/messages.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const jobGraph = {
+  jobName: 'test-job',
+  type: 'STREAMING',
+  vertices: [
+    {
+      id: 'src',
+      name: 'Source',
+      parallelism: 2,
+      maxParallelism: 128,
+      operators: [{ id: 'src', name: 'Source' }],
+      inputs: [],
+      isSource: true,
+    },
+    {
+      id: 'sink',
+      name: 'Sink',
+      parallelism: 2,
+      maxParallelism: 128,
+      operators: [{ id: 'sink', name: 'Sink' }],
+      inputs: ['e'],
+      isSource: false,
+    },
+  ],
+  edges: [],
+} as unknown as JobGraph;
+
+interface Harness {
+  cc: CheckpointCoordinator;
+  events: string[];
+  states: Map<string, ExecutionState>;
+  failures: WeirError[];
+  base: string;
+}
+
+function harness(overrides: Partial<CheckpointingOptions> = {}): Harness {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-cc-'));
+  dirs.push(base);
+  const states = new Map<string, ExecutionState>();
+  for (const v of jobGraph.vertices) for (let s = 0; s < v.parallelism; s++) states.set(`${v.id}/${s}`, 'RUNNING');
+  const events: string[] = [];
+  const failures: WeirError[] = [];
+  const hooks: CheckpointCoordinatorHooks = {
+    tasks: () =>
+      jobGraph.vertices.flatMap((v) =>
+        [0, 1].map((s): CheckpointTask => ({ vertexId: v.id, subtask: s, state: states.get(`${v.id}/${s}`)!, isSource: v.isSource })),
+      ),
+    snapshotCoordinator: (id, done) => {
+      events.push(`enumerators ${id}`);
+      setImmediate(() => done({ src: { splits: [`left-${id}`] } }));
+    },
+    triggerTask: (v, s, id) => events.push(`trigger ${v}/${s} ${id}`),
+    notifyComplete: (id) => events.push(`complete ${id}`),
+    notifyAborted: (id) => events.push(`abort ${id}`),
+    failJob: (e) => failures.push(e),
+  };
+  const options: CheckpointingOptions = {
+    interval: 60_000,
+    mode: 'EXACTLY_ONCE',
+    timeout: 60_000,
+    minPause: 0,
+    maxConcurrent: 1,
+    tolerableFailures: 0,
+    numRetained: 1,
+    retention: 'NO_EXTERNALIZED_CHECKPOINTS',
+    baseDir: base,
+    ...overrides,
+  };
+  const cc = new CheckpointCoordinator(options, jobGraph, 'job', hooks);
+  return { cc, events, states, failures, base };
+}
+
+const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !cond(); i++) await tick();
+  assert.ok(cond(), what);
+}
+
+function ackAll(h: Harness, id: number, except: string[] = []): void {
+  for (const v of ['src', 'sink']) {
+    for (const s of [0, 1]) {
+      if (except.includes(`${v}/${s}`)) continue;
+      const file = `${v}-${s}.state`;
+      fs.writeFileSync(path.join(h.cc.storage.checkpointDir(id), file), 'x');
+      h.cc.acknowledge(v, s, id, { file, size: 1 }, { syncMs: 0, asyncMs: 0, alignmentMs: 0 });
+    }
+  }
+}
+
+test('checkpointing options: Flink keys with their defaults; BATCH takes no checkpoints', () => {
+  const o = checkpointingOptions(
+    (k) => ({ 'execution.checkpointing.interval': 500, 'execution.checkpointing.dir': '/x' })[k],
+    'STREAMING',
+  )!;
+  assert.deepEqual(
+    { ...o },
+    {
+      interval: 500,
+      mode: 'EXACTLY_ONCE',
+      timeout: 600_000,
+      minPause: 0,
+      maxConcurrent: 1,
+      tolerableFailures: 0,
+      numRetained: 1,
+      retention: 'NO_EXTERNALIZED_CHECKPOINTS',
+      baseDir: '/x',
+    },
+  );
+  assert.equal(
+    checkpointingOptions(() => undefined, 'STREAMING'),
+    undefined,
+  );
+  assert.equal(
+    checkpointingOptions((k) => (k === 'execution.checkpointing.interval' ? 500 : undefined), 'BATCH'),
+    undefined,
+  );
+});
+
+test('a checkpoint snapshots the enumerators, then triggers the sources; it completes when every task acknowledged', async () => {
+  const h = harness();
+  h.cc.start();
+  assert.equal(h.cc.tryTrigger(), 1);
+  await until(() => h.events.length === 3, 'enumerators and both sources');
+  assert.deepEqual(
+    h.events,
+    ['enumerators 1', 'trigger src/0 1', 'trigger src/1 1'],
+    'only the sources are triggered, after the enumerators',
+  );
+  assert.equal(h.cc.tryTrigger(), undefined, 'max-concurrent-checkpoints 1');
+  ackAll(h, 1, ['sink/1']);
+  await tick(20);
+  assert.equal(h.cc.latestCompleted(), undefined, 'one task has not acknowledged');
+  assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), false);
+  ackAll(h, 1, ['src/0', 'src/1', 'sink/0']);
+  await until(() => h.cc.latestCompleted() !== undefined, 'completion');
+  assert.deepEqual(h.events.slice(3), ['complete 1']);
+
+  const cp = await loadCheckpoint(h.cc.storage.checkpointDir(1));
+  assert.equal(cp.metadata.checkpointId, 1);
+  assert.deepEqual(cp.metadata.operators.src!.files, ['src-0.state', 'src-1.state']);
+  assert.deepEqual(cp.metadata.operators.src!.coordinator, { splits: ['left-1'] });
+  assert.equal(cp.metadata.operators.sink!.coordinator, undefined);
+
+  // The next one subsumes it: num-retained 1 deletes chk-1.
+  assert.equal(h.cc.tryTrigger(), 2);
+  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  ackAll(h, 2);
+  await until(() => h.cc.latestCompleted()?.id === 2, 'completion of 2');
+  await until(() => !fs.existsSync(h.cc.storage.checkpointDir(1)), 'chk-1 deleted');
+
+  const stats = h.cc.stats();
+  assert.deepEqual(stats.counts, { restored: 0, total: 2, completed: 2, failed: 0, in_progress: 0 });
+  assert.equal(stats.latest.completed!.id, 2);
+  assert.equal(stats.latest.completed!.status, 'COMPLETED');
+  assert.equal(stats.latest.completed!.num_acknowledged_subtasks, 4);
+  assert.deepEqual(
+    stats.history.map((e) => [e.id, e.status, e.discarded]),
+    [
+      [2, 'COMPLETED', false],
+      [1, 'COMPLETED', true],
+    ],
+  );
+  await h.cc.shutdown('FINISHED');
+  assert.equal(fs.existsSync(h.cc.jobDir), false, 'a finished job leaves no checkpoint');
+});
+
+test('a declined checkpoint is aborted and, beyond tolerable-failed-checkpoints, fails the job', async () => {
+  const h = harness({ tolerableFailures: 1 });
+  h.cc.start();
+  h.cc.tryTrigger();
+  await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+  h.cc.decline('sink', 0, 1, 'disk full');
+  assert.ok(h.events.includes('abort 1'));
+  assert.equal(h.failures.length, 0, 'one failure is tolerated');
+  await until(() => !fs.existsSync(h.cc.storage.checkpointDir(1)), 'chk-1 deleted');
+  h.cc.tryTrigger();
+  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  h.cc.decline('src', 1, 2, 'disk full');
+  assert.equal(h.failures.length, 1);
+  assert.match(h.failures[0]!.message, /More than 1 consecutive checkpoints failed.*disk full/);
+  assert.equal(h.failures[0]!.code, 'WEIR_CHECKPOINT');
+  assert.equal(h.cc.stats().counts.failed, 2);
+  assert.equal(h.cc.stats().latest.failed!.failure_message, 'task src (subtask 1) declined checkpoint 2: disk full');
+  h.cc.stop('test over');
+});
+
+test('a checkpoint that times out is aborted; a failover aborts pending ones without counting them', async () => {
+  const h = harness({ timeout: 30, tolerableFailures: 5 });
+  h.cc.start();
+  h.cc.tryTrigger();
+  await until(() => h.events.includes('abort 1'), 'timeout');
+  assert.match(h.cc.stats().latest.failed!.failure_message!, /expired/);
+  h.cc.tryTrigger();
+  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  h.cc.stop('failover');
+  assert.equal(h.cc.stats().counts.in_progress, 0);
+  assert.ok(!h.events.includes('abort 2'), 'tasks of a failed attempt are not told');
+  assert.equal(h.failures.length, 0);
+});
+
+test('tasks must all be running; a finished task is not waited for; end of data triggers the final checkpoint at once', async () => {
+  const h = harness({ interval: 60_000 });
+  h.states.set('sink/1', 'INITIALIZING');
+  h.cc.start();
+  assert.equal(h.cc.tryTrigger(), undefined, 'not all tasks are running');
+  h.states.set('sink/1', 'RUNNING');
+  h.states.set('src/0', 'FINISHED');
+  assert.equal(h.cc.tryTrigger(), 1);
+  await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+  assert.ok(!h.events.includes('trigger src/0 1'), 'a finished source is not triggered');
+  ackAll(h, 1, ['src/0', 'sink/1']);
+  h.states.set('sink/1', 'FINISHED');
+  h.cc.onTaskFinished('sink', 1);
+  await until(() => h.cc.latestCompleted()?.id === 1, 'completed without the finished tasks');
+  const cp = await loadCheckpoint(h.cc.storage.checkpointDir(1));
+  assert.deepEqual(cp.metadata.operators.sink!.finished, [1]);
+  assert.deepEqual(cp.metadata.operators.src!.files, [null, 'src-1.state']);
+
+  // The last running source reached its end of data: the next checkpoint starts now, not after the interval.
+  h.cc.onEndOfData('src', 1);
+  await until(() => h.events.includes('trigger src/1 2'), 'the final checkpoint');
+  h.cc.stop('done');
+});
+
+test('retention: a cancelled job keeps its checkpoints only with RETAIN_ON_CANCELLATION, a failed one unless NO_EXTERNALIZED', async () => {
+  for (const [retention, status, kept] of [
+    ['RETAIN_ON_CANCELLATION', 'CANCELED', true],
+    ['DELETE_ON_CANCELLATION', 'CANCELED', false],
+    ['DELETE_ON_CANCELLATION', 'FAILED', true],
+    ['NO_EXTERNALIZED_CHECKPOINTS', 'FAILED', false],
+    ['RETAIN_ON_CANCELLATION', 'FINISHED', false],
+  ] as const) {
+    const h = harness({ retention });
+    h.cc.start();
+    h.cc.tryTrigger();
+    await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+    ackAll(h, 1);
+    await until(() => h.cc.latestCompleted() !== undefined, 'completion');
+    await h.cc.shutdown(status);
+    assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), kept, `${retention} ${status}`);
+  }
+});
