@@ -7,7 +7,8 @@
  * Two layouts:
  * - Columnar, when every record of the batch is a number, every record is a string, or every
  *   record is a plain object with the same keys in the same order (the common case: records built
- *   by the same function). Each field becomes a column: numbers as float64 (exact, -0 and NaN
+ *   by the same function). Each field becomes a column: numbers as int32 when they all are (they
+ *   decode to small integers again, not to boxed doubles) else as float64 (exact, -0 and NaN
  *   included), strings as UTF-8 bytes with their lengths, anything else (nested objects, arrays,
  *   null, booleans, mixed types) as one MessagePack array. Encoding reads fields with a reader
  *   generated per shape, decoding builds records with a constructor generated per shape, so
@@ -35,6 +36,7 @@ const COL_F64 = 0;
 const COL_ASCII = 1;
 const COL_UTF8 = 2;
 const COL_PACKED = 3;
+const COL_I32 = 4;
 
 const TS_NONE = 0;
 const TS_ALL = 1;
@@ -151,7 +153,27 @@ function shapeKeys(v: unknown): string[] | undefined {
 /** Property keys as JavaScript string literals: generated code never contains a key as code. */
 const literal = (k: string): string => JSON.stringify(k);
 
+/**
+ * Generated functions by key signature, shared by every channel of this thread: one hidden class
+ * per record shape for all decoded records (whichever channel they came through), so the
+ * operators that read them stay monomorphic.
+ */
+type Build = (n: number, columns: unknown[][]) => unknown[];
+
+const compiledReaders = new Map<string, Pick<EncoderShape, 'matches' | 'read'>>();
+const compiledBuilders = new Map<string, Build>();
+
 function compileShape(id: number, keys: string[]): EncoderShape {
+  const sig = keys.join('\u0000');
+  let fns = compiledReaders.get(sig);
+  if (fns === undefined) {
+    fns = compileReaders(keys);
+    compiledReaders.set(sig, fns);
+  }
+  return { id, announced: false, keys, matches: fns.matches, read: fns.read };
+}
+
+function compileReaders(keys: string[]): Pick<EncoderShape, 'matches' | 'read'> {
   const n = keys.length;
   const matches = new Function(
     'keys',
@@ -174,7 +196,7 @@ ${keys.map((k, j) => `    c${j}[i] = v[${literal(k)}];`).join('\n')}
   }
 };`,
   )() as EncoderShape['read'];
-  return { id, announced: false, keys, matches, read };
+  return { matches, read };
 }
 
 export class BatchEncoder {
@@ -296,13 +318,32 @@ export class BatchEncoder {
       }
     }
     if (type === COL_F64) {
-      s.u8(COL_F64);
-      s.align(8);
-      s.ensure(n * 8);
-      const f = s.f64;
-      const base = s.pos >> 3;
-      for (let i = 0; i < n; i++) f[base + i] = col[i] as number;
-      s.pos += n * 8;
+      let int32 = true;
+      for (let i = 0; i < n; i++) {
+        const x = col[i] as number;
+        if ((x | 0) !== x || (x === 0 && 1 / x < 0)) {
+          int32 = false;
+          break;
+        }
+      }
+      if (int32) {
+        s.u8(COL_I32);
+        s.align(4);
+        s.ensure(n * 4);
+        const u = s.u32;
+        const base = s.pos >> 2;
+        // the bits of the int32 (decoded with an Int32Array view)
+        for (let i = 0; i < n; i++) u[base + i] = col[i] as number;
+        s.pos += n * 4;
+      } else {
+        s.u8(COL_F64);
+        s.align(8);
+        s.ensure(n * 8);
+        const f = s.f64;
+        const base = s.pos >> 3;
+        for (let i = 0; i < n; i++) f[base + i] = col[i] as number;
+        s.pos += n * 8;
+      }
     } else if (type === COL_ASCII) {
       // [type][pad][byte length × n][bytes]; the type becomes UTF-8 if any string is not ASCII
       const typeAt = s.pos;
@@ -346,9 +387,17 @@ export class BatchEncoder {
 // ------------------------------------------------------------------------------------------------
 // Decoding
 
-type Build = (n: number, columns: unknown[][]) => unknown[];
-
 function compileBuild(keys: string[]): Build {
+  const sig = keys.join('\u0000');
+  let build = compiledBuilders.get(sig);
+  if (build === undefined) {
+    build = generateBuild(keys);
+    compiledBuilders.set(sig, build);
+  }
+  return build;
+}
+
+function generateBuild(keys: string[]): Build {
   return new Function(
     `return function build(n, columns) {
 ${keys.map((_, j) => `  const c${j} = columns[${j}];`).join('\n')}
@@ -419,6 +468,12 @@ export class BatchDecoder {
   /** Reads one column into `col`; returns the position after it. */
   private readColumn(buf: NativeBuffer, b: Uint8Array, u32: Uint32Array, pos: number, n: number, col: unknown[]): number {
     const type = buf[pos++];
+    if (type === COL_I32) {
+      pos = (pos + 3) & ~3;
+      const a = new Int32Array(b.buffer, b.byteOffset + pos, n);
+      for (let i = 0; i < n; i++) col[i] = a[i];
+      return pos + n * 4;
+    }
     if (type === COL_F64) {
       pos = (pos + 7) & ~7;
       const f = new Float64Array(b.buffer, b.byteOffset + pos, n);

@@ -217,9 +217,11 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   private readonly userFunctions: unknown[];
   private watermark = MIN_WATERMARK;
   /** One-entry cache: consecutive records mostly fall into the same window, so reuse its namespace string. */
-  private lastStart = 0;
-  private lastEnd = 0;
-  private lastNamespace = '0:0';
+  /**
+   * Namespace strings of recently seen windows, by start: a record of a sliding window belongs to
+   * several windows, and state and timer lookups are cheaper on a string already hashed.
+   */
+  private readonly namespaces = new Map<number, { end: number; ns: string }>();
 
   constructor(
     private readonly ctx: OperatorContext,
@@ -326,9 +328,9 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
       skipped = false;
       const stateWindow = set.getStateWindow(actual);
       if (stateWindow === undefined) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
-      this.windowState.setNamespace(windowNamespace(stateWindow));
+      this.windowState.setNamespace(this.namespaceOf(stateWindow));
       this.contents.add(value);
-      const ns = windowNamespace(actual);
+      const ns = this.namespaceOf(actual);
       this.onElementTrigger(actual, ns);
       this.registerCleanupTimer(actual, ns);
     }
@@ -337,12 +339,12 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   }
 
   private namespaceOf(w: TimeWindow): string {
-    if (w.start !== this.lastStart || w.end !== this.lastEnd) {
-      this.lastStart = w.start;
-      this.lastEnd = w.end;
-      this.lastNamespace = windowNamespace(w);
-    }
-    return this.lastNamespace;
+    const hit = this.namespaces.get(w.start);
+    if (hit !== undefined && hit.end === w.end) return hit.ns;
+    if (this.namespaces.size >= 64) this.namespaces.clear();
+    const ns = windowNamespace(w);
+    this.namespaces.set(w.start, { end: w.end, ns });
+    return ns;
   }
 
   /** MergeHandler: move timers and state of the merged windows to the merge result. */
@@ -354,13 +356,13 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
         `merging produced window ${mergeResult.toString()}, already behind the watermark ${this.timers.currentWatermark()}`,
       );
     }
-    const rns = windowNamespace(mergeResult);
+    const rns = this.namespaceOf(mergeResult);
     // the default triggers' onMerge
     if (this.isEventTime) {
       if (maxTs > this.timers.currentWatermark()) this.timers.registerEventTimeTimer(rns, maxTs);
     } else if (maxTs > this.context.currentProcessingTime()) this.timers.registerProcessingTimeTimer(rns, maxTs);
     for (const m of mergedWindows) {
-      const mns = windowNamespace(m);
+      const mns = this.namespaceOf(m);
       this.clearTriggerTimer(m, mns);
       this.deleteCleanupTimer(m, mns);
     }
@@ -450,7 +452,7 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
       const stateWindow = set.getStateWindow(w);
       // a timer of a window that was merged away: its state already moved on
       if (stateWindow === undefined) return;
-      this.windowState.setNamespace(windowNamespace(stateWindow));
+      this.windowState.setNamespace(this.namespaceOf(stateWindow));
     } else this.windowState.setNamespace(ns);
 
     if (time === w.maxTimestamp()) this.fire(w);

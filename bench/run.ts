@@ -1,0 +1,296 @@
+/**
+ * The benchmark suite: Nexmark queries side by side (Weir, fused loop, RxJS), the keyed-exchange
+ * micro-benchmark and the backpressure benchmark. Every measurement runs in its own process
+ * (bench/measure.ts for the baselines, bench/measure-weir.mjs for Weir) so JIT state and memory of
+ * one never affect another.
+ *
+ *   npm run bench                                    every query, default sizes, then the micro-benchmarks
+ *   npm run bench -- q5 --events 10000000 --parallelism 2
+ *   npm run bench -- q0 q1 q2 --impl weir,fused --repeat 3
+ *   npm run bench -- --only micro
+ *
+ * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
+ * --repeat N (best of N by CPU time), --rate R (events per second of event time),
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro, --json FILE,
+ * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Measurement } from './measure.js';
+import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Default events per query: sized so the whole default run takes a few minutes on 2 cores. */
+const DEFAULT_EVENTS: Record<QueryName, number> = {
+  q0: 5_000_000,
+  q1: 5_000_000,
+  q2: 5_000_000,
+  q3: 5_000_000,
+  q4: 2_000_000,
+  q5: 1_000_000,
+  q7: 2_000_000,
+  q8: 5_000_000,
+  q11: 1_000_000,
+};
+
+/** Targets as fractions of the fused loop's events per CPU-second. */
+const FUSED_TARGET: Partial<Record<QueryName, number>> = { q0: 0.2, q1: 0.2, q2: 0.2, q5: 0.1, q7: 0.1 };
+const EXCHANGE_TARGET = 1_500_000;
+
+interface Args {
+  queries: QueryName[];
+  events: number | undefined;
+  parallelism: number[];
+  impls: string[];
+  repeat: number;
+  rate: number;
+  only: 'nexmark' | 'micro' | undefined;
+  exchangeRecords: number;
+  bpRecords: number;
+  bpRate: number;
+  json: string | undefined;
+  cpuProf: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    queries: [],
+    events: undefined,
+    parallelism: [1],
+    impls: ['weir', 'fused', 'rx'],
+    repeat: 1,
+    rate: 10_000,
+    only: undefined,
+    exchangeRecords: 5_000_000,
+    bpRecords: 1_500_000,
+    bpRate: 150_000,
+    json: undefined,
+    cpuProf: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const s = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${s} needs a value`);
+      return v;
+    };
+    if (isQueryName(s)) a.queries.push(s);
+    else if (s === '--events') a.events = Number(next());
+    else if (s === '--parallelism' || s === '-p') a.parallelism = next().split(',').map(Number);
+    else if (s === '--impl') a.impls = next().split(',');
+    else if (s === '--repeat') a.repeat = Number(next());
+    else if (s === '--rate') a.rate = Number(next());
+    else if (s === '--only') a.only = next() as 'nexmark' | 'micro';
+    else if (s === '--exchange-records') a.exchangeRecords = Number(next());
+    else if (s === '--bp-records') a.bpRecords = Number(next());
+    else if (s === '--bp-rate') a.bpRate = Number(next());
+    else if (s === '--json') a.json = next();
+    else if (s === '--cpu-prof') a.cpuProf = next();
+    else throw new Error(`unknown argument '${s}' (queries: ${QUERIES.join(' ')})`);
+  }
+  // Naming queries runs just those; naming nothing runs everything.
+  if (a.queries.length === 0 && a.only !== 'micro') a.queries = [...QUERIES];
+  if (a.queries.length > 0 && a.only === undefined && argv.some((s) => isQueryName(s))) a.only = 'nexmark';
+  return a;
+}
+
+let cpuProfDir: string | undefined;
+
+function measure(args: string[]): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const weir = args.includes('--micro') || args[args.indexOf('--impl') + 1] === 'weir';
+    const prof = weir && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+    const cmd = weir
+      ? [...prof, join(here, 'measure-weir.mjs'), ...args.filter((_, i) => args[i] !== '--impl' && args[i - 1] !== '--impl')]
+      : ['--import', 'tsx', join(here, 'measure.ts'), ...args];
+    const child = spawn(process.execPath, cmd, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`measure ${args.join(' ')} failed (exit ${code}):\n${out}`));
+      else resolve(JSON.parse(line.slice(7)) as Measurement);
+    });
+  });
+}
+
+/** Best of `repeat` runs (lowest CPU time); the checksum must be the same every time. */
+async function best(args: string[], repeat: number): Promise<Measurement> {
+  let b: Measurement | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const m = await measure(args);
+    if (b && m.checksum !== b.checksum)
+      throw new Error(`checksum changed between runs of ${args.join(' ')}: ${b.checksum} vs ${m.checksum}`);
+    if (!b || m.cpuMs < b.cpuMs) b = m;
+  }
+  return b!;
+}
+
+const perCpuSecond = (m: Measurement): number => m.events / (m.cpuMs / 1000);
+
+function fmtRate(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(0)} k`;
+  return x.toFixed(0);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => '| ' + r.map((c, i) => c.padEnd(w[i]!)).join(' | ') + ' |';
+  return [line(header), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
+}
+
+interface QueryResult {
+  query: QueryName;
+  parallelism: number;
+  runs: Record<string, Measurement>;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  cpuProfDir = a.cpuProf;
+  const started = Date.now();
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+  const results: QueryResult[] = [];
+  const lines: string[] = [];
+
+  if (a.only !== 'micro') {
+    for (const q of a.queries) {
+      const events = a.events ?? DEFAULT_EVENTS[q];
+      const base = ['--query', q, '--events', String(events), '--rate', String(a.rate)];
+      const baselines: Record<string, Measurement> = {};
+      for (const impl of a.impls.filter((i) => i !== 'weir')) {
+        baselines[impl] = await best(['--impl', impl, ...base], a.repeat);
+        process.stderr.write(`  ${q} ${impl}: ${fmtRate(perCpuSecond(baselines[impl]))} ev/CPU-s\n`);
+      }
+      const ps = a.impls.includes('weir') ? a.parallelism : [0];
+      for (const p of ps) {
+        const runs = { ...baselines };
+        if (p > 0) {
+          runs.weir = await best(['--impl', 'weir', '--parallelism', String(p), ...base], a.repeat);
+          process.stderr.write(`  ${q} weir p${p}: ${fmtRate(perCpuSecond(runs.weir))} ev/CPU-s\n`);
+        }
+        const sums = new Set(Object.values(runs).map((m) => m.checksum));
+        if (sums.size > 1) {
+          throw new Error(
+            `${q}: checksums differ: ${Object.entries(runs)
+              .map(([k, m]) => `${k}=${m.checksum}`)
+              .join(' ')}`,
+          );
+        }
+        results.push({ query: q, parallelism: p, runs });
+      }
+    }
+    const header = ['query', 'events', 'impl', 'p', 'events/CPU-s', 'wall s', 'CPU s', 'peak RSS MB', 'checksum'];
+    const rows: string[][] = [];
+    const row = (q: QueryName, impl: string, m: Measurement): string[] => [
+      q,
+      String(m.events),
+      impl,
+      String(m.parallelism),
+      fmtRate(perCpuSecond(m)),
+      (m.wallMs / 1000).toFixed(2),
+      (m.cpuMs / 1000).toFixed(2),
+      m.peakRssMb.toFixed(0),
+      m.checksum,
+    ];
+    for (const q of a.queries) {
+      const rs = results.filter((r) => r.query === q);
+      for (const r of rs) if (r.runs.weir) rows.push(row(q, 'weir', r.runs.weir));
+      for (const [impl, m] of Object.entries(rs[0]?.runs ?? {})) if (impl !== 'weir') rows.push(row(q, impl, m));
+    }
+    lines.push('', '### Nexmark: each implementation', '', table(header, rows));
+
+    const cmpHeader = ['query', 'p', 'Weir/fused', 'target', 'met?', 'Weir/RxJS', 'target', 'met?', 'wall Weir/fused'];
+    const cmp: string[][] = [];
+    for (const r of results) {
+      const w = r.runs.weir;
+      if (!w) continue;
+      const f = r.runs.fused;
+      const x = r.runs.rx;
+      // the q0-q2 target is for the chained pipeline at parallelism 1
+      const tf = r.parallelism !== 1 && (FUSED_TARGET[r.query] ?? 0) > 0.1 ? undefined : FUSED_TARGET[r.query];
+      const rf = f ? perCpuSecond(w) / perCpuSecond(f) : undefined;
+      const rx = x ? perCpuSecond(w) / perCpuSecond(x) : undefined;
+      cmp.push([
+        `${r.query} ${QUERY_INFO[r.query].description}`,
+        String(r.parallelism),
+        rf === undefined ? '-' : `${(rf * 100).toFixed(0)}%`,
+        tf === undefined ? '-' : `≥ ${tf * 100}%${tf <= 0.1 ? '' : ' (p1)'}`,
+        tf === undefined || rf === undefined ? '-' : rf >= tf ? 'yes' : 'NO',
+        rx === undefined ? '-' : `${(rx * 100).toFixed(0)}%`,
+        '≥ 100%',
+        rx === undefined ? '-' : rx >= 1 ? 'yes' : 'NO',
+        f ? `${(w.wallMs / f.wallMs).toFixed(2)}×` : '-',
+      ]);
+    }
+    lines.push('', '### Nexmark: Weir against the baselines (events per CPU-second)', '', table(cmpHeader, cmp));
+  }
+
+  let exchange: Measurement | undefined;
+  let bp: Measurement | undefined;
+  if (a.only !== 'nexmark') {
+    process.stderr.write('  keyed exchange...\n');
+    exchange = await best(['--micro', 'exchange', '--records', String(a.exchangeRecords), '--parallelism', '2'], a.repeat);
+    const rate = perCpuSecond(exchange);
+    lines.push(
+      '',
+      '### Keyed exchange (hash shuffle between two slots, parallelism 2)',
+      '',
+      table(
+        ['records', 'records/CPU-s', 'records/s (wall)', 'CPU s', 'wall s', 'peak RSS MB', 'target', 'met?'],
+        [
+          [
+            String(exchange.events),
+            fmtRate(rate),
+            fmtRate(exchange.events / (exchange.wallMs / 1000)),
+            (exchange.cpuMs / 1000).toFixed(2),
+            (exchange.wallMs / 1000).toFixed(2),
+            exchange.peakRssMb.toFixed(0),
+            `≥ ${fmtRate(EXCHANGE_TARGET)}`,
+            rate >= EXCHANGE_TARGET ? 'yes' : 'NO',
+          ],
+        ],
+      ),
+    );
+    if (exchange.checksum.split(':')[0] !== String(exchange.events)) {
+      throw new Error(`keyed exchange lost records: ${exchange.checksum} for ${exchange.events} records`);
+    }
+    process.stderr.write('  backpressure...\n');
+    bp = await measure(['--micro', 'backpressure', '--records', String(a.bpRecords), '--rate', String(a.bpRate), '--parallelism', '2']);
+    const samples = bp.rss ?? [];
+    const every = Math.max(1, Math.round(samples.length / 12));
+    const shown = samples.filter((_, i) => i % every === 0 || i === samples.length - 1);
+    // flat: after the first second (start-up), RSS grows by less than 10% or 20 MB up to the end
+    const settled = samples.filter(([t]) => t >= 1000).map(([, mb]) => mb);
+    const first = settled[0] ?? 0;
+    const max = Math.max(...settled);
+    const growth = max - first;
+    const flat = growth <= Math.max(20, first * 0.1);
+    lines.push(
+      '',
+      `### Backpressure (sink takes ${fmtRate(a.bpRate)} records/s, source unthrottled, ${bp.events} records, parallelism 2)`,
+      '',
+      `records/s (wall): ${fmtRate(bp.events / (bp.wallMs / 1000))}; RSS after start-up ${first.toFixed(0)} MB, max ${max.toFixed(0)} MB ` +
+        `(+${growth.toFixed(0)} MB): ${flat ? 'flat' : 'GROWING'}`,
+      '',
+      table(['t (s)', ...shown.map(([t]) => (t / 1000).toFixed(1))], [['RSS MB', ...shown.map(([, mb]) => mb.toFixed(0))]]),
+    );
+  }
+
+  lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(lines.join('\n'));
+  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp }, null, 2));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
