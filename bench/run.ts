@@ -285,9 +285,59 @@ async function main(): Promise<void> {
     );
   }
 
+  let session: SessionLatency | undefined;
+  if (a.only !== 'nexmark') {
+    process.stderr.write('  session submit latency...\n');
+    session = await sessionLatency();
+    const row = (label: string, m: { median: number; min: number; max: number }, target: string, met: string): string[] => [
+      label,
+      m.median.toFixed(0),
+      m.min.toFixed(0),
+      m.max.toFixed(0),
+      target,
+      met,
+    ];
+    lines.push(
+      '',
+      `### Session mode: submission to RUNNING (a JobManager and a TaskManager process, ${session.runs} runs after a warm-up)`,
+      '',
+      table(
+        ['from → to', 'median ms', 'min ms', 'max ms', 'target', 'met?'],
+        [
+          row('submit → job RUNNING', session.submitToRunningMs, '≤ 100 ms', session.submitToRunningMs.median <= 100 ? 'yes' : 'NO'),
+          row('submit → every task RUNNING', session.submitToTasksRunningMs, '-', '-'),
+          row('weir run (bundle, main()) → job RUNNING', session.weirRunToRunningMs, '-', '-'),
+        ],
+      ),
+    );
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp }, null, 2));
+  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session }, null, 2));
+}
+
+interface SessionLatency {
+  runs: number;
+  submitToRunningMs: { median: number; min: number; max: number };
+  submitToTasksRunningMs: { median: number; min: number; max: number };
+  weirRunToRunningMs: { median: number; min: number; max: number };
+}
+
+/** Runs bench/micro/session-latency.ts in its own process (it starts a cluster of processes). */
+function sessionLatency(): Promise<SessionLatency> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) reject(new Error(`session latency benchmark failed (exit ${code}): ${out}`));
+      else resolve(JSON.parse(line) as SessionLatency);
+    });
+  });
 }
 
 main().catch((e: unknown) => {
