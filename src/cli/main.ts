@@ -3,6 +3,7 @@
  * configuration (conf/config.yaml + -D), and reports failures as one actionable line (exit 1);
  * `--verbose` adds stacks.
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfiguration, type Configuration } from '../config/index.js';
 import { WeirError, describeError } from '../errors.js';
@@ -22,7 +23,14 @@ interface CommonOptions {
   verbose?: boolean;
 }
 
-type RunCliOptions = CommonOptions & { target?: string; parallelism?: string; detached?: boolean; jobmanager?: string };
+type RunCliOptions = CommonOptions & {
+  target?: string;
+  parallelism?: string;
+  detached?: boolean;
+  jobmanager?: string;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -38,6 +46,12 @@ function parsePositive(v: string, what: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new WeirError('WEIR_CLI_USAGE', `${what} must be a positive integer, got '${v}'`);
   return n;
+}
+
+/** A local path made absolute (the JobManager may run elsewhere); URIs are kept. */
+function savepointPath(p: string): string {
+  if (p === '') throw new WeirError('WEIR_CLI_USAGE', '-s/--fromSavepoint needs a path');
+  return /^[a-z][a-z0-9+.-]*:/i.test(p) ? p : path.resolve(p);
 }
 
 function fmtDuration(ms: number): string {
@@ -75,6 +89,11 @@ export function buildCli(): Command {
     .addOption(new Option('-t, --target <target>', 'execution.target: where jobs run').default(undefined))
     .option('-p, --parallelism <n>', 'default parallelism of the program')
     .option('-d, --detached', 'submit and return without waiting for the jobs')
+    .option('-s, --fromSavepoint <path>', 'restore the job from a savepoint or retained checkpoint (execution.savepoint.path)')
+    .option(
+      '-n, --allow-non-restored-state',
+      'with -s: drop state of operators the job no longer has (execution.savepoint.ignore-unclaimed-state)',
+    )
     .option('-m, --jobmanager <host:port>', 'REST address of a running cluster (sets rest.address/rest.port; target remote unless -t)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
@@ -83,6 +102,8 @@ export function buildCli(): Command {
       const config = loadConfig(o, {
         'execution.target': o.target ?? (o.jobmanager ? 'remote' : undefined),
         'execution.attached': o.detached ? 'false' : undefined,
+        'execution.savepoint.path': o.fromSavepoint === undefined ? undefined : savepointPath(o.fromSavepoint),
+        'execution.savepoint.ignore-unclaimed-state': o.allowNonRestoredState ? 'true' : undefined,
         ...jobManagerAddress(o.jobmanager),
       });
       const remote = config.get('execution.target') === 'remote';

@@ -21,6 +21,8 @@ export interface ClusterClient {
   submit(request: SubmissionRequest, bundle: Bundle): Promise<string>;
   progress(jobId: string): Promise<JobProgress>;
   cancel(jobId: string): Promise<void>;
+  /** Takes a savepoint (to `dir`, else execution.checkpointing.savepoint-dir), then ends the job (FINISHED); resolves with the savepoint's path. */
+  stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string>;
   waitForResult(jobId: string): Promise<JobResult>;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
 import { TaskManager } from '../runtime/taskmanager/task-manager.js';
 import type { Bundle } from './bundler.js';
 import type { ClusterClient, JobProgress, SubmissionRequest } from './cluster-client.js';
-import type { JobResult } from '../runtime/jobmanager/job-master.js';
+import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-master.js';
 
 export interface MiniClusterOptions {
   taskManagers?: number;
@@ -57,6 +57,10 @@ export class LocalMiniCluster implements ClusterClient {
 
   async cancel(jobId: string): Promise<void> {
     this.jobManager.dispatcher.cancel(jobId);
+  }
+
+  stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string> {
+    return stopJobWithSavepoint(this.jobManager.dispatcher.job(jobId), dir, drain);
   }
 
   waitForResult(jobId: string): Promise<JobResult> {

@@ -3,12 +3,14 @@
  * StreamGraph and JobGraph here, checks sources and sinks (paths exist, ...), and submits the
  * JobGraph with the program's bundle to the cluster. No operator runs in the client.
  */
+import { existsSync } from 'node:fs';
 import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
 import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
 import { Configuration } from '../config/index.js';
-import { WeirError } from '../errors.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph, type StreamGraphDefaults } from '../graph/stream-graph.js';
+import { checkUnclaimedState } from '../runtime/checkpoint/state-assignment.js';
+import { loadRestorePoint } from '../runtime/checkpoint/storage.js';
 import { jobFailure, type JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Bundle } from './bundler.js';
 import type { ClusterClient } from './cluster-client.js';
@@ -70,6 +72,7 @@ export class ProgramExecutor implements PipelineExecutor {
   async execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient> {
     const { streamGraph, jobGraph } = resolveGraphs(pipeline, this.o.defaults);
     const config = jobConfiguration(this.o.config, pipeline);
+    await checkRestorePoint(config, jobGraph);
     const cluster = await this.o.cluster();
     const jobId = await cluster.submit(
       {
@@ -102,15 +105,26 @@ export class ProgramExecutor implements PipelineExecutor {
       jobId,
       getJobStatus: async (): Promise<JobStatus> => (await cluster.progress(jobId)).status,
       cancel: () => cluster.cancel(jobId),
-      stopWithSavepoint: () =>
-        Promise.reject(
-          new WeirError('WEIR_BAD_PIPELINE', 'stopWithSavepoint needs checkpointing support, which this cluster does not offer yet'),
-        ),
+      stopWithSavepoint: (o = {}) => cluster.stopWithSavepoint(jobId, o.savepointPath, o.drain === true),
       getJobExecutionResult: () => finished,
     };
     void options;
     return client;
   }
+}
+
+/**
+ * `execution.savepoint.path` (`-s`) is checked before the job is submitted: it must name a
+ * completed savepoint or checkpoint (with a readable `_metadata`) whose operators the job claims,
+ * unless execution.savepoint.ignore-unclaimed-state. A remote cluster whose filesystem the client
+ * does not see checks it when the job starts.
+ */
+async function checkRestorePoint(config: Configuration, jobGraph: JobGraph): Promise<void> {
+  const location = config.get('execution.savepoint.path');
+  if (typeof location !== 'string' || location === '') return;
+  if (config.get('execution.target') === 'remote' && !existsSync(location.replace(/^file:(\/\/)?/, ''))) return;
+  const cp = await loadRestorePoint(location);
+  checkUnclaimedState(cp, jobGraph, config.get('execution.savepoint.ignore-unclaimed-state') === true);
 }
 
 export function toExecutionResult(r: JobResult): JobExecutionResult {

@@ -112,6 +112,11 @@ export class RemoteClusterClient implements ClusterClient {
     await this.rest.cancelJob(jobId);
   }
 
+  async stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string> {
+    const triggerId = await this.rest.stopWithSavepoint(jobId, { ...(dir !== undefined ? { targetDirectory: dir } : {}), drain });
+    return this.rest.awaitSavepoint(jobId, triggerId);
+  }
+
   async waitForResult(jobId: string): Promise<JobResult> {
     let failures = 0;
     for (;;) {

@@ -250,6 +250,31 @@ export interface JobResultResponse {
 
 export type { SerializedError };
 
+// ---- savepoints (Flink's asynchronous operations) ----------------------------------------------
+
+/** POST /jobs/:id/savepoints */
+export interface SavepointTriggerRequest {
+  'target-directory'?: string;
+  /** Stop the job once the savepoint completed (as POST /jobs/:id/stop without drain). */
+  'cancel-job'?: boolean;
+}
+
+/** POST /jobs/:id/stop */
+export interface StopWithSavepointRequest {
+  targetDirectory?: string;
+  drain?: boolean;
+}
+
+export interface TriggerResponse {
+  'request-id': string;
+}
+
+/** GET /jobs/:id/savepoints/:triggerId; a failed savepoint is COMPLETED with a failure-cause, as in Flink. */
+export interface SavepointInfo {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  operation?: { location: string } | { 'failure-cause': { class: string; 'stack-trace': string } };
+}
+
 // ---- JSON schemas ----------------------------------------------------------------------------
 
 export const JOB_STATUSES: readonly JobStatus[] = [
@@ -342,6 +367,16 @@ const planSchema = obj({
 });
 
 export const schemas = {
+  savepointTrigger: obj({ 'target-directory': str, 'cancel-job': bool }, ['target-directory', 'cancel-job']),
+  stopWithSavepoint: obj({ targetDirectory: str, drain: bool }, ['targetDirectory', 'drain']),
+  trigger: obj({ 'request-id': str }),
+  savepointInfo: obj(
+    {
+      status: obj({ id: { type: 'string', enum: ['IN_PROGRESS', 'COMPLETED'] } }),
+      operation: obj({ location: str, 'failure-cause': obj({ class: str, 'stack-trace': str }) }, ['location', 'failure-cause']),
+    },
+    ['operation'],
+  ),
   overview: obj({
     taskmanagers: int,
     'slots-total': int,

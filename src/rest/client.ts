@@ -20,6 +20,10 @@ import type {
   JobResultResponse,
   JobStatusInfo,
   MultipleJobsDetails,
+  SavepointInfo,
+  SavepointTriggerRequest,
+  StopWithSavepointRequest,
+  TriggerResponse,
   TaskManagerInfo,
   TaskManagersInfo,
 } from './api.js';
@@ -106,6 +110,38 @@ export class RestClient {
   }
   async cancelJob(jobId: string): Promise<void> {
     await this.request('PATCH', `/jobs/${encodeURIComponent(jobId)}`, { query: { mode: 'cancel' } });
+  }
+  /** POST /jobs/:id/savepoints: returns the trigger id. */
+  async triggerSavepoint(jobId: string, request: SavepointTriggerRequest = {}): Promise<string> {
+    const r = await this.request<TriggerResponse>('POST', `/jobs/${encodeURIComponent(jobId)}/savepoints`, { json: request });
+    return r['request-id'];
+  }
+  /** POST /jobs/:id/stop: returns the trigger id of the savepoint. */
+  async stopWithSavepoint(jobId: string, request: StopWithSavepointRequest = {}): Promise<string> {
+    const r = await this.request<TriggerResponse>('POST', `/jobs/${encodeURIComponent(jobId)}/stop`, { json: request });
+    return r['request-id'];
+  }
+  savepointStatus(jobId: string, triggerId: string): Promise<SavepointInfo> {
+    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/savepoints/${encodeURIComponent(triggerId)}`);
+  }
+  /**
+   * Polls a savepoint operation until it completed (every `pollMs`, at most `timeoutMs`): resolves
+   * with its location, rejects with WEIR_SAVEPOINT when it failed or took too long.
+   */
+  async awaitSavepoint(jobId: string, triggerId: string, timeoutMs = 600_000, pollMs = 100): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.savepointStatus(jobId, triggerId);
+      if (s.status.id === 'COMPLETED') {
+        const op = s.operation;
+        if (op && 'location' in op) return op.location;
+        const cause = op && 'failure-cause' in op ? op['failure-cause']['stack-trace'].replace(/^WEIR_SAVEPOINT: /, '') : 'no location';
+        throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jobId} failed: ${cause}`, { jobId });
+      }
+      if (Date.now() > deadline)
+        throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jobId} did not complete within ${timeoutMs} ms`, { jobId });
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
   /** Waits up to `waitMs` for the job to end; `status.id` says whether it did. */
   jobResult(jobId: string, waitMs = 0): Promise<JobResultResponse> {

@@ -26,6 +26,10 @@ import {
   bundleRunRequestSchema,
   errorBodySchema,
   schemas,
+  type SavepointInfo,
+  type SavepointTriggerRequest,
+  type StopWithSavepointRequest,
+  type TriggerResponse,
   type BundleList,
   type BundleRunRequest,
   type BundleRunResponse,
@@ -407,6 +411,59 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       }
       jm.cancel();
       return reply.code(202).send({});
+    },
+  );
+
+  // ---- savepoints ------------------------------------------------------------------------------
+
+  const trigger = (jm: JobMaster, f: () => string): TriggerResponse => {
+    if (isGloballyTerminal(jm.status))
+      throw new HttpError(409, `Job ${jm.jobId} has already reached the terminal state ${jm.status}`, 'WEIR_SAVEPOINT');
+    return { 'request-id': f() };
+  };
+
+  app.post<{ Params: { id: string }; Body: SavepointTriggerRequest | undefined; Reply: TriggerResponse }>(
+    '/jobs/:id/savepoints',
+    { schema: { params: idParams, body: schemas.savepointTrigger, response: withErrors({ 202: schemas.trigger }) } },
+    async (req, reply) => {
+      const jm = job(req.params.id);
+      const dir = req.body?.['target-directory'];
+      const r = trigger(jm, () => (req.body?.['cancel-job'] === true ? jm.stopWithSavepoint(dir, false) : jm.triggerSavepoint(dir)));
+      return reply.code(202).send(r);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: StopWithSavepointRequest | undefined; Reply: TriggerResponse }>(
+    '/jobs/:id/stop',
+    { schema: { params: idParams, body: schemas.stopWithSavepoint, response: withErrors({ 202: schemas.trigger }) } },
+    async (req, reply) => {
+      const jm = job(req.params.id);
+      const r = trigger(jm, () => jm.stopWithSavepoint(req.body?.targetDirectory, req.body?.drain === true));
+      return reply.code(202).send(r);
+    },
+  );
+
+  app.get<{ Params: { id: string; triggerId: string }; Reply: SavepointInfo }>(
+    '/jobs/:id/savepoints/:triggerId',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 128 }, triggerId: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+          required: ['id', 'triggerId'],
+        },
+        response: withErrors({ 200: schemas.savepointInfo }),
+      },
+    },
+    async (req) => {
+      const s = job(req.params.id).savepointStatus(req.params.triggerId);
+      if (!s) throw new HttpError(404, `Savepoint operation ${req.params.triggerId} of job ${req.params.id} not found`);
+      if (s.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' } };
+      if (s.status === 'COMPLETED') return { status: { id: 'COMPLETED' }, operation: { location: s.location! } };
+      return {
+        status: { id: 'COMPLETED' },
+        operation: { 'failure-cause': { class: 'WeirError', 'stack-trace': `WEIR_SAVEPOINT: ${s.failure ?? ''}` } },
+      };
     },
   );
 

@@ -3,6 +3,7 @@
  * the `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
  * an attached `weir run -t remote` prints.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
@@ -112,6 +113,47 @@ export function registerRemoteCommands(program: Command): void {
       await rest.cancelJob(jobId);
       process.stdout.write(`Cancelled job ${jobId}.\n`);
     });
+
+  program
+    .command('savepoint')
+    .description('take a savepoint of a running job (it goes on running); prints the savepoint path')
+    .argument('<jobId>', 'the id of the job (see weir list)')
+    .argument('[targetDirectory]', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir)')
+    .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (jobId: string, targetDirectory: string | undefined, o: RemoteOptions) => {
+      const rest = clientFor(loadRemoteConfig(o));
+      const triggerId = await rest.triggerSavepoint(jobId, targetDirectory ? { 'target-directory': absolute(targetDirectory) } : {});
+      const location = await rest.awaitSavepoint(jobId, triggerId);
+      process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+    });
+
+  program
+    .command('stop')
+    .description('stop a job with a savepoint (the job ends FINISHED); prints the savepoint path')
+    .argument('<jobId>', 'the id of the job (see weir list)')
+    .option('-p, --savepoint-path <dir>', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir)')
+    .option('-d, --drain', 'send MAX watermark before stopping (not supported yet: refused)')
+    .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (jobId: string, o: RemoteOptions & { savepointPath?: string; drain?: boolean }) => {
+      const rest = clientFor(loadRemoteConfig(o));
+      const triggerId = await rest.stopWithSavepoint(jobId, {
+        ...(o.savepointPath ? { targetDirectory: absolute(o.savepointPath) } : {}),
+        drain: o.drain === true,
+      });
+      const location = await rest.awaitSavepoint(jobId, triggerId);
+      process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+    });
+}
+
+/** A local path made absolute (the JobManager may run in another directory); URIs are kept. */
+function absolute(p: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(p) ? p : path.resolve(p);
 }
 
 /** One line of progress: status, then records in/out per vertex. */

@@ -12,6 +12,7 @@ import type { Configuration } from '../../config/index.js';
 import { startRestServer, type RestServer } from '../../rest/server.js';
 import { BlobServer } from '../../runtime/blob/blob-server.js';
 import { JobManager } from '../../runtime/jobmanager/job-manager.js';
+import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../cluster-client.js';
@@ -102,6 +103,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     async cancel(jobId) {
       dispatcher.cancel(jobId);
     },
+    stopWithSavepoint: (jobId, dir, drain) => stopJobWithSavepoint(dispatcher.job(jobId), dir, drain),
     waitForResult: (jobId) => dispatcher.result(jobId),
     async close() {},
   };

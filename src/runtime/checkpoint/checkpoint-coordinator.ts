@@ -14,11 +14,15 @@
  * more consecutive failures than `tolerable-failed-checkpoints` fail the job over. A failover aborts
  * pending checkpoints without counting them as failures. Statistics follow Flink's REST shape.
  */
+import { randomBytes } from 'node:crypto';
+import { copyFile, cp, rename } from 'node:fs/promises';
+import path from 'node:path';
 import { WeirError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import type { CheckpointingMode, ExecutionState, SubtaskCheckpointMetrics, SubtaskStateHandle } from '../rpc/messages.js';
 import {
   CheckpointStorage,
+  METADATA_FILE,
   newMetadata,
   resolveCheckpointBaseDir,
   type CheckpointMetadata,
@@ -179,6 +183,26 @@ export interface CheckpointConfigInfo {
 
 const HISTORY_SIZE = 10;
 
+/** A savepoint asked for (Flink's asynchronous operation: GET /jobs/:id/savepoints/:triggerId). */
+export interface SavepointStatus {
+  triggerId: string;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  /** The savepoint directory, once completed. */
+  location?: string;
+  failure?: string;
+  /** The checkpoint id it was taken as, once triggered. */
+  checkpointId?: number;
+}
+
+interface SavepointRequest {
+  status: SavepointStatus;
+  /** The directory that receives `savepoint-<jobid6>-<random>/`, absolute. */
+  targetDir: string;
+  /** Stop-with-savepoint: no periodic checkpoint is triggered after it. */
+  stop: boolean;
+  onDone?: (s: SavepointStatus) => void;
+}
+
 interface Ack {
   handle: SubtaskStateHandle;
   metrics: SubtaskCheckpointMetrics;
@@ -197,6 +221,7 @@ interface PendingCheckpoint {
   timer: NodeJS.Timeout | undefined;
   stats: CheckpointStatsEntry;
   completing: boolean;
+  savepoint?: SavepointRequest;
 }
 
 const key = (vertexId: string, subtask: number): string => `${vertexId}/${subtask}`;
@@ -223,6 +248,10 @@ export class CheckpointCoordinator {
   private restored: RestoredCheckpointStats | null = null;
   private readonly completedSizes: number[] = [];
   private readonly completedDurations: number[] = [];
+  private readonly savepoints = new Map<string, SavepointStatus>();
+  private readonly savepointQueue: SavepointRequest[] = [];
+  /** A stop-with-savepoint is under way: no periodic checkpoint is triggered. */
+  private periodicSuspended = false;
 
   constructor(
     readonly options: CheckpointingOptions,
@@ -245,6 +274,7 @@ export class CheckpointCoordinator {
     if (this.shutDown) return;
     this.running = true;
     this.urgent = false;
+    this.periodicSuspended = false;
     this.endOfData.clear();
     this.lastTriggerTime = Date.now();
     this.schedule(this.options.interval);
@@ -259,6 +289,7 @@ export class CheckpointCoordinator {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const p of [...this.pending.values()]) if (!p.completing) this.abort(p, reason, false, false);
+    for (const r of this.savepointQueue.splice(0)) this.savepointDone(r, undefined, reason);
   }
 
   /** A _metadata write is in flight. */
@@ -282,6 +313,7 @@ export class CheckpointCoordinator {
   async shutdown(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
     this.stop(`the job is ${status}`);
     this.shutDown = true;
+    for (const r of this.savepointQueue.splice(0)) this.savepointDone(r, undefined, `the job is ${status}`);
     await this.quiesce();
     const r = this.options.retention;
     const keep = (status === 'FAILED' && r !== 'NO_EXTERNALIZED_CHECKPOINTS') || (status === 'CANCELED' && r === 'RETAIN_ON_CANCELLATION');
@@ -300,6 +332,66 @@ export class CheckpointCoordinator {
     this.restored = { id: cp.metadata.checkpointId, restore_timestamp: Date.now(), is_savepoint: isSavepoint, external_path: cp.dir };
     // Checkpoint ids keep growing past a checkpoint restored from another run.
     this.nextId = Math.max(this.nextId, cp.metadata.checkpointId + 1);
+  }
+
+  // ---------------------------------------------------------------- savepoints
+
+  /**
+   * Asks for a savepoint: a checkpoint taken as soon as the rules allow (min pause ignored), then
+   * copied to `<targetDir>/savepoint-<jobid6>-<random>/` (its `_metadata` last), which retention
+   * never deletes. Returns the trigger id; the status is in `savepointStatus`.
+   */
+  triggerSavepoint(targetDir: string, opts: { stop?: boolean; onDone?: (s: SavepointStatus) => void } = {}): string {
+    const triggerId = randomBytes(16).toString('hex');
+    const status: SavepointStatus = { triggerId, status: 'IN_PROGRESS' };
+    this.savepoints.set(triggerId, status);
+    const r: SavepointRequest = { status, targetDir: resolveCheckpointBaseDir(targetDir), stop: opts.stop === true };
+    if (opts.onDone) r.onDone = opts.onDone;
+    if (!this.running || this.shutDown) {
+      this.savepointDone(r, undefined, 'the job is not running');
+      return triggerId;
+    }
+    this.savepointQueue.push(r);
+    if (this.pending.size < this.options.maxConcurrent) this.schedule(0);
+    return triggerId;
+  }
+
+  savepointStatus(triggerId: string): SavepointStatus | undefined {
+    const s = this.savepoints.get(triggerId);
+    return s ? { ...s } : undefined;
+  }
+
+  private savepointDone(r: SavepointRequest, location: string | undefined, failure?: string): void {
+    if (r.status.status !== 'IN_PROGRESS') return;
+    if (location !== undefined) {
+      r.status.status = 'COMPLETED';
+      r.status.location = location;
+    } else {
+      r.status.status = 'FAILED';
+      r.status.failure = `savepoint failed: ${failure ?? 'unknown reason'}`;
+      if (r.stop) {
+        // The job goes on: periodic checkpoints resume.
+        this.periodicSuspended = false;
+        if (this.running) this.schedule(this.options.interval);
+      }
+    }
+    this.hooks.log?.(location ? 'info' : 'warn', `savepoint ${r.status.triggerId} of job ${this.jobId}: ${location ?? r.status.failure}`);
+    r.onDone?.({ ...r.status });
+  }
+
+  /** Copies a completed checkpoint to the savepoint directory, `_metadata` last (temporary name, rename). */
+  private async copyToSavepoint(r: SavepointRequest, checkpointDir: string): Promise<string> {
+    const dir = path.join(r.targetDir, `savepoint-${this.jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+    await cp(checkpointDir, dir, {
+      recursive: true,
+      errorOnExist: true,
+      force: false,
+      filter: (src) => path.basename(src) !== METADATA_FILE && !path.basename(src).startsWith(`.${METADATA_FILE}`),
+    });
+    const tmp = path.join(dir, `.${METADATA_FILE}.${process.pid}.tmp`);
+    await copyFile(path.join(checkpointDir, METADATA_FILE), tmp);
+    await rename(tmp, path.join(dir, METADATA_FILE));
+    return dir;
   }
 
   // ---------------------------------------------------------------- triggering
@@ -329,22 +421,33 @@ export class CheckpointCoordinator {
   tryTrigger(): number | undefined {
     if (!this.running || this.shutDown) return undefined;
     const now = Date.now();
+    const savepointWaiting = this.savepointQueue.length > 0;
+    if (this.periodicSuspended && !savepointWaiting) return undefined;
     if (this.pending.size >= this.options.maxConcurrent) return undefined; // re-armed when one ends
     const pauseLeft = this.lastCompletionTime + this.options.minPause - now;
-    if (pauseLeft > 0) {
+    if (pauseLeft > 0 && !savepointWaiting) {
       this.schedule(pauseLeft);
       return undefined;
     }
     const tasks = this.hooks.tasks();
     const live = tasks.filter((t) => t.state !== 'FINISHED');
     const sources = live.filter((t) => t.isSource);
-    if (sources.length === 0) return undefined; // every source finished: nothing will need a checkpoint
+    if (sources.length === 0) {
+      // Every source finished: nothing will need a checkpoint.
+      for (const r of this.savepointQueue.splice(0)) this.savepointDone(r, undefined, 'every source of the job has finished');
+      return undefined;
+    }
     if (!live.every((t) => t.state === 'RUNNING')) {
       // Not all tasks are running yet (deploying, restoring): try again soon.
       this.schedule(Math.min(this.options.interval, 100));
       return undefined;
     }
     const id = this.nextId++;
+    const savepoint = this.savepointQueue.shift();
+    if (savepoint) {
+      savepoint.status.checkpointId = id;
+      if (savepoint.stop) this.periodicSuspended = true;
+    }
     this.lastTriggerTime = now;
     this.counts.total++;
     const stats: CheckpointStatsEntry = {
@@ -377,6 +480,7 @@ export class CheckpointCoordinator {
       timer: undefined,
       stats,
       completing: false,
+      ...(savepoint ? { savepoint } : {}),
     };
     stats.num_acknowledged_subtasks = p.finished.size;
     this.pending.set(id, p);
@@ -386,7 +490,12 @@ export class CheckpointCoordinator {
     );
     // The urgent (final) checkpoint is one; periodic ones go on.
     this.urgent = false;
-    this.schedule(this.options.interval);
+    if (this.savepointQueue.length > 0 && this.pending.size < this.options.maxConcurrent) this.schedule(0);
+    else if (!this.periodicSuspended) this.schedule(this.options.interval);
+    else if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     this.storage.initCheckpoint(id).then(
       () => {
         if (this.pending.get(id) !== p) return;
@@ -456,8 +565,21 @@ export class CheckpointCoordinator {
     if (p.completing || p.waiting.size > 0 || p.enumerators === undefined) return;
     p.completing = true;
     const metadata = this.metadata(p);
+    const sp = p.savepoint;
     const done = this.storage.writeMetadata(metadata).then(
-      (dir) => this.completed_(p, { metadata, dir }),
+      async (dir) => {
+        let location: string | undefined;
+        if (sp) {
+          try {
+            location = await this.copyToSavepoint(sp, dir);
+          } catch (e) {
+            p.completing = false;
+            this.abort(p, `cannot write the savepoint to ${sp.targetDir}: ${(e as Error).message}`, false);
+            return;
+          }
+        }
+        this.completed_(p, { metadata, dir }, location);
+      },
       (e: unknown) => {
         p.completing = false;
         this.abort(p, `cannot write the checkpoint's metadata: ${(e as Error).message}`, true);
@@ -480,6 +602,7 @@ export class CheckpointCoordinator {
       v.operators.forEach((jo, i) => {
         const m: OperatorMetadata = {
           name: jo.name,
+          ...(jo.uid !== undefined ? { uid: jo.uid } : {}),
           vertexId: v.id,
           parallelism: v.parallelism,
           maxParallelism: v.maxParallelism,
@@ -501,13 +624,15 @@ export class CheckpointCoordinator {
     });
   }
 
-  private completed_(p: PendingCheckpoint, loaded: LoadedCheckpoint): void {
+  private completed_(p: PendingCheckpoint, loaded: LoadedCheckpoint, savepointLocation?: string): void {
     if (this.pending.get(p.id) !== p) return;
     if (p.timer) clearTimeout(p.timer);
     if ((this.completed.at(-1)?.id ?? 0) > p.id) {
       // A newer checkpoint completed first (concurrent checkpoints): this one is subsumed.
       this.pending.delete(p.id);
       void this.storage.discard(p.id).catch(() => undefined);
+      // A savepoint's copy is complete and consistent all the same.
+      if (p.savepoint) this.savepointDone(p.savepoint, savepointLocation, 'subsumed');
       return;
     }
     this.pending.delete(p.id);
@@ -536,6 +661,7 @@ export class CheckpointCoordinator {
     this.hooks.onCompleted?.(cp, new Set(p.acks.keys()));
     this.hooks.log?.('info', `checkpoint ${p.id} of job ${this.jobId} completed in ${s.end_to_end_duration} ms (${s.state_size} bytes)`);
     if (this.running) this.hooks.notifyComplete(p.id);
+    if (p.savepoint) this.savepointDone(p.savepoint, savepointLocation, 'no savepoint location');
     this.rearm();
   }
 
@@ -544,6 +670,8 @@ export class CheckpointCoordinator {
     if (this.pending.get(p.id) !== p || p.completing) return;
     if (p.timer) clearTimeout(p.timer);
     this.pending.delete(p.id);
+    // A failed savepoint does not count towards tolerable-failed-checkpoints (as in Flink).
+    if (p.savepoint) isFailure = false;
     const s = p.stats;
     s.className = '.FailedCheckpointStatistics';
     s.status = 'FAILED';
@@ -554,6 +682,7 @@ export class CheckpointCoordinator {
     void this.storage.discard(p.id).catch(() => undefined);
     if (notify && this.running) this.hooks.notifyAborted(p.id);
     this.hooks.log?.('warn', `checkpoint ${p.id} of job ${this.jobId} aborted: ${reason}`);
+    if (p.savepoint) this.savepointDone(p.savepoint, undefined, reason);
     if (isFailure && this.running) {
       this.consecutiveFailures++;
       if (this.consecutiveFailures > this.options.tolerableFailures) {
@@ -573,7 +702,8 @@ export class CheckpointCoordinator {
   /** A checkpoint ended: trigger the next one if it is already due (or urgent). */
   private rearm(): void {
     if (!this.running || this.pending.size >= this.options.maxConcurrent) return;
-    const due = this.urgent ? 0 : this.lastTriggerTime + this.options.interval - Date.now();
+    if (this.periodicSuspended && this.savepointQueue.length === 0) return;
+    const due = this.urgent || this.savepointQueue.length > 0 ? 0 : this.lastTriggerTime + this.options.interval - Date.now();
     if (due <= 0 || !this.timer) this.schedule(Math.max(0, due));
   }
 

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { WeirError } from '../../errors.js';
-import type { JobVertex } from '../../graph/job-graph.js';
+import type { JobGraph, JobVertex } from '../../graph/job-graph.js';
 import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
 import type { HeapTimersSnapshot } from '../operators/heap-timer-service.js';
 import type { HeapStateSnapshot } from '../state/heap-keyed-state-backend.js';
@@ -126,4 +126,23 @@ export async function assignOperatorState(
     }
   }
   return out;
+}
+
+/**
+ * State of an operator the job does not have fails a restore (Flink's "non-restored state"), unless
+ * `allowNonRestored` (execution.savepoint.ignore-unclaimed-state, `--allow-non-restored-state`).
+ */
+export function checkUnclaimedState(cp: LoadedCheckpoint, jobGraph: JobGraph, allowNonRestored: boolean): void {
+  if (allowNonRestored) return;
+  const ids = new Set(jobGraph.vertices.flatMap((v) => v.operators.map((o) => o.id)));
+  const unclaimed = Object.entries(cp.metadata.operators).filter(
+    ([id, m]) => !ids.has(id) && (m.files.some((f) => f !== null) || m.coordinator !== undefined),
+  );
+  if (unclaimed.length > 0) {
+    const names = unclaimed.map(([id, m]) => (m.uid !== undefined ? `uid '${m.uid}' ('${m.name}', ${id})` : `'${m.name}' (${id}, no uid)`));
+    throw new WeirError(
+      'WEIR_SAVEPOINT',
+      `cannot restore ${cp.dir}: it has state of operator ${names.join(', ')} that the job does not have. Give the operator the same uid() as before, or allow it to be dropped with --allow-non-restored-state (execution.savepoint.ignore-unclaimed-state: true)`,
+    );
+  }
 }

@@ -56,6 +56,8 @@ export interface CheckpointMetadata {
 
 export interface OperatorMetadata {
   name: string;
+  /** The operator's uid(), when it has one. */
+  uid?: string;
   vertexId: string;
   parallelism: number;
   maxParallelism: number;
@@ -243,4 +245,18 @@ export async function readSubtaskState(file: string): Promise<SubtaskStateFile> 
     throw new WeirError('WEIR_CHECKPOINT', `${file} is not a Weir subtask state file of format version ${FORMAT_VERSION}`);
   }
   return s;
+}
+
+/**
+ * Loads what `execution.savepoint.path` (`-s`) names, for a restore: a savepoint or retained
+ * checkpoint directory, its `_metadata`, or a job directory. A missing path, a directory without
+ * `_metadata` (half-written) and a corrupt `_metadata` are WEIR_SAVEPOINT errors.
+ */
+export async function loadRestorePoint(location: string): Promise<LoadedCheckpoint> {
+  try {
+    return await loadCheckpoint(location);
+  } catch (e) {
+    if (!(e instanceof WeirError)) throw e;
+    throw new WeirError('WEIR_SAVEPOINT', `cannot restore from execution.savepoint.path (-s): ${e.message}`, {}, { cause: e });
+  }
 }

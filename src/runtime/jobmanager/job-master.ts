@@ -19,9 +19,10 @@ import {
   emptyCheckpointingStatistics,
   type CheckpointConfigInfo,
   type CheckpointingStatistics,
+  type SavepointStatus,
 } from '../checkpoint/checkpoint-coordinator.js';
-import { taskRestoreFor } from '../checkpoint/state-assignment.js';
-import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint/storage.js';
+import { checkUnclaimedState, taskRestoreFor } from '../checkpoint/state-assignment.js';
+import { loadRestorePoint, type LoadedCheckpoint } from '../checkpoint/storage.js';
 import type {
   ExecutionState,
   FromCoordinator,
@@ -205,6 +206,64 @@ export class JobMaster {
     this.finishJob('CANCELED');
   }
 
+  // ------------------------------------------------------------------ savepoints
+
+  /** The directory savepoints go to: the one given, else execution.checkpointing.savepoint-dir. */
+  private savepointTarget(dir: string | undefined, what: string): { coordinator: CheckpointCoordinator; dir: string } {
+    if (!this.checkpoints) {
+      throw new WeirError(
+        'WEIR_SAVEPOINT',
+        `cannot ${what} job '${this.jobName}' (${this.jobId}): it takes no checkpoints (set execution.checkpointing.interval)`,
+      );
+    }
+    if (this.status !== 'RUNNING') {
+      throw new WeirError('WEIR_SAVEPOINT', `cannot ${what} job '${this.jobName}' (${this.jobId}): it is ${this.status}, not RUNNING`);
+    }
+    const target = dir !== undefined && dir !== '' ? dir : this.submission.config['execution.checkpointing.savepoint-dir'];
+    if (typeof target !== 'string' || target === '') {
+      throw new WeirError(
+        'WEIR_SAVEPOINT',
+        `cannot ${what} job '${this.jobName}' (${this.jobId}): no target directory given and execution.checkpointing.savepoint-dir is not set`,
+      );
+    }
+    return { coordinator: this.checkpoints, dir: target };
+  }
+
+  /** Triggers a savepoint (Flink's POST /jobs/:id/savepoints); returns its trigger id. */
+  triggerSavepoint(dir?: string): string {
+    const t = this.savepointTarget(dir, 'take a savepoint of');
+    return t.coordinator.triggerSavepoint(t.dir);
+  }
+
+  /**
+   * Stop with savepoint: no periodic checkpoint is triggered after the savepoint; once it completed
+   * (its tasks told, so two-phase-commit sinks commit; a restore commits again, idempotently) the
+   * job's tasks are released and the job is FINISHED, as Flink reports it. `drain` (Flink's
+   * --drain: MAX watermark through the sources first) is not supported yet. If the savepoint fails,
+   * the job goes on.
+   */
+  stopWithSavepoint(dir: string | undefined, drain: boolean): string {
+    if (drain) {
+      throw new WeirError(
+        'WEIR_SAVEPOINT',
+        `cannot stop job '${this.jobName}' (${this.jobId}) with --drain: draining is not supported yet; stop without it`,
+      );
+    }
+    const t = this.savepointTarget(dir, 'stop');
+    return t.coordinator.triggerSavepoint(t.dir, {
+      stop: true,
+      onDone: (s) => {
+        if (s.status !== 'COMPLETED' || this.status !== 'RUNNING') return;
+        this.teardown();
+        this.finishJob('FINISHED');
+      },
+    });
+  }
+
+  savepointStatus(triggerId: string): SavepointStatus | undefined {
+    return this.checkpoints?.savepointStatus(triggerId);
+  }
+
   /** Per-vertex state and metrics (summed over subtasks) for REST and the CLI's progress. */
   vertexSummaries(): VertexSummary[] {
     return this.jobGraph.vertices.map((v) => {
@@ -378,8 +437,12 @@ export class JobMaster {
     const latest = this.checkpoints?.latestCompleted();
     const path = this.submission.config['execution.savepoint.path'];
     if (!latest && this.initialRestore === undefined && typeof path === 'string' && path !== '') {
-      return loadCheckpoint(path).then((cp) => {
-        this.checkUnclaimedState(cp);
+      return loadRestorePoint(path).then((cp) => {
+        checkUnclaimedState(
+          cp,
+          this.jobGraph,
+          [true, 'true'].includes(this.submission.config['execution.savepoint.ignore-unclaimed-state'] as string),
+        );
         this.initialRestore = cp;
         return this.restorePoint();
       });
@@ -387,21 +450,6 @@ export class JobMaster {
     const cp = latest ?? this.initialRestore;
     if (cp) this.checkpoints?.noteRestored(cp, false);
     return cp;
-  }
-
-  /** State of an operator the job does not have fails the restore, unless execution.savepoint.ignore-unclaimed-state. */
-  private checkUnclaimedState(cp: LoadedCheckpoint): void {
-    if (this.submission.config['execution.savepoint.ignore-unclaimed-state'] === true) return;
-    const ids = new Set(this.jobGraph.vertices.flatMap((v) => v.operators.map((o) => o.id)));
-    const unclaimed = Object.entries(cp.metadata.operators).filter(
-      ([id, m]) => !ids.has(id) && (m.files.some((f) => f !== null) || m.coordinator !== undefined),
-    );
-    if (unclaimed.length > 0) {
-      throw new WeirError(
-        'WEIR_CHECKPOINT',
-        `cannot restore ${cp.dir}: it has state of operator(s) ${unclaimed.map(([id, m]) => `'${m.name}' (${id})`).join(', ')} that the job does not have. Give those operators the same uid() as before, or set execution.savepoint.ignore-unclaimed-state: true`,
-      );
-    }
   }
 
   private notifyTasks(checkpointId: number, kind: 'complete' | 'abort'): void {
@@ -592,6 +640,25 @@ export class JobMaster {
     if (error) r.error = error;
     this.resolveDone(r);
     this.onTerminal(this);
+  }
+}
+
+/**
+ * Stop with savepoint in the JobManager's process (local mini-cluster, standalone JobManager):
+ * resolves with the savepoint's location once it completed, bounded by the checkpoint timeout.
+ */
+export async function stopJobWithSavepoint(jm: JobMaster, dir: string | undefined, drain: boolean): Promise<string> {
+  const triggerId = jm.stopWithSavepoint(dir, drain);
+  const deadline = Date.now() + (jm.checkpointCoordinator?.options.timeout ?? 600_000) + 10_000;
+  for (;;) {
+    const s = jm.savepointStatus(triggerId);
+    if (s?.status === 'COMPLETED') return s.location!;
+    if (s?.status !== 'IN_PROGRESS') {
+      throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jm.jobId} failed: ${s?.failure ?? 'unknown'}`, { jobId: jm.jobId });
+    }
+    if (Date.now() > deadline)
+      throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jm.jobId} did not complete in time`, { jobId: jm.jobId });
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -1,0 +1,317 @@
+/**
+ * Savepoints (a checkpoint taken on demand, copied to `savepoint-<jobid6>-<random>/`): triggered
+ * through REST on a running keyed job, stop-with-savepoint through the `weir stop` command, a resume
+ * from it at another parallelism (key groups redistributed) whose committed FileSink output holds
+ * every update exactly once, and the bad `-s` inputs, refused before the job is submitted.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
+import { runProgram } from '../../dist/cluster/run-program.js';
+import { Configuration } from '../../dist/config/index.js';
+import { RestApiError, RestClient } from '../../dist/rest/client.js';
+import { startRestServer, type RestServer } from '../../dist/rest/server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PROGRAM = path.join(root, 'test', 'programs', 'savepoint-keyed.ts');
+const WEIR = path.join(root, 'bin', 'weir.mjs');
+const NO_CONF = path.join(os.tmpdir(), 'weir-no-conf');
+const KEYS = 7;
+const COUNT = 20_000;
+
+const tempDirs: string[] = [];
+let cluster: LocalMiniCluster;
+let server: RestServer;
+let rest: RestClient;
+
+before(async () => {
+  cluster = new LocalMiniCluster({ slotsPerTaskManager: 4 });
+  server = await startRestServer({
+    jobManager: cluster.jobManager,
+    config: Configuration.fromEntries({ 'rest.port': 0 }),
+    blobDir: tempDir('savepoint-blobs'),
+  });
+  rest = new RestClient({ url: server.url });
+});
+
+after(async () => {
+  rest?.close();
+  await server?.close();
+  await cluster?.close();
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(name: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `weir-${name}-`));
+  tempDirs.push(d);
+  return d;
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
+  ]);
+}
+
+function weir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [WEIR, ...args],
+      { timeout: 60_000, env: { ...process.env, WEIR_CONF_DIR: NO_CONF } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface Row {
+  k: number;
+  v: number;
+  n: number;
+}
+
+/** The records of the committed part files of `out` (only committed part files may be there). */
+function committed(out: string): Row[] {
+  if (!fs.existsSync(out)) return [];
+  const files = fs.readdirSync(out);
+  assert.deepEqual(
+    files.filter((f) => !/^part-\d+-\d+-\d+\.jsonl$/.test(f)),
+    [],
+    'only committed part files are left',
+  );
+  const rows: Row[] = [];
+  for (const f of files) {
+    for (const line of fs.readFileSync(path.join(out, f), 'utf8').split('\n')) if (line !== '') rows.push(JSON.parse(line) as Row);
+  }
+  return rows;
+}
+
+/** What an uninterrupted run commits: each update of records 0..count-1 exactly once (update counts 1..n per key), and the final sums. */
+function assertExactlyOnce(rows: readonly Row[], count: number): void {
+  assert.equal(rows.length, count, `one update per record (${rows.length} for ${count} records)`);
+  const byKey: { n: number; v: number }[][] = Array.from({ length: KEYS }, () => []);
+  for (const o of rows) byKey[o.k]!.push({ n: o.n, v: o.v });
+  for (let k = 0; k < KEYS; k++) {
+    const xs = byKey[k]!.sort((a, b) => a.n - b.n);
+    for (let i = 0; i < xs.length; i++) if (xs[i]!.n !== i + 1) assert.fail(`key ${k}: update ${i + 1} is missing or repeated`);
+    let total = 0;
+    for (let i = k; i < count; i += KEYS) total += i;
+    assert.equal(xs.at(-1)?.v, total, `key ${k}: final sum`);
+    assert.equal(xs.length, Math.floor(count / KEYS) + (k < count % KEYS ? 1 : 0), `key ${k}: updates`);
+  }
+}
+
+const args = (out: string, parallelism: number, sumsUid = 'sums'): string[] => [
+  out,
+  String(COUNT),
+  '5000',
+  String(KEYS),
+  '150',
+  String(parallelism),
+  sumsUid,
+];
+
+const config = (checkpoints: string, extra: Record<string, string | boolean> = {}): Configuration =>
+  Configuration.fromEntries({ 'execution.checkpointing.dir': checkpoints, ...extra });
+
+let stoppedSavepoint = '';
+
+test('savepoint a running job (REST), stop it with a savepoint (weir stop), resume at another parallelism: exactly once', async () => {
+  const dir = tempDir('savepoints');
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'checkpoints');
+  const savepoints = path.join(dir, 'savepoints');
+  let jobId = '';
+  const run1 = runProgram({
+    program: PROGRAM,
+    args: args(out, 2),
+    cluster,
+    config: config(checkpoints),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run1.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  const jm = cluster.jobManager.dispatcher.job(jobId);
+  await waitFor(() => jm.checkpointStats().counts.completed >= 1, 30_000, 'a first checkpoint');
+
+  // A savepoint through REST: the job goes on.
+  const triggerId = await rest.triggerSavepoint(jobId, { 'target-directory': savepoints });
+  assert.match(triggerId, /^[0-9a-f]{32}$/);
+  const first = await within(30_000, rest.awaitSavepoint(jobId, triggerId), 'the savepoint');
+  assert.match(path.basename(first), new RegExp(`^savepoint-${jobId.slice(0, 6)}-[0-9a-f]+$`));
+  assert.equal(path.dirname(first), savepoints);
+  assert.ok(fs.existsSync(path.join(first, '_metadata')), 'the savepoint has its _metadata');
+  const info = await rest.savepointStatus(jobId, triggerId);
+  assert.deepEqual(info, { status: { id: 'COMPLETED' }, operation: { location: first } });
+  assert.equal(jm.status, 'RUNNING');
+  await assert.rejects(rest.savepointStatus(jobId, 'f'.repeat(32)), (e: unknown) => e instanceof RestApiError && e.status === 404);
+
+  // --drain is refused with a clear error; the job goes on.
+  const drain = await weir('stop', jobId, '--drain', '--savepoint-path', savepoints, '-m', `127.0.0.1:${new URL(server.url).port}`);
+  assert.equal(drain.code, 1);
+  assert.match(drain.stderr, /WEIR_SAVEPOINT/);
+  assert.match(drain.stderr, /drain/);
+  assert.equal(jm.status, 'RUNNING');
+
+  // Stop with a savepoint through the CLI: the job ends FINISHED, before its source did.
+  const stop = await weir('stop', jobId, '--savepoint-path', savepoints, '-m', `127.0.0.1:${new URL(server.url).port}`);
+  assert.equal(stop.code, 0, stop.stderr);
+  const m = /Savepoint completed\. Path: (.+)$/m.exec(stop.stdout);
+  assert.ok(m, stop.stdout);
+  stoppedSavepoint = m[1]!;
+  assert.notEqual(stoppedSavepoint, first);
+  const r1 = await within(30_000, run1, 'the stopped job to end');
+  assert.equal(r1.results[0]!.status, 'FINISHED', JSON.stringify(r1.results[0]!.error));
+  // (The in-progress file of records after the savepoint stays until the resumed job cleans it up.)
+  const before = fs
+    .readdirSync(out)
+    .filter((f) => /^part-\d+-\d+-\d+\.jsonl$/.test(f))
+    .reduce(
+      (n, f) =>
+        n +
+        fs
+          .readFileSync(path.join(out, f), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '').length,
+      0,
+    );
+  assert.ok(before < COUNT, `the job was stopped before the end of its input (${before} committed)`);
+  // Savepoints outlive the job (its checkpoints are deleted).
+  await waitFor(() => !fs.existsSync(path.join(checkpoints, jobId)), 5_000, 'the checkpoints of the stopped job to be deleted');
+  assert.ok(fs.existsSync(path.join(stoppedSavepoint, '_metadata')));
+  assert.ok(fs.existsSync(path.join(first, '_metadata')));
+
+  // Resume at parallelism 3: keyed state is split by key groups; nothing lost, nothing repeated.
+  let second = '';
+  const r2 = await within(
+    60_000,
+    runProgram({
+      program: PROGRAM,
+      args: args(out, 3),
+      cluster,
+      config: config(checkpoints, { 'execution.savepoint.path': stoppedSavepoint }),
+      listener: { onSubmitted: (j) => (second = j.jobId) },
+    }),
+    'the resumed job',
+  );
+  assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
+  const restored = cluster.jobManager.dispatcher.job(second).checkpointStats().latest.restored!;
+  assert.equal(restored.external_path, stoppedSavepoint);
+  assert.deepEqual(
+    cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map((v) => v.parallelism),
+    cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map(() => 3),
+  );
+  assertExactlyOnce(committed(out), COUNT);
+});
+
+test('bad -s input is refused before the job is submitted, with WEIR_SAVEPOINT', async () => {
+  assert.ok(stoppedSavepoint !== '', 'the first test produced a savepoint');
+  const dir = tempDir('savepoint-bad');
+  const checkpoints = path.join(dir, 'checkpoints');
+  const attempt = async (savepointPath: string, extra: Record<string, string | boolean> = {}, sumsUid = 'sums'): Promise<Error> => {
+    let submitted = false;
+    return within(
+      30_000,
+      runProgram({
+        program: PROGRAM,
+        args: args(path.join(dir, 'out'), 2, sumsUid),
+        cluster,
+        config: config(checkpoints, { 'execution.savepoint.path': savepointPath, ...extra }),
+        listener: { onSubmitted: () => (submitted = true) },
+      }).then(
+        () => assert.fail('the job should not run'),
+        (e: Error) => {
+          assert.equal(submitted, false, 'no job was submitted');
+          assert.equal((e as { code?: string }).code, 'WEIR_SAVEPOINT', e.message);
+          return e;
+        },
+      ),
+      `the run with -s ${savepointPath}`,
+    );
+  };
+
+  // Missing.
+  assert.match((await attempt(path.join(dir, 'nope'))).message, /no checkpoint at .*nope: not a directory/);
+  // Half-written: no _metadata.
+  const half = path.join(dir, 'savepoint-half');
+  fs.cpSync(stoppedSavepoint, half, { recursive: true });
+  fs.rmSync(path.join(half, '_metadata'));
+  assert.match((await attempt(half)).message, /no _metadata found/);
+  // Corrupt _metadata.
+  const corrupt = path.join(dir, 'savepoint-corrupt');
+  fs.cpSync(stoppedSavepoint, corrupt, { recursive: true });
+  fs.writeFileSync(path.join(corrupt, '_metadata'), 'not msgpack \u0000\u00c1\u00c1');
+  assert.match((await attempt(corrupt)).message, /cannot read .*_metadata|is not a Weir checkpoint/);
+  // An operator (uid 'sums') the new job lacks.
+  const unclaimed = await attempt(stoppedSavepoint, {}, 'sums-v2');
+  assert.match(unclaimed.message, /uid 'sums'/);
+  assert.match(unclaimed.message, /--allow-non-restored-state/);
+
+  // The CLI reports it as one line.
+  const cli = await weir('run', '-s', path.join(dir, 'nope'), PROGRAM, '--', ...args(path.join(dir, 'out-cli'), 2));
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr.trim(), /^Error: .*WEIR_SAVEPOINT|^Error: .*no checkpoint at/);
+  assert.equal(cli.stderr.trim().split('\n').length, 1, cli.stderr);
+
+  // With --allow-non-restored-state the job runs (the renamed operator starts from empty state).
+  const out = path.join(dir, 'out-allowed');
+  const r = await within(
+    60_000,
+    runProgram({
+      program: PROGRAM,
+      args: [out, '2000', '100000', String(KEYS), '150', '2', 'sums-v2'],
+      cluster,
+      config: config(checkpoints, { 'execution.savepoint.path': stoppedSavepoint, 'execution.savepoint.ignore-unclaimed-state': true }),
+    }),
+    'the run with --allow-non-restored-state',
+  );
+  assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+});
+
+test('a savepoint without a target directory (and no execution.checkpointing.savepoint-dir) is refused: 400, WEIR_SAVEPOINT', async () => {
+  const dir = tempDir('savepoint-nodir');
+  let jobId = '';
+  const run = runProgram({
+    program: PROGRAM,
+    args: args(path.join(dir, 'out'), 1),
+    cluster,
+    config: config(path.join(dir, 'checkpoints')),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  const jm = cluster.jobManager.dispatcher.job(jobId);
+  await waitFor(() => jm.status === 'RUNNING', 30_000, 'the job to run');
+  await assert.rejects(rest.triggerSavepoint(jobId, {}), (e: unknown) => {
+    assert.ok(e instanceof RestApiError);
+    assert.equal(e.status, 400);
+    assert.match(e.message, /no target directory/);
+    return true;
+  });
+  await cluster.cancel(jobId);
+  await within(
+    30_000,
+    run.then(
+      () => undefined,
+      () => undefined,
+    ),
+    'the cancelled job',
+  );
+});
