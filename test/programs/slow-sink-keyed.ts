@@ -4,28 +4,15 @@
  * processes, and the sink's slowness must reach the sources through the TCP data connection.
  * Runs until cancelled.
  */
-import { StreamExecutionEnvironment, WatermarkStrategy, type Sink, type SinkWriter } from 'weir';
+import { StreamExecutionEnvironment, WatermarkStrategy } from 'weir';
 import { DataGeneratorSource } from 'weir/connectors/datagen';
-
-class SlowSink implements Sink<{ id: number; payload: string }> {
-  describe(): string {
-    return 'SlowSink';
-  }
-  createWriter(): SinkWriter<{ id: number; payload: string }> {
-    let n = 0;
-    return {
-      write: () => (++n % 64 === 0 ? new Promise<void>((r) => setTimeout(r, 1)) : undefined),
-      flush: () => undefined,
-      close: () => undefined,
-    };
-  }
-}
+import { SlowSink } from './slow-sink-lib.js';
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.setParallelism(2);
 env
   .fromSource(new DataGeneratorSource((i) => ({ id: i, payload: 'x'.repeat(200) }), 1e12), WatermarkStrategy.noWatermarks(), 'fast source')
   .keyBy((r) => r.id % 1000)
-  .sinkTo(new SlowSink())
+  .sinkTo(new SlowSink<{ id: number; payload: string }>())
   .name('slow sink');
 await env.execute('backpressure across processes');

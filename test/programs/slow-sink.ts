@@ -3,22 +3,9 @@
  * with credit-based flow control the source must slow down to the sink's pace, and memory must
  * stay bounded. Runs until cancelled.
  */
-import { StreamExecutionEnvironment, WatermarkStrategy, type Sink, type SinkWriter } from 'weir';
+import { StreamExecutionEnvironment, WatermarkStrategy } from 'weir';
 import { DataGeneratorSource } from 'weir/connectors/datagen';
-
-class SlowSink implements Sink<{ id: number; payload: string }> {
-  describe(): string {
-    return 'SlowSink';
-  }
-  createWriter(): SinkWriter<{ id: number; payload: string }> {
-    let n = 0;
-    return {
-      write: () => (++n % 64 === 0 ? new Promise<void>((r) => setTimeout(r, 1)) : undefined),
-      flush: () => undefined,
-      close: () => undefined,
-    };
-  }
-}
+import { SlowSink } from './slow-sink-lib.js';
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.setParallelism(1);
@@ -27,7 +14,7 @@ env
   .map((r) => r)
   .name('pass')
   .disableChaining()
-  .sinkTo(new SlowSink())
+  .sinkTo(new SlowSink<{ id: number; payload: string }>())
   .name('slow sink')
   .disableChaining();
 await env.execute('backpressure');
