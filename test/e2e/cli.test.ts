@@ -158,3 +158,10 @@ test('main() throwing is a one-line error with its message', () => {
     /threw: configuration file missing: settings\.json \[WEIR_PROGRAM_FAILED\]/,
   );
 });
+
+test('a state backend that cannot run jobs yet is a one-line error, not a silent fallback', () => {
+  assertOneLineError(
+    weir('run', '-D', 'state.backend.type=lsm', 'examples/word-count.ts'),
+    /state\.backend\.type 'lsm' cannot run jobs yet.*\[WEIR_CONFIG_BAD_VALUE\]/,
+  );
+});
