@@ -49,6 +49,50 @@ export class AvailabilitySignal {
   }
 }
 
+/**
+ * The splits a reader was given and has not started, and its side of the conversation with the
+ * enumerator: at most one split request is outstanding, and none after "no more splits". Every
+ * change notifies the reader's availability signal.
+ */
+export class SplitAssignments<Split> {
+  readonly pending: Split[] = [];
+  noMoreSplits = false;
+  private requestOutstanding = false;
+
+  constructor(
+    private readonly ctx: SourceReaderContext,
+    private readonly signal: AvailabilitySignal,
+  ) {}
+
+  add(splits: Split[]): void {
+    this.requestOutstanding = false;
+    this.pending.push(...splits);
+    this.signal.notify();
+  }
+
+  noMore(): void {
+    this.requestOutstanding = false;
+    this.noMoreSplits = true;
+    this.signal.notify();
+  }
+
+  /** Asks the enumerator for a split, unless a request is already out or there are no more. */
+  request(): void {
+    if (this.requestOutstanding || this.noMoreSplits) return;
+    this.requestOutstanding = true;
+    this.ctx.sendSplitRequest();
+  }
+
+  next(): Split | undefined {
+    return this.pending.shift();
+  }
+
+  /** A split waits, or the enumerator said there are no more: the reader can make progress. */
+  get ready(): boolean {
+    return this.pending.length > 0 || this.noMoreSplits;
+  }
+}
+
 /** Enumerator state of StaticSplitEnumerator: the splits not assigned yet; null when they were not computed yet. */
 export interface StaticEnumState<Split> {
   splits: Split[] | null;
@@ -149,12 +193,12 @@ export class StaticSplitEnumerator<Split extends SourceSplit> implements SplitEn
  */
 export abstract class SyncSplitReader<T, Split extends SourceSplit> implements SourceReader<T, Split> {
   protected current: Split | undefined;
-  protected readonly queue: Split[] = [];
-  protected noMoreSplits = false;
-  private requestOutstanding = false;
   protected readonly signal = new AvailabilitySignal();
+  protected readonly splits: SplitAssignments<Split>;
 
-  constructor(protected readonly ctx: SourceReaderContext) {}
+  constructor(protected readonly ctx: SourceReaderContext) {
+    this.splits = new SplitAssignments<Split>(ctx, this.signal);
+  }
 
   /** Emits at most `max` records of `split`, advancing its position; returns how many. */
   protected abstract emitFrom(split: Split, output: ReaderOutput<T>, max: number): number;
@@ -168,7 +212,7 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
   protected onEmitted(_count: number): void {}
 
   start(): void {
-    if (!this.current && this.queue.length === 0) this.requestSplit();
+    if (!this.current && this.splits.pending.length === 0) this.splits.request();
   }
 
   pollNext(output: ReaderOutput<T>): InputStatus {
@@ -182,10 +226,10 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
           this.current = split = undefined;
         }
         if (!split) {
-          split = this.current = this.queue.shift();
+          split = this.current = this.splits.next();
           if (!split) {
-            if (this.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
-            this.requestSplit();
+            if (this.splits.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
+            this.splits.request();
             return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
           }
           continue;
@@ -204,36 +248,26 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
   }
 
   protected hasWork(): boolean {
-    return (this.current !== undefined && !this.isFinished(this.current)) || this.queue.length > 0 || this.noMoreSplits;
+    return (this.current !== undefined && !this.isFinished(this.current)) || this.splits.ready;
   }
 
   addSplits(splits: Split[]): void {
-    this.requestOutstanding = false;
-    this.queue.push(...splits);
-    this.signal.notify();
+    this.splits.add(splits);
   }
 
   notifyNoMoreSplits(): void {
-    this.requestOutstanding = false;
-    this.noMoreSplits = true;
-    this.signal.notify();
+    this.splits.noMore();
   }
 
   snapshotState(): Split[] {
     const out: Split[] = [];
     if (this.current && !this.isFinished(this.current)) out.push({ ...this.current });
-    for (const s of this.queue) out.push({ ...s });
+    for (const s of this.splits.pending) out.push({ ...s });
     return out;
   }
 
   close(): void {
     this.signal.notify();
-  }
-
-  private requestSplit(): void {
-    if (this.requestOutstanding || this.noMoreSplits) return;
-    this.requestOutstanding = true;
-    this.ctx.sendSplitRequest();
   }
 }
 

@@ -19,7 +19,13 @@ import type {
   SourceSplit,
   SplitEnumeratorContext,
 } from '../../api/source.js';
-import { AvailabilitySignal, DEFAULT_BATCH_SIZE, StaticSplitEnumerator, type StaticEnumState } from '../collection/index.js';
+import {
+  AvailabilitySignal,
+  DEFAULT_BATCH_SIZE,
+  SplitAssignments,
+  StaticSplitEnumerator,
+  type StaticEnumState,
+} from '../collection/index.js';
 
 /** One file: `offset` is the byte offset of the next unread line, `line` its 0-based line number. */
 export interface FileSourceSplit extends SourceSplit {
@@ -142,12 +148,10 @@ function compareSegments(a: string[], b: string[]): number {
  * at most about two chunks of decoded lines wait, so memory stays bounded whatever the file size.
  */
 class FileLineReader implements SourceReader<string, FileSourceSplit> {
-  private readonly queue: FileSourceSplit[] = [];
   private current: FileSourceSplit | undefined;
-  private noMoreSplits = false;
-  private requestOutstanding = false;
   private closed = false;
   private readonly signal = new AvailabilitySignal();
+  private readonly splits: SplitAssignments<FileSourceSplit>;
 
   // State of the current split.
   private fh: FileHandle | undefined;
@@ -172,10 +176,11 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
     private readonly chunkSize: number,
   ) {
     this.buf = Buffer.allocUnsafe(chunkSize);
+    this.splits = new SplitAssignments<FileSourceSplit>(ctx, this.signal);
   }
 
   start(): void {
-    if (!this.current && this.queue.length === 0) this.requestSplit();
+    if (!this.current && this.splits.pending.length === 0) this.splits.request();
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
@@ -184,10 +189,10 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
       if (this.error !== undefined) throw this.error;
       const split = this.current;
       if (!split) {
-        const next = this.queue.shift();
+        const next = this.splits.next();
         if (!next) {
-          if (this.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
-          this.requestSplit();
+          if (this.splits.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
+          this.splits.request();
           return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
         }
         this.openSplit(next);
@@ -225,26 +230,22 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
     let ready: boolean;
     if (this.error !== undefined) ready = true;
     else if (this.current) ready = this.lines.length > this.idx || (this.eof && !this.reading);
-    else ready = this.queue.length > 0 || this.noMoreSplits;
+    else ready = this.splits.ready;
     return ready ? Promise.resolve() : this.signal.wait();
   }
 
   addSplits(splits: FileSourceSplit[]): void {
-    this.requestOutstanding = false;
-    this.queue.push(...splits);
-    this.signal.notify();
+    this.splits.add(splits);
   }
 
   notifyNoMoreSplits(): void {
-    this.requestOutstanding = false;
-    this.noMoreSplits = true;
-    this.signal.notify();
+    this.splits.noMore();
   }
 
   snapshotState(): FileSourceSplit[] {
     const out: FileSourceSplit[] = [];
     if (this.current) out.push({ ...this.current });
-    for (const s of this.queue) out.push({ ...s });
+    for (const s of this.splits.pending) out.push({ ...s });
     return out;
   }
 
@@ -256,12 +257,6 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
     const fh = this.fh;
     this.fh = undefined;
     if (fh) await fh.close().catch(() => undefined);
-  }
-
-  private requestSplit(): void {
-    if (this.requestOutstanding || this.noMoreSplits) return;
-    this.requestOutstanding = true;
-    this.ctx.sendSplitRequest();
   }
 
   private openSplit(split: FileSourceSplit): void {
@@ -282,7 +277,7 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
     this.fh = undefined;
     if (fh) void fh.close().catch(() => undefined);
     this.current = undefined;
-    if (this.queue.length === 0) this.requestSplit();
+    if (this.splits.pending.length === 0) this.splits.request();
   }
 
   /** Starts the next read unless one is in flight, the file is done, or a chunk's worth of lines already waits. */

@@ -15,7 +15,13 @@ import type {
   SourceSplit,
   SplitEnumeratorContext,
 } from '../../api/source.js';
-import { AvailabilitySignal, DEFAULT_BATCH_SIZE, StaticSplitEnumerator, type StaticEnumState } from '../collection/index.js';
+import {
+  AvailabilitySignal,
+  DEFAULT_BATCH_SIZE,
+  SplitAssignments,
+  StaticSplitEnumerator,
+  type StaticEnumState,
+} from '../collection/index.js';
 
 export interface SocketSplit extends SourceSplit {
   host: string;
@@ -57,7 +63,6 @@ export class SocketTextSource implements Source<string, SocketSplit, StaticEnumS
 
 class SocketTextReader implements SourceReader<string, SocketSplit> {
   private split: SocketSplit | undefined;
-  private readonly queue: SocketSplit[] = [];
   private socket: net.Socket | undefined;
   private connected = false;
   private paused = false;
@@ -66,23 +71,24 @@ class SocketTextReader implements SourceReader<string, SocketSplit> {
   private idx = 0;
   private partial = '';
   private error: WeirError | undefined;
-  private noMoreSplits = false;
-  private requestOutstanding = false;
   private closed = false;
   private readonly signal = new AvailabilitySignal();
+  private readonly splits: SplitAssignments<SocketSplit>;
 
-  constructor(private readonly ctx: SourceReaderContext) {}
+  constructor(ctx: SourceReaderContext) {
+    this.splits = new SplitAssignments<SocketSplit>(ctx, this.signal);
+  }
 
   start(): void {
-    if (!this.split && this.queue.length === 0) this.requestSplit();
+    if (!this.split && this.splits.pending.length === 0) this.splits.request();
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
     if (!this.split) {
-      const next = this.queue.shift();
+      const next = this.splits.next();
       if (!next) {
-        if (this.noMoreSplits) return 'END_OF_INPUT';
-        this.requestSplit();
+        if (this.splits.noMoreSplits) return 'END_OF_INPUT';
+        this.splits.request();
         return 'NOTHING_AVAILABLE';
       }
       this.open(next);
@@ -113,26 +119,20 @@ class SocketTextReader implements SourceReader<string, SocketSplit> {
   }
 
   isAvailable(): Promise<void> {
-    const ready = this.split
-      ? this.lines.length > this.idx || this.error !== undefined || this.closedByPeer
-      : this.queue.length > 0 || this.noMoreSplits;
+    const ready = this.split ? this.lines.length > this.idx || this.error !== undefined || this.closedByPeer : this.splits.ready;
     return ready ? Promise.resolve() : this.signal.wait();
   }
 
   addSplits(splits: SocketSplit[]): void {
-    this.requestOutstanding = false;
-    this.queue.push(...splits);
-    this.signal.notify();
+    this.splits.add(splits);
   }
 
   notifyNoMoreSplits(): void {
-    this.requestOutstanding = false;
-    this.noMoreSplits = true;
-    this.signal.notify();
+    this.splits.noMore();
   }
 
   snapshotState(): SocketSplit[] {
-    const out = this.queue.map((s) => ({ ...s }));
+    const out = this.splits.pending.map((s) => ({ ...s }));
     if (this.split && !this.closedByPeer) out.unshift({ ...this.split });
     return out;
   }
@@ -142,12 +142,6 @@ class SocketTextReader implements SourceReader<string, SocketSplit> {
     this.socket?.destroy();
     this.socket = undefined;
     this.signal.notify();
-  }
-
-  private requestSplit(): void {
-    if (this.requestOutstanding || this.noMoreSplits) return;
-    this.requestOutstanding = true;
-    this.ctx.sendSplitRequest();
   }
 
   private open(split: SocketSplit): void {
