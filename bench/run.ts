@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: Nexmark queries side by side (Weir, fused loop, RxJS), the keyed-exchange
- * micro-benchmark and the backpressure benchmark. Every measurement runs in its own process
+ * micro-benchmark, the backpressure benchmark and the checkpoint benchmark (bench/checkpoint/). Every measurement runs in its own process
  * (bench/measure.ts for the baselines, bench/measure-weir.mjs for Weir) so JIT state and memory of
  * one never affect another.
  *
@@ -8,17 +8,21 @@
  *   npm run bench -- q5 --events 10000000 --parallelism 2
  *   npm run bench -- q0 q1 q2 --impl weir,fused --repeat 3
  *   npm run bench -- --only micro
+ *   npm run bench -- --only checkpoint
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro, --json FILE,
- * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR).
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint, --json FILE,
+ * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
+ * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
+ * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
@@ -48,13 +52,17 @@ interface Args {
   impls: string[];
   repeat: number;
   rate: number;
-  only: 'nexmark' | 'micro' | undefined;
+  only: Section | undefined;
   exchangeRecords: number;
   bpRecords: number;
   bpRate: number;
   json: string | undefined;
   cpuProf: string | undefined;
+  checkpoint: CheckpointSuiteOptions;
 }
+
+type Section = 'nexmark' | 'micro' | 'checkpoint';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -70,6 +78,18 @@ function parseArgs(argv: string[]): Args {
     bpRate: 150_000,
     json: undefined,
     cpuProf: undefined,
+    checkpoint: {
+      keys: 1_000_000,
+      dipKeys: [100_000, 1_000_000],
+      dipRecords: 6_000_000,
+      dipParallelism: 1,
+      dipInterval: 1000,
+      kills: 5,
+      recoveryParallelism: 2,
+      recoveryKeys: 100_000,
+      recoveryRate: 50_000,
+      restartDelayMs: 100,
+    },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -84,16 +104,27 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--impl') a.impls = next().split(',');
     else if (s === '--repeat') a.repeat = Number(next());
     else if (s === '--rate') a.rate = Number(next());
-    else if (s === '--only') a.only = next() as 'nexmark' | 'micro';
-    else if (s === '--exchange-records') a.exchangeRecords = Number(next());
+    else if (s === '--only') {
+      const v = next();
+      if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes one of ${SECTIONS.join(', ')}, got '${v}'`);
+      a.only = v as Section;
+    } else if (s === '--exchange-records') a.exchangeRecords = Number(next());
     else if (s === '--bp-records') a.bpRecords = Number(next());
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
     else if (s === '--cpu-prof') a.cpuProf = next();
+    else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
+    else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
+    else if (s === '--cp-dip-records') a.checkpoint.dipRecords = Number(next());
+    else if (s === '--cp-dip-parallelism') a.checkpoint.dipParallelism = Number(next());
+    else if (s === '--cp-interval') a.checkpoint.dipInterval = Number(next());
+    else if (s === '--cp-kills') a.checkpoint.kills = Number(next());
+    else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
+    else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
     else throw new Error(`unknown argument '${s}' (queries: ${QUERIES.join(' ')})`);
   }
   // Naming queries runs just those; naming nothing runs everything.
-  if (a.queries.length === 0 && a.only !== 'micro') a.queries = [...QUERIES];
+  if (a.queries.length === 0 && (a.only === undefined || a.only === 'nexmark')) a.queries = [...QUERIES];
   if (a.queries.length > 0 && a.only === undefined && argv.some((s) => isQueryName(s))) a.only = 'nexmark';
   return a;
 }
@@ -161,7 +192,7 @@ async function main(): Promise<void> {
   const results: QueryResult[] = [];
   const lines: string[] = [];
 
-  if (a.only !== 'micro') {
+  if (a.only === undefined || a.only === 'nexmark') {
     for (const q of a.queries) {
       const events = a.events ?? DEFAULT_EVENTS[q];
       const base = ['--query', q, '--events', String(events), '--rate', String(a.rate)];
@@ -236,7 +267,7 @@ async function main(): Promise<void> {
 
   let exchange: Measurement | undefined;
   let bp: Measurement | undefined;
-  if (a.only !== 'nexmark') {
+  if (a.only === undefined || a.only === 'micro') {
     process.stderr.write('  keyed exchange...\n');
     exchange = await best(['--micro', 'exchange', '--records', String(a.exchangeRecords), '--parallelism', '2'], a.repeat);
     const rate = perCpuSecond(exchange);
@@ -286,7 +317,7 @@ async function main(): Promise<void> {
   }
 
   let session: SessionLatency | undefined;
-  if (a.only !== 'nexmark') {
+  if (a.only === undefined || a.only === 'micro') {
     process.stderr.write('  session submit latency...\n');
     session = await sessionLatency();
     const row = (label: string, m: { median: number; min: number; max: number }, target: string, met: string): string[] => [
@@ -312,9 +343,15 @@ async function main(): Promise<void> {
     );
   }
 
+  let checkpoint: CheckpointSuiteResult | undefined;
+  if (a.only === undefined || a.only === 'checkpoint') {
+    checkpoint = await runCheckpointSuite(a.checkpoint, (s) => process.stderr.write(s));
+    lines.push(...reportCheckpointSuite(checkpoint, a.checkpoint));
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session }, null, 2));
+  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint }, null, 2));
 }
 
 interface SessionLatency {
