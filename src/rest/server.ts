@@ -9,20 +9,23 @@
  * must carry `Authorization: Bearer <token>`. Uploads are size-limited (`rest.upload.max-size`)
  * and stored content-addressed. Mutual TLS is not implemented yet.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Configuration, isSecretKey } from '../config/index.js';
 import { WeirError, type ErrorCode } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { planJson } from '../graph/plan.js';
+import { blobPath } from '../runtime/blob/blob-server.js';
 import type { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
+  type BlobUploadResponse,
   bundleRunRequestSchema,
   errorBodySchema,
   schemas,
@@ -205,7 +208,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     const fe = err as FastifyError;
     if (fe.validation) return sendError(reply, 400, `Bad request: ${fe.message}`);
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const what = req.routeOptions.url === '/bundles/upload' ? `rest.upload.max-size (${uploadLimit} bytes)` : `${JSON_BODY_LIMIT} bytes`;
+      const upload = req.routeOptions.url === '/bundles/upload' || req.routeOptions.url === '/blobs/upload';
+      const what = upload ? `rest.upload.max-size (${uploadLimit} bytes)` : `${JSON_BODY_LIMIT} bytes`;
       return sendError(reply, 413, `The request body is larger than ${what}`);
     }
     if (err instanceof WeirError) return sendError(reply, 400, err.message, err.code);
@@ -507,6 +511,26 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     },
   );
 
+  // Distributed cache files: raw bytes, size-limited like bundles, stored as `<sha256>.blob`
+  // where the BlobServer serves them to TaskManagers (never under a name the client chose).
+  app.post<{ Reply: BlobUploadResponse }>(
+    '/blobs/upload',
+    { bodyLimit: uploadLimit, schema: { response: withErrors({ 200: schemas.blobUpload }) } },
+    async (req) => {
+      // An empty file is a file too (fastify parses no empty body).
+      const body = Buffer.isBuffer(req.body) ? req.body : req.headers['content-length'] === '0' ? Buffer.alloc(0) : undefined;
+      if (!body) throw new HttpError(415, `Upload the file's bytes as the request body with Content-Type: application/octet-stream`);
+      const id = createHash('sha256').update(body).digest('hex');
+      const path = blobPath(opts.blobDir, id, 'file');
+      if (!existsSync(path)) {
+        const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+        await writeFile(tmp, body, { mode: 0o600 });
+        await rename(tmp, path);
+      }
+      return { id, size: body.length };
+    },
+  );
+
   app.get<{ Reply: BundleList }>('/bundles', { schema: { response: withErrors({ 200: schemas.bundleList }) } }, async () => ({
     address,
     files: store.list(),
@@ -522,6 +546,18 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       checkJobGraph(b.jobGraph);
       const jobConfig = jobConfiguration(config, b.config);
       if (b.jobId !== undefined && dispatcher.hasJob(b.jobId)) throw new HttpError(409, `A job with id ${b.jobId} already exists`);
+      const cachedFiles = (b.cachedFiles ?? []).map((f, i) => {
+        if (b.cachedFiles!.findIndex((g) => g.name === f.name) !== i)
+          throw new HttpError(400, `body/cachedFiles/${i}/name repeats the name '${f.name}'`, 'WEIR_CACHED_FILE');
+        const path = blobPath(opts.blobDir, f.blobId, 'file');
+        if (!existsSync(path))
+          throw new HttpError(
+            404,
+            `Cached file '${f.name}' (blob ${f.blobId}) not found: upload it first (POST /blobs/upload)`,
+            'WEIR_CACHED_FILE',
+          );
+        return { ...f, path };
+      });
       const jobid = dispatcher.submit({
         ...(b.jobId !== undefined ? { jobId: b.jobId } : {}),
         jobGraph: b.jobGraph,
@@ -532,6 +568,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         graphDefaults: b.graphDefaults,
         config: jobConfig,
         ...(b.structuralCheck ? { structuralCheck: true } : {}),
+        ...(cachedFiles.length ? { cachedFiles } : {}),
       });
       return { jobid };
     },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
 import { startRestServer, type RestServer } from '../../rest/server.js';
 import { BlobServer } from '../../runtime/blob/blob-server.js';
+import { storeCachedFiles } from '../../runtime/blob/cached-files.js';
 import { JobManager } from '../../runtime/jobmanager/job-manager.js';
 import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
@@ -37,8 +38,8 @@ export interface JobManagerProcess {
   readonly rpcAddress: string;
   readonly restUrl: string | undefined;
   /**
-   * Submits to this JobManager from the same process (tests, Application mode): the bundle is
-   * stored in the BlobServer and the job handed to the Dispatcher.
+   * Submits to this JobManager from the same process (tests, Application mode): the bundle and the
+   * job's distributed cache files are stored in the BlobServer and the job handed to the Dispatcher.
    */
   readonly client: ClusterClient;
   close(reason?: string): Promise<void>;
@@ -94,7 +95,9 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     webUrl: rest?.url,
     async submit(request, bundle) {
       const stored = await blobServer.putFile(bundle.path);
-      return dispatcher.submit({ ...request, bundle: { id: stored.id, path: stored.path } });
+      const { cachedFiles: files, ...rest } = request;
+      const cachedFiles = await storeCachedFiles(files, (bytes) => blobServer.put(bytes, 'file'));
+      return dispatcher.submit({ ...rest, bundle: { id: stored.id, path: stored.path }, ...(cachedFiles.length ? { cachedFiles } : {}) });
     },
     async progress(jobId) {
       const jm = dispatcher.job(jobId);
