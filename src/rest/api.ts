@@ -76,6 +76,8 @@ export interface JobOverviewEntry {
   duration: number;
   'last-modification': number;
   tasks: JobTaskCounts;
+  /** Weir: the job comes from the job archive (jobmanager.archive.dir), not from this JobManager. */
+  archived?: boolean;
 }
 
 export interface MultipleJobsDetails {
@@ -408,16 +410,20 @@ export const schemas = {
   jobs: obj({ jobs: arr(obj({ id: str, status: str })) }),
   jobsOverview: obj({
     jobs: arr(
-      obj({
-        jid: str,
-        name: str,
-        state: str,
-        'start-time': int,
-        'end-time': int,
-        duration: int,
-        'last-modification': int,
-        tasks: record(JOB_TASK_COUNT_KEYS, int),
-      }),
+      obj(
+        {
+          jid: str,
+          name: str,
+          state: str,
+          'start-time': int,
+          'end-time': int,
+          duration: int,
+          'last-modification': int,
+          tasks: record(JOB_TASK_COUNT_KEYS, int),
+          archived: bool,
+        },
+        ['archived'],
+      ),
     ),
   }),
   jobDetails: obj({

@@ -21,7 +21,9 @@ import { planJson } from '../graph/plan.js';
 import { blobPath } from '../runtime/blob/blob-server.js';
 import type { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
+import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
+import type { Logger } from '../runtime/rpc/transport.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
@@ -44,6 +46,7 @@ import {
   type JobDetails,
   type JobExceptions,
   type JobIdsWithStatus,
+  type JobOverviewEntry,
   type JobPlanInfo,
   type JobResultResponse,
   type JobStatusInfo,
@@ -61,6 +64,8 @@ export interface RestServerOptions {
   blobDir: string;
   /** Called by `DELETE /cluster` after the reply is sent; by default the jobs are cancelled and the server closes. */
   onShutdown?: () => void | Promise<void>;
+  /** Where warnings go (an unreadable job archive entry); default stderr. */
+  log?: Logger;
 }
 
 export interface RestServer {
@@ -258,6 +263,18 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     if (!dispatcher.hasJob(id)) throw new HttpError(404, `Job ${id} not found`);
     return dispatcher.job(id);
   };
+  // Jobs this JobManager does not run are looked up in the job archive (Flink's HistoryServer).
+  const archiveDir = config.get('jobmanager.archive.dir');
+  const archive = archiveDir
+    ? new JobArchive(archiveDir, (m) => (opts.log ? opts.log.warn(m) : process.stderr.write(`WARN ${m}\n`)))
+    : undefined;
+  const archivedJobs = async (): Promise<JobOverviewEntry[]> =>
+    archive ? (await archive.list()).filter((a) => !dispatcher.hasJob(a.jid)) : [];
+  const archived = async <K extends JobArchiveFile>(id: string, file: K): Promise<JobArchiveFiles[K]> => {
+    const doc = await archive?.read(id, file);
+    if (doc === undefined) throw new HttpError(404, `Job ${id} not found`);
+    return doc;
+  };
   const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['id'] };
   const bundleParams = { type: 'object', properties: { id: { type: 'string', pattern: BUNDLE_ID_PATTERN } }, required: ['id'] };
   const withErrors = (ok: Record<number, unknown>): Record<string, unknown> => ({ ...ok, '4xx': errorBodySchema, '5xx': errorBodySchema });
@@ -338,7 +355,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   // ---- jobs -----------------------------------------------------------------------------------
 
   app.get<{ Reply: JobIdsWithStatus }>('/jobs', { schema: { response: withErrors({ 200: schemas.jobs }) } }, async () => ({
-    jobs: dispatcher.list().map((j) => ({ id: j.jobId, status: j.status })),
+    jobs: [
+      ...dispatcher.list().map((j) => ({ id: j.jobId, status: j.status })),
+      ...(await archivedJobs()).map((a) => ({ id: a.jid, status: a.state })),
+    ],
   }));
 
   app.get<{ Reply: MultipleJobsDetails }>(
@@ -346,26 +366,29 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     { schema: { response: withErrors({ 200: schemas.jobsOverview }) } },
     async () => {
       const now = Date.now();
-      return { jobs: dispatcher.list().map((j) => jobOverviewEntry(j, now)) };
+      return { jobs: [...dispatcher.list().map((j) => jobOverviewEntry(j, now)), ...(await archivedJobs())] };
     },
   );
 
   app.get<{ Params: { id: string }; Reply: JobDetails }>(
     '/jobs/:id',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobDetails }) } },
-    async (req) => jobDetails(job(req.params.id)),
+    async (req) => (dispatcher.hasJob(req.params.id) ? jobDetails(job(req.params.id)) : archived(req.params.id, 'job')),
   );
 
   app.get<{ Params: { id: string }; Reply: JobStatusInfo }>(
     '/jobs/:id/status',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobStatus }) } },
-    async (req) => ({ status: job(req.params.id).status }),
+    async (req) => ({
+      status: dispatcher.hasJob(req.params.id) ? job(req.params.id).status : (await archived(req.params.id, 'overview')).state,
+    }),
   );
 
   app.get<{ Params: { id: string }; Reply: JobPlanInfo }>(
     '/jobs/:id/plan',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobPlan }) } },
     async (req) => {
+      if (!dispatcher.hasJob(req.params.id)) return archived(req.params.id, 'plan');
       const jm = job(req.params.id);
       return { plan: planJson(jm.jobGraph, jm.jobId) };
     },
@@ -374,15 +397,21 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   app.get<{ Params: { id: string }; Reply: CheckpointingStatistics }>(
     '/jobs/:id/checkpoints',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpoints }) } },
-    async (req) => job(req.params.id).checkpointStats(),
+    async (req) => (dispatcher.hasJob(req.params.id) ? job(req.params.id).checkpointStats() : archived(req.params.id, 'checkpoints')),
   );
 
   app.get<{ Params: { id: string }; Reply: CheckpointConfigInfo }>(
     '/jobs/:id/checkpoints/config',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpointConfig }) } },
     async (req) => {
-      const c = job(req.params.id).checkpointConfig();
-      if (!c) throw new HttpError(404, `Checkpointing is not enabled for job ${req.params.id}`);
+      const id = req.params.id;
+      let c: CheckpointConfigInfo | undefined;
+      if (dispatcher.hasJob(id)) c = job(id).checkpointConfig();
+      else {
+        await archived(id, 'overview');
+        c = await archive?.read(id, 'checkpoint-config');
+      }
+      if (!c) throw new HttpError(404, `Checkpointing is not enabled for job ${id}`);
       return c;
     },
   );
@@ -396,7 +425,11 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         response: withErrors({ 200: schemas.jobExceptions }),
       },
     },
-    async (req) => jobExceptions(job(req.params.id), Number(req.query.maxExceptions ?? 20)),
+    async (req) => {
+      const max = Number(req.query.maxExceptions ?? 20);
+      if (dispatcher.hasJob(req.params.id)) return jobExceptions(job(req.params.id), max);
+      return limitExceptions(await archived(req.params.id, 'exceptions'), max);
+    },
   );
 
   app.patch<{ Params: { id: string }; Querystring: { mode?: 'cancel' } }>(
@@ -409,6 +442,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       },
     },
     async (req, reply) => {
+      if (!dispatcher.hasJob(req.params.id)) {
+        const a = await archived(req.params.id, 'overview');
+        throw new HttpError(409, `Job ${a.jid} cannot be cancelled: it has already reached the terminal state ${a.state} (archived)`);
+      }
       const jm = job(req.params.id);
       if (isGloballyTerminal(jm.status) && jm.status !== 'CANCELED') {
         throw new HttpError(409, `Job ${jm.jobId} cannot be cancelled: it has already reached the terminal state ${jm.status}`);

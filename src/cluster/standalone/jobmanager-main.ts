@@ -52,7 +52,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
   const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
-  const jobManager = new JobManager();
+  const jobManager = new JobManager({ archiveDir: config.get('jobmanager.archive.dir'), log });
   const blobServer = new BlobServer(blobDir);
   const rpc = new JobManagerRpcServer(jobManager, blobServer, {
     host,
@@ -73,6 +73,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         jobManager,
         config,
         blobDir,
+        log,
         onShutdown: () => {
           void close('DELETE /cluster').then(() => {
             if (opts.handleSignals !== false) process.exit(0);
@@ -86,7 +87,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     }
   }
   log.info(
-    `JobManager started: RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}`,
+    `JobManager started: RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}`,
   );
 
   const dispatcher = jobManager.dispatcher;
@@ -121,6 +122,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
       jobManager.shutdown();
       // Let the releaseJob messages of the cancelled jobs leave before the connections close.
       await new Promise((r) => setImmediate(r));
+      await jobManager.dispatcher.archivesWritten();
       await rpc.close();
       if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
       log.info('JobManager stopped');
