@@ -69,3 +69,4 @@ export const translations = await env
   .rebalance()
   .map(new Translate())
   .executeAndCollect('cached-file');
+console.log(`translations: ${JSON.stringify(translations)}`);
