@@ -134,6 +134,7 @@ export class JobArchive {
   readonly dir: string;
   private readonly overviews = new Map<string, { mtimeMs: number; entry: ArchivedJobOverview }>();
   private readonly warned = new Set<string>();
+  private listing: { mtimeMs: number; jobs: ArchivedJobOverview[] } | undefined;
 
   constructor(
     archiveDir: string,
@@ -142,10 +143,16 @@ export class JobArchive {
     this.dir = archiveDirectory(archiveDir);
   }
 
-  /** Every readable archived job, oldest first. */
+  /**
+   * Every readable archived job, oldest first. Archives arrive and leave by renames in the
+   * directory, so while its modification time stays the same the last listing holds.
+   */
   async list(): Promise<ArchivedJobOverview[]> {
     let names: string[];
+    let mtimeMs: number;
     try {
+      mtimeMs = (await stat(this.dir)).mtimeMs;
+      if (this.listing?.mtimeMs === mtimeMs) return [...this.listing.jobs];
       names = await readdir(this.dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -156,7 +163,9 @@ export class JobArchive {
       const entry = await this.overview(jobId);
       if (entry) out.push(entry);
     }
-    return out.sort((a, b) => a['start-time'] - b['start-time']);
+    out.sort((a, b) => a['start-time'] - b['start-time']);
+    this.listing = { mtimeMs, jobs: out };
+    return [...out];
   }
 
   /** The `/jobs/overview` entry of an archived job, or undefined (not archived, or unreadable). */

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '../../errors.js';
 import { materializeCachedFiles } from '../blob/cached-files.js';
 import type {
+  DeployedCachedFile,
   FromSlotWorker,
   JobDeployment,
   TaskDeploymentDescriptor,
@@ -144,8 +145,7 @@ export class TaskManager {
   }
 
   /** The copies of a job attempt's cached files (made once per attempt, shared by its workers). */
-  private cachedFiles(d: JobDeployment): Promise<Record<string, string>> {
-    if (!d.cachedFiles?.length) return Promise.resolve({});
+  private cachedFiles(d: JobDeployment & { cachedFiles: DeployedCachedFile[] }): Promise<Record<string, string>> {
     const key = `${d.jobId}/${d.attempt}`;
     let f = this.jobFiles.get(key);
     if (!f) {
@@ -266,8 +266,12 @@ export class TaskManager {
         failAll(serializeError(new Error(`slot worker ${address} exited unexpectedly`), 'WEIR_INTERNAL'));
       }
     });
+    if (!d.cachedFiles?.length) {
+      worker.postMessage({ type: 'init', deployment: d, workerAddress: address } satisfies ToSlotWorker);
+      return sw;
+    }
     // The worker starts once the job attempt's cached files are in place.
-    this.cachedFiles(d).then(
+    this.cachedFiles({ ...d, cachedFiles: d.cachedFiles }).then(
       (cachedFiles) => {
         if (this.workers.get(address) !== sw) return;
         worker.postMessage({ type: 'init', deployment: d, workerAddress: address, cachedFiles } satisfies ToSlotWorker);
