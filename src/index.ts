@@ -65,6 +65,7 @@ export {
   type WindowAssigner,
 } from './api/windows.js';
 export { OutputTag } from './api/output-tag.js';
+export { DistributedCache } from './api/distributed-cache.js';
 export type {
   Source,
   SourceSplit,

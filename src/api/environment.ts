@@ -37,6 +37,7 @@ export class StreamExecutionEnvironment {
     autoWatermarkInterval: undefined,
     chainingEnabled: true,
     config: {},
+    cachedFiles: [],
   };
 
   private constructor(private readonly executorFactory: () => PipelineExecutor | Promise<PipelineExecutor>) {}
@@ -101,6 +102,28 @@ export class StreamExecutionEnvironment {
   }
   disableOperatorChaining(): this {
     this.settings.chainingEnabled = false;
+    return this;
+  }
+
+  /**
+   * Registers a file or directory for the distributed cache (Flink's registerCachedFile): it is
+   * shipped with every job this environment executes, and tasks read their local copy with
+   * `getRuntimeContext().getDistributedCache().getFile(name)`. A relative path resolves against
+   * the directory the program runs in; `executable` makes the copy of a file executable.
+   */
+  registerCachedFile(filePath: string, name: string, executable = false): this {
+    if (typeof filePath !== 'string' || filePath === '')
+      throw new WeirError('WEIR_CACHED_FILE', `registerCachedFile: the path must be a non-empty string (name '${String(name)}')`);
+    if (typeof name !== 'string' || name === '')
+      throw new WeirError('WEIR_CACHED_FILE', `registerCachedFile('${filePath}', ...): the name must be a non-empty string`);
+    const taken = this.settings.cachedFiles.find((f) => f.name === name);
+    if (taken) {
+      throw new WeirError(
+        'WEIR_CACHED_FILE',
+        `registerCachedFile('${filePath}', '${name}'): the name '${name}' is already registered for '${taken.path}': give each cached file its own name`,
+      );
+    }
+    this.settings.cachedFiles.push({ name, path: filePath, executable: executable === true });
     return this;
   }
 
@@ -185,6 +208,7 @@ export class StreamExecutionEnvironment {
     const settings: EnvironmentSettings = {
       ...this.settings,
       config: { ...this.settings.config },
+      cachedFiles: this.settings.cachedFiles.map((f) => ({ ...f })),
     };
     if (this.autoMode) settings.runtimeMode = allBounded(this.sinks) ? 'BATCH' : 'STREAMING';
     const pipeline: Pipeline = { jobName, sinks: this.sinks, settings, executionIndex: nextExecutionIndex() };

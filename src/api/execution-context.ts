@@ -4,6 +4,7 @@
  * `weir info` each install their own executor; without one, programs run on an embedded local
  * mini-cluster (as Flink's LocalStreamEnvironment).
  */
+import type { CachedFileRegistration } from './distributed-cache.js';
 import type { JobClient } from './job-client.js';
 import type { Transformation } from './transformation.js';
 
@@ -21,6 +22,8 @@ export interface EnvironmentSettings {
   chainingEnabled: boolean;
   /** Configuration set by the program (env.configure / getExecutionEnvironment(config)). */
   config: Record<string, unknown>;
+  /** Files registered with env.registerCachedFile(), shipped with every job of the environment. */
+  cachedFiles: CachedFileRegistration[];
 }
 
 export interface Pipeline {

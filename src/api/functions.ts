@@ -3,6 +3,7 @@
  * class instance with the named method; rich functions add `open(ctx)` and `close()`, which the
  * runtime calls once per subtask before the first record and after the last.
  */
+import { currentDistributedCache, type DistributedCache } from './distributed-cache.js';
 import type { OutputTag } from './output-tag.js';
 import type {
   AggregatingState,
@@ -35,6 +36,8 @@ export interface RuntimeContext {
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** The local copies of the files the program registered with env.registerCachedFile(path, name). */
+  getDistributedCache(): DistributedCache;
 }
 
 /** Lifecycle hooks any function object may have. */
@@ -48,6 +51,11 @@ export abstract class AbstractRichFunction implements RichFunction {
   private runtimeContext: RuntimeContext | undefined;
   /** Called by the runtime before open(). */
   setRuntimeContext(ctx: RuntimeContext): void {
+    // The distributed cache belongs to the slot worker (one job attempt per worker): the context
+    // answers from it whether or not the runtime put the accessor there itself.
+    if (typeof (ctx as Partial<RuntimeContext>).getDistributedCache !== 'function') {
+      Object.defineProperty(ctx, 'getDistributedCache', { value: currentDistributedCache, configurable: true });
+    }
     this.runtimeContext = ctx;
   }
   getRuntimeContext(): RuntimeContext {

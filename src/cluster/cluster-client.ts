@@ -3,10 +3,16 @@
  * targets) a remote JobManager reached over REST.
  */
 import type { JobStatus } from '../api/job-client.js';
+import type { ResolvedCachedFile } from '../runtime/blob/cached-files.js';
 import type { JobResult, JobSubmission, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { Bundle } from './bundler.js';
 
-export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle'>;
+/**
+ * What plan mode submits with the bundle. `cachedFiles` are the program's registered files as the
+ * client resolved them (absolute paths that exist): each cluster client stores their content where
+ * its TaskManagers fetch it (storeCachedFiles in runtime/blob/cached-files.ts).
+ */
+export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle' | 'cachedFiles'> & { cachedFiles?: ResolvedCachedFile[] };
 
 export interface JobProgress {
   status: JobStatus;

@@ -4,6 +4,9 @@
  * between them are delivered asynchronously, as they would be over RPC. TaskManagers are added on
  * demand so that a job always finds the slots its parallelism needs.
  */
+import { dirname } from 'node:path';
+import { BlobServer } from '../runtime/blob/blob-server.js';
+import { storeCachedFiles } from '../runtime/blob/cached-files.js';
 import { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { ToJobManager, ToTaskManager } from '../runtime/rpc/messages.js';
 import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
@@ -47,7 +50,15 @@ export class LocalMiniCluster implements ClusterClient {
 
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
     this.ensureFreeSlots(Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)));
-    return this.jobManager.dispatcher.submit({ ...request, bundle: { id: bundle.id, path: bundle.path } });
+    // Cached files are stored content-addressed next to the bundle; the TaskManagers copy them per job.
+    const { cachedFiles: files, ...rest } = request;
+    const store = files?.length ? new BlobServer(dirname(bundle.path)) : undefined;
+    const cachedFiles = store ? await storeCachedFiles(files, (bytes) => store.put(bytes, 'file')) : [];
+    return this.jobManager.dispatcher.submit({
+      ...rest,
+      bundle: { id: bundle.id, path: bundle.path },
+      ...(cachedFiles.length ? { cachedFiles } : {}),
+    });
   }
 
   async progress(jobId: string): Promise<JobProgress> {

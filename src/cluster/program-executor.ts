@@ -10,6 +10,7 @@ import { Configuration } from '../config/index.js';
 import { WeirError } from '../errors.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph, type StreamGraphDefaults } from '../graph/stream-graph.js';
+import { resolveCachedFiles } from '../runtime/blob/cached-files.js';
 import { checkUnclaimedState } from '../runtime/checkpoint/state-assignment.js';
 import { loadRestorePoint } from '../runtime/checkpoint/storage.js';
 import { jobFailure, type JobResult } from '../runtime/jobmanager/job-master.js';
@@ -78,6 +79,8 @@ export class ProgramExecutor implements PipelineExecutor {
       throw new WeirError('WEIR_CONFIG_BAD_VALUE', "state.backend.type 'lsm' cannot run jobs yet: use 'hashmap' (the default)");
     }
     await checkRestorePoint(config, jobGraph);
+    // Registered files must exist before anything is submitted; the cluster client stores them.
+    const cachedFiles = await resolveCachedFiles(pipeline.settings.cachedFiles, this.o.cwd);
     const cluster = await this.o.cluster();
     const jobId = await cluster.submit(
       {
@@ -88,6 +91,7 @@ export class ProgramExecutor implements PipelineExecutor {
         graphDefaults: this.o.defaults,
         config: config.toJSON() as Record<string, unknown>,
         ...(this.o.structuralCheck ? { structuralCheck: true } : {}),
+        ...(cachedFiles.length ? { cachedFiles } : {}),
       },
       this.o.bundle,
     );

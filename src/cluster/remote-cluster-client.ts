@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isIPv6 } from 'node:net';
 import { Configuration, isOptionKey, isSecretKey } from '../config/index.js';
+import { cachedFileContent, cachedFileEntry, type CachedFileEntry, type ResolvedCachedFile } from '../runtime/blob/cached-files.js';
 import type { JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { ExecutionState } from '../runtime/rpc/messages.js';
 import { RestApiError, RestClient } from '../rest/client.js';
@@ -64,6 +65,8 @@ export class RemoteClusterClient implements ClusterClient {
 
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
     const bundleId = await this.upload(bundle);
+    const cachedFiles: CachedFileEntry[] = [];
+    for (const f of request.cachedFiles ?? []) cachedFiles.push(await this.uploadCachedFile(f));
     const { jobid } = await this.rest.runBundle(bundleId, {
       jobGraph: request.jobGraph,
       graphDefaults: request.graphDefaults,
@@ -72,6 +75,7 @@ export class RemoteClusterClient implements ClusterClient {
       executionIndex: request.executionIndex,
       config: submittedConfig(request.config),
       ...(request.structuralCheck ? { structuralCheck: true } : {}),
+      ...(cachedFiles.length ? { cachedFiles } : {}),
     });
     this.names.set(jobid, request.jobGraph.jobName);
     return jobid;
@@ -86,6 +90,28 @@ export class RemoteClusterClient implements ClusterClient {
       this.uploads.set(bundle.id, p);
     }
     return p;
+  }
+
+  /** Uploads a distributed cache file (its content is read at every submission: it may have changed). */
+  private async uploadCachedFile(f: ResolvedCachedFile): Promise<CachedFileEntry> {
+    const { bytes, blobId } = await cachedFileContent(f);
+    let uploaded: string;
+    try {
+      uploaded = (await this.rest.uploadBlob(bytes)).id;
+    } catch (e) {
+      if (e instanceof RestApiError && e.status === 413) {
+        throw new WeirError(
+          'WEIR_CACHED_FILE',
+          `the cached file '${f.name}' (${f.path}, ${bytes.length} bytes) is larger than the cluster accepts: ${e.message} (rest.upload.max-size)`,
+          {},
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+    if (uploaded !== blobId)
+      throw new WeirError('WEIR_INTERNAL', `the cluster stored the cached file '${f.name}' as ${uploaded}, not ${blobId}`);
+    return cachedFileEntry(f, blobId);
   }
 
   async progress(jobId: string): Promise<JobProgress> {

@@ -135,7 +135,8 @@ export const OPTIONS = {
   },
   'jobmanager.archive.dir': {
     type: 'string',
-    description: 'Directory where the JobManager archives finished jobs for the history server.',
+    description:
+      'Directory where the JobManager archives every job that ends (FINISHED, FAILED, CANCELED), one folder per job id; a JobManager with the same directory shows the archived jobs in its REST API and `weir list --all`. Not set: no archiving.',
   },
   'taskmanager.numberOfTaskSlots': {
     type: 'integer',
@@ -217,7 +218,7 @@ export const OPTIONS = {
     type: 'memory-size',
     default: '100 mb',
     min: 1,
-    description: 'Largest program bundle the REST API accepts.',
+    description: 'Largest program bundle or distributed cache file (registerCachedFile) the REST API accepts.',
   },
 
   // ---- failover ----------------------------------------------------------------------------

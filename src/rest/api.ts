@@ -8,6 +8,7 @@ import type { ErrorCode, SerializedError } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { JobPlan } from '../graph/plan.js';
 import type { StreamGraphDefaults } from '../graph/stream-graph.js';
+import type { CachedFileEntry } from '../runtime/blob/cached-files.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import type { ExecutionState } from '../runtime/rpc/messages.js';
 
@@ -75,6 +76,8 @@ export interface JobOverviewEntry {
   duration: number;
   'last-modification': number;
   tasks: JobTaskCounts;
+  /** Weir: the job comes from the job archive (jobmanager.archive.dir), not from this JobManager. */
+  archived?: boolean;
 }
 
 export interface MultipleJobsDetails {
@@ -228,6 +231,14 @@ export interface BundleRunRequest {
   jobId?: string;
   /** Slots compare the JobGraph's structure fingerprint only (main() ran from differently compiled code). */
   structuralCheck?: boolean;
+  /** Distributed cache files, uploaded first with `POST /blobs/upload`. */
+  cachedFiles?: CachedFileEntry[];
+}
+
+/** `POST /blobs/upload`: a distributed cache file's bytes, stored by SHA-256. */
+export interface BlobUploadResponse {
+  id: string;
+  size: number;
 }
 
 export interface BundleRunResponse {
@@ -399,16 +410,20 @@ export const schemas = {
   jobs: obj({ jobs: arr(obj({ id: str, status: str })) }),
   jobsOverview: obj({
     jobs: arr(
-      obj({
-        jid: str,
-        name: str,
-        state: str,
-        'start-time': int,
-        'end-time': int,
-        duration: int,
-        'last-modification': int,
-        tasks: record(JOB_TASK_COUNT_KEYS, int),
-      }),
+      obj(
+        {
+          jid: str,
+          name: str,
+          state: str,
+          'start-time': int,
+          'end-time': int,
+          duration: int,
+          'last-modification': int,
+          tasks: record(JOB_TASK_COUNT_KEYS, int),
+          archived: bool,
+        },
+        ['archived'],
+      ),
     ),
   }),
   jobDetails: obj({
@@ -509,6 +524,7 @@ export const schemas = {
   }),
   configEntries: arr(obj({ key: str, value: str })),
   bundleUpload: obj({ id: str, filename: str, status: str, size: int }),
+  blobUpload: obj({ id: str, size: int }),
   bundleList: obj({ address: str, files: arr(obj({ id: str, name: str, uploaded: int, size: int })) }),
   bundleRunResponse: obj({ jobid: str }),
   empty: obj({}),
@@ -586,6 +602,16 @@ export const bundleRunRequestSchema: Schema = obj(
     config: anyObject,
     jobId: { type: 'string', pattern: JOB_ID_PATTERN },
     structuralCheck: bool,
+    cachedFiles: arr(
+      obj({
+        name: { type: 'string', minLength: 1, maxLength: 1000 },
+        blobId: { type: 'string', pattern: BUNDLE_ID_PATTERN },
+        executable: bool,
+        directory: bool,
+        fileName: { type: 'string', minLength: 1, maxLength: 1000 },
+      }),
+      { maxItems: 1000 },
+    ),
   },
-  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck'],
+  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck', 'cachedFiles'],
 );

@@ -5,6 +5,7 @@
  */
 import { ERROR_CODES, WeirError, type ErrorCode } from '../errors.js';
 import type {
+  BlobUploadResponse,
   BundleList,
   BundleRunRequest,
   BundleRunResponse,
@@ -155,6 +156,10 @@ export class RestClient {
 
   uploadBundle(bytes: Uint8Array, name?: string): Promise<BundleUploadResponse> {
     return this.request('POST', '/bundles/upload', { bytes, query: { name } });
+  }
+  /** Uploads a distributed cache file's bytes (stored by SHA-256; runBundle's cachedFiles name it). */
+  uploadBlob(bytes: Uint8Array): Promise<BlobUploadResponse> {
+    return this.request('POST', '/blobs/upload', { bytes });
   }
   bundles(): Promise<BundleList> {
     return this.request('GET', '/bundles');

@@ -9,20 +9,25 @@
  * must carry `Authorization: Bearer <token>`. Uploads are size-limited (`rest.upload.max-size`)
  * and stored content-addressed. Mutual TLS is not implemented yet.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Configuration, isSecretKey } from '../config/index.js';
 import { WeirError, type ErrorCode } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { planJson } from '../graph/plan.js';
+import { blobPath } from '../runtime/blob/blob-server.js';
 import type { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
+import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
+import type { Logger } from '../runtime/rpc/transport.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
+  type BlobUploadResponse,
   bundleRunRequestSchema,
   errorBodySchema,
   schemas,
@@ -41,6 +46,7 @@ import {
   type JobDetails,
   type JobExceptions,
   type JobIdsWithStatus,
+  type JobOverviewEntry,
   type JobPlanInfo,
   type JobResultResponse,
   type JobStatusInfo,
@@ -58,6 +64,8 @@ export interface RestServerOptions {
   blobDir: string;
   /** Called by `DELETE /cluster` after the reply is sent; by default the jobs are cancelled and the server closes. */
   onShutdown?: () => void | Promise<void>;
+  /** Where warnings go (an unreadable job archive entry); default stderr. */
+  log?: Logger;
 }
 
 export interface RestServer {
@@ -205,7 +213,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     const fe = err as FastifyError;
     if (fe.validation) return sendError(reply, 400, `Bad request: ${fe.message}`);
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const what = req.routeOptions.url === '/bundles/upload' ? `rest.upload.max-size (${uploadLimit} bytes)` : `${JSON_BODY_LIMIT} bytes`;
+      const upload = req.routeOptions.url === '/bundles/upload' || req.routeOptions.url === '/blobs/upload';
+      const what = upload ? `rest.upload.max-size (${uploadLimit} bytes)` : `${JSON_BODY_LIMIT} bytes`;
       return sendError(reply, 413, `The request body is larger than ${what}`);
     }
     if (err instanceof WeirError) return sendError(reply, 400, err.message, err.code);
@@ -253,6 +262,18 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   const job = (id: string): JobMaster => {
     if (!dispatcher.hasJob(id)) throw new HttpError(404, `Job ${id} not found`);
     return dispatcher.job(id);
+  };
+  // Jobs this JobManager does not run are looked up in the job archive (Flink's HistoryServer).
+  const archiveDir = config.get('jobmanager.archive.dir');
+  const archive = archiveDir
+    ? new JobArchive(archiveDir, (m) => (opts.log ? opts.log.warn(m) : process.stderr.write(`WARN ${m}\n`)))
+    : undefined;
+  const archivedJobs = async (): Promise<JobOverviewEntry[]> =>
+    archive ? (await archive.list()).filter((a) => !dispatcher.hasJob(a.jid)) : [];
+  const archived = async <K extends JobArchiveFile>(id: string, file: K): Promise<JobArchiveFiles[K]> => {
+    const doc = await archive?.read(id, file);
+    if (doc === undefined) throw new HttpError(404, `Job ${id} not found`);
+    return doc;
   };
   const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['id'] };
   const bundleParams = { type: 'object', properties: { id: { type: 'string', pattern: BUNDLE_ID_PATTERN } }, required: ['id'] };
@@ -334,7 +355,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   // ---- jobs -----------------------------------------------------------------------------------
 
   app.get<{ Reply: JobIdsWithStatus }>('/jobs', { schema: { response: withErrors({ 200: schemas.jobs }) } }, async () => ({
-    jobs: dispatcher.list().map((j) => ({ id: j.jobId, status: j.status })),
+    jobs: [
+      ...dispatcher.list().map((j) => ({ id: j.jobId, status: j.status })),
+      ...(await archivedJobs()).map((a) => ({ id: a.jid, status: a.state })),
+    ],
   }));
 
   app.get<{ Reply: MultipleJobsDetails }>(
@@ -342,26 +366,29 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     { schema: { response: withErrors({ 200: schemas.jobsOverview }) } },
     async () => {
       const now = Date.now();
-      return { jobs: dispatcher.list().map((j) => jobOverviewEntry(j, now)) };
+      return { jobs: [...dispatcher.list().map((j) => jobOverviewEntry(j, now)), ...(await archivedJobs())] };
     },
   );
 
   app.get<{ Params: { id: string }; Reply: JobDetails }>(
     '/jobs/:id',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobDetails }) } },
-    async (req) => jobDetails(job(req.params.id)),
+    async (req) => (dispatcher.hasJob(req.params.id) ? jobDetails(job(req.params.id)) : archived(req.params.id, 'job')),
   );
 
   app.get<{ Params: { id: string }; Reply: JobStatusInfo }>(
     '/jobs/:id/status',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobStatus }) } },
-    async (req) => ({ status: job(req.params.id).status }),
+    async (req) => ({
+      status: dispatcher.hasJob(req.params.id) ? job(req.params.id).status : (await archived(req.params.id, 'overview')).state,
+    }),
   );
 
   app.get<{ Params: { id: string }; Reply: JobPlanInfo }>(
     '/jobs/:id/plan',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobPlan }) } },
     async (req) => {
+      if (!dispatcher.hasJob(req.params.id)) return archived(req.params.id, 'plan');
       const jm = job(req.params.id);
       return { plan: planJson(jm.jobGraph, jm.jobId) };
     },
@@ -370,15 +397,21 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   app.get<{ Params: { id: string }; Reply: CheckpointingStatistics }>(
     '/jobs/:id/checkpoints',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpoints }) } },
-    async (req) => job(req.params.id).checkpointStats(),
+    async (req) => (dispatcher.hasJob(req.params.id) ? job(req.params.id).checkpointStats() : archived(req.params.id, 'checkpoints')),
   );
 
   app.get<{ Params: { id: string }; Reply: CheckpointConfigInfo }>(
     '/jobs/:id/checkpoints/config',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobCheckpointConfig }) } },
     async (req) => {
-      const c = job(req.params.id).checkpointConfig();
-      if (!c) throw new HttpError(404, `Checkpointing is not enabled for job ${req.params.id}`);
+      const id = req.params.id;
+      let c: CheckpointConfigInfo | undefined;
+      if (dispatcher.hasJob(id)) c = job(id).checkpointConfig();
+      else {
+        await archived(id, 'overview');
+        c = await archive?.read(id, 'checkpoint-config');
+      }
+      if (!c) throw new HttpError(404, `Checkpointing is not enabled for job ${id}`);
       return c;
     },
   );
@@ -392,7 +425,11 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         response: withErrors({ 200: schemas.jobExceptions }),
       },
     },
-    async (req) => jobExceptions(job(req.params.id), Number(req.query.maxExceptions ?? 20)),
+    async (req) => {
+      const max = Number(req.query.maxExceptions ?? 20);
+      if (dispatcher.hasJob(req.params.id)) return jobExceptions(job(req.params.id), max);
+      return limitExceptions(await archived(req.params.id, 'exceptions'), max);
+    },
   );
 
   app.patch<{ Params: { id: string }; Querystring: { mode?: 'cancel' } }>(
@@ -405,6 +442,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       },
     },
     async (req, reply) => {
+      if (!dispatcher.hasJob(req.params.id)) {
+        const a = await archived(req.params.id, 'overview');
+        throw new HttpError(409, `Job ${a.jid} cannot be cancelled: it has already reached the terminal state ${a.state} (archived)`);
+      }
       const jm = job(req.params.id);
       if (isGloballyTerminal(jm.status) && jm.status !== 'CANCELED') {
         throw new HttpError(409, `Job ${jm.jobId} cannot be cancelled: it has already reached the terminal state ${jm.status}`);
@@ -507,6 +548,26 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     },
   );
 
+  // Distributed cache files: raw bytes, size-limited like bundles, stored as `<sha256>.blob`
+  // where the BlobServer serves them to TaskManagers (never under a name the client chose).
+  app.post<{ Reply: BlobUploadResponse }>(
+    '/blobs/upload',
+    { bodyLimit: uploadLimit, schema: { response: withErrors({ 200: schemas.blobUpload }) } },
+    async (req) => {
+      // An empty file is a file too (fastify parses no empty body).
+      const body = Buffer.isBuffer(req.body) ? req.body : req.headers['content-length'] === '0' ? Buffer.alloc(0) : undefined;
+      if (!body) throw new HttpError(415, `Upload the file's bytes as the request body with Content-Type: application/octet-stream`);
+      const id = createHash('sha256').update(body).digest('hex');
+      const path = blobPath(opts.blobDir, id, 'file');
+      if (!existsSync(path)) {
+        const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+        await writeFile(tmp, body, { mode: 0o600 });
+        await rename(tmp, path);
+      }
+      return { id, size: body.length };
+    },
+  );
+
   app.get<{ Reply: BundleList }>('/bundles', { schema: { response: withErrors({ 200: schemas.bundleList }) } }, async () => ({
     address,
     files: store.list(),
@@ -522,6 +583,18 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       checkJobGraph(b.jobGraph);
       const jobConfig = jobConfiguration(config, b.config);
       if (b.jobId !== undefined && dispatcher.hasJob(b.jobId)) throw new HttpError(409, `A job with id ${b.jobId} already exists`);
+      const cachedFiles = (b.cachedFiles ?? []).map((f, i) => {
+        if (b.cachedFiles!.findIndex((g) => g.name === f.name) !== i)
+          throw new HttpError(400, `body/cachedFiles/${i}/name repeats the name '${f.name}'`, 'WEIR_CACHED_FILE');
+        const path = blobPath(opts.blobDir, f.blobId, 'file');
+        if (!existsSync(path))
+          throw new HttpError(
+            404,
+            `Cached file '${f.name}' (blob ${f.blobId}) not found: upload it first (POST /blobs/upload)`,
+            'WEIR_CACHED_FILE',
+          );
+        return { ...f, path };
+      });
       const jobid = dispatcher.submit({
         ...(b.jobId !== undefined ? { jobId: b.jobId } : {}),
         jobGraph: b.jobGraph,
@@ -532,6 +605,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         graphDefaults: b.graphDefaults,
         config: jobConfig,
         ...(b.structuralCheck ? { structuralCheck: true } : {}),
+        ...(cachedFiles.length ? { cachedFiles } : {}),
       });
       return { jobid };
     },

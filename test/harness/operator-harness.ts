@@ -3,6 +3,7 @@
  * Output, a manually advanced processing-time clock, and, when key selectors are given, a heap
  * keyed state backend and timer service manager. Everything is synchronous unless the operator is not.
  */
+import { DistributedCache } from '../../src/api/distributed-cache.js';
 import type { KeySelector, RuntimeContext } from '../../src/api/functions.js';
 import type { OutputTag } from '../../src/api/output-tag.js';
 import type { StateDescriptor, State } from '../../src/api/state.js';
@@ -213,5 +214,6 @@ export function createRuntimeContext(name: string, maxParallelism: number, backe
     getMapState: state,
     getReducingState: state,
     getAggregatingState: state,
+    getDistributedCache: () => new DistributedCache(new Map()),
   };
 }

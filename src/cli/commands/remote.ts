@@ -10,7 +10,8 @@ import { WeirError } from '../../errors.js';
 import type { SubmittedJob } from '../../cluster/program-executor.js';
 import { restUrl } from '../../cluster/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
-import { RestClient } from '../../rest/client.js';
+import { RestApiError, RestClient } from '../../rest/client.js';
+import { JobArchive } from '../../runtime/jobmanager/job-archive.js';
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED']);
 
@@ -73,11 +74,22 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h ${pad(m)}m ${pad(s % 60)}s` : `${m}m ${pad(s % 60)}s`;
 }
 
+/** A job as `weir list` shows it: archived ones are marked, failed ones may carry their cause. */
+export type ListedJob = JobOverviewEntry & { cause?: string };
+
 /** A plain text table: a header row, then one row per job, columns padded to fit. */
-export function jobsTable(jobs: JobOverviewEntry[]): string {
+export function jobsTable(jobs: ListedJob[]): string {
+  const withCause = jobs.some((j) => j.cause !== undefined);
   const rows = [
-    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION'],
-    ...jobs.map((j) => [j.jid, j.name, j.state, formatTime(j['start-time']), formatDuration(j.duration)]),
+    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION', ...(withCause ? ['FAILURE CAUSE'] : [])],
+    ...jobs.map((j) => [
+      j.jid,
+      j.name,
+      j.archived ? `${j.state} (archived)` : j.state,
+      formatTime(j['start-time']),
+      formatDuration(j.duration),
+      ...(withCause ? [j.cause ?? ''] : []),
+    ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
@@ -86,16 +98,30 @@ export function jobsTable(jobs: JobOverviewEntry[]): string {
 export function registerRemoteCommands(program: Command): void {
   program
     .command('list')
-    .description('list the jobs of a running cluster (running ones; --all for every job)')
+    .description('list the jobs of a running cluster (running ones; --all for every job, archived ones included)')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
-    .option('-a, --all', 'also list finished, failed and cancelled jobs')
+    .option('-a, --all', 'also list finished, failed, cancelled and archived jobs (the archive alone when no cluster answers)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (o: RemoteOptions & { all?: boolean }) => {
-      const rest = clientFor(loadRemoteConfig(o));
-      const { jobs } = await rest.jobsOverview();
-      const shown = jobs.filter((j) => o.all || !TERMINAL.has(j.state)).sort((a, b) => a['start-time'] - b['start-time']);
+      const config = loadRemoteConfig(o);
+      const rest = clientFor(config);
+      const archiveDir = config.get('jobmanager.archive.dir');
+      let jobs: JobOverviewEntry[];
+      let archive: JobArchive | undefined;
+      try {
+        jobs = (await rest.jobsOverview()).jobs;
+      } catch (e) {
+        // No cluster answers: with --all and jobmanager.archive.dir, the archive is listed directly.
+        const unreachable = e instanceof WeirError && !(e instanceof RestApiError) && e.code === 'WEIR_CONFIG_BAD_VALUE';
+        if (!o.all || archiveDir === undefined || !unreachable) throw e;
+        archive = new JobArchive(archiveDir, (m) => process.stderr.write(`Warning: ${m}\n`));
+        process.stderr.write(`No JobManager answers at ${rest.url}: listing the job archive ${archive.dir} (jobmanager.archive.dir)\n`);
+        jobs = await archive.list();
+      }
+      const shown: ListedJob[] = jobs.filter((j) => o.all || !TERMINAL.has(j.state)).sort((a, b) => a['start-time'] - b['start-time']);
+      if (o.all) await addFailureCauses(shown, rest, archive);
       if (shown.length === 0) process.stdout.write(o.all ? 'No jobs.\n' : 'No running jobs.\n');
       else process.stdout.write(jobsTable(shown) + '\n');
     });
@@ -149,6 +175,28 @@ export function registerRemoteCommands(program: Command): void {
       const location = await rest.awaitSavepoint(jobId, triggerId);
       process.stdout.write(`Savepoint completed. Path: ${location}\n`);
     });
+}
+
+/** The newest exceptions of the failed jobs listed (at most FAILURE_CAUSES of them), as one line each. */
+const FAILURE_CAUSES = 100;
+async function addFailureCauses(jobs: ListedJob[], rest: RestClient, archive: JobArchive | undefined): Promise<void> {
+  const failed = jobs.filter((j) => j.state === 'FAILED').slice(-FAILURE_CAUSES);
+  await Promise.all(
+    failed.map(async (j) => {
+      try {
+        const e = archive ? await archive.read(j.jid, 'exceptions') : await rest.jobExceptions(j.jid);
+        const latest = e?.exceptionHistory.entries[0];
+        if (latest) j.cause = oneLine(`${latest.code}: ${latest.message}`);
+      } catch {
+        // The cause is extra information: a job whose exceptions cannot be read is listed without it.
+      }
+    }),
+  );
+}
+
+function oneLine(s: string, max = 160): string {
+  const l = s.replace(/\s+/g, ' ').trim();
+  return l.length > max ? `${l.slice(0, max - 1)}…` : l;
 }
 
 /** A local path made absolute (the JobManager may run in another directory); URIs are kept. */

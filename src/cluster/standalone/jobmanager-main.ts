@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
 import { startRestServer, type RestServer } from '../../rest/server.js';
 import { BlobServer } from '../../runtime/blob/blob-server.js';
+import { storeCachedFiles } from '../../runtime/blob/cached-files.js';
 import { JobManager } from '../../runtime/jobmanager/job-manager.js';
 import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
@@ -37,8 +38,8 @@ export interface JobManagerProcess {
   readonly rpcAddress: string;
   readonly restUrl: string | undefined;
   /**
-   * Submits to this JobManager from the same process (tests, Application mode): the bundle is
-   * stored in the BlobServer and the job handed to the Dispatcher.
+   * Submits to this JobManager from the same process (tests, Application mode): the bundle and the
+   * job's distributed cache files are stored in the BlobServer and the job handed to the Dispatcher.
    */
   readonly client: ClusterClient;
   close(reason?: string): Promise<void>;
@@ -51,7 +52,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
   const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
-  const jobManager = new JobManager();
+  const jobManager = new JobManager({ archiveDir: config.get('jobmanager.archive.dir'), log });
   const blobServer = new BlobServer(blobDir);
   const rpc = new JobManagerRpcServer(jobManager, blobServer, {
     host,
@@ -72,6 +73,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         jobManager,
         config,
         blobDir,
+        log,
         onShutdown: () => {
           void close('DELETE /cluster').then(() => {
             if (opts.handleSignals !== false) process.exit(0);
@@ -85,7 +87,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     }
   }
   log.info(
-    `JobManager started: RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}`,
+    `JobManager started: RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}`,
   );
 
   const dispatcher = jobManager.dispatcher;
@@ -94,7 +96,9 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     webUrl: rest?.url,
     async submit(request, bundle) {
       const stored = await blobServer.putFile(bundle.path);
-      return dispatcher.submit({ ...request, bundle: { id: stored.id, path: stored.path } });
+      const { cachedFiles: files, ...rest } = request;
+      const cachedFiles = await storeCachedFiles(files, (bytes) => blobServer.put(bytes, 'file'));
+      return dispatcher.submit({ ...rest, bundle: { id: stored.id, path: stored.path }, ...(cachedFiles.length ? { cachedFiles } : {}) });
     },
     async progress(jobId) {
       const jm = dispatcher.job(jobId);
@@ -118,6 +122,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
       jobManager.shutdown();
       // Let the releaseJob messages of the cancelled jobs leave before the connections close.
       await new Promise((r) => setImmediate(r));
+      await jobManager.dispatcher.archivesWritten();
       await rpc.close();
       if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
       log.info('JobManager stopped');

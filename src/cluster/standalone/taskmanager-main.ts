@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
 import { WeirError, serializeError } from '../../errors.js';
 import { BlobCache } from '../../runtime/blob/blob-cache.js';
-import type { BlobChunk, JobManagerRpc, TaskManagerRpc, ToJobManager, ToTaskManager } from '../../runtime/rpc/messages.js';
+import type {
+  BlobChunk,
+  DeployedCachedFile,
+  JobManagerRpc,
+  TaskManagerRpc,
+  ToJobManager,
+  ToTaskManager,
+} from '../../runtime/rpc/messages.js';
 import { connect, isLoopback, parseHostPort, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
 import { blobChunkSchema, jobManagerRpcSchema, registrationResponseSchema } from '../../runtime/rpc/validate.js';
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
@@ -235,7 +242,7 @@ export async function runTaskManager(
     },
   });
   const cache = new BlobCache(blobDir, (blobId, offset) => link.fetchChunk(blobId, offset));
-  const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker);
+  const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker, { filesDir: join(blobDir, 'job-files') });
 
   /** Messages of one job are applied in order; a deployment waits for its bundle. */
   function dispatch(msg: ToTaskManager): void {
@@ -262,12 +269,22 @@ export async function runTaskManager(
     jobs.add(d.jobId);
     broker.addPeers(d.tmDataAddresses);
     let bundlePath: string;
+    let cachedFiles: DeployedCachedFile[] | undefined;
+    let what = `the bundle ${d.bundleId}`;
     try {
       bundlePath = await cache.get(d.bundleId);
+      // Distributed cache files come from the BlobServer like bundles (hash checked, cached here).
+      if (d.cachedFiles) {
+        cachedFiles = [];
+        for (const f of d.cachedFiles) {
+          what = `the cached file '${f.name}' (blob ${f.blobId})`;
+          cachedFiles.push({ ...f, path: await cache.get(f.blobId, 'file') });
+        }
+      }
     } catch (e) {
       const error = new WeirError(
         'WEIR_JOB_FAILED',
-        `TaskManager ${id} cannot fetch the bundle ${d.bundleId} of job '${d.jobGraph.jobName}': ${(e as Error).message}`,
+        `TaskManager ${id} cannot fetch ${what} of job '${d.jobGraph.jobName}': ${(e as Error).message}`,
       );
       link.report({
         type: 'taskState',
@@ -280,7 +297,7 @@ export async function runTaskManager(
       });
       return;
     }
-    taskManager.handle({ ...msg, deployment: { ...d, bundlePath } });
+    taskManager.handle({ ...msg, deployment: { ...d, bundlePath, ...(cachedFiles ? { cachedFiles } : {}) } });
   }
 
   log.info(

@@ -1,13 +1,14 @@
 /**
- * A TaskManager's BlobCache (Flink's PermanentBlobCache): bundles fetched from the JobManager's
- * BlobServer by id, chunk by chunk, written under the TaskManager's own directory and kept only if
- * their SHA-256 is the id they were asked for. Concurrent requests for one blob share one download.
+ * A TaskManager's BlobCache (Flink's PermanentBlobCache): bundles and distributed cache files
+ * fetched from the JobManager's BlobServer by id, chunk by chunk, written under the TaskManager's
+ * own directory and kept only if their SHA-256 is the id they were asked for. Concurrent requests
+ * for one blob share one download.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { WeirError } from '../../errors.js';
-import { blobPath, isBlobId } from './blob-server.js';
+import { blobPath, isBlobId, type BlobKind } from './blob-server.js';
 
 export type FetchChunk = (id: string, offset: number) => Promise<{ size: number; offset: number; data: Uint8Array }>;
 
@@ -25,14 +26,15 @@ export class BlobCache {
   }
 
   /** The local path of blob `id`, fetched first if it is not cached. */
-  get(id: string): Promise<string> {
+  get(id: string, kind: BlobKind = 'bundle'): Promise<string> {
     if (!isBlobId(id)) return Promise.reject(new WeirError('WEIR_INTERNAL', `'${id.slice(0, 80)}' is not a blob id`));
-    const path = blobPath(this.dir, id);
+    const path = blobPath(this.dir, id, kind);
     if (existsSync(path)) return Promise.resolve(path);
-    let p = this.inflight.get(id);
+    const key = `${kind}:${id}`;
+    let p = this.inflight.get(key);
     if (!p) {
-      p = this.download(id, path).finally(() => this.inflight.delete(id));
-      this.inflight.set(id, p);
+      p = this.download(id, path).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
     }
     return p;
   }

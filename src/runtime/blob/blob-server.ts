@@ -1,8 +1,9 @@
 /**
  * The BlobServer of a JobManager (Flink's BlobServer): program bundles stored content-addressed,
  * as `<dir>/<sha256>.mjs`, so a bundle is stored once however often it is submitted and no path
- * ever comes from a user. TaskManagers fetch bundles by id over their RPC connection, in chunks
- * (see rpc-server.ts), into their BlobCache.
+ * ever comes from a user. Distributed cache files are blobs too, stored as `<dir>/<sha256>.blob`
+ * (so they are never listed as bundles). TaskManagers fetch blobs by id over their RPC connection,
+ * in chunks (see rpc-server.ts), into their BlobCache.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -24,10 +25,13 @@ export function isBlobId(id: string): boolean {
   return BLOB_ID.test(id);
 }
 
+/** A program bundle (an ES module) or any other content (a distributed cache file). */
+export type BlobKind = 'bundle' | 'file';
+
 /** Where a blob with this id is stored under `dir`. */
-export function blobPath(dir: string, id: string): string {
+export function blobPath(dir: string, id: string, kind: BlobKind = 'bundle'): string {
   if (!isBlobId(id)) throw new WeirError('WEIR_INTERNAL', `'${id.slice(0, 80)}' is not a blob id (64 hex digits)`);
-  return join(dir, `${id}.mjs`);
+  return join(dir, `${id}${kind === 'bundle' ? '.mjs' : '.blob'}`);
 }
 
 export class BlobServer {
@@ -36,9 +40,9 @@ export class BlobServer {
   }
 
   /** Stores `data` (once: an existing blob with the same content is kept). */
-  async put(data: Uint8Array): Promise<StoredBlob> {
+  async put(data: Uint8Array, kind: BlobKind = 'bundle'): Promise<StoredBlob> {
     const id = createHash('sha256').update(data).digest('hex');
-    const path = blobPath(this.dir, id);
+    const path = blobPath(this.dir, id, kind);
     if (!existsSync(path)) {
       const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       await writeFile(tmp, data, { mode: 0o600 });
@@ -52,18 +56,29 @@ export class BlobServer {
     return this.put(await readFile(file));
   }
 
-  has(id: string): boolean {
-    return isBlobId(id) && existsSync(blobPath(this.dir, id));
+  has(id: string, kind?: BlobKind): boolean {
+    if (!isBlobId(id)) return false;
+    return kind ? existsSync(blobPath(this.dir, id, kind)) : this.find(id) !== undefined;
   }
 
-  path(id: string): string {
-    return blobPath(this.dir, id);
+  path(id: string, kind: BlobKind = 'bundle'): string {
+    return blobPath(this.dir, id, kind);
+  }
+
+  /** Where blob `id` is, whatever its kind (the id is the content's hash: either copy is the same bytes). */
+  private find(id: string): string | undefined {
+    for (const kind of ['bundle', 'file'] as const) {
+      const p = blobPath(this.dir, id, kind);
+      if (existsSync(p)) return p;
+    }
+    return undefined;
   }
 
   /** Up to `max` bytes of the blob from `offset`, and the blob's size. */
   async read(id: string, offset: number, max = BLOB_CHUNK_BYTES): Promise<{ size: number; data: Uint8Array }> {
-    if (!this.has(id)) throw new WeirError('WEIR_INTERNAL', `no blob ${id} in the BlobServer`);
-    const fh = await open(blobPath(this.dir, id), 'r');
+    const path = isBlobId(id) ? this.find(id) : undefined;
+    if (!path) throw new WeirError('WEIR_INTERNAL', `no blob ${id} in the BlobServer`);
+    const fh = await open(path, 'r');
     try {
       const { size } = await fh.stat();
       const n = Math.max(0, Math.min(max, size - offset));
@@ -75,7 +90,7 @@ export class BlobServer {
     }
   }
 
-  async delete(id: string): Promise<void> {
-    await rm(blobPath(this.dir, id), { force: true });
+  async delete(id: string, kind: BlobKind = 'bundle'): Promise<void> {
+    await rm(blobPath(this.dir, id, kind), { force: true });
   }
 }

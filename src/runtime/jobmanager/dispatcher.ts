@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
+import type { Logger } from '../rpc/transport.js';
+import { archiveJob } from './job-archive.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
 import type { ResourceManager } from './resource-manager.js';
 
@@ -24,15 +26,25 @@ export function newJobId(): string {
   return randomBytes(16).toString('hex');
 }
 
+export interface DispatcherOptions {
+  /** jobmanager.archive.dir: every job that ends is archived there (job-archive.ts). */
+  archiveDir?: string | undefined;
+  log?: Logger;
+}
+
 export class Dispatcher {
   private readonly jobs = new Map<string, JobMaster>();
+  private readonly archiving = new Set<Promise<void>>();
 
-  constructor(private readonly rm: ResourceManager) {}
+  constructor(
+    private readonly rm: ResourceManager,
+    private readonly options: DispatcherOptions = {},
+  ) {}
 
   submit(submission: Omit<JobSubmission, 'jobId'> & { jobId?: string }): string {
     const jobId = submission.jobId ?? newJobId();
     if (this.jobs.has(jobId)) throw new WeirError('WEIR_BAD_PIPELINE', `a job with id ${jobId} was already submitted`, { jobId });
-    const jm = new JobMaster({ ...submission, jobId }, this.rm, () => undefined);
+    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobReachedTerminalState(j));
     this.jobs.set(jobId, jm);
     jm.start();
     return jobId;
@@ -83,5 +95,24 @@ export class Dispatcher {
 
   cancelAll(): void {
     for (const jm of this.jobs.values()) jm.cancel();
+  }
+
+  /** Called once per job, when it reached FINISHED, FAILED or CANCELED. */
+  private jobReachedTerminalState(jm: JobMaster): void {
+    if (this.options.archiveDir) this.track(archiveJob(this.options.archiveDir, jm), `archiving job ${jm.jobId}`);
+  }
+
+  private track(p: Promise<unknown>, what: string): void {
+    const t = p.then(
+      () => undefined,
+      (e: unknown) => this.options.log?.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    this.archiving.add(t);
+    void t.finally(() => this.archiving.delete(t));
+  }
+
+  /** Resolves when the archives of every job that has ended so far are written (before a shutdown completes). */
+  async archivesWritten(): Promise<void> {
+    while (this.archiving.size > 0) await Promise.all([...this.archiving]);
   }
 }

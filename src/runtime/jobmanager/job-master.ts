@@ -24,6 +24,7 @@ import {
 import { checkUnclaimedState, taskRestoreFor } from '../checkpoint/state-assignment.js';
 import { loadRestorePoint, type LoadedCheckpoint } from '../checkpoint/storage.js';
 import type {
+  DeployedCachedFile,
   ExecutionState,
   FromCoordinator,
   JobDeployment,
@@ -50,6 +51,8 @@ export interface JobSubmission {
   config: Record<string, unknown>;
   /** See JobDeployment.structuralCheck. */
   structuralCheck?: boolean;
+  /** Distributed cache files, stored where this process's TaskManagers (or BlobServer) find them. */
+  cachedFiles?: DeployedCachedFile[];
 }
 
 export interface JobResult {
@@ -363,6 +366,7 @@ export class JobMaster {
       jobGraph: s.jobGraph,
       settings: this.settings,
       ...(s.structuralCheck ? { structuralCheck: true } : {}),
+      ...(s.cachedFiles?.length ? { cachedFiles: s.cachedFiles } : {}),
     };
     const addresses: Record<string, string> = {};
     for (const a of this.allocation) if (a.tm.dataAddress !== undefined) addresses[a.tm.id] = a.tm.dataAddress;

@@ -76,6 +76,20 @@ export interface OperatorRestore {
   files: (string | null)[];
 }
 
+/** A distributed cache file of a job (env.registerCachedFile), as deployments carry it. */
+export interface DeployedCachedFile {
+  /** The name tasks ask for (getDistributedCache().getFile(name)). */
+  name: string;
+  /** SHA-256 of the stored bytes (the file, or the packed directory): its id in the BlobServer. */
+  blobId: string;
+  executable: boolean;
+  directory: boolean;
+  /** The registered path's last segment: the local copy keeps it. */
+  fileName: string;
+  /** Where the blob is in this process; a remote TaskManager replaces it with its BlobCache's copy. */
+  path: string;
+}
+
 /** What a slot worker needs to replay main() and run tasks of one job attempt. */
 export interface JobDeployment {
   jobId: string;
@@ -95,6 +109,8 @@ export interface JobDeployment {
   tmDataAddresses?: Record<string, string>;
   /** Compare only the topology when replaying (the client ran main() from differently compiled code). */
   structuralCheck?: boolean;
+  /** The job's distributed cache files. */
+  cachedFiles?: DeployedCachedFile[];
 }
 
 export interface TaskDeploymentDescriptor {
@@ -121,7 +137,8 @@ export type SourceEventKind = 'register' | 'request';
 
 /** TaskManager → slot worker. */
 export type ToSlotWorker =
-  | { type: 'init'; deployment: JobDeployment; workerAddress: string }
+  /** `cachedFiles`: name → path of the TaskManager's copy for this job attempt. */
+  | { type: 'init'; deployment: JobDeployment; workerAddress: string; cachedFiles?: Record<string, string> }
   | { type: 'deploy'; task: TaskDeploymentDescriptor }
   | { type: 'cancel' }
   | { type: 'connect'; peer: string; port: MessagePort }

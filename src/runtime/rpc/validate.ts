@@ -235,7 +235,14 @@ export const jobDeploymentSchema: Schema<JobDeployment> = obj(
       { checkpointing: obj({ mode: checkpointingMode, jobDir: str(10_000) }) },
     ),
   },
-  { tmDataAddresses: rec(str(300)), structuralCheck: bool },
+  {
+    tmDataAddresses: rec(str(300)),
+    structuralCheck: bool,
+    cachedFiles: arr(
+      obj({ name: str(1000), blobId: hex64, executable: bool, directory: bool, fileName: str(1000), path: str(10_000) }),
+      10_000,
+    ),
+  },
 ) as Schema<JobDeployment>;
 
 const sourceSplitSchema = obj({ splitId: str(10_000) });

@@ -5,6 +5,7 @@
  * no module of a finished job outlives it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { installDistributedCache } from '../../api/distributed-cache.js';
 import { serializeError, type SerializedError } from '../../errors.js';
 import { ConnectionManager } from '../network/connection-manager.js';
 import { replayProgram, type ReplayedJob } from '../program-replay.js';
@@ -56,6 +57,8 @@ port.on('message', (msg: ToSlotWorker) => {
   switch (msg.type) {
     case 'init': {
       const d = msg.deployment;
+      // Before main() is replayed: tasks of this worker read their cached files from here.
+      installDistributedCache(msg.cachedFiles ?? {});
       ready = replayProgram(d);
       ready.then(
         (job) => {

@@ -3,9 +3,15 @@
  * slot it uses. It starts workers, forwards deployments and split assignments to them, relays their
  * reports to the JobManager, and terminates them when the JobManager releases the job.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '../../errors.js';
+import { materializeCachedFiles } from '../blob/cached-files.js';
 import type {
+  DeployedCachedFile,
   FromSlotWorker,
   JobDeployment,
   TaskDeploymentDescriptor,
@@ -28,15 +34,30 @@ export function workerAddress(tmId: string, jobId: string, attempt: number, slot
   return `${tmId}/${jobId}/${attempt}/${slot}`;
 }
 
+export interface TaskManagerOptions {
+  /**
+   * Where the copies of each job attempt's distributed cache files go (one sub-directory per
+   * attempt, removed when its workers end; the directory itself at shutdown). Default: a new
+   * temporary directory, made when a job first has cached files.
+   */
+  filesDir?: string;
+}
+
 export class TaskManager {
   private readonly workers = new Map<string, SlotWorker>();
+  /** Copies of the cached files of each job attempt ("jobId/attempt") that has any. */
+  private readonly jobFiles = new Map<string, { dir: string; files: Promise<Record<string, string>> }>();
+  private filesDir: string | undefined;
 
   constructor(
     readonly id: string,
     readonly numberOfSlots: number,
     private readonly toJobManager: (m: ToJobManager) => void,
     private readonly broker: PeerBroker,
-  ) {}
+    options: TaskManagerOptions = {},
+  ) {
+    this.filesDir = options.filesDir;
+  }
 
   handle(msg: ToTaskManager): void {
     switch (msg.type) {
@@ -89,7 +110,7 @@ export class TaskManager {
     return undefined;
   }
 
-  /** Terminates every worker of the job (of one attempt, or all attempts). */
+  /** Terminates every worker of the job (of one attempt, or all attempts), then removes their cached files. */
   async releaseJob(jobId: string, attempt?: number): Promise<void> {
     const prefix = attempt === undefined ? `${this.id}/${jobId}/` : `${this.id}/${jobId}/${attempt}/`;
     const ends: Promise<unknown>[] = [];
@@ -100,12 +121,40 @@ export class TaskManager {
       ends.push(w.worker.terminate());
     }
     await Promise.all(ends);
+    const removals: Promise<void>[] = [];
+    for (const [key, f] of this.jobFiles) {
+      if (attempt === undefined ? !key.startsWith(`${jobId}/`) : key !== `${jobId}/${attempt}`) continue;
+      this.jobFiles.delete(key);
+      removals.push(
+        f.files.then(
+          () => rm(f.dir, { recursive: true, force: true }),
+          () => rm(f.dir, { recursive: true, force: true }),
+        ),
+      );
+    }
+    await Promise.all(removals);
   }
 
   async shutdown(): Promise<void> {
     const ends = [...this.workers.values()].map((w) => w.worker.terminate());
     this.workers.clear();
     await Promise.all(ends);
+    await Promise.allSettled([...this.jobFiles.values()].map((f) => f.files));
+    this.jobFiles.clear();
+    if (this.filesDir) rmSync(this.filesDir, { recursive: true, force: true });
+  }
+
+  /** The copies of a job attempt's cached files (made once per attempt, shared by its workers). */
+  private cachedFiles(d: JobDeployment & { cachedFiles: DeployedCachedFile[] }): Promise<Record<string, string>> {
+    const key = `${d.jobId}/${d.attempt}`;
+    let f = this.jobFiles.get(key);
+    if (!f) {
+      this.filesDir ??= mkdtempSync(join(tmpdir(), 'weir-taskmanager-files-'));
+      const dir = join(this.filesDir, `${d.jobId}-${d.attempt}`);
+      f = { dir, files: materializeCachedFiles(d.cachedFiles, dir) };
+      this.jobFiles.set(key, f);
+    }
+    return f.files;
   }
 
   /** Fails the tasks of one slot worker (its connection to a peer TaskManager broke); the JobMaster fails over. */
@@ -217,7 +266,21 @@ export class TaskManager {
         failAll(serializeError(new Error(`slot worker ${address} exited unexpectedly`), 'WEIR_INTERNAL'));
       }
     });
-    worker.postMessage({ type: 'init', deployment: d, workerAddress: address } satisfies ToSlotWorker);
+    if (!d.cachedFiles?.length) {
+      worker.postMessage({ type: 'init', deployment: d, workerAddress: address } satisfies ToSlotWorker);
+      return sw;
+    }
+    // The worker starts once the job attempt's cached files are in place.
+    this.cachedFiles({ ...d, cachedFiles: d.cachedFiles }).then(
+      (cachedFiles) => {
+        if (this.workers.get(address) !== sw) return;
+        worker.postMessage({ type: 'init', deployment: d, workerAddress: address, cachedFiles } satisfies ToSlotWorker);
+      },
+      (e: unknown) => {
+        resolveReady(false);
+        failAll(serializeError(e, 'WEIR_CACHED_FILE', { jobId, jobName: d.jobGraph.jobName }));
+      },
+    );
     return sw;
   }
 }
