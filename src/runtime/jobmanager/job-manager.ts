@@ -1,14 +1,20 @@
 /**
  * The JobManager: a Dispatcher and a ResourceManager behind one object. In the local mini-cluster
- * TaskManagers reach it by direct calls; in a distributed cluster, through the RPC server.
+ * TaskManagers reach it by direct calls; in a distributed cluster, through the RPC server. With an
+ * active resource provider the ResourceManager starts TaskManagers for the jobs that need slots.
  */
 import { Dispatcher } from './dispatcher.js';
-import { ResourceManager, type TaskManagerGateway } from './resource-manager.js';
+import { ResourceManager, type ResourceManagerOptions, type TaskManagerGateway } from './resource-manager.js';
 import type { ToJobManager } from '../rpc/messages.js';
 
 export class JobManager {
-  readonly resourceManager = new ResourceManager();
-  readonly dispatcher = new Dispatcher(this.resourceManager);
+  readonly resourceManager: ResourceManager;
+  readonly dispatcher: Dispatcher;
+
+  constructor(options: ResourceManagerOptions = {}) {
+    this.resourceManager = new ResourceManager(options);
+    this.dispatcher = new Dispatcher(this.resourceManager);
+  }
 
   registerTaskManager(gw: TaskManagerGateway): void {
     this.resourceManager.registerTaskManager(gw);
@@ -30,5 +36,6 @@ export class JobManager {
 
   shutdown(): void {
     this.dispatcher.cancelAll();
+    this.resourceManager.close();
   }
 }
