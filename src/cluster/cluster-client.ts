@@ -1,12 +1,14 @@
 /**
- * What the client needs from a cluster, whatever the target: the embedded mini-cluster, or (in later
- * targets) a remote JobManager reached over REST.
+ * What the client needs from a cluster, whatever the target: the embedded mini-cluster, a remote
+ * JobManager reached over REST, a per-job cluster the process provider starts, or (Application
+ * mode) the JobManager the program runs in.
  */
 import type { JobStatus } from '../api/job-client.js';
 import type { JobResult, JobSubmission, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { Bundle } from './bundler.js';
 
-export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle'>;
+/** A job for a cluster; `jobId` fixes its id (Application mode derives them), else the cluster picks one. */
+export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle'> & { jobId?: string };
 
 export interface JobProgress {
   status: JobStatus;
@@ -24,5 +26,7 @@ export interface ClusterClient {
   /** Takes a savepoint (to `dir`, else execution.checkpointing.savepoint-dir), then ends the job (FINISHED); resolves with the savepoint's path. */
   stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string>;
   waitForResult(jobId: string): Promise<JobResult>;
+  /** Where the logs of a job's processes are (shown when an attached run ends). */
+  logs?(jobId: string): string;
   close(): Promise<void>;
 }

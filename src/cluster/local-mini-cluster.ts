@@ -67,6 +67,10 @@ export class LocalMiniCluster implements ClusterClient {
     return this.jobManager.dispatcher.result(jobId);
   }
 
+  logs(): string {
+    return 'this process (the local mini-cluster logs to this terminal)';
+  }
+
   async close(): Promise<void> {
     this.jobManager.shutdown();
     await Promise.all(this.taskManagers.map((tm) => tm.shutdown()));

@@ -65,6 +65,7 @@ export class RemoteClusterClient implements ClusterClient {
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
     const bundleId = await this.upload(bundle);
     const { jobid } = await this.rest.runBundle(bundleId, {
+      ...(request.jobId !== undefined ? { jobId: request.jobId } : {}),
       jobGraph: request.jobGraph,
       graphDefaults: request.graphDefaults,
       programArgs: request.programArgs,
@@ -130,6 +131,10 @@ export class RemoteClusterClient implements ClusterClient {
         await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
       }
     }
+  }
+
+  logs(): string {
+    return `the log files of the cluster's processes (weir cluster start --log-dir)`;
   }
 
   async close(): Promise<void> {
