@@ -25,6 +25,7 @@ import { basename, join } from 'node:path';
 import type { Configuration } from '../config/index.js';
 import { WeirError } from '../errors.js';
 import type { RestServerOptions } from '../rest/server.js';
+import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import type { Logger } from '../runtime/rpc/transport.js';
 import { Application } from './application.js';
 import type { SubmissionRequest } from './cluster-client.js';
@@ -61,6 +62,8 @@ export interface DedicatedClusterOptions {
   application?: { program: string; args: string[]; cwd: string };
 }
 
+/** Longest the REST API waits for the first job to run. */
+const REST_DELAY_MS = 10_000;
 /** How long an ended cluster waits for its attached client to collect the results. */
 const COLLECT_TIMEOUT_MS = 30_000;
 
@@ -98,20 +101,43 @@ export class DedicatedCluster {
     };
   }
 
-  /** Per-Job: submits the job as soon as the RPC server listens, so its TaskManagers start while REST loads. */
-  async beforeRest(jm: Pick<JobManagerProcess, 'client'>): Promise<void> {
-    if (!this.o.jobFile) return;
-    const dir = this.o.clusterDir ?? '.';
-    const f = JSON.parse(readFileSync(this.o.jobFile, 'utf8')) as PerJobFile;
-    if (typeof f.jobId !== 'string' || typeof f.bundle !== 'string' || typeof f.request !== 'object' || f.request === null)
-      throw new WeirError('WEIR_CLUSTER_DEPLOYMENT', `${this.o.jobFile} is not a job file written by weir`);
-    const bundlePath = join(dir, basename(f.bundle));
-    this.perJobId = await jm.client.submit(
-      { ...f.request, jobId: f.jobId },
-      { id: basename(f.bundle, '.mjs'), path: bundlePath, entry: bundlePath, size: 0 },
-    );
-    this.jobIds.push(this.perJobId);
-    this.o.log.info(`per-job cluster ${this.o.clusterId}: submitted job '${f.request.jobGraph.jobName}' (${this.perJobId})`);
+  /**
+   * Runs once the RPC server listens, before the REST API loads: submits the per-job cluster's job
+   * or starts the application's main(), then waits (at most REST_DELAY_MS) until a job is RUNNING or
+   * over. Loading the REST server takes the JobManager's event loop for a while; done after the
+   * TaskManagers registered, it does not delay the job.
+   */
+  async beforeRest(jm: Pick<JobManagerProcess, 'client' | 'jobManager'>): Promise<void> {
+    if (this.o.jobFile) {
+      const dir = this.o.clusterDir ?? '.';
+      const f = JSON.parse(readFileSync(this.o.jobFile, 'utf8')) as PerJobFile;
+      if (typeof f.jobId !== 'string' || typeof f.bundle !== 'string' || typeof f.request !== 'object' || f.request === null)
+        throw new WeirError('WEIR_CLUSTER_DEPLOYMENT', `${this.o.jobFile} is not a job file written by weir`);
+      const bundlePath = join(dir, basename(f.bundle));
+      this.perJobId = await jm.client.submit(
+        { ...f.request, jobId: f.jobId },
+        { id: basename(f.bundle, '.mjs'), path: bundlePath, entry: bundlePath, size: 0 },
+      );
+      this.jobIds.push(this.perJobId);
+      this.o.log.info(`per-job cluster ${this.o.clusterId}: submitted job '${f.request.jobGraph.jobName}' (${this.perJobId})`);
+    } else {
+      const a = this.o.application!;
+      this.application = new Application({
+        program: a.program,
+        args: a.args,
+        cwd: a.cwd,
+        clusterId: this.o.clusterId,
+        config: this.o.config,
+        cluster: jm.client,
+        log: this.o.log,
+      });
+    }
+    let appDone = false;
+    void this.application?.done.then(() => (appDone = true));
+    const deadline = Date.now() + REST_DELAY_MS;
+    const started = (): boolean =>
+      appDone || jm.jobManager.dispatcher.list().some((j) => j.status === 'RUNNING' || isGloballyTerminal(j.status));
+    while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Asks the cluster to end (signal): its jobs are cancelled, then it cleans up as when they end. */
@@ -133,18 +159,7 @@ export class DedicatedCluster {
     if (this.perJobId !== undefined) {
       ended = dispatcher.result(this.perJobId).then((r) => `job ${r.jobId} is ${r.status}`);
     } else {
-      const a = this.o.application!;
-      this.application = new Application({
-        program: a.program,
-        args: a.args,
-        cwd: a.cwd,
-        clusterId: this.o.clusterId,
-        config,
-        cluster: jm.client,
-        log,
-      });
-      const app = this.application;
-      ended = app.done.then(async (s) => {
+      ended = this.application!.done.then(async (s) => {
         this.jobIds.push(...s.jobs);
         if (!config.get('execution.shutdown-on-application-finish')) {
           log.info('the application ended; the cluster stays up (execution.shutdown-on-application-finish: false)');

@@ -32,14 +32,14 @@ export function weir(...args: string[]): Run {
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
-export function weirAsync(args: string[], opts: { cwd?: string } = {}): { child: ChildProcess; done: Promise<Run> } {
+export function weirAsync(args: string[], opts: { cwd?: string } = {}): { child: ChildProcess; done: Promise<Run>; output(): string } {
   const child = spawn(process.execPath, [WEIR, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   pids.add(child.pid!);
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const done = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out })));
-  return { child, done };
+  return { child, done, output: () => out };
 }
 
 export async function freePort(): Promise<number> {
