@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   WEIR_CHECKPOINT: 'A checkpoint could not be taken, stored or restored.',
   WEIR_SAVEPOINT: 'A savepoint could not be taken, or a job could not be restored from one.',
   WEIR_CACHED_FILE: 'A file registered with registerCachedFile() is missing, too large, registered twice, or not known.',
+  WEIR_CLUSTER_DEPLOYMENT: 'A resource provider could not start a cluster process (JobManager or TaskManager).',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;

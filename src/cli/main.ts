@@ -7,9 +7,6 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfiguration, type Configuration } from '../config/index.js';
 import { WeirError, describeError } from '../errors.js';
-import { planJson, planText } from '../graph/plan.js';
-import { inspectProgram } from '../cluster/inspect-program.js';
-import { runProgram } from '../cluster/run-program.js';
 import type { SubmittedJob } from '../cluster/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
@@ -58,13 +55,18 @@ function fmtDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-function printResult(job: SubmittedJob, r: JobResult): void {
+/** Targets of DESIGN §2 this build cannot run. */
+const UNAVAILABLE_TARGETS = new Set(['kubernetes-session', 'kubernetes-application']);
+
+function printResult(job: Pick<SubmittedJob, 'streamGraph'> | undefined, r: JobResult, logs: string | undefined): void {
   const out = process.stderr;
   out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status} after ${fmtDuration(r.endTime - r.startTime)}\n`);
   for (const v of r.vertices) {
     out.write(`  ${v.name} [p=${v.parallelism}]: ${v.metrics.numRecordsIn} records in, ${v.metrics.numRecordsOut} out\n`);
   }
-  if (r.status === 'FINISHED') {
+  if (r.error) out.write(`  ${r.error.message} [${r.error.code}]\n`);
+  if (logs) out.write(`Logs: ${logs}\n`);
+  if (r.status === 'FINISHED' && job) {
     for (const n of job.streamGraph.nodes) {
       if (n.spec.type === 'sink') {
         const loc = n.spec.sink.outputLocation?.();
@@ -73,6 +75,53 @@ function printResult(job: SubmittedJob, r: JobResult): void {
         out.write(`Output of '${n.name}' went to the TaskManager's ${n.spec.toStderr ? 'stderr' : 'stdout'} (this terminal)\n`);
     }
   }
+}
+
+/**
+ * `weir run -t process-application`: the bundle goes to a new Application cluster whose JobManager
+ * runs main(); attached, the jobs it submits are followed until the application has ended.
+ */
+async function runApplication(
+  file: string,
+  args: string[],
+  config: Configuration,
+  parallelism: number | undefined,
+  detached: boolean,
+): Promise<void> {
+  const [{ bundleProgram }, { runApplicationCluster, archivedLogs }] = await Promise.all([
+    import('../cluster/bundler.js'),
+    import('../providers/process/process-cluster.js'),
+  ]);
+  const c = config.clone();
+  if (parallelism !== undefined) c.set('parallelism.default', parallelism, '-p');
+  const bundle = await bundleProgram(file);
+  const watchers = new Map<string, () => void>();
+  const run = await runApplicationCluster(
+    { config: c, bundle, args, cwd: process.cwd(), detached },
+    {
+      onDeployed: (cl) =>
+        (detached ? process.stdout : process.stderr).write(
+          `Started application cluster ${cl.clusterId} (JobManager pid ${cl.pid}) — ${cl.restUrl}\n`,
+        ),
+      onJob: (jobId, cluster) => {
+        process.stderr.write(`The application submitted job ${jobId}\n`);
+        watchers.set(jobId, watchProgress({ jobId, cluster }));
+      },
+      onJobResult: (r) => {
+        watchers.get(r.jobId)?.();
+        printResult(
+          undefined,
+          r,
+          archivedLogs(c, r.jobId) ?? 'removed with the application cluster (set jobmanager.archive.dir to keep them)',
+        );
+      },
+    },
+  );
+  for (const stop of watchers.values()) stop();
+  if (detached) return;
+  const s = run.status!;
+  process.stderr.write(`Application ${s.id} ${s.status}: ${s.jobs.length} job(s)${s.error ? ` — ${s.error}` : ''}\n`);
+  if (s.status !== 'FINISHED' || run.results.some((r) => r.status !== 'FINISHED')) process.exitCode = 1;
 }
 
 export function buildCli(): Command {
@@ -106,9 +155,22 @@ export function buildCli(): Command {
         'execution.savepoint.ignore-unclaimed-state': o.allowNonRestoredState ? 'true' : undefined,
         ...jobManagerAddress(o.jobmanager),
       });
-      const remote = config.get('execution.target') === 'remote';
-      const watchers = new Map<string, () => void>();
+      const target = String(config.get('execution.target'));
+      if (UNAVAILABLE_TARGETS.has(target)) {
+        throw new WeirError(
+          'WEIR_CONFIG_BAD_VALUE',
+          `execution.target '${target}' is not available in this build (there is no Kubernetes provider yet): use local, remote, process-session, process-per-job or process-application`,
+        );
+      }
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
+      if (target === 'process-application') {
+        await runApplication(file, args, config, parallelism, o.detached === true);
+        return;
+      }
+      // Targets whose cluster outlives this command: progress is polled over REST, -d prints the job id.
+      const remote = target !== 'local';
+      const watchers = new Map<string, () => void>();
+      const { runProgram } = await import('../cluster/run-program.js');
       const run = await runProgram({
         program: file,
         args,
@@ -116,7 +178,10 @@ export function buildCli(): Command {
         ...(parallelism !== undefined ? { parallelism } : {}),
         listener: {
           onSubmitted: (job) => {
-            if (remote && o.detached) return void process.stdout.write(`Job has been submitted with JobID ${job.jobId}\n`);
+            if (remote && o.detached) {
+              const where = target === 'process-per-job' ? ` to a per-job cluster at ${job.cluster.webUrl}` : '';
+              return void process.stdout.write(`Job has been submitted with JobID ${job.jobId}${where}\n`);
+            }
             process.stderr.write(
               `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
             );
@@ -124,7 +189,7 @@ export function buildCli(): Command {
           },
           onFinished: (job, r) => {
             watchers.get(job.jobId)?.();
-            if (!(remote && o.detached)) printResult(job, r);
+            if (!(remote && o.detached)) printResult(job, r, job.cluster.logs?.(job.jobId));
           },
         },
       });
@@ -146,6 +211,10 @@ export function buildCli(): Command {
     .action(async (file: string, args: string[], o: CommonOptions & { parallelism?: string; json?: boolean; jobmanager?: string }) => {
       const config = loadConfig(o, jobManagerAddress(o.jobmanager));
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
+      const [{ inspectProgram }, { planJson, planText }] = await Promise.all([
+        import('../cluster/inspect-program.js'),
+        import('../graph/plan.js'),
+      ]);
       const { jobGraph } = await inspectProgram(file, args, config, parallelism);
       const json = JSON.stringify(planJson(jobGraph), null, 2);
       if (o.json) process.stdout.write(json + '\n');

@@ -1,6 +1,7 @@
 /**
- * What the client needs from a cluster, whatever the target: the embedded mini-cluster, or (in later
- * targets) a remote JobManager reached over REST.
+ * What the client needs from a cluster, whatever the target: the embedded mini-cluster, a remote
+ * JobManager reached over REST, a per-job cluster the process provider starts, or (Application
+ * mode) the JobManager the program runs in.
  */
 import type { JobStatus } from '../api/job-client.js';
 import type { ResolvedCachedFile } from '../runtime/blob/cached-files.js';
@@ -8,11 +9,15 @@ import type { JobResult, JobSubmission, VertexSummary } from '../runtime/jobmana
 import type { Bundle } from './bundler.js';
 
 /**
- * What plan mode submits with the bundle. `cachedFiles` are the program's registered files as the
- * client resolved them (absolute paths that exist): each cluster client stores their content where
- * its TaskManagers fetch it (storeCachedFiles in runtime/blob/cached-files.ts).
+ * What plan mode submits with the bundle. `jobId` fixes the job's id (Application mode derives
+ * them), else the cluster picks one. `cachedFiles` are the program's registered files as the client
+ * resolved them (absolute paths that exist): each cluster client stores their content where its
+ * TaskManagers fetch it (storeCachedFiles in runtime/blob/cached-files.ts).
  */
-export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle' | 'cachedFiles'> & { cachedFiles?: ResolvedCachedFile[] };
+export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle' | 'cachedFiles'> & {
+  jobId?: string;
+  cachedFiles?: ResolvedCachedFile[];
+};
 
 export interface JobProgress {
   status: JobStatus;
@@ -30,5 +35,7 @@ export interface ClusterClient {
   /** Takes a savepoint (to `dir`, else execution.checkpointing.savepoint-dir), then ends the job (FINISHED); resolves with the savepoint's path. */
   stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string>;
   waitForResult(jobId: string): Promise<JobResult>;
+  /** Where the logs of a job's processes are (shown when an attached run ends). */
+  logs?(jobId: string): string;
   close(): Promise<void>;
 }

@@ -18,18 +18,21 @@ import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-
 export interface MiniClusterOptions {
   taskManagers?: number;
   slotsPerTaskManager?: number;
+  /** jobmanager.archive.dir: ended jobs are archived there, as by a standalone JobManager. */
+  archiveDir?: string | undefined;
 }
 
 export class LocalMiniCluster implements ClusterClient {
   readonly description = 'local mini-cluster';
   readonly webUrl = undefined;
-  readonly jobManager = new JobManager();
+  readonly jobManager: JobManager;
   readonly taskManagers: TaskManager[] = [];
   private readonly broker = new PeerBroker();
   private readonly slotsPerTm: number;
 
   constructor(opts: MiniClusterOptions = {}) {
     this.slotsPerTm = Math.max(1, opts.slotsPerTaskManager ?? 1);
+    this.jobManager = new JobManager({ archiveDir: opts.archiveDir });
     for (let i = 0; i < (opts.taskManagers ?? 1); i++) this.addTaskManager(this.slotsPerTm);
   }
 
@@ -78,8 +81,13 @@ export class LocalMiniCluster implements ClusterClient {
     return this.jobManager.dispatcher.result(jobId);
   }
 
+  logs(): string {
+    return 'this process (the local mini-cluster logs to this terminal)';
+  }
+
   async close(): Promise<void> {
     this.jobManager.shutdown();
     await Promise.all(this.taskManagers.map((tm) => tm.shutdown()));
+    await this.jobManager.dispatcher.archivesWritten();
   }
 }

@@ -43,6 +43,8 @@ export interface ProgramExecutorOptions {
   structuralCheck?: boolean;
   /** `weir run -d` (execution.attached: false): execute() returns once the job is submitted. */
   detached?: boolean;
+  /** The id of the job of main()'s n-th execute()/executeAsync() call (Application mode); the cluster picks one otherwise. */
+  jobIdFor?: (executionIndex: number) => string;
 }
 
 /** Turns a pipeline's settings and the program's env.configure() into job configuration. */
@@ -82,8 +84,10 @@ export class ProgramExecutor implements PipelineExecutor {
     // Registered files must exist before anything is submitted; the cluster client stores them.
     const cachedFiles = await resolveCachedFiles(pipeline.settings.cachedFiles, this.o.cwd);
     const cluster = await this.o.cluster();
+    const fixedId = this.o.jobIdFor?.(pipeline.executionIndex);
     const jobId = await cluster.submit(
       {
+        ...(fixedId !== undefined ? { jobId: fixedId } : {}),
         jobGraph,
         programArgs: this.o.args,
         cwd: this.o.cwd,

@@ -68,6 +68,7 @@ export class RemoteClusterClient implements ClusterClient {
     const cachedFiles: CachedFileEntry[] = [];
     for (const f of request.cachedFiles ?? []) cachedFiles.push(await this.uploadCachedFile(f));
     const { jobid } = await this.rest.runBundle(bundleId, {
+      ...(request.jobId !== undefined ? { jobId: request.jobId } : {}),
       jobGraph: request.jobGraph,
       graphDefaults: request.graphDefaults,
       programArgs: request.programArgs,
@@ -156,6 +157,10 @@ export class RemoteClusterClient implements ClusterClient {
         await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
       }
     }
+  }
+
+  logs(): string {
+    return `the log files of the cluster's processes (weir cluster start --log-dir)`;
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,14 @@ export interface RunProgramOptions {
   listener?: ProgramListener;
   /** Use this cluster instead of creating one for the configured target. */
   cluster?: ClusterClient;
+  /** The program already bundled (Application mode: the bundle the client shipped); `program` is then only its name. */
+  bundle?: Bundle;
+  /** Job ids by execute() index (Application mode). */
+  jobIdFor?: (executionIndex: number) => string;
+  /** Overrides execution.attached (Application mode: the JobManager always follows its jobs). */
+  detached?: boolean;
+  /** The directory main() runs in (default: this process's). */
+  cwd?: string;
 }
 
 export interface ProgramRun {
@@ -51,9 +59,10 @@ export async function createCluster(config: Configuration): Promise<ClusterClien
     return new LocalMiniCluster({
       taskManagers: Number(config.get('minicluster.number-of-taskmanagers') ?? 1),
       slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),
+      archiveDir: config.get('jobmanager.archive.dir'),
     });
   }
-  if (target === 'remote') {
+  if (target === 'remote' || target === 'process-session') {
     // A running session cluster, reached through its REST API (rest.address/rest.port, or -m host:port).
     const { RemoteClusterClient, restUrl } = await import('./remote-cluster-client.js');
     return new RemoteClusterClient({
@@ -61,22 +70,37 @@ export async function createCluster(config: Configuration): Promise<ClusterClien
       token: config.get('security.rest.token'),
     });
   }
-  throw new WeirError('WEIR_CONFIG_BAD_VALUE', `execution.target '${target}' is not available in this build: use 'local' or 'remote'`);
+  if (target === 'process-per-job') {
+    const { PerJobClusterClient } = await import('../providers/process/process-cluster.js');
+    return new PerJobClusterClient(config);
+  }
+  if (target === 'process-application') {
+    throw new WeirError(
+      'WEIR_CONFIG_BAD_VALUE',
+      "execution.target 'process-application' runs main() in the JobManager, not in this client: use 'weir run -t process-application'",
+    );
+  }
+  throw new WeirError(
+    'WEIR_CONFIG_BAD_VALUE',
+    `execution.target '${target}' is not available in this build (there is no Kubernetes provider yet): use local, remote, process-session, process-per-job or process-application`,
+  );
 }
 
 export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
   const config = o.config ?? Configuration.fromEntries({});
-  const bundle = await bundleProgram(o.program);
+  const bundle = o.bundle ?? (await bundleProgram(o.program));
   const args = o.args ?? [];
   let cluster: Promise<ClusterClient> | undefined;
   const getCluster = (): Promise<ClusterClient> => (cluster ??= o.cluster ? Promise.resolve(o.cluster) : createCluster(config));
   // Detached runs make sense only where the cluster outlives this process.
-  const detached = config.get('execution.attached') === false && String(config.get('execution.target') ?? 'local') !== 'local';
+  const detached =
+    o.detached ?? (config.get('execution.attached') === false && String(config.get('execution.target') ?? 'local') !== 'local');
   const executor = new ProgramExecutor({
     detached,
     bundle,
     args,
-    cwd: process.cwd(),
+    cwd: o.cwd ?? process.cwd(),
+    ...(o.jobIdFor ? { jobIdFor: o.jobIdFor } : {}),
     config,
     defaults: graphDefaults(config, o.parallelism),
     cluster: getCluster,

@@ -184,6 +184,33 @@ export const OPTIONS = {
     default: '30 s',
     description: 'How long an active provider keeps an idle TaskManager before stopping it.',
   },
+  'slot.request.timeout': {
+    type: 'duration',
+    default: '5 min',
+    min: 1,
+    description: 'How long a job waits for the task slots it needs (TaskManagers registering or being started) before it fails.',
+  },
+  'taskmanager.resource-id': {
+    type: 'string',
+    defaultDescription: 'host:port of the data plane and a random suffix',
+    description: 'Id the TaskManager registers with; a resource provider sets it for the TaskManagers it starts.',
+  },
+  'taskmanager.registration.timeout': {
+    type: 'duration',
+    default: '5 min',
+    min: 1,
+    description: 'A TaskManager that has not been registered at a JobManager for this long (at start or after losing it) exits.',
+  },
+  'process.working-dir': {
+    type: 'string',
+    defaultDescription: '<tmp>/weir-process',
+    description: 'Where the process provider creates the working directory of each cluster it starts.',
+  },
+  'process.cluster-id': {
+    type: 'string',
+    defaultDescription: 'generated per cluster',
+    description: 'Id of a cluster the process provider starts: its working directory, and the base of application job ids.',
+  },
   'heartbeat.interval': {
     type: 'duration',
     default: '10 s',

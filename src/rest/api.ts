@@ -219,6 +219,18 @@ export interface BundleList {
 }
 
 /** `POST /bundles/:id/run`: what the client's plan mode produced for one execute(). */
+/**
+ * `GET /application` (Weir): the application a per-job-less Application cluster runs. `status` is
+ * RUNNING while main() runs or a job of it has not ended, then FINISHED (main() returned, every job
+ * ended), or FAILED (main() threw; `error` says why). `jobs` are its job ids in submission order.
+ */
+export interface ApplicationStatus {
+  id: string;
+  status: 'RUNNING' | 'FINISHED' | 'FAILED';
+  jobs: string[];
+  error?: string;
+}
+
 export interface BundleRunRequest {
   jobGraph: JobGraph;
   graphDefaults: StreamGraphDefaults;
@@ -527,6 +539,7 @@ export const schemas = {
   blobUpload: obj({ id: str, size: int }),
   bundleList: obj({ address: str, files: arr(obj({ id: str, name: str, uploaded: int, size: int })) }),
   bundleRunResponse: obj({ jobid: str }),
+  application: obj({ id: str, status: str, jobs: arr(str), error: str }, ['error']),
   empty: obj({}),
   jobResult: obj(
     {

@@ -7,6 +7,7 @@ import { ERROR_CODES, WeirError, type ErrorCode } from '../errors.js';
 import type {
   BlobUploadResponse,
   BundleList,
+  ApplicationStatus,
   BundleRunRequest,
   BundleRunResponse,
   BundleUploadResponse,
@@ -93,6 +94,10 @@ export class RestClient {
 
   jobs(): Promise<JobIdsWithStatus> {
     return this.request('GET', '/jobs');
+  }
+  /** The application of an Application cluster (`GET /application`, Weir). */
+  application(): Promise<ApplicationStatus> {
+    return this.request('GET', '/application');
   }
   jobsOverview(): Promise<MultipleJobsDetails> {
     return this.request('GET', '/jobs/overview');

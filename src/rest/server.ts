@@ -35,6 +35,7 @@ import {
   type SavepointTriggerRequest,
   type StopWithSavepointRequest,
   type TriggerResponse,
+  type ApplicationStatus,
   type BundleList,
   type BundleRunRequest,
   type BundleRunResponse,
@@ -66,6 +67,10 @@ export interface RestServerOptions {
   onShutdown?: () => void | Promise<void>;
   /** Where warnings go (an unreadable job archive entry); default stderr. */
   log?: Logger;
+  /** The application this JobManager runs (Application mode): served as `GET /application`. */
+  application?: () => ApplicationStatus;
+  /** Called when `/jobs/:id/result` answered with the job's final result (a dedicated cluster waits for it before it ends). */
+  onResultServed?: (jobId: string) => void;
 }
 
 export interface RestServer {
@@ -370,6 +375,11 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     },
   );
 
+  app.get<{ Reply: ApplicationStatus }>('/application', { schema: { response: withErrors({ 200: schemas.application }) } }, async () => {
+    if (!opts.application) throw new HttpError(404, 'This cluster runs no application (it is not in Application mode)');
+    return opts.application();
+  });
+
   app.get<{ Params: { id: string }; Reply: JobDetails }>(
     '/jobs/:id',
     { schema: { params: idParams, response: withErrors({ 200: schemas.jobDetails }) } },
@@ -519,6 +529,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       const jm = job(req.params.id);
       const wait = Math.min(MAX_RESULT_WAIT_MS, req.query.timeout === undefined ? defaultWait : Number(req.query.timeout));
       const r: JobResult | undefined = isGloballyTerminal(jm.status) ? await jm.result() : await waitAtMost(jm.result(), wait);
+      if (r) opts.onResultServed?.(r.jobId);
       return r ? completedResult(r) : { status: { id: 'IN_PROGRESS' } };
     },
   });

@@ -3,7 +3,8 @@
  * and a directory of stop words used by a rich map function, on the local target and on a session
  * cluster started with `weir cluster start`, where the TaskManager process gets them from the
  * JobManager's BlobServer (its copy is in its own directory, named after the content's SHA-256 in
- * its BlobCache, and removed when the job ends). A missing file, a name registered twice, a file
+ * its BlobCache, and removed when the job ends), and in Application mode, where the JobManager runs
+ * main() and its TaskManagers get the files the same way. A missing file, a name registered twice, a file
  * above the cluster's upload limit and a name nobody registered are clear WEIR_CACHED_FILE errors.
  *
  * Every wait has a deadline; the cluster is stopped in after().
@@ -177,4 +178,23 @@ test('session cluster: the TaskManager process fetches the files from the BlobSe
   const big = join(data, 'big.txt');
   writeFileSync(big, Buffer.alloc(3 * 1024 * 1024, 'x'));
   await rejectsWith(runProgram({ program: PROGRAM, args: [big, stopWords, '1'], config }), 'WEIR_CACHED_FILE', "'dictionary'", big);
+});
+
+test('process-application: the JobManager runs main() and its TaskManagers read the files', () => {
+  const work = join(dir, 'app-work');
+  const resultFile = join(dir, 'app-translations.txt');
+  // Relative paths, resolved in the directory `weir run` started in, as on the other targets.
+  const r = weir(
+    ['run', '-t', 'process-application', '-D', `process.working-dir=${work}`, PROGRAM, '--', 'dict.txt', 'stop', '2', '', resultFile],
+    { WEIR_CONF_DIR: join(dir, 'no-conf') },
+    data,
+  );
+  assert.equal(r.code, 0, r.out);
+  const rows = printedTranslations(readFileSync(resultFile, 'utf8'));
+  checkTranslated(rows);
+  for (const row of rows) assert.ok(row.dictionaryCopy.startsWith(work), `${row.dictionaryCopy} is in the application cluster's directory`);
+  assert.ok(
+    rows.every((row) => !existsSync(row.dictionaryCopy)),
+    'the copies went with the cluster',
+  );
 });

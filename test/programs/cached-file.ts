@@ -2,14 +2,15 @@
  * The distributed cache: a dictionary file and a directory of stop words are registered with
  * registerCachedFile; a rich map function reads both in open() and translates words. Arguments:
  * dictionary file, stop-word directory, parallelism, and optionally 'duplicate' (registers a name
- * twice) or 'unknown' (asks for a name nobody registered). Each result tells where the task found
+ * twice) or 'unknown' (asks for a name nobody registered), and a file to write the results to (main()
+ * runs in the JobManager in Application mode, where nobody reads its stdout). Each result tells where the task found
  * its copies, so the tests can check they are not the originals.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RichMapFunction, StreamExecutionEnvironment, type RuntimeContext } from 'weir';
 
-const [dictionary = 'dict.txt', stopWords = 'stop', p = '2', mode = ''] = process.argv.slice(2);
+const [dictionary = 'dict.txt', stopWords = 'stop', p = '2', mode = '', resultFile = ''] = process.argv.slice(2);
 
 export interface Translation {
   word: string;
@@ -70,3 +71,4 @@ export const translations = await env
   .map(new Translate())
   .executeAndCollect('cached-file');
 console.log(`translations: ${JSON.stringify(translations)}`);
+if (resultFile) writeFileSync(resultFile, `translations: ${JSON.stringify(translations)}\n`);

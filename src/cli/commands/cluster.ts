@@ -3,8 +3,9 @@
  * taskmanager.sh, start-cluster.sh, stop-cluster.sh): `jobmanager`, `taskmanager`,
  * `cluster start` and `cluster stop`.
  */
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
@@ -14,6 +15,15 @@ interface ProcessOptions {
   confDir?: string;
   verbose?: boolean;
 }
+
+type JobManagerCliOptions = ProcessOptions & {
+  application?: string;
+  provider: string;
+  logDir: string;
+  clusterDir?: string;
+  job?: string;
+  programCwd?: string;
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -34,14 +44,86 @@ function defaultPidDir(): string {
 export function registerClusterCommands(program: Command): void {
   program
     .command('jobmanager')
-    .description('run a JobManager in this process (Dispatcher, ResourceManager, BlobServer, REST API)')
+    .description(
+      'run a JobManager in this process (Dispatcher, ResourceManager, BlobServer, REST API); with --application, an Application cluster that runs the program',
+    )
+    .argument('[args...]', 'arguments of the --application program (after --)')
+    .option('--application <program>', "run this program's main() here (Application mode); the cluster ends with the application")
+    .option(
+      '--provider <provider>',
+      "resource provider: 'standalone' (TaskManagers are started by hand) or 'process' (started here on demand)",
+      'standalone',
+    )
+    .option('--log-dir <dir>', 'where TaskManagers started by the process provider write their logs', 'log')
+    .option('--cluster-dir <dir>', 'the directory of a dedicated cluster made by weir run (removed when the cluster ends)')
+    .option('--job <file>', 'the job of a per-job cluster (written by weir run -t process-per-job)')
+    .option('--program-cwd <dir>', 'the directory the --application program runs in (default: the current one)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (o: ProcessOptions) => {
-      const { runJobManager } = await import('../../cluster/standalone/jobmanager-main.js');
-      const jm = await runJobManager(load(o));
-      await jm.closed;
+    .action(async (args: string[], o: JobManagerCliOptions) => {
+      const config = load(o);
+      if (o.provider !== 'standalone' && o.provider !== 'process') {
+        const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
+        throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
+      }
+      if (o.job && o.application) throw new WeirError('WEIR_CLI_USAGE', '--job and --application cannot be used together');
+      const [{ runJobManager }, { createLogger }] = await Promise.all([
+        import('../../cluster/standalone/jobmanager-main.js'),
+        import('../../cluster/standalone/log.js'),
+      ]);
+      const log = createLogger('JobManager', config.get('weir.log.level'));
+      const clusterDir = o.clusterDir === undefined ? undefined : resolve(o.clusterDir);
+      const clusterId =
+        config.get('process.cluster-id') ??
+        (clusterDir
+          ? basename(clusterDir)
+          : o.application
+            ? config.get('high-availability.cluster-id')
+            : `weir-session-${randomBytes(4).toString('hex')}`);
+      const dedicated =
+        o.job || o.application
+          ? new (await import('../../cluster/dedicated-cluster.js')).DedicatedCluster({
+              config,
+              log,
+              clusterId,
+              clusterDir,
+              ...(o.job ? { jobFile: resolve(o.job) } : {}),
+              ...(o.application ? { application: { program: resolve(o.application), args, cwd: resolve(o.programCwd ?? '.') } } : {}),
+            })
+          : undefined;
+      const { ProcessResourceProvider } =
+        o.provider === 'process' ? await import('../../providers/process/process-provider.js') : { ProcessResourceProvider: undefined };
+      const jm = await runJobManager(config, {
+        log,
+        handleSignals: !dedicated,
+        ...(clusterDir ? { blobDir: join(clusterDir, 'blobs') } : {}),
+        ...(ProcessResourceProvider
+          ? {
+              provider: (ctx: { rpcAddress: string }) =>
+                new ProcessResourceProvider({
+                  jobManagerAddress: ctx.rpcAddress,
+                  confDir: confDirOf(o),
+                  dynamic: o.D ?? [],
+                  clusterId,
+                  workDir: clusterDir ?? join(config.get('process.working-dir') ?? join(tmpdir(), 'weir-process'), clusterId),
+                  logDir: clusterDir ? join(clusterDir, 'log') : resolve(o.logDir),
+                  removeWorkDirOnClose: !clusterDir,
+                  log,
+                }),
+            }
+          : {}),
+        ...(dedicated ? { beforeRest: (j) => dedicated.beforeRest(j), restHooks: dedicated.restHooks } : {}),
+      });
+      if (!dedicated) {
+        await jm.closed;
+        return;
+      }
+      const onSignal = (sig: NodeJS.Signals): void => dedicated.requestStop(`received ${sig}`);
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      const code = await dedicated.run(jm);
+      process.exit(code);
     });
 
   program
@@ -63,11 +145,20 @@ export function registerClusterCommands(program: Command): void {
   cluster
     .command('start')
     .description('start a JobManager and TaskManagers as background processes (pid files, logs)')
-    .option('--taskmanagers <n>', 'number of TaskManagers', '1')
+    .option('--taskmanagers <n>', 'number of TaskManagers (standalone provider)', '1')
+    .option(
+      '--provider <provider>',
+      "'standalone': start the TaskManagers now; 'process': start only the JobManager, which starts TaskManagers when jobs need them",
+      'standalone',
+    )
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('--log-dir <dir>', 'where the processes write their logs', 'log')
     .option('--pid-dir <dir>', 'where pid files go (default: $WEIR_PID_DIR or <tmp>/weir-pids)')
-    .action(async (o: { taskmanagers: string; confDir?: string; logDir: string; pidDir?: string }) => {
+    .action(async (o: { taskmanagers: string; provider: string; confDir?: string; logDir: string; pidDir?: string }) => {
+      if (o.provider !== 'standalone' && o.provider !== 'process') {
+        const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
+        throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
+      }
       const n = Number(o.taskmanagers);
       if (!Number.isInteger(n) || n < 0)
         throw new WeirError('WEIR_CLI_USAGE', `--taskmanagers must be a non-negative integer, got '${o.taskmanagers}'`);
@@ -77,11 +168,15 @@ export function registerClusterCommands(program: Command): void {
         taskManagers: n,
         logDir: resolve(o.logDir),
         pidDir: resolve(o.pidDir ?? defaultPidDir()),
+        provider: o.provider,
       });
       process.stdout.write(
-        `Started a session cluster: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}, ` +
-          `${started.taskManagerPids.length} TaskManager(s) (pids ${started.taskManagerPids.join(', ') || '-'}), ` +
-          `${started.overview.slotsTotal} slots\nLogs: ${started.logFiles.join(', ')}\n`,
+        o.provider === 'process'
+          ? `Started a session cluster on the process provider: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}; ` +
+              `it starts TaskManagers when jobs need slots and stops them when idle\nLogs: ${resolve(o.logDir)}\n`
+          : `Started a session cluster: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}, ` +
+              `${started.taskManagerPids.length} TaskManager(s) (pids ${started.taskManagerPids.join(', ') || '-'}), ` +
+              `${started.overview.slotsTotal} slots\nLogs: ${started.logFiles.join(', ')}\n`,
       );
     });
   cluster

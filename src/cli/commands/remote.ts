@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import type { SubmittedJob } from '../../cluster/program-executor.js';
+import type { ClusterClient } from '../../cluster/cluster-client.js';
 import { restUrl } from '../../cluster/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
 import { RestApiError, RestClient } from '../../rest/client.js';
@@ -217,7 +218,11 @@ function progressLine(
  * Polls a submitted job's progress every `intervalMs` and prints a line when its status or record
  * counts change; quiet otherwise. Returns a function that stops watching.
  */
-export function watchProgress(job: SubmittedJob, out: NodeJS.WritableStream = process.stderr, intervalMs = 500): () => void {
+export function watchProgress(
+  job: Pick<SubmittedJob, 'jobId'> & { cluster: Pick<ClusterClient, 'progress'> },
+  out: NodeJS.WritableStream = process.stderr,
+  intervalMs = 500,
+): () => void {
   let last = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

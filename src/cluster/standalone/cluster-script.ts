@@ -6,7 +6,7 @@
  * every TaskManager has registered. A conf dir without security.cluster.secret gets a random one in
  * its config.yaml first, so the processes authenticate each other from the start.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -29,6 +29,11 @@ export interface StartClusterOptions {
   timeoutMs?: number;
   /** The command that runs `weir` (default: this Node.js with bin/weir.mjs of this installation). */
   weirCommand?: string[];
+  /**
+   * 'standalone' (default): the TaskManagers are started here. 'process': only the JobManager is,
+   * and it starts TaskManagers as its child processes when jobs need slots.
+   */
+  provider?: 'standalone' | 'process';
 }
 
 export interface StartedCluster {
@@ -49,8 +54,42 @@ export interface StopClusterOptions {
 const JM_PID = 'weir-jobmanager.pid';
 const TM_PID = 'weir-taskmanager.pid';
 
-function defaultWeirCommand(): string[] {
+export function defaultWeirCommand(): string[] {
   return [process.execPath, fileURLToPath(new URL('../../../bin/weir.mjs', import.meta.url))];
+}
+
+export interface SpawnWeirOptions {
+  /** File the process's stdout and stderr are appended to. */
+  log: string;
+  /** Its own process group, so it outlives the command that started it. */
+  detached: boolean;
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+  weirCommand?: string[];
+}
+
+/**
+ * Starts `weir <args>` as a child process logging to `o.log` (what `weir cluster start` and the
+ * process resource provider run). Throws WEIR_CLUSTER_DEPLOYMENT when it cannot be started.
+ */
+export function spawnWeir(args: string[], o: SpawnWeirOptions): ChildProcess {
+  const [cmd, ...cmdArgs] = o.weirCommand ?? defaultWeirCommand();
+  const fd = openSync(o.log, 'a', 0o600);
+  try {
+    const child = spawn(cmd!, [...cmdArgs, ...args], {
+      detached: o.detached,
+      stdio: ['ignore', fd, fd],
+      ...(o.cwd ? { cwd: o.cwd } : {}),
+      env: { ...process.env, ...(o.env ?? {}) },
+    });
+    if (child.pid === undefined) throw new WeirError('WEIR_CLUSTER_DEPLOYMENT', `cannot start 'weir ${args[0] ?? ''}' (${cmd})`);
+    // A failed spawn is also reported as an 'error' event after the pid check; the exit handlers see it.
+    child.on('error', () => undefined);
+    return child;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Adds a random security.cluster.secret to `<confDir>/config.yaml` unless it has one; returns whether it did. */
@@ -91,7 +130,7 @@ export async function clusterOverview(
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -109,7 +148,7 @@ function isWeirProcess(pid: number): boolean {
   }
 }
 
-function tail(file: string, lines = 20): string {
+export function tail(file: string, lines = 20): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
@@ -119,7 +158,9 @@ function tail(file: string, lines = 20): string {
 
 export async function startCluster(o: StartClusterOptions): Promise<StartedCluster> {
   const confDir = resolve(o.confDir);
-  const n = o.taskManagers ?? 1;
+  const provider = o.provider ?? 'standalone';
+  // With the process provider the JobManager starts TaskManagers itself, when jobs need them.
+  const n = provider === 'process' ? 0 : (o.taskManagers ?? 1);
   if (!Number.isInteger(n) || n < 0)
     throw new WeirError('WEIR_CLI_USAGE', `the number of TaskManagers must be a non-negative integer, got ${n}`);
   if (ensureClusterSecret(confDir)) process.stderr.write(`Generated security.cluster.secret in ${join(confDir, 'config.yaml')}\n`);
@@ -144,29 +185,27 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
       );
     }
   }
-  const [cmd, ...cmdArgs] = o.weirCommand ?? defaultWeirCommand();
   const host0 = hostname();
   const logFiles: string[] = [];
   const children: { pid: number; log: string }[] = [];
   const startProcess = (role: 'jobmanager' | 'taskmanager', index: number, args: string[]): number => {
     const log = join(o.logDir, `weir-${role}-${index}-${host0}.log`);
-    const fd = openSync(log, 'a');
-    try {
-      const child = spawn(cmd!, [...cmdArgs, role, '--conf-dir', confDir, ...args], {
-        detached: true,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, WEIR_CONF_DIR: confDir },
-      });
-      child.unref();
-      if (child.pid === undefined) throw new WeirError('WEIR_INTERNAL', `cannot start the ${role}`);
-      logFiles.push(log);
-      children.push({ pid: child.pid, log });
-      return child.pid;
-    } finally {
-      closeSync(fd);
-    }
+    const child = spawnWeir([role, '--conf-dir', confDir, ...args], {
+      log,
+      detached: true,
+      env: { WEIR_CONF_DIR: confDir },
+      ...(o.weirCommand ? { weirCommand: o.weirCommand } : {}),
+    });
+    child.unref();
+    logFiles.push(log);
+    children.push({ pid: child.pid!, log });
+    return child.pid!;
   };
-  const jobManagerPid = startProcess('jobmanager', 0, []);
+  const jobManagerPid = startProcess(
+    'jobmanager',
+    0,
+    provider === 'process' ? ['--provider', 'process', '--log-dir', resolve(o.logDir)] : [],
+  );
   writeFileSync(join(o.pidDir, JM_PID), `${jobManagerPid}\n`);
   const taskManagerPids: number[] = [];
   for (let i = 0; i < n; i++) taskManagerPids.push(startProcess('taskmanager', i, ['--jobmanager', jmAddress]));

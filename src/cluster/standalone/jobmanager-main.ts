@@ -3,18 +3,23 @@
  * ResourceManager and JobMasters (the same JobManager class as the local cluster), the RPC server
  * TaskManagers register at (jobmanager.rpc.address:jobmanager.rpc.port, default 127.0.0.1:6123),
  * the BlobServer the bundles are stored in, and the REST API. SIGTERM/SIGINT shut it down
- * gracefully: jobs are cancelled, TaskManagers told, servers closed.
+ * gracefully: jobs are cancelled, TaskManagers told, servers closed, and the TaskManagers an
+ * active resource provider started are stopped.
+ *
+ * The REST server is imported only once the RPC server listens and `beforeRest` ran, so a
+ * per-job cluster asks for its TaskManagers while the REST API is still loading.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
-import { startRestServer, type RestServer } from '../../rest/server.js';
+import type { RestServer, RestServerOptions } from '../../rest/server.js';
 import { BlobServer } from '../../runtime/blob/blob-server.js';
 import { storeCachedFiles } from '../../runtime/blob/cached-files.js';
 import { JobManager } from '../../runtime/jobmanager/job-manager.js';
 import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
+import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../cluster-client.js';
 import { createLogger } from './log.js';
@@ -28,6 +33,12 @@ export interface RunJobManagerOptions {
   blobDir?: string;
   /** Start the REST API (default true). */
   rest?: boolean;
+  /** Creates the resource provider once the RPC address is known (default: standalone, starts nothing). */
+  provider?: (ctx: { rpcAddress: string; log: Logger }) => ResourceProvider;
+  /** Runs after the RPC server started and before the REST API does (a per-job cluster submits its job here). */
+  beforeRest?: (jm: Pick<JobManagerProcess, 'jobManager' | 'client' | 'rpcAddress'>) => void | Promise<void>;
+  /** Extra hooks of the REST server (a dedicated cluster's application status, result collection). */
+  restHooks?: Pick<RestServerOptions, 'application' | 'onResultServed'>;
 }
 
 export interface JobManagerProcess {
@@ -37,6 +48,8 @@ export interface JobManagerProcess {
   /** host:port TaskManagers register at. */
   readonly rpcAddress: string;
   readonly restUrl: string | undefined;
+  /** The resource provider, when one was given. */
+  readonly provider: ResourceProvider | undefined;
   /**
    * Submits to this JobManager from the same process (tests, Application mode): the bundle and the
    * job's distributed cache files are stored in the BlobServer and the job handed to the Dispatcher.
@@ -52,7 +65,12 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
   const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
-  const jobManager = new JobManager({ archiveDir: config.get('jobmanager.archive.dir'), log });
+  const jobManager = new JobManager({
+    slotsPerTaskManager: config.get('taskmanager.numberOfTaskSlots'),
+    taskManagerTimeout: config.get('resourcemanager.taskmanager-timeout'),
+    archiveDir: config.get('jobmanager.archive.dir'),
+    log,
+  });
   const blobServer = new BlobServer(blobDir);
   const rpc = new JobManagerRpcServer(jobManager, blobServer, {
     host,
@@ -64,36 +82,16 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   });
   const addr = await rpc.start();
   const rpcAddress = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`;
-
-  let rest: RestServer | undefined;
-  if (opts.rest !== false) {
-    try {
-      // REST uploads and the BlobServer share the directory: both store `<sha256>.mjs`.
-      rest = await startRestServer({
-        jobManager,
-        config,
-        blobDir,
-        log,
-        onShutdown: () => {
-          void close('DELETE /cluster').then(() => {
-            if (opts.handleSignals !== false) process.exit(0);
-          });
-        },
-      });
-    } catch (e) {
-      await rpc.close();
-      if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
-      throw e;
-    }
-  }
-  log.info(
-    `JobManager started: RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}`,
-  );
+  const provider = opts.provider?.({ rpcAddress, log });
+  if (provider) jobManager.resourceManager.attachProvider(provider);
 
   const dispatcher = jobManager.dispatcher;
+  let rest: RestServer | undefined;
   const client: ClusterClient = {
     description: `standalone cluster (JobManager ${rpcAddress})`,
-    webUrl: rest?.url,
+    get webUrl() {
+      return rest?.url;
+    },
     async submit(request, bundle) {
       const stored = await blobServer.putFile(bundle.path);
       const { cachedFiles: files, ...rest } = request;
@@ -112,6 +110,35 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     async close() {},
   };
 
+  try {
+    await opts.beforeRest?.({ jobManager, client, rpcAddress });
+    if (opts.rest !== false) {
+      const { startRestServer } = await import('../../rest/server.js');
+      // REST uploads and the BlobServer share the directory: both store `<sha256>.mjs`.
+      rest = await startRestServer({
+        jobManager,
+        config,
+        blobDir,
+        log,
+        ...(opts.restHooks ?? {}),
+        onShutdown: () => {
+          void close('DELETE /cluster').then(() => {
+            if (opts.handleSignals !== false) process.exit(0);
+          });
+        },
+      });
+    }
+  } catch (e) {
+    jobManager.shutdown();
+    await rpc.close();
+    await provider?.close();
+    if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
+    throw e;
+  }
+  log.info(
+    `JobManager started (pid ${process.pid}): RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}`,
+  );
+
   let closing: Promise<void> | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -124,11 +151,12 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
       await new Promise((r) => setImmediate(r));
       await jobManager.dispatcher.archivesWritten();
       await rpc.close();
+      await provider?.close();
       if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
       log.info('JobManager stopped');
       resolveClosed();
     })());
 
   if (opts.handleSignals !== false) installSignalHandlers(close, log);
-  return { jobManager, blobServer, rpc, rpcAddress, restUrl: rest?.url, client, close, closed };
+  return { jobManager, blobServer, rpc, rpcAddress, restUrl: rest?.url, client, provider, close, closed };
 }

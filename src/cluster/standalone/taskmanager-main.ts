@@ -7,7 +7,9 @@
  * per job attempt and slot, as in the local cluster (the same TaskManager class). Bundles come from
  * the JobManager's BlobServer through a BlobCache. When the JobManager is lost (connection closed,
  * heartbeats missed) the TaskManager stops its workers and registers again as soon as it can.
- * SIGTERM/SIGINT shut it down gracefully.
+ * SIGTERM/SIGINT shut it down gracefully. A TaskManager that stays unregistered for
+ * taskmanager.registration.timeout (at start, or after losing its JobManager) exits, so the
+ * TaskManagers of a resource provider do not outlive a JobManager that was killed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -84,6 +86,8 @@ class JobManagerLink {
   private stopped = false;
   private wake: (() => void) | undefined;
   private waiters: (() => void)[] = [];
+  /** Since when the TaskManager has not been registered (0 while it is). */
+  unregisteredSince = Date.now();
 
   constructor(private readonly o: LinkOptions) {}
 
@@ -129,6 +133,7 @@ class JobManagerLink {
       if (lost) {
         const reason = await lost;
         this.token = undefined;
+        this.unregisteredSince = Date.now();
         if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
         if (this.stopped) break;
         this.o.log.warn(`lost the JobManager: ${reason}; stopping all tasks and registering again`);
@@ -185,6 +190,7 @@ class JobManagerLink {
       throw e;
     }
     this.token = r.fencingToken;
+    this.unregisteredSince = 0;
     this.lastSeen = Date.now();
     const { heartbeatInterval, heartbeatTimeout } = r;
     this.heartbeatTimer = setInterval(() => {
@@ -217,10 +223,11 @@ export async function runTaskManager(
     // Only called once workers run, so after taskManager below is set.
     onLinkLost: (local, reason) => taskManager.failWorker(local, serializeError(new WeirError('WEIR_JOB_FAILED', reason))),
   });
+  const resourceId = config.get('taskmanager.resource-id');
   const { id, port } = await broker.listen(
     host,
     config.get('taskmanager.data.port'),
-    (p) => `${host}:${p}-${randomBytes(3).toString('hex')}`,
+    (p) => resourceId ?? `${host}:${p}-${randomBytes(3).toString('hex')}`,
   );
   const dataAddress = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-taskmanager-blobs-'));
@@ -320,7 +327,22 @@ export async function runTaskManager(
       resolveClosed();
     })());
 
-  if (opts.handleSignals !== false) installSignalHandlers(close, log);
+  if (opts.handleSignals !== false) {
+    installSignalHandlers(close, log);
+    const registrationTimeout = config.get('taskmanager.registration.timeout');
+    const watchdog = setInterval(
+      () => {
+        const since = link.unregisteredSince;
+        if (since === 0 || Date.now() - since < registrationTimeout) return;
+        clearInterval(watchdog);
+        log.error(`not registered at a JobManager for ${Date.now() - since} ms (taskmanager.registration.timeout): exiting`);
+        void close('registration timeout').finally(() => process.exit(1));
+      },
+      Math.min(1_000, registrationTimeout),
+    );
+    watchdog.unref();
+    void closed.then(() => clearInterval(watchdog));
+  }
 
   return { id, dataAddress, taskManager, broker, registered: () => link.registered(), close, closed };
 }

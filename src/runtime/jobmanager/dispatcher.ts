@@ -1,8 +1,10 @@
 /**
  * The Dispatcher: accepts job submissions, starts one JobMaster per job, and answers for jobs
- * running or ended (status, results, listing, cancellation). Ended jobs stay listed.
+ * running or ended (status, results, listing, cancellation). Ended jobs stay listed. Listeners
+ * registered with `onJobTerminal` run once per job when it reaches a terminal state (archiving,
+ * the lifecycle of per-job and application clusters); `settled()` waits for what they started.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
@@ -26,28 +28,81 @@ export function newJobId(): string {
   return randomBytes(16).toString('hex');
 }
 
+/**
+ * The id of the job an application's `index`-th execute()/executeAsync() call submits: the first 32
+ * hex digits of SHA-256 over the cluster id and the index, so a re-run application (or a recovered
+ * one) finds its jobs under the same ids.
+ */
+export function applicationJobId(clusterId: string, index: number): string {
+  return createHash('sha256').update(`weir-application\u0000${clusterId}\u0000${index}`).digest('hex').slice(0, 32);
+}
+
 export interface DispatcherOptions {
   /** jobmanager.archive.dir: every job that ends is archived there (job-archive.ts). */
   archiveDir?: string | undefined;
   log?: Logger;
 }
 
+export type JobTerminalListener = (jm: JobMaster, result: JobResult) => void | Promise<void>;
+
 export class Dispatcher {
   private readonly jobs = new Map<string, JobMaster>();
-  private readonly archiving = new Set<Promise<void>>();
+  private readonly terminalListeners: JobTerminalListener[] = [];
+  private readonly terminalWork = new Set<Promise<void>>();
 
   constructor(
     private readonly rm: ResourceManager,
     private readonly options: DispatcherOptions = {},
-  ) {}
+  ) {
+    // The archive is the first listener, so the logs a dedicated cluster copies in later find it.
+    const archiveDir = options.archiveDir;
+    if (archiveDir) {
+      this.onJobTerminal(async (jm) => {
+        try {
+          await archiveJob(archiveDir, jm);
+        } catch (e) {
+          this.options.log?.warn(`archiving job ${jm.jobId} failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      });
+    }
+  }
 
   submit(submission: Omit<JobSubmission, 'jobId'> & { jobId?: string }): string {
     const jobId = submission.jobId ?? newJobId();
     if (this.jobs.has(jobId)) throw new WeirError('WEIR_BAD_PIPELINE', `a job with id ${jobId} was already submitted`, { jobId });
-    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobReachedTerminalState(j));
+    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobTerminal(j));
     this.jobs.set(jobId, jm);
     jm.start();
     return jobId;
+  }
+
+  /** Runs `listener` for every job that reaches a terminal state from now on (once per job). */
+  onJobTerminal(listener: JobTerminalListener): void {
+    this.terminalListeners.push(listener);
+  }
+
+  /** Resolves when what the terminal listeners started (archiving, ...) is done. */
+  async settled(): Promise<void> {
+    while (this.terminalWork.size > 0) await Promise.all([...this.terminalWork]);
+  }
+
+  /** Resolves when the archives of every job that has ended so far are written (before a shutdown completes). */
+  archivesWritten(): Promise<void> {
+    return this.settled();
+  }
+
+  private jobTerminal(jm: JobMaster): void {
+    const work = jm.result().then(async (r) => {
+      for (const l of this.terminalListeners) {
+        try {
+          await l(jm, r);
+        } catch {
+          // A listener reports its own failures; the job's result stands.
+        }
+      }
+    });
+    this.terminalWork.add(work);
+    void work.finally(() => this.terminalWork.delete(work));
   }
 
   job(jobId: string): JobMaster {
@@ -95,24 +150,5 @@ export class Dispatcher {
 
   cancelAll(): void {
     for (const jm of this.jobs.values()) jm.cancel();
-  }
-
-  /** Called once per job, when it reached FINISHED, FAILED or CANCELED. */
-  private jobReachedTerminalState(jm: JobMaster): void {
-    if (this.options.archiveDir) this.track(archiveJob(this.options.archiveDir, jm), `archiving job ${jm.jobId}`);
-  }
-
-  private track(p: Promise<unknown>, what: string): void {
-    const t = p.then(
-      () => undefined,
-      (e: unknown) => this.options.log?.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`),
-    );
-    this.archiving.add(t);
-    void t.finally(() => this.archiving.delete(t));
-  }
-
-  /** Resolves when the archives of every job that has ended so far are written (before a shutdown completes). */
-  async archivesWritten(): Promise<void> {
-    while (this.archiving.size > 0) await Promise.all([...this.archiving]);
   }
 }

@@ -1,17 +1,22 @@
 /**
  * The JobManager: a Dispatcher and a ResourceManager behind one object. In the local mini-cluster
- * TaskManagers reach it by direct calls; in a distributed cluster, through the RPC server.
+ * TaskManagers reach it by direct calls; in a distributed cluster, through the RPC server. With an
+ * active resource provider the ResourceManager starts TaskManagers for the jobs that need slots.
  */
 import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
-import { ResourceManager, type TaskManagerGateway } from './resource-manager.js';
+import { ResourceManager, type ResourceManagerOptions, type TaskManagerGateway } from './resource-manager.js';
 import type { ToJobManager } from '../rpc/messages.js';
 
 export class JobManager {
-  readonly resourceManager = new ResourceManager();
+  readonly resourceManager: ResourceManager;
   readonly dispatcher: Dispatcher;
 
-  constructor(options: DispatcherOptions = {}) {
-    this.dispatcher = new Dispatcher(this.resourceManager, options);
+  constructor(options: ResourceManagerOptions & DispatcherOptions = {}) {
+    this.resourceManager = new ResourceManager(options);
+    this.dispatcher = new Dispatcher(this.resourceManager, {
+      archiveDir: options.archiveDir,
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   registerTaskManager(gw: TaskManagerGateway): void {
@@ -34,5 +39,6 @@ export class JobManager {
 
   shutdown(): void {
     this.dispatcher.cancelAll();
+    this.resourceManager.close();
   }
 }

@@ -386,14 +386,21 @@ export class JobMaster {
       return;
     }
     if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
+    const attempt = this.attempt;
     try {
-      this.allocation = this.rm.allocate(this.jobId, slotsNeeded);
+      // Waits for TaskManagers to register (an active provider starts them) up to slot.request.timeout.
+      const timeout = Number(this.submission.config['slot.request.timeout'] ?? 300_000);
+      this.allocation = await this.rm.requestSlots(this.jobId, slotsNeeded, timeout);
     } catch (e) {
-      this.fail(serializeError(e, 'WEIR_NOT_ENOUGH_SLOTS', { jobId: this.jobId, jobName: this.jobName }), false);
+      if (this.superseded(attempt)) return;
+      this.fail(serializeError(e, 'WEIR_NOT_ENOUGH_SLOTS', { jobId: this.jobId, jobName: this.jobName }), attempt > 0);
+      return;
+    }
+    if (this.superseded(attempt)) {
+      this.rm.release(this.jobId);
       return;
     }
     const d = this.deployment();
-    const attempt = this.attempt;
     if (this.checkpoints) {
       if (restore) this.restoreCollected(restore);
       else this.collectParts.clear();
@@ -432,6 +439,12 @@ export class JobMaster {
       }
     }
     this.checkpoints?.start();
+  }
+
+  /** Whether `attempt` should stop deploying: the job ended, is being cancelled, or a newer attempt runs. */
+  private superseded(attempt: number): boolean {
+    const s: JobStatus = this.status;
+    return isGloballyTerminal(s) || s === 'CANCELLING' || attempt !== this.attempt;
   }
 
   /** The checkpoint this attempt starts from: the latest completed one, else the one execution.savepoint.path names. */
