@@ -130,6 +130,7 @@ test('checkpointing options: Flink keys with their defaults; BATCH takes no chec
       numRetained: 1,
       retention: 'NO_EXTERNALIZED_CHECKPOINTS',
       baseDir: '/x',
+      stateBackend: 'hashmap',
     },
   );
   assert.equal(

@@ -157,7 +157,7 @@ export class JobMaster {
           this.coordinatorSnapshots.set(id, done);
           this.coordinator.postMessage({ type: 'snapshot', checkpointId: id } satisfies ToCoordinator);
         },
-        triggerTask: (vertexId, subtask, checkpointId, timestamp, mode) =>
+        triggerTask: (vertexId, subtask, checkpointId, timestamp, mode, options) =>
           this.allocation[subtask]?.tm.send({
             type: 'triggerCheckpoint',
             jobId: this.jobId,
@@ -167,6 +167,7 @@ export class JobMaster {
             checkpointId,
             timestamp,
             mode,
+            ...(options.savepoint ? { options } : {}),
           }),
         notifyComplete: (id) => this.notifyTasks(id, 'complete'),
         notifyAborted: (id) => this.notifyTasks(id, 'abort'),
@@ -238,20 +239,16 @@ export class JobMaster {
   /**
    * Stop with savepoint: no periodic checkpoint is triggered after the savepoint; once it completed
    * (its tasks told, so two-phase-commit sinks commit; a restore commits again, idempotently) the
-   * job's tasks are released and the job is FINISHED, as Flink reports it. `drain` (Flink's
-   * --drain: MAX watermark through the sources first) is not supported yet. If the savepoint fails,
-   * the job goes on.
+   * job's tasks are released and the job is FINISHED, as Flink reports it. With `drain` (Flink's
+   * --drain) the sources emit MAX_WATERMARK right before the savepoint's barrier, so every
+   * event-time timer and window fires and its output is part of the savepoint (and committed).
+   * If the savepoint fails, the job goes on.
    */
   stopWithSavepoint(dir: string | undefined, drain: boolean): string {
-    if (drain) {
-      throw new WeirError(
-        'WEIR_SAVEPOINT',
-        `cannot stop job '${this.jobName}' (${this.jobId}) with --drain: draining is not supported yet; stop without it`,
-      );
-    }
     const t = this.savepointTarget(dir, 'stop');
     return t.coordinator.triggerSavepoint(t.dir, {
       stop: true,
+      drain,
       onDone: (s) => {
         if (s.status !== 'COMPLETED' || this.status !== 'RUNNING') return;
         this.teardown();

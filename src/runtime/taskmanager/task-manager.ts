@@ -3,6 +3,7 @@
  * slot it uses. It starts workers, forwards deployments and split assignments to them, relays their
  * reports to the JobManager, and terminates them when the JobManager releases the job.
  */
+import { rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '../../errors.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   ToSlotWorker,
   ToTaskManager,
 } from '../rpc/messages.js';
+import { lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
 
@@ -30,6 +32,8 @@ export function workerAddress(tmId: string, jobId: string, attempt: number, slot
 
 export class TaskManager {
   private readonly workers = new Map<string, SlotWorker>();
+  /** The lsm working directory of each job attempt with workers here, by `<jobId>/<attempt>`. */
+  private readonly localStateDirs = new Map<string, string>();
 
   constructor(
     readonly id: string,
@@ -67,6 +71,7 @@ export class TaskManager {
           checkpointId: msg.checkpointId,
           timestamp: msg.timestamp,
           mode: msg.mode,
+          ...(msg.options ? { options: msg.options } : {}),
         } satisfies ToSlotWorker);
         return;
       }
@@ -89,7 +94,7 @@ export class TaskManager {
     return undefined;
   }
 
-  /** Terminates every worker of the job (of one attempt, or all attempts). */
+  /** Terminates every worker of the job (of one attempt, or all attempts), then removes their local state directories. */
   async releaseJob(jobId: string, attempt?: number): Promise<void> {
     const prefix = attempt === undefined ? `${this.id}/${jobId}/` : `${this.id}/${jobId}/${attempt}/`;
     const ends: Promise<unknown>[] = [];
@@ -100,12 +105,25 @@ export class TaskManager {
       ends.push(w.worker.terminate());
     }
     await Promise.all(ends);
+    await this.removeLocalState((k) => (attempt === undefined ? k.startsWith(`${jobId}/`) : k === `${jobId}/${attempt}`));
   }
 
   async shutdown(): Promise<void> {
     const ends = [...this.workers.values()].map((w) => w.worker.terminate());
     this.workers.clear();
     await Promise.all(ends);
+    await this.removeLocalState(() => true);
+  }
+
+  /** Removes the lsm working directories of the job attempts `which` selects (their workers are gone). */
+  private async removeLocalState(which: (jobAttempt: string) => boolean): Promise<void> {
+    const dirs: string[] = [];
+    for (const [k, dir] of this.localStateDirs) {
+      if (!which(k)) continue;
+      this.localStateDirs.delete(k);
+      dirs.push(dir);
+    }
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }).catch(() => undefined)));
   }
 
   /** Fails the tasks of one slot worker (its connection to a peer TaskManager broke); the JobMaster fails over. */
@@ -134,6 +152,8 @@ export class TaskManager {
 
   private submitTask(d: JobDeployment, slot: number, task: TaskDeploymentDescriptor): void {
     const address = workerAddress(this.id, d.jobId, d.attempt, slot);
+    if (stateBackendType(d.settings.config) === 'lsm')
+      this.localStateDirs.set(`${d.jobId}/${d.attempt}`, lsmWorkingDir(d.settings.config, d.jobId, d.attempt));
     let w = this.workers.get(address);
     if (!w) w = this.startWorker(address, d);
     const key = `${task.vertexId}/${task.subtask}`;
