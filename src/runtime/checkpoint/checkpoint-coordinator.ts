@@ -537,7 +537,9 @@ export class CheckpointCoordinator {
           }
           p.enumerators = states;
           // Same turn as the enumerators' answer: assignments made after it reach the readers after this trigger.
-          const options: CheckpointOptions = savepoint ? { savepoint: true, ...(savepoint.drain ? { drain: true } : {}) } : {};
+          const options: CheckpointOptions = savepoint
+            ? { savepoint: true, ...(savepoint.stop ? { stop: true } : {}), ...(savepoint.drain ? { drain: true } : {}) }
+            : {};
           for (const t of sources) this.hooks.triggerTask(t.vertexId, t.subtask, id, p.timestamp, this.options.mode, options);
           this.maybeComplete(p);
         });

@@ -238,8 +238,8 @@ export class JobMaster {
 
   /**
    * Stop with savepoint: no periodic checkpoint is triggered after the savepoint; once it completed
-   * (its tasks told, so two-phase-commit sinks commit; a restore commits again, idempotently) the
-   * job's tasks are released and the job is FINISHED, as Flink reports it. With `drain` (Flink's
+   * its tasks are told (two-phase-commit sinks commit) and each ends after that, so the job is
+   * FINISHED, as Flink reports it; tasks that do not end within the checkpoint timeout are released. With `drain` (Flink's
    * --drain) the sources emit MAX_WATERMARK right before the savepoint's barrier, so every
    * event-time timer and window fires and its output is part of the savepoint (and committed).
    * If the savepoint fails, the job goes on.
@@ -251,8 +251,14 @@ export class JobMaster {
       drain,
       onDone: (s) => {
         if (s.status !== 'COMPLETED' || this.status !== 'RUNNING') return;
-        this.teardown();
-        this.finishJob('FINISHED');
+        const attempt = this.attempt;
+        const timer = setTimeout(() => {
+          if (this.status !== 'RUNNING' || this.attempt !== attempt) return;
+          this.teardown();
+          this.finishJob('FINISHED');
+        }, t.coordinator.options.timeout);
+        timer.unref();
+        void this.done.finally(() => clearTimeout(timer));
       },
     });
   }
@@ -578,7 +584,10 @@ export class JobMaster {
     this.transition('FAILING');
     this.checkpoints?.stop('the job is failing over');
     this.teardown();
-    const delay = restartable && error.code !== 'WEIR_NONDETERMINISTIC_PROGRAM' ? this.restartStrategy.onFailure(Date.now()) : undefined;
+    // A program that replays differently, or state the job cannot take (restored state of another
+    // kind), fails the same way on every attempt: no restart.
+    const fatal = error.code === 'WEIR_NONDETERMINISTIC_PROGRAM' || error.code === 'WEIR_SAVEPOINT';
+    const delay = restartable && !fatal ? this.restartStrategy.onFailure(Date.now()) : undefined;
     if (delay === undefined) {
       this.transition('FAILED');
       this.finishJob('FAILED', error, true);

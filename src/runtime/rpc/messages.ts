@@ -60,6 +60,8 @@ export interface SubtaskStateHandle {
 /** What a checkpoint is taken for; savepoints are written in the canonical format, whatever the backend. */
 export interface CheckpointOptions {
   savepoint?: boolean;
+  /** Stop with savepoint: every task ends (FINISHED) once it has been told the savepoint completed. */
+  stop?: boolean;
   /** Stop with savepoint --drain: the sources emit MAX_WATERMARK before the barrier. */
   drain?: boolean;
 }

@@ -257,7 +257,7 @@ export const toTaskManagerSchema: Schema<ToTaskManager> = tagged('type', {
   splits: obj({ jobId, attempt, vertexId: ident(), subtask, splits: arr(sourceSplitSchema), noMoreSplits: bool }),
   triggerCheckpoint: obj(
     { jobId, attempt, vertexId: ident(), subtask, checkpointId, timestamp: int(0), mode: checkpointingMode },
-    { options: obj({}, { savepoint: bool, drain: bool }) },
+    { options: obj({}, { savepoint: bool, stop: bool, drain: bool }) },
   ),
   checkpointNotification: obj({ jobId, attempt, checkpointId, kind: lit('complete', 'abort') }),
   releaseJob: obj({ jobId }, { attempt }),
@@ -326,7 +326,7 @@ export const clusterOverviewSchema: Schema<ClusterOverview> = obj({
 const channelEventSchema = tagged('t', {
   wm: obj({ v: num }),
   status: obj({ idle: bool }),
-  barrier: obj({ id: checkpointId, timestamp: int(0), mode: checkpointingMode }, { savepoint: bool }),
+  barrier: obj({ id: checkpointId, timestamp: int(0), mode: checkpointingMode }, { savepoint: bool, stop: bool }),
   eod: obj({}),
   eop: obj({}),
 });

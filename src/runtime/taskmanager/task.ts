@@ -148,6 +148,9 @@ const TIMER_PREFETCH_KEYS = 10_000;
 
 class CanceledError extends Error {}
 
+/** Thrown out of the task's loops once a stop-with-savepoint completed: the task ends FINISHED. */
+class StoppedError extends Error {}
+
 /** How often a running task reports its metrics (ms). */
 const METRICS_INTERVAL_MS = 500;
 
@@ -201,6 +204,9 @@ export class Task {
   private signaled = false;
   private blocker: Promise<unknown> | undefined;
   private canceled = false;
+  /** The stop-with-savepoint this task took part in; once it completed the task ends. */
+  private stopSavepoint: number | undefined;
+  private stopping = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private flushTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
@@ -260,6 +266,15 @@ export class Task {
       await this.closeAll();
       this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
     } catch (e) {
+      if (e instanceof StoppedError && !this.canceled) {
+        try {
+          await this.closeAll();
+          this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
+        } catch (closeFailure) {
+          this.env.reportState(vertexId, subtask, 'FAILED', this.describeFailure(closeFailure), this.snapshotMetrics());
+        }
+        return;
+      }
       await this.closeAll().catch(() => undefined);
       if (e instanceof CanceledError || this.canceled) {
         this.env.reportState(vertexId, subtask, 'CANCELED', undefined, this.snapshotMetrics());
@@ -289,6 +304,7 @@ export class Task {
       if (options.drain) this.call(0, () => src.processWatermark(MAX_WATERMARK));
       const barrier: Barrier = { t: 'barrier', id: checkpointId, timestamp, mode };
       if (options.savepoint) barrier.savepoint = true;
+      if (options.stop) barrier.stop = true;
       this.performCheckpoint(barrier, 0);
     });
   }
@@ -305,6 +321,8 @@ export class Task {
           const r = this.call(i, () => op.notifyCheckpointComplete!(checkpointId));
           if (r instanceof Promise) this.track(r, this.opNames[i]!);
         }
+        // Stop with savepoint: the task ends once what the savepoint's completion started (commits) is done.
+        if (checkpointId === this.stopSavepoint) this.stopping = true;
       } else {
         this.aligner?.abort(checkpointId);
         for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
@@ -562,6 +580,7 @@ export class Task {
 
   private checkCanceled(): void {
     if (this.canceled) throw new CanceledError();
+    if (this.stopping && this.asyncWork.size === 0) throw new StoppedError();
   }
 
   private outputsAvailable(): boolean {
@@ -946,6 +965,10 @@ export class Task {
     }
     const forward: Barrier = { t: 'barrier', id: b.id, timestamp: b.timestamp, mode: b.mode };
     if (b.savepoint) forward.savepoint = true;
+    if (b.stop) {
+      forward.stop = true;
+      this.stopSavepoint = b.id;
+    }
     for (const w of this.writers) w.broadcastEvent(forward);
     if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
     const syncMs = performance.now() - t0;
