@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
 import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
 import { Configuration } from '../config/index.js';
-import { WeirError } from '../errors.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph, type StreamGraphDefaults } from '../graph/stream-graph.js';
 import { resolveCachedFiles } from '../runtime/blob/cached-files.js';
@@ -76,10 +75,6 @@ export class ProgramExecutor implements PipelineExecutor {
   async execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient> {
     const { streamGraph, jobGraph } = resolveGraphs(pipeline, this.o.defaults);
     const config = jobConfiguration(this.o.config, pipeline);
-    if (config.get('state.backend.type') === 'lsm') {
-      // The LSM backend exists (runtime/state) but tasks do not load keys ahead of records yet.
-      throw new WeirError('WEIR_CONFIG_BAD_VALUE', "state.backend.type 'lsm' cannot run jobs yet: use 'hashmap' (the default)");
-    }
     await checkRestorePoint(config, jobGraph);
     // Registered files must exist before anything is submitted; the cluster client stores them.
     const cachedFiles = await resolveCachedFiles(pipeline.settings.cachedFiles, this.o.cwd);

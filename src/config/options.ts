@@ -383,7 +383,13 @@ export const OPTIONS = {
   'state.backend.incremental': {
     type: 'boolean',
     default: false,
-    description: 'Whether the lsm backend writes incremental checkpoints (only new files).',
+    description:
+      'Whether the lsm backend writes incremental checkpoints (only the table files that are new since the last completed checkpoint); otherwise every checkpoint holds the whole state in the canonical format. Savepoints are always canonical.',
+  },
+  'state.backend.lsm.localdir': {
+    type: 'string',
+    description:
+      "Where the lsm backend keeps its working databases on each TaskManager (one directory per keyed operator subtask, removed when the job's workers end). Default: <tmp>/weir-lsm.",
   },
 
   // ---- high availability -------------------------------------------------------------------

@@ -7,7 +7,8 @@
  *   exactly once.
  * - Chaos on a cluster of processes: one million records at parallelism 2 while TaskManager
  *   processes are killed with SIGKILL at random moments (spare TaskManagers take over); the
- *   committed output is again exactly the expected one.
+ *   committed output is again exactly the expected one. It runs on the hashmap backend and on the
+ *   lsm backend with incremental checkpoints (restored from the shared table files).
  *
  * The output check: the job emits, per key, running (count, sum) records; exactly once means the
  * counts of each key are 1..N with no gap and no repeat, and the last sum is the key's total.
@@ -18,7 +19,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
@@ -225,8 +226,20 @@ interface TmProcess {
   exited: Promise<unknown>;
 }
 
-test('chaos: TaskManagers killed with SIGKILL during a million-record job; the committed output is exactly once', async () => {
-  const dir = tempDir('checkpoint-chaos');
+/** Backend-specific settings of the chaos test: lsm takes incremental checkpoints. */
+const BACKENDS: Record<'hashmap' | 'lsm', Record<string, string | boolean>> = {
+  hashmap: {},
+  lsm: { 'state.backend.type': 'lsm', 'state.backend.incremental': true },
+};
+
+for (const backend of ['hashmap', 'lsm'] as const)
+  test(`chaos (${backend}): TaskManagers killed with SIGKILL during a million-record job; the committed output is exactly once`, async (t) => {
+    await chaos(t, backend);
+  });
+
+async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<void> {
+  const started = Date.now();
+  const dir = tempDir(`checkpoint-chaos-${backend}`);
   const out = path.join(dir, 'out');
   const launcher = path.join(dir, 'taskmanager.mjs');
   fs.writeFileSync(
@@ -290,6 +303,7 @@ test('chaos: TaskManagers killed with SIGKILL during a million-record job; the c
         'restart-strategy.fixed-delay.attempts': 2 * KILLS,
         'restart-strategy.fixed-delay.delay': '200 ms',
         'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+        ...BACKENDS[backend],
       }),
       listener: { onSubmitted: (j) => (jobId = j.jobId) },
     });
@@ -310,7 +324,7 @@ test('chaos: TaskManagers killed with SIGKILL during a million-record job; the c
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 700)));
       if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
       const ids = job.taskManagerIds;
-      const victim = tms.find((t) => t.id !== undefined && ids.includes(t.id) && t.child.exitCode === null && t.child.signalCode === null);
+      const victim = tms.find((x) => x.id !== undefined && ids.includes(x.id) && x.child.exitCode === null && x.child.signalCode === null);
       assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
       victim.child.kill('SIGKILL');
       await victim.exited;
@@ -327,15 +341,23 @@ test('chaos: TaskManagers killed with SIGKILL during a million-record job; the c
     // The REST API reports the checkpoints in Flink's shape.
     const stats = (await (await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints`)).json()) as {
       counts: { completed: number; restored: number };
-      latest: { restored: { id: number } | null };
+      latest: { restored: { id: number } | null; completed: { state_size: number; checkpointed_size: number } | null };
+      summary: { end_to_end_duration: { avg: number } };
     };
     assert.ok(stats.counts.completed >= 1 && stats.counts.restored >= 1, JSON.stringify(stats.counts));
     assert.ok(stats.latest.restored && stats.latest.restored.id >= 1, JSON.stringify(stats.latest.restored));
+    const config = (await (await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints/config`)).json()) as { state_backend: string };
+    assert.equal(config.state_backend, backend === 'lsm' ? 'LsmStateBackend' : 'HashMapStateBackend');
 
     assertExactlyOnce(committed(out), count);
+    const c = stats.latest.completed;
+    t.diagnostic(
+      `${backend}: ${Date.now() - started} ms, ${killed} kills, ${stats.counts.completed} checkpoints (avg ${stats.summary.end_to_end_duration.avg} ms), ` +
+        `latest ${c?.checkpointed_size ?? 0} of ${c?.state_size ?? 0} bytes written`,
+    );
   } finally {
-    for (const t of tms) if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
-    await Promise.all(tms.map((t) => t.exited));
+    for (const x of tms) if (x.child.exitCode === null && x.child.signalCode === null) x.child.kill('SIGKILL');
+    await Promise.all(tms.map((x) => x.exited));
     await jm.close();
   }
-});
+}

@@ -159,9 +159,24 @@ test('main() throwing is a one-line error with its message', () => {
   );
 });
 
-test('a state backend that cannot run jobs yet is a one-line error, not a silent fallback', () => {
-  assertOneLineError(
-    weir('run', '-D', 'state.backend.type=lsm', 'examples/word-count.ts'),
-    /state\.backend\.type 'lsm' cannot run jobs yet.*\[WEIR_CONFIG_BAD_VALUE\]/,
+test('-D state.backend.type=lsm runs the quick start on the lsm backend with the same counts', () => {
+  const out = mkdtempSync(join(tmpdir(), 'weir-wc-lsm-'));
+  const local = mkdtempSync(join(tmpdir(), 'weir-wc-lsm-db-'));
+  const r = weir(
+    'run',
+    '-p',
+    '2',
+    '-D',
+    'state.backend.type=lsm',
+    '-D',
+    `state.backend.lsm.localdir=${local}`,
+    'examples/word-count.ts',
+    '--',
+    'examples/data/words',
+    out,
   );
+  assert.equal(r.code, 0, r.stderr);
+  const got = new Map(readJsonLines(out).map((o) => [o.word as string, o.n as number]));
+  assert.deepEqual(got, wordCounts('examples/data/words'));
+  assert.deepEqual(readdirSync(local), [], 'the working databases are removed with the job');
 });

@@ -3,6 +3,9 @@
  * through REST on a running keyed job, stop-with-savepoint through the `weir stop` command, a resume
  * from it at another parallelism (key groups redistributed) whose committed FileSink output holds
  * every update exactly once, and the bad `-s` inputs, refused before the job is submitted.
+ * Savepoints are canonical: one taken on the hashmap backend resumes on lsm and the other way
+ * round, at other parallelisms. `weir stop --drain` fires the open event-time windows first.
+ * Restored state of another kind than the job's fails the job with WEIR_SAVEPOINT.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,6 +18,8 @@ import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/cluster/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { RestApiError, RestClient } from '../../dist/rest/client.js';
+import type { KeyedStatePart } from '../../dist/runtime/checkpoint/state-assignment.js';
+import { unpackState, type CheckpointMetadata, type SubtaskStateFile } from '../../dist/runtime/checkpoint/storage.js';
 import { startRestServer, type RestServer } from '../../dist/rest/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -128,7 +133,7 @@ const args = (out: string, parallelism: number, sumsUid = 'sums'): string[] => [
   sumsUid,
 ];
 
-const config = (checkpoints: string, extra: Record<string, string | boolean> = {}): Configuration =>
+const config = (checkpoints: string, extra: Record<string, string | number | boolean> = {}): Configuration =>
   Configuration.fromEntries({ 'execution.checkpointing.dir': checkpoints, ...extra });
 
 let stoppedSavepoint = '';
@@ -162,13 +167,6 @@ test('savepoint a running job (REST), stop it with a savepoint (weir stop), resu
   assert.deepEqual(info, { status: { id: 'COMPLETED' }, operation: { location: first } });
   assert.equal(jm.status, 'RUNNING');
   await assert.rejects(rest.savepointStatus(jobId, 'f'.repeat(32)), (e: unknown) => e instanceof RestApiError && e.status === 404);
-
-  // --drain is refused with a clear error; the job goes on.
-  const drain = await weir('stop', jobId, '--drain', '--savepoint-path', savepoints, '-m', `127.0.0.1:${new URL(server.url).port}`);
-  assert.equal(drain.code, 1);
-  assert.match(drain.stderr, /WEIR_SAVEPOINT/);
-  assert.match(drain.stderr, /drain/);
-  assert.equal(jm.status, 'RUNNING');
 
   // Stop with a savepoint through the CLI: the job ends FINISHED, before its source did.
   const stop = await weir('stop', jobId, '--savepoint-path', savepoints, '-m', `127.0.0.1:${new URL(server.url).port}`);
@@ -314,4 +312,219 @@ test('a savepoint without a target directory (and no execution.checkpointing.sav
     ),
     'the cancelled job',
   );
+});
+
+/** The lsm backend with incremental checkpoints, its databases under `dir`. */
+const lsm = (dir: string): Record<string, string | boolean> => ({
+  'state.backend.type': 'lsm',
+  'state.backend.incremental': true,
+  'state.backend.lsm.localdir': path.join(dir, 'lsm'),
+});
+
+/** Stops a job with a savepoint through the weir command; returns the savepoint's path. */
+async function weirStop(jobId: string, savepoints: string, ...extra: string[]): Promise<string> {
+  const stop = await weir('stop', jobId, '--savepoint-path', savepoints, ...extra, '-m', `127.0.0.1:${new URL(server.url).port}`);
+  assert.equal(stop.code, 0, stop.stderr);
+  const m = /Savepoint completed\. Path: (.+)$/m.exec(stop.stdout);
+  assert.ok(m, stop.stdout);
+  return m[1]!;
+}
+
+/** The keyed state entries and lsm incremental parts of a savepoint's or checkpoint's state files. */
+function keyedParts(dir: string): { entries: number; lsmParts: number } {
+  const metadata = unpackState<CheckpointMetadata>(fs.readFileSync(path.join(dir, '_metadata')));
+  let entries = 0;
+  let lsmParts = 0;
+  const files = new Set(Object.values(metadata.operators).flatMap((m) => m.files.filter((f): f is string => f !== null)));
+  for (const f of files) {
+    const s = unpackState<SubtaskStateFile>(fs.readFileSync(path.join(dir, f)));
+    for (const op of Object.values(s.operators)) {
+      if (!op.keyed) continue;
+      const part = unpackState<KeyedStatePart>(op.keyed.data);
+      for (const st of part.states) entries += st.entries.length;
+      if (part.lsm) lsmParts++;
+    }
+  }
+  return { entries, lsmParts };
+}
+
+test('savepoints are canonical: hashmap (p=2) → lsm (p=3) → hashmap (p=1) gives the output of an uninterrupted run', async () => {
+  const dir = tempDir('savepoint-backends');
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'checkpoints');
+  const savepoints = path.join(dir, 'savepoints');
+
+  /** Runs the job until it took a checkpoint, stops it with a savepoint and returns where that went. */
+  const runAndStop = async (parallelism: number, extra: Record<string, string | boolean>, checkIncremental: boolean): Promise<string> => {
+    let jobId = '';
+    const run = runProgram({
+      program: PROGRAM,
+      args: args(out, parallelism),
+      cluster,
+      config: config(checkpoints, extra),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    run.catch(() => undefined);
+    await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+    const jm = cluster.jobManager.dispatcher.job(jobId);
+    await waitFor(() => jm.checkpointStats().counts.completed >= 2, 30_000, 'two checkpoints');
+    if (checkIncremental) {
+      // lsm checkpoints are incremental: table files in the job's shared directory, referred to by the state files.
+      const latest = jm.checkpointStats().latest.completed!;
+      assert.ok(
+        fs.readdirSync(path.join(checkpoints, jobId, 'shared')).some((f) => /\.(ldb|sst)$/.test(f)),
+        'shared table files',
+      );
+      assert.ok(latest.checkpointed_size <= latest.state_size, JSON.stringify(latest));
+    }
+    const savepoint = await weirStop(jobId, savepoints);
+    const r = await within(30_000, run, 'the stopped job to end');
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+    // Canonical whatever the backend: entries tagged with key groups, no lsm files.
+    const parts = keyedParts(savepoint);
+    assert.equal(parts.lsmParts, 0, 'no lsm incremental part in a savepoint');
+    assert.ok(parts.entries > 0, 'keyed entries in the savepoint');
+    return savepoint;
+  };
+
+  const fromHashmap = await runAndStop(2, {}, false);
+  const fromLsm = await runAndStop(3, { ...lsm(dir), 'execution.savepoint.path': fromHashmap }, true);
+  const r = await within(
+    60_000,
+    runProgram({
+      program: PROGRAM,
+      args: args(out, 1),
+      cluster,
+      config: config(checkpoints, { 'execution.savepoint.path': fromLsm }),
+    }),
+    'the job resumed on hashmap',
+  );
+  assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  assertExactlyOnce(committed(out), COUNT);
+});
+
+test('lsm (p=2) → hashmap (p=3): a savepoint of an lsm job resumes on the heap at another parallelism', async () => {
+  const dir = tempDir('savepoint-lsm-heap');
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'checkpoints');
+  let jobId = '';
+  const run = runProgram({
+    program: PROGRAM,
+    args: args(out, 2),
+    cluster,
+    config: config(checkpoints, lsm(dir)),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  const jm = cluster.jobManager.dispatcher.job(jobId);
+  await waitFor(() => jm.checkpointStats().counts.completed >= 1, 30_000, 'a checkpoint');
+  const savepoint = await weirStop(jobId, path.join(dir, 'savepoints'));
+  assert.equal((await within(30_000, run, 'the stopped job')).results[0]!.status, 'FINISHED');
+  // The lsm working databases of the job are gone with its workers.
+  await waitFor(() => !fs.existsSync(path.join(dir, 'lsm', `${jobId}-0`)), 10_000, 'the lsm working directory to be removed');
+  const r = await within(
+    60_000,
+    runProgram({ program: PROGRAM, args: args(out, 3), cluster, config: config(checkpoints, { 'execution.savepoint.path': savepoint }) }),
+    'the job resumed on hashmap',
+  );
+  assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  assertExactlyOnce(committed(out), COUNT);
+});
+
+interface WindowRow {
+  k: number;
+  w: number;
+  n: number;
+}
+
+test('weir stop --drain fires the open event-time windows into the savepoint; without --drain they stay open', async () => {
+  const DRAIN_PROGRAM = path.join(root, 'test', 'programs', 'drain-windows.ts');
+  const RECORDS = 10_500;
+  const SIZE = 1000;
+  // Committed part files only (the sink's in-progress file of a stopped job stays behind).
+  const rows = (out: string): WindowRow[] =>
+    (fs.existsSync(out) ? fs.readdirSync(out) : [])
+      .filter((f) => /^part-\d+-\d+-\d+\.jsonl$/.test(f))
+      .flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').split('\n'))
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as WindowRow);
+  const stopped = async (name: string, drain: boolean, backend: Record<string, string | boolean>): Promise<WindowRow[]> => {
+    const dir = tempDir(name);
+    const out = path.join(dir, 'out');
+    let jobId = '';
+    const run = runProgram({
+      program: DRAIN_PROGRAM,
+      args: [out, String(RECORDS), String(SIZE), '20000', '100'],
+      cluster,
+      config: config(path.join(dir, 'checkpoints'), backend),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    run.catch(() => undefined);
+    await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+    // Every complete window (10 per key) fired and was committed; the last one waits for its end.
+    await waitFor(() => rows(out).length >= 20, 60_000, 'the complete windows to be committed');
+    await weirStop(jobId, path.join(dir, 'savepoints'), ...(drain ? ['--drain'] : []));
+    const r = await within(30_000, run, 'the stopped job');
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+    return rows(out).sort((a, b) => a.w - b.w || a.k - b.k);
+  };
+  const full = (w: number): WindowRow[] => [
+    { k: 0, w, n: SIZE / 2 },
+    { k: 1, w, n: SIZE / 2 },
+  ];
+  const complete = Array.from({ length: Math.floor(RECORDS / SIZE) }, (_, w) => full(w)).flat();
+  const last = Math.floor(RECORDS / SIZE);
+  const rest = (RECORDS % SIZE) / 2;
+
+  assert.deepEqual(await stopped('drain', true, {}), [...complete, { k: 0, w: last, n: rest }, { k: 1, w: last, n: rest }]);
+  assert.deepEqual(await stopped('no-drain', false, {}), complete);
+  const dir = tempDir('drain-lsm');
+  assert.deepEqual(await stopped('drain-lsm', true, lsm(dir)), [...complete, { k: 0, w: last, n: rest }, { k: 1, w: last, n: rest }]);
+});
+
+test('a savepoint whose state has another kind than the job uses fails the job with WEIR_SAVEPOINT naming the operator, the state and both kinds', async () => {
+  const KIND_PROGRAM = path.join(root, 'test', 'programs', 'state-kind.ts');
+  const dir = tempDir('savepoint-kind');
+  const checkpoints = path.join(dir, 'checkpoints');
+  let jobId = '';
+  const run = runProgram({
+    program: KIND_PROGRAM,
+    args: [path.join(dir, 'out1'), '1', '1000000', '2000', '100'],
+    cluster,
+    config: config(checkpoints),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  await waitFor(() => cluster.jobManager.dispatcher.job(jobId).checkpointStats().counts.completed >= 1, 30_000, 'a checkpoint');
+  const savepoint = await weirStop(jobId, path.join(dir, 'savepoints'));
+  await within(30_000, run, 'the stopped job');
+
+  for (const backend of [{}, lsm(dir)]) {
+    let second = '';
+    const e = await within(
+      60_000,
+      runProgram({
+        program: KIND_PROGRAM,
+        args: [path.join(dir, 'out2'), '2', '1000000', '2000', '100'],
+        cluster,
+        // Restarts would not help: the job fails at once.
+        config: config(checkpoints, { ...backend, 'execution.savepoint.path': savepoint, 'restart-strategy.type': 'fixed-delay' }),
+        listener: { onSubmitted: (j) => (second = j.jobId) },
+      }).then(
+        () => assert.fail('the job must fail'),
+        (err: Error) => err,
+      ),
+      'the incompatible job to fail',
+    );
+    assert.equal((e as { code?: string }).code, 'WEIR_SAVEPOINT', e.message);
+    assert.match(e.message, /uid 'sums'/);
+    assert.match(e.message, /state 'acc'/);
+    assert.match(e.message, /value state/);
+    assert.match(e.message, /list state/);
+    const jm = cluster.jobManager.dispatcher.job(second);
+    assert.equal(jm.status, 'FAILED');
+    assert.equal(jm.attempt, 0, 'not restarted');
+  }
 });

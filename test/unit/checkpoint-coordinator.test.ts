@@ -1,7 +1,8 @@
 /**
  * The CheckpointCoordinator with a fake JobMaster: trigger order (enumerators first, then the
  * sources), completion on the last acknowledgement with _metadata written, retention, declines and
- * timeouts against tolerable-failed-checkpoints, finished tasks, failover, statistics.
+ * timeouts against tolerable-failed-checkpoints, finished tasks, failover, statistics, and the
+ * shared-file registry of lsm incremental checkpoints.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -130,6 +131,7 @@ test('checkpointing options: Flink keys with their defaults; BATCH takes no chec
       numRetained: 1,
       retention: 'NO_EXTERNALIZED_CHECKPOINTS',
       baseDir: '/x',
+      stateBackend: 'hashmap',
     },
   );
   assert.equal(
@@ -265,4 +267,77 @@ test('retention: a cancelled job keeps its checkpoints only with RETAIN_ON_CANCE
     await h.cc.shutdown(status);
     assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), kept, `${retention} ${status}`);
   }
+});
+
+test('shared files: deleted once no retained checkpoint refers to them; uploads of failed checkpoints are swept', async () => {
+  const h = harness({ numRetained: 2 });
+  const shared = h.cc.storage.sharedDir;
+  fs.mkdirSync(shared, { recursive: true });
+  const put = (...names: string[]): void => {
+    for (const n of names) fs.writeFileSync(path.join(shared, n), 'x');
+  };
+  const present = (): string[] => fs.readdirSync(shared).sort();
+  /** Every task acknowledges `id`; src/0 refers to `files` (lsm incremental state). */
+  const ack = (id: number, files: string[]): void => {
+    for (const v of ['src', 'sink']) {
+      for (const s of [0, 1]) {
+        const file = `${v}-${s}.state`;
+        fs.writeFileSync(path.join(h.cc.storage.checkpointDir(id), file), 'x');
+        const handle =
+          v === 'src' && s === 0 ? { file, size: 1, shared: files, sharedBytes: files.length, uploadedBytes: 1 } : { file, size: 1 };
+        h.cc.acknowledge(v, s, id, handle, { syncMs: 0, asyncMs: 0, alignmentMs: 0 });
+      }
+    }
+  };
+  const checkpoint = async (id: number, files: string[]): Promise<void> => {
+    assert.equal(h.cc.tryTrigger(), id);
+    await until(() => h.events.includes(`trigger src/1 ${id}`), `trigger ${id}`);
+    ack(id, files);
+    await until(() => h.cc.latestCompleted()?.id === id, `completion of ${id}`);
+    await h.cc.quiesce();
+  };
+  h.cc.start();
+  put('a-chk-1-000005.ldb', 'a-chk-1.lsm.json', 'a-chk-1-MANIFEST-000003');
+  await checkpoint(1, ['a-chk-1.lsm.json', 'a-chk-1-MANIFEST-000003', 'a-chk-1-000005.ldb']);
+  // Checkpoint 2 refers to the table file of checkpoint 1 and uploads one of its own.
+  put('a-chk-2-000007.ldb', 'a-chk-2.lsm.json', 'a-chk-2-MANIFEST-000003');
+  await checkpoint(2, ['a-chk-2.lsm.json', 'a-chk-2-MANIFEST-000003', 'a-chk-1-000005.ldb', 'a-chk-2-000007.ldb']);
+  assert.equal(present().length, 6, 'both checkpoints are retained');
+  // An upload of a checkpoint that failed (3), and one under way for a later one (6).
+  put('b-chk-3-000009.ldb', 'a-chk-6-000011.ldb');
+  put('a-chk-4-000010.ldb', 'a-chk-4.lsm.json', 'a-chk-4-MANIFEST-000003');
+  h.cc.tryTrigger(); // 3
+  await until(() => h.events.includes('trigger src/1 3'), 'trigger 3');
+  h.cc.decline('sink', 0, 3, 'test');
+  await until(() => h.events.includes('abort 3'), 'abort 3');
+  h.failures.length = 0;
+  // Checkpoint 4 no longer refers to 000005, but checkpoint 2, still retained, does.
+  await checkpoint(4, ['a-chk-4.lsm.json', 'a-chk-4-MANIFEST-000003', 'a-chk-2-000007.ldb', 'a-chk-4-000010.ldb']);
+  await until(() => !present().includes('b-chk-3-000009.ldb'), 'the sweep');
+  assert.deepEqual(present(), [
+    'a-chk-1-000005.ldb',
+    'a-chk-2-000007.ldb',
+    'a-chk-2-MANIFEST-000003',
+    'a-chk-2.lsm.json',
+    'a-chk-4-000010.ldb',
+    'a-chk-4-MANIFEST-000003',
+    'a-chk-4.lsm.json',
+    'a-chk-6-000011.ldb',
+  ]);
+  // Checkpoint 5 subsumes 2: its own files and 000005 go (000007 stays: checkpoint 4 refers to it); the upload for 6 is left alone.
+  put('a-chk-5.lsm.json');
+  await checkpoint(5, ['a-chk-5.lsm.json', 'a-chk-4-000010.ldb']);
+  await until(() => !present().includes('a-chk-1-000005.ldb'), 'the files of checkpoint 2 to be deleted');
+  assert.deepEqual(present(), [
+    'a-chk-2-000007.ldb',
+    'a-chk-4-000010.ldb',
+    'a-chk-4-MANIFEST-000003',
+    'a-chk-4.lsm.json',
+    'a-chk-5.lsm.json',
+    'a-chk-6-000011.ldb',
+  ]);
+  const latest = h.cc.stats().latest.completed!;
+  assert.equal(latest.state_size, 4 + 2, 'state size counts the shared files referred to');
+  assert.equal(latest.checkpointed_size, 4 + 1, 'checkpointed size counts what was uploaded');
+  await h.cc.shutdown('FINISHED');
 });

@@ -162,7 +162,7 @@ export function registerRemoteCommands(program: Command): void {
     .description('stop a job with a savepoint (the job ends FINISHED); prints the savepoint path')
     .argument('<jobId>', 'the id of the job (see weir list)')
     .option('-p, --savepoint-path <dir>', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir)')
-    .option('-d, --drain', 'send MAX watermark before stopping (not supported yet: refused)')
+    .option('-d, --drain', 'emit MAX_WATERMARK from the sources before the savepoint, so every event-time window and timer fires')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')

@@ -19,7 +19,13 @@ import { copyFile, cp, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
-import type { CheckpointingMode, ExecutionState, SubtaskCheckpointMetrics, SubtaskStateHandle } from '../rpc/messages.js';
+import type {
+  CheckpointingMode,
+  CheckpointOptions,
+  ExecutionState,
+  SubtaskCheckpointMetrics,
+  SubtaskStateHandle,
+} from '../rpc/messages.js';
 import {
   CheckpointStorage,
   METADATA_FILE,
@@ -43,6 +49,8 @@ export interface CheckpointingOptions {
   retention: CheckpointRetention;
   /** `execution.checkpointing.dir`, absolute. */
   baseDir: string;
+  /** `state.backend.type` (hashmap when absent). */
+  stateBackend?: 'hashmap' | 'lsm';
 }
 
 /** The job's checkpointing options, or undefined when it takes none (no interval, or BATCH, as in Flink). */
@@ -65,6 +73,7 @@ export function checkpointingOptions(get: (key: string) => unknown, runtimeMode:
       (get('execution.checkpointing.externalized-checkpoint-retention') as CheckpointRetention | undefined) ??
       'NO_EXTERNALIZED_CHECKPOINTS',
     baseDir: resolveCheckpointBaseDir(get('execution.checkpointing.dir')),
+    stateBackend: get('state.backend.type') === 'lsm' ? 'lsm' : 'hashmap',
   };
 }
 
@@ -84,7 +93,14 @@ export interface CheckpointCoordinatorHooks {
    * (or an error), in the same turn as the coordinator's answer. Without enumerators, call it at once.
    */
   snapshotCoordinator(checkpointId: number, done: (states: Record<string, unknown> | Error) => void): void;
-  triggerTask(vertexId: string, subtask: number, checkpointId: number, timestamp: number, mode: CheckpointingMode): void;
+  triggerTask(
+    vertexId: string,
+    subtask: number,
+    checkpointId: number,
+    timestamp: number,
+    mode: CheckpointingMode,
+    options: CheckpointOptions,
+  ): void;
   notifyComplete(checkpointId: number): void;
   notifyAborted(checkpointId: number): void;
   /** More consecutive checkpoint failures than tolerated: fail the job over. */
@@ -97,6 +113,8 @@ export interface CheckpointCoordinatorHooks {
 export interface CompletedCheckpoint extends LoadedCheckpoint {
   id: number;
   stats: CheckpointStatsEntry;
+  /** The files of the shared directory its state refers to (lsm incremental checkpoints). */
+  shared: ReadonlySet<string>;
 }
 
 /** One row of Flink's checkpoint history (/jobs/:id/checkpoints). */
@@ -200,6 +218,8 @@ interface SavepointRequest {
   targetDir: string;
   /** Stop-with-savepoint: no periodic checkpoint is triggered after it. */
   stop: boolean;
+  /** Stop with --drain: the sources emit MAX_WATERMARK before its barrier. */
+  drain: boolean;
   onDone?: (s: SavepointStatus) => void;
 }
 
@@ -252,6 +272,11 @@ export class CheckpointCoordinator {
   private readonly savepointQueue: SavepointRequest[] = [];
   /** A stop-with-savepoint is under way: no periodic checkpoint is triggered. */
   private periodicSuspended = false;
+  /**
+   * The shared-file registry: how many retained checkpoints refer to each file of the shared
+   * directory. A file is deleted when the last checkpoint that refers to it is discarded.
+   */
+  private readonly sharedRefs = new Map<string, number>();
 
   constructor(
     readonly options: CheckpointingOptions,
@@ -341,11 +366,16 @@ export class CheckpointCoordinator {
    * copied to `<targetDir>/savepoint-<jobid6>-<random>/` (its `_metadata` last), which retention
    * never deletes. Returns the trigger id; the status is in `savepointStatus`.
    */
-  triggerSavepoint(targetDir: string, opts: { stop?: boolean; onDone?: (s: SavepointStatus) => void } = {}): string {
+  triggerSavepoint(targetDir: string, opts: { stop?: boolean; drain?: boolean; onDone?: (s: SavepointStatus) => void } = {}): string {
     const triggerId = randomBytes(16).toString('hex');
     const status: SavepointStatus = { triggerId, status: 'IN_PROGRESS' };
     this.savepoints.set(triggerId, status);
-    const r: SavepointRequest = { status, targetDir: resolveCheckpointBaseDir(targetDir), stop: opts.stop === true };
+    const r: SavepointRequest = {
+      status,
+      targetDir: resolveCheckpointBaseDir(targetDir),
+      stop: opts.stop === true,
+      drain: opts.stop === true && opts.drain === true,
+    };
     if (opts.onDone) r.onDone = opts.onDone;
     if (!this.running || this.shutDown) {
       this.savepointDone(r, undefined, 'the job is not running');
@@ -507,7 +537,10 @@ export class CheckpointCoordinator {
           }
           p.enumerators = states;
           // Same turn as the enumerators' answer: assignments made after it reach the readers after this trigger.
-          for (const t of sources) this.hooks.triggerTask(t.vertexId, t.subtask, id, p.timestamp, this.options.mode);
+          const options: CheckpointOptions = savepoint
+            ? { savepoint: true, ...(savepoint.stop ? { stop: true } : {}), ...(savepoint.drain ? { drain: true } : {}) }
+            : {};
+          for (const t of sources) this.hooks.triggerTask(t.vertexId, t.subtask, id, p.timestamp, this.options.mode, options);
           this.maybeComplete(p);
         });
       },
@@ -533,8 +566,8 @@ export class CheckpointCoordinator {
     const s = p.stats;
     s.num_acknowledged_subtasks++;
     s.latest_ack_timestamp = now;
-    s.state_size += handle.size;
-    s.checkpointed_size += handle.size;
+    s.state_size += handle.size + (handle.sharedBytes ?? 0);
+    s.checkpointed_size += handle.size + (handle.uploadedBytes ?? 0);
     s.end_to_end_duration = now - p.timestamp;
     this.maybeComplete(p);
   }
@@ -649,15 +682,29 @@ export class CheckpointCoordinator {
     this.completedDurations.push(s.end_to_end_duration);
     this.consecutiveFailures = 0;
     this.lastCompletionTime = now;
-    const cp: CompletedCheckpoint = { ...loaded, id: p.id, stats: s };
+    const shared = new Set<string>();
+    for (const a of p.acks.values()) for (const f of a.handle.shared ?? []) shared.add(f);
+    const cp: CompletedCheckpoint = { ...loaded, id: p.id, stats: s, shared };
+    for (const f of shared) this.sharedRefs.set(f, (this.sharedRefs.get(f) ?? 0) + 1);
     this.completed.push(cp);
     // Older pending checkpoints are subsumed by this one.
     for (const older of [...this.pending.values()]) if (older.id < p.id) this.abort(older, `subsumed by checkpoint ${p.id}`, false);
+    const unreferenced: string[] = [];
     while (this.completed.length > this.options.numRetained) {
       const old = this.completed.shift()!;
       old.stats.discarded = true;
       this.background(this.storage.discard(old.id));
+      for (const f of old.shared) {
+        const n = (this.sharedRefs.get(f) ?? 1) - 1;
+        if (n > 0) this.sharedRefs.set(f, n);
+        else {
+          this.sharedRefs.delete(f);
+          unreferenced.push(f);
+        }
+      }
     }
+    if (unreferenced.length > 0) this.background(this.storage.discardShared(unreferenced));
+    this.background(this.sweepShared(p.id));
     this.hooks.onCompleted?.(cp, new Set(p.acks.keys()));
     this.hooks.log?.('info', `checkpoint ${p.id} of job ${this.jobId} completed in ${s.end_to_end_duration} ms (${s.state_size} bytes)`);
     if (this.running) this.hooks.notifyComplete(p.id);
@@ -697,6 +744,23 @@ export class CheckpointCoordinator {
       }
     }
     this.rearm();
+  }
+
+  /**
+   * Deletes files of the shared directory that no retained checkpoint refers to and that were
+   * uploaded for checkpoint `upTo` or an earlier one (their names carry that id): uploads of
+   * checkpoints that failed or were subsumed, and of tasks that died before they could clean up.
+   * Uploads for later checkpoints, still under way, are left alone.
+   */
+  private async sweepShared(upTo: number): Promise<void> {
+    const names = await this.storage.listShared();
+    const garbage = names.filter((f) => {
+      if (this.sharedRefs.has(f)) return false;
+      const m = /-chk-(\d+)[-.]/.exec(f);
+      return m !== null && Number(m[1]) <= upTo;
+    });
+    // Registered meanwhile (a newer checkpoint completed): kept.
+    if (garbage.length > 0) await this.storage.discardShared(garbage.filter((f) => !this.sharedRefs.has(f)));
   }
 
   /** A checkpoint ended: trigger the next one if it is already due (or urgent). */
@@ -744,7 +808,7 @@ export class CheckpointCoordinator {
         enabled: o.retention !== 'NO_EXTERNALIZED_CHECKPOINTS',
         delete_on_cancellation: o.retention !== 'RETAIN_ON_CANCELLATION',
       },
-      state_backend: 'HashMapStateBackend',
+      state_backend: o.stateBackend === 'lsm' ? 'LsmStateBackend' : 'HashMapStateBackend',
       checkpoint_storage: 'FileSystemCheckpointStorage',
       unaligned_checkpoints: false,
       tolerable_failed_checkpoints: o.tolerableFailures,

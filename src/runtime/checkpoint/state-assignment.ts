@@ -37,8 +37,14 @@ export function taskRestoreFor(cp: LoadedCheckpoint, vertex: JobVertex): TaskRes
 }
 
 export interface KeyedStatePart {
+  /** Canonical entries (hashmap checkpoints, savepoints, lsm checkpoints without state.backend.incremental). */
   states: HeapStateSnapshot['states'];
   timers: HeapTimersSnapshot;
+  /**
+   * An lsm incremental checkpoint instead of entries: its files in the job's shared directory
+   * (`<jobDir>/shared`), files[0] being the descriptor LsmKeyedStateBackend.restoreFromFiles takes.
+   */
+  lsm?: { files: string[] };
 }
 
 /** What one operator of one subtask gets back. */

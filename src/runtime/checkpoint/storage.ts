@@ -124,6 +124,18 @@ export function resolveCheckpointBaseDir(value: unknown): string {
   return path.resolve(s);
 }
 
+/**
+ * The directory of a job's files that several checkpoints may share (`<jobDir>/shared`): the table
+ * files of lsm incremental checkpoints. The CheckpointCoordinator deletes one once no retained
+ * checkpoint refers to it.
+ */
+export const SHARED_DIR = 'shared';
+
+/** The shared directory of the job whose checkpoint directory (chk-<n>) is `checkpointDir`. */
+export function sharedDirOf(checkpointDir: string): string {
+  return path.join(path.dirname(checkpointDir), SHARED_DIR);
+}
+
 export function checkpointDirName(checkpointId: number): string {
   return `chk-${checkpointId}`;
 }
@@ -148,6 +160,20 @@ export class CheckpointStorage {
 
   checkpointDir(checkpointId: number): string {
     return path.join(this.jobDir, checkpointDirName(checkpointId));
+  }
+
+  get sharedDir(): string {
+    return path.join(this.jobDir, SHARED_DIR);
+  }
+
+  /** Deletes files of the shared directory. */
+  async discardShared(files: Iterable<string>): Promise<void> {
+    await Promise.all([...files].map((f) => rm(path.join(this.sharedDir, path.basename(f)), { force: true })));
+  }
+
+  /** The names in the shared directory (none when it does not exist). */
+  async listShared(): Promise<string[]> {
+    return readdir(this.sharedDir).catch(() => [] as string[]);
   }
 
   /** Creates chk-<n>/ (the tasks write their files into it). */

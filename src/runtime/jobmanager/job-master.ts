@@ -160,7 +160,7 @@ export class JobMaster {
           this.coordinatorSnapshots.set(id, done);
           this.coordinator.postMessage({ type: 'snapshot', checkpointId: id } satisfies ToCoordinator);
         },
-        triggerTask: (vertexId, subtask, checkpointId, timestamp, mode) =>
+        triggerTask: (vertexId, subtask, checkpointId, timestamp, mode, options) =>
           this.allocation[subtask]?.tm.send({
             type: 'triggerCheckpoint',
             jobId: this.jobId,
@@ -170,6 +170,7 @@ export class JobMaster {
             checkpointId,
             timestamp,
             mode,
+            ...(options.savepoint ? { options } : {}),
           }),
         notifyComplete: (id) => this.notifyTasks(id, 'complete'),
         notifyAborted: (id) => this.notifyTasks(id, 'abort'),
@@ -240,25 +241,27 @@ export class JobMaster {
 
   /**
    * Stop with savepoint: no periodic checkpoint is triggered after the savepoint; once it completed
-   * (its tasks told, so two-phase-commit sinks commit; a restore commits again, idempotently) the
-   * job's tasks are released and the job is FINISHED, as Flink reports it. `drain` (Flink's
-   * --drain: MAX watermark through the sources first) is not supported yet. If the savepoint fails,
-   * the job goes on.
+   * its tasks are told (two-phase-commit sinks commit) and each ends after that, so the job is
+   * FINISHED, as Flink reports it; tasks that do not end within the checkpoint timeout are released. With `drain` (Flink's
+   * --drain) the sources emit MAX_WATERMARK right before the savepoint's barrier, so every
+   * event-time timer and window fires and its output is part of the savepoint (and committed).
+   * If the savepoint fails, the job goes on.
    */
   stopWithSavepoint(dir: string | undefined, drain: boolean): string {
-    if (drain) {
-      throw new WeirError(
-        'WEIR_SAVEPOINT',
-        `cannot stop job '${this.jobName}' (${this.jobId}) with --drain: draining is not supported yet; stop without it`,
-      );
-    }
     const t = this.savepointTarget(dir, 'stop');
     return t.coordinator.triggerSavepoint(t.dir, {
       stop: true,
+      drain,
       onDone: (s) => {
         if (s.status !== 'COMPLETED' || this.status !== 'RUNNING') return;
-        this.teardown();
-        this.finishJob('FINISHED');
+        const attempt = this.attempt;
+        const timer = setTimeout(() => {
+          if (this.status !== 'RUNNING' || this.attempt !== attempt) return;
+          this.teardown();
+          this.finishJob('FINISHED');
+        }, t.coordinator.options.timeout);
+        timer.unref();
+        void this.done.finally(() => clearTimeout(timer));
       },
     });
   }
@@ -598,7 +601,10 @@ export class JobMaster {
     this.transition('FAILING');
     this.checkpoints?.stop('the job is failing over');
     this.teardown();
-    const delay = restartable && error.code !== 'WEIR_NONDETERMINISTIC_PROGRAM' ? this.restartStrategy.onFailure(Date.now()) : undefined;
+    // A program that replays differently, or state the job cannot take (restored state of another
+    // kind), fails the same way on every attempt: no restart.
+    const fatal = error.code === 'WEIR_NONDETERMINISTIC_PROGRAM' || error.code === 'WEIR_SAVEPOINT';
+    const delay = restartable && !fatal ? this.restartStrategy.onFailure(Date.now()) : undefined;
     if (delay === undefined) {
       this.transition('FAILED');
       this.finishJob('FAILED', error, true);

@@ -8,7 +8,7 @@ export type ChannelEvent =
   | { t: 'wm'; v: number }
   | { t: 'status'; idle: boolean }
   /** Checkpoint barrier: everything before it on the channel belongs to checkpoint `id`, everything after to later ones. */
-  | { t: 'barrier'; id: number; timestamp: number; mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' }
+  | { t: 'barrier'; id: number; timestamp: number; mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; savepoint?: boolean; stop?: boolean }
   /**
    * End of data (Flink's EndOfData): no more records or watermarks follow, but barriers still do, so
    * the consumer can take part in the final checkpoint before end of partition. Sent only by jobs

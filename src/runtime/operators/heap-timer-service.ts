@@ -67,6 +67,24 @@ class TimerHeap {
   entries(): readonly TimerEntry[] {
     return this.a;
   }
+  /**
+   * Calls `fn` with entries whose timestamp is <= `upTo` (in no particular order), visiting only
+   * those and their children: a subtree whose root is later holds no earlier timer. Stops when
+   * `fn` returns false.
+   */
+  visitUpTo(upTo: number, fn: (e: TimerEntry) => boolean): void {
+    const a = this.a;
+    const stack: number[] = a.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const e = a[i]!;
+      if (e.timestamp > upTo) continue;
+      if (!fn(e)) return;
+      const l = 2 * i + 1;
+      if (l < a.length) stack.push(l);
+      if (l + 1 < a.length) stack.push(l + 1);
+    }
+  }
   private removeAt(i: number): void {
     const a = this.a;
     const removed = a[i]!;
@@ -265,6 +283,23 @@ export class HeapTimerServiceManager implements TimerServiceManager {
   /** Cancels the pending processing-time callback; the manager must not be used afterwards. */
   dispose(): void {
     this.disarm();
+  }
+
+  /**
+   * Keys of the timers that fire up to `time` (event time: a watermark; processing time: now), at
+   * most `max` distinct ones: what a backend that loads state ahead (lsm) loads before they fire.
+   */
+  dueKeys(domain: 'event' | 'processing', time: number, max: number): unknown[] {
+    const seen = new Set<NormalizedKey>();
+    const out: unknown[] = [];
+    (domain === 'event' ? this.eventHeap : this.processingHeap).visitUpTo(time, (e) => {
+      if (!seen.has(e.nk)) {
+        seen.add(e.nk);
+        out.push(e.key);
+      }
+      return out.length < max;
+    });
+    return out;
   }
 
   numEventTimeTimers(): number {

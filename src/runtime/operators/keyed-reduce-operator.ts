@@ -6,7 +6,7 @@
 import { WeirError } from '../../errors.js';
 import { ValueStateDescriptor, type ValueState } from '../../api/state.js';
 import type { FieldAggregation, OperatorSpec } from '../../api/transformation.js';
-import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import { VOID_NAMESPACE, type KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { bindMethod, closeFunction, openFunction } from './user-function.js';
@@ -53,16 +53,23 @@ abstract class AbstractKeyedReduceOperator implements StreamOperator {
 
   endInput(): void {}
 
-  finish(): void {
+  async finish(): Promise<void> {
     if (this.batch) {
-      // keys in first-seen order; timestamps are meaningless for a whole-input result
-      for (const key of this.backend.getKeys(STATE_NAME)) {
-        this.backend.setCurrentKey(key);
-        const v = this.state.value();
-        if (v !== undefined) this.ctx.output.collect(v, undefined);
-      }
+      // heap: keys in first-seen order; lsm: in key order, batch by batch (its state loaded ahead).
+      // Timestamps are meaningless for a whole-input result.
+      if (this.backend.forEachKeyBatch !== undefined)
+        await this.backend.forEachKeyBatch(STATE_NAME, VOID_NAMESPACE, 1000, (keys) => this.emit(keys));
+      else this.emit(this.backend.getKeys(STATE_NAME));
     }
     finishBatchTimers(this.ctx);
+  }
+
+  private emit(keys: readonly unknown[]): void {
+    for (const key of keys) {
+      this.backend.setCurrentKey(key);
+      const v = this.state.value();
+      if (v !== undefined) this.ctx.output.collect(v, undefined);
+    }
   }
 
   close(): void | Promise<void> {}

@@ -46,6 +46,24 @@ export interface SubtaskStateHandle {
   file: string | null;
   /** Bytes written. */
   size: number;
+  /**
+   * Files in the job's shared directory (`<jobDir>/shared`) the state refers to: the table files
+   * of lsm incremental checkpoints, shared by the checkpoints that still need them.
+   */
+  shared?: string[];
+  /** Bytes of the shared files referred to. */
+  sharedBytes?: number;
+  /** Bytes of the shared files this checkpoint uploaded (the others were uploaded before). */
+  uploadedBytes?: number;
+}
+
+/** What a checkpoint is taken for; savepoints are written in the canonical format, whatever the backend. */
+export interface CheckpointOptions {
+  savepoint?: boolean;
+  /** Stop with savepoint: every task ends (FINISHED) once it has been told the savepoint completed. */
+  stop?: boolean;
+  /** Stop with savepoint --drain: the sources emit MAX_WATERMARK before the barrier. */
+  drain?: boolean;
 }
 
 export interface SubtaskCheckpointMetrics {
@@ -143,7 +161,15 @@ export type ToSlotWorker =
   | { type: 'cancel' }
   | { type: 'connect'; peer: string; port: MessagePort }
   | { type: 'splits'; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean }
-  | { type: 'triggerCheckpoint'; vertexId: string; subtask: number; checkpointId: number; timestamp: number; mode: CheckpointingMode }
+  | {
+      type: 'triggerCheckpoint';
+      vertexId: string;
+      subtask: number;
+      checkpointId: number;
+      timestamp: number;
+      mode: CheckpointingMode;
+      options?: CheckpointOptions;
+    }
   /** To every task of the worker. */
   | { type: 'checkpointNotification'; checkpointId: number; kind: CheckpointNotificationKind };
 
@@ -204,6 +230,7 @@ export type ToTaskManager =
       checkpointId: number;
       timestamp: number;
       mode: CheckpointingMode;
+      options?: CheckpointOptions;
     }
   /** To every task of the job attempt on the TaskManager. */
   | { type: 'checkpointNotification'; jobId: string; attempt: number; checkpointId: number; kind: CheckpointNotificationKind }

@@ -262,7 +262,10 @@ export const toTaskManagerSchema: Schema<ToTaskManager> = tagged('type', {
     task: obj({ vertexId: ident(), subtask, locations: rec(arr(str(1000))) }, { restore: taskRestoreSchema }),
   }),
   splits: obj({ jobId, attempt, vertexId: ident(), subtask, splits: arr(sourceSplitSchema), noMoreSplits: bool }),
-  triggerCheckpoint: obj({ jobId, attempt, vertexId: ident(), subtask, checkpointId, timestamp: int(0), mode: checkpointingMode }),
+  triggerCheckpoint: obj(
+    { jobId, attempt, vertexId: ident(), subtask, checkpointId, timestamp: int(0), mode: checkpointingMode },
+    { options: obj({}, { savepoint: bool, stop: bool, drain: bool }) },
+  ),
   checkpointNotification: obj({ jobId, attempt, checkpointId, kind: lit('complete', 'abort') }),
   releaseJob: obj({ jobId }, { attempt }),
 });
@@ -280,7 +283,10 @@ export const toJobManagerSchema: Schema<ToJobManager> = tagged('type', {
     vertexId: ident(),
     subtask,
     checkpointId,
-    handle: obj({ file: nullable(ident(300)), size: int(0) }),
+    handle: obj(
+      { file: nullable(ident(300)), size: int(0) },
+      { shared: arr(ident(300), 1 << 20), sharedBytes: int(0), uploadedBytes: int(0) },
+    ),
     metrics: obj({ syncMs: num, asyncMs: num, alignmentMs: num }),
   }),
   declineCheckpoint: obj({ jobId, attempt, vertexId: ident(), subtask, checkpointId, reason: str(100_000) }),
@@ -327,7 +333,7 @@ export const clusterOverviewSchema: Schema<ClusterOverview> = obj({
 const channelEventSchema = tagged('t', {
   wm: obj({ v: num }),
   status: obj({ idle: bool }),
-  barrier: obj({ id: checkpointId, timestamp: int(0), mode: checkpointingMode }),
+  barrier: obj({ id: checkpointId, timestamp: int(0), mode: checkpointingMode }, { savepoint: bool, stop: bool }),
   eod: obj({}),
   eop: obj({}),
 });

@@ -20,7 +20,7 @@ import type {
   ValueStateDescriptor,
 } from '../../api/state.js';
 import { bindMethod } from '../operators/user-function.js';
-import { VOID_NAMESPACE, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
+import { VOID_NAMESPACE, stateKindMismatch, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
 
 export type NormalizedKey = ReturnType<typeof normalizeKey>;
 
@@ -76,6 +76,8 @@ class StateTable {
   descriptor: StateDescriptor | undefined = undefined;
   reduce: ((a: unknown, b: unknown) => unknown) | undefined = undefined;
   agg: AggregateFunction<unknown, unknown, unknown> | undefined = undefined;
+  /** Created by a restore: its kind is the one the savepoint or checkpoint holds. */
+  restored = false;
   constructor(
     readonly name: string,
     readonly kind: StateKind,
@@ -85,6 +87,7 @@ class StateTable {
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly maxParallelism: number;
   private readonly operatorName: string | undefined;
+  private readonly operatorUid: string | undefined;
   private readonly tables = new Map<string, StateTable>();
   /** States bound to the VOID namespace, one per name, so repeated getState() calls are cheap. */
   private readonly voidStates = new Map<string, State>();
@@ -97,12 +100,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   nk: NormalizedKey = undefined;
   private keyGroup = -1;
 
-  constructor(opts: { maxParallelism: number; operatorName?: string }) {
+  constructor(opts: { maxParallelism: number; operatorName?: string; operatorUid?: string }) {
     if (!Number.isInteger(opts.maxParallelism) || opts.maxParallelism <= 0) {
       throw new WeirError('WEIR_INTERNAL', `maxParallelism must be a positive integer, got ${opts.maxParallelism}`);
     }
     this.maxParallelism = opts.maxParallelism;
     this.operatorName = opts.operatorName;
+    this.operatorUid = opts.operatorUid;
   }
 
   setCurrentKey(key: unknown): void {
@@ -192,7 +196,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
    */
   restore(snapshot: HeapStateSnapshot, range?: KeyGroupRange): void {
     for (const s of snapshot.states) {
-      const t = this.tableFor(s.name, s.kind);
+      const t = this.tableFor(s.name, s.kind, true);
+      t.restored = true;
       for (const [kg, key, ns, value] of s.entries) {
         if (range !== undefined && (kg < range.start || kg > range.end)) continue;
         const imported = importValue(s.kind, value);
@@ -264,17 +269,16 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     );
   }
 
-  private tableFor(name: string, kind: StateKind): StateTable {
+  private tableFor(name: string, kind: StateKind, restoring = false): StateTable {
     let t = this.tables.get(name);
     if (t === undefined) {
       t = new StateTable(name, kind);
       this.tables.set(name, t);
     } else if (t.kind !== kind) {
-      throw new WeirError(
-        'WEIR_STATE_ACCESS',
-        `State '${name}' is a ${t.kind} state and cannot be used as a ${kind} state: give each state its own name.`,
-        this.operatorName !== undefined ? { operator: this.operatorName } : {},
-      );
+      throw stateKindMismatch(name, restoring ? kind : t.kind, restoring ? t.kind : kind, restoring || t.restored, {
+        name: this.operatorName,
+        uid: this.operatorUid,
+      });
     }
     return t;
   }

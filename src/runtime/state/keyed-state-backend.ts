@@ -4,7 +4,8 @@
  * current namespace (VOID_NAMESPACE unless a window operator sets one). Keys are normalised with
  * `normalizeKey` so that equal keys (including equal objects) share state.
  */
-import type { StateDescriptor, State } from '../../api/state.js';
+import { WeirError } from '../../errors.js';
+import type { StateDescriptor, State, StateKind } from '../../api/state.js';
 
 export const VOID_NAMESPACE = '';
 
@@ -20,6 +21,11 @@ export interface KeyedStateBackend {
   getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): NamespacedState<S>;
   /** All keys that have state under `stateName` in `namespace`. */
   getKeys(stateName: string, namespace?: string): unknown[];
+  /**
+   * Backends that load state ahead (lsm) list keys asynchronously: `fn` gets them in batches whose
+   * state is loaded. Without it, use getKeys().
+   */
+  forEachKeyBatch?(stateName: string, namespace: string, batchSize: number, fn: (keys: unknown[]) => void): Promise<void>;
   /** Number of (key, namespace) entries over all states; for metrics and tests. */
   numEntries(): number;
   dispose(): void;
@@ -30,4 +36,37 @@ export interface NamespacedState<S extends State> {
   setNamespace(namespace: string): void;
   /** Moves the values of `sources` namespaces into the current one (merging session windows). */
   mergeNamespaces?(target: string, sources: string[]): void;
+}
+
+/** Names an operator in errors: its uid when it has one (what savepoints match operators by). */
+export function describeOperator(name: string | undefined, uid: string | undefined): string {
+  if (uid !== undefined) return `operator uid '${uid}'${name !== undefined ? ` ('${name}')` : ''}`;
+  return name !== undefined ? `operator '${name}' (no uid)` : 'the operator';
+}
+
+/**
+ * A state used with another kind than it has. When the existing kind came from a restored
+ * savepoint or checkpoint, the job is not compatible with that state: WEIR_SAVEPOINT, naming the
+ * operator, the state and both kinds (as Flink fails when a state's descriptor changed kind).
+ */
+export function stateKindMismatch(
+  stateName: string,
+  existing: StateKind,
+  requested: StateKind,
+  restored: boolean,
+  operator: { name?: string | undefined; uid?: string | undefined },
+): WeirError {
+  const context = operator.name !== undefined ? { operator: operator.name } : {};
+  if (restored) {
+    return new WeirError(
+      'WEIR_SAVEPOINT',
+      `Cannot restore state '${stateName}' of ${describeOperator(operator.name, operator.uid)}: the savepoint or checkpoint holds it as ${existing} state, but the job uses it as ${requested} state. Keep the kind of a state across versions of a job, or give the new state another name.`,
+      context,
+    );
+  }
+  return new WeirError(
+    'WEIR_STATE_ACCESS',
+    `State '${stateName}' is a ${existing} state and cannot be used as a ${requested} state: give each state its own name.`,
+    context,
+  );
 }

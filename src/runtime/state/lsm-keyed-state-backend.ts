@@ -49,7 +49,7 @@ import type {
 } from '../../api/state.js';
 import { bindMethod } from '../operators/user-function.js';
 import type { HeapStateEntry, HeapStateSnapshot, KeyGroupRange, NormalizedKey } from './heap-keyed-state-backend.js';
-import { VOID_NAMESPACE, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
+import { VOID_NAMESPACE, stateKindMismatch, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
 import {
   EMPTY_RANGE,
   LSM_MAX_PARALLELISM,
@@ -73,6 +73,8 @@ import { parseManifest, tableFileName } from './lsm-leveldb-files.js';
 export interface LsmKeyedStateBackendOptions {
   maxParallelism: number;
   operatorName?: string;
+  /** The operator's uid(), named in errors about restored state. */
+  operatorUid?: string;
   /** Parent of this backend's own directory (one per instance: LevelDB opens a directory once per process). Default: <tmpdir>/weir-lsm. */
   workingDir?: string;
   /** Clean keys kept in memory after a flush or prefetch (least recently used are evicted first). Default 10 000. */
@@ -164,6 +166,8 @@ class StateTable {
   descriptor: StateDescriptor | undefined = undefined;
   reduce: ((a: unknown, b: unknown) => unknown) | undefined = undefined;
   agg: AggregateFunction<unknown, unknown, unknown> | undefined = undefined;
+  /** Created by a restore: its kind is the one the savepoint or checkpoint holds. */
+  restored = false;
   readonly sid: string;
   readonly voidSuffix: string;
   constructor(
@@ -221,6 +225,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   readonly dir: string;
   private readonly dbDir: string;
   private readonly operatorName: string | undefined;
+  private readonly operatorUid: string | undefined;
   private readonly cacheKeys: number;
   private readonly flushThreshold: number;
   private readonly onMiss: 'read' | 'throw';
@@ -269,6 +274,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     }
     this.maxParallelism = opts.maxParallelism;
     this.operatorName = opts.operatorName;
+    this.operatorUid = opts.operatorUid;
     this.cacheKeys = opts.cacheKeys ?? 10_000;
     this.flushThreshold = Math.max(1, opts.flushThreshold ?? 4096);
     this.onMiss = opts.onMiss ?? 'read';
@@ -587,7 +593,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
         pending.clear();
       };
       for (const s of snapshot.states) {
-        const t = this.tableFor(s.name, s.kind);
+        const t = this.tableFor(s.name, s.kind, true);
         t.seq = 0;
         for (const [kg, key, ns, value] of s.entries) {
           if (range !== undefined && (kg < range.start || kg > range.end)) continue;
@@ -646,7 +652,11 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       const live = new Set(staged.tables.map((f) => f.name));
       for (const local of this.handles.keys()) if (!live.has(local)) this.handles.delete(local);
       for (const f of staged.tables) {
-        const handle = this.handles.get(f.name) ?? `${this.instanceId}-${f.name}`;
+        // A file keeps its name in storage while that name is in alreadyUploaded; otherwise it is
+        // uploaded under a name of its own for this checkpoint, so a file of a checkpoint that
+        // failed is never shared with a later one (and can be deleted with the failed checkpoint).
+        let handle = this.handles.get(f.name);
+        if (handle === undefined || !alreadyUploaded.has(handle)) handle = `${this.instanceId}-chk-${checkpointId}-${f.name}`;
         this.handles.set(f.name, handle);
         tableFiles.push(handle);
         descriptorTables.push([f.name, handle, f.size]);
@@ -991,11 +1001,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
           let t: StateTable;
           if (own) {
             t = new StateTable(name, m.kind, m.id, m.partitioned, 0);
+            t.restored = true;
             this.tables.set(name, t);
             this.tablesById.set(m.id, t);
             this.nextTableId = Math.max(this.nextTableId, m.id + 1);
           } else {
-            t = this.tableFor(name, m.kind);
+            t = this.tableFor(name, m.kind, true);
             if (m.partitioned && !t.partitioned) t.partitioned = true;
             this.metaDirty.add(t);
           }
@@ -1144,7 +1155,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     );
   }
 
-  private tableFor(name: string, kind: StateKind): StateTable {
+  private tableFor(name: string, kind: StateKind, restoring = false): StateTable {
     let t = this.tables.get(name);
     if (t === undefined) {
       if (this.nextTableId > 0xffff) throw new WeirError('WEIR_STATE_ACCESS', 'Too many states in one operator (65535)', this.context());
@@ -1153,12 +1164,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       this.tablesById.set(t.id, t);
       this.metaDirty.add(t);
     } else if (t.kind !== kind) {
-      throw new WeirError(
-        'WEIR_STATE_ACCESS',
-        `State '${name}' is a ${t.kind} state and cannot be used as a ${kind} state: give each state its own name.`,
-        this.context(),
-      );
+      throw stateKindMismatch(name, restoring ? kind : t.kind, restoring ? t.kind : kind, restoring || t.restored, {
+        name: this.operatorName,
+        uid: this.operatorUid,
+      });
     }
+    if (restoring) t.restored = true;
     return t;
   }
 

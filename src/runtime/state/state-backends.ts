@@ -4,6 +4,8 @@
  * checkpoints). Both implement KeyedStateBackend and share the canonical snapshot format, so a
  * savepoint taken with one restores on the other.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WeirError } from '../../errors.js';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from './keyed-state-backend.js';
@@ -21,8 +23,9 @@ export function createKeyedStateBackend(type: StateBackendType, opts: KeyedState
 export function createKeyedStateBackend(type: StateBackendType, opts: KeyedStateBackendOptions): KeyedStateBackend {
   switch (type) {
     case 'hashmap': {
-      const o: { maxParallelism: number; operatorName?: string } = { maxParallelism: opts.maxParallelism };
+      const o: { maxParallelism: number; operatorName?: string; operatorUid?: string } = { maxParallelism: opts.maxParallelism };
       if (opts.operatorName !== undefined) o.operatorName = opts.operatorName;
+      if (opts.operatorUid !== undefined) o.operatorUid = opts.operatorUid;
       return new HeapKeyedStateBackend(o);
     }
     case 'lsm':
@@ -30,4 +33,19 @@ export function createKeyedStateBackend(type: StateBackendType, opts: KeyedState
     default:
       throw new WeirError('WEIR_CONFIG_BAD_VALUE', `Unknown state backend '${String(type)}': use 'hashmap' or 'lsm'`);
   }
+}
+
+/** `state.backend.type` of a job's configuration (hashmap unless set). */
+export function stateBackendType(config: Readonly<Record<string, unknown>>): StateBackendType {
+  return config['state.backend.type'] === 'lsm' ? 'lsm' : 'hashmap';
+}
+
+/**
+ * Where the lsm backends of one job attempt keep their databases in this TaskManager:
+ * `<state.backend.lsm.localdir>/<jobId>-<attempt>` (each backend makes a directory of its own inside).
+ * The TaskManager removes it when it releases the attempt's workers.
+ */
+export function lsmWorkingDir(config: Readonly<Record<string, unknown>>, jobId: string, attempt: number): string {
+  const base = config['state.backend.lsm.localdir'];
+  return join(typeof base === 'string' && base !== '' ? base : join(tmpdir(), 'weir-lsm'), `${jobId}-${attempt}`);
 }

@@ -83,7 +83,7 @@ port.on('message', (msg: ToSlotWorker) => {
       return;
     case 'triggerCheckpoint':
       // A task that just ended is not triggered: the coordinator learns of its end from its state.
-      tasks.get(`${msg.vertexId}/${msg.subtask}`)?.triggerCheckpoint(msg.checkpointId, msg.timestamp, msg.mode);
+      tasks.get(`${msg.vertexId}/${msg.subtask}`)?.triggerCheckpoint(msg.checkpointId, msg.timestamp, msg.mode, msg.options ?? {});
       return;
     case 'checkpointNotification':
       for (const t of tasks.values()) t.notifyCheckpoint(msg.checkpointId, msg.kind);

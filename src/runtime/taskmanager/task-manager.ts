@@ -19,6 +19,7 @@ import type {
   ToSlotWorker,
   ToTaskManager,
 } from '../rpc/messages.js';
+import { lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
 
@@ -48,6 +49,8 @@ export class TaskManager {
   /** Copies of the cached files of each job attempt ("jobId/attempt") that has any. */
   private readonly jobFiles = new Map<string, { dir: string; files: Promise<Record<string, string>> }>();
   private filesDir: string | undefined;
+  /** The lsm working directory of each job attempt with workers here, by `<jobId>/<attempt>`. */
+  private readonly localStateDirs = new Map<string, string>();
 
   constructor(
     readonly id: string,
@@ -88,6 +91,7 @@ export class TaskManager {
           checkpointId: msg.checkpointId,
           timestamp: msg.timestamp,
           mode: msg.mode,
+          ...(msg.options ? { options: msg.options } : {}),
         } satisfies ToSlotWorker);
         return;
       }
@@ -110,7 +114,7 @@ export class TaskManager {
     return undefined;
   }
 
-  /** Terminates every worker of the job (of one attempt, or all attempts), then removes their cached files. */
+  /** Terminates every worker of the job (of one attempt, or all attempts), then removes their cached files and local state directories. */
   async releaseJob(jobId: string, attempt?: number): Promise<void> {
     const prefix = attempt === undefined ? `${this.id}/${jobId}/` : `${this.id}/${jobId}/${attempt}/`;
     const ends: Promise<unknown>[] = [];
@@ -133,6 +137,7 @@ export class TaskManager {
       );
     }
     await Promise.all(removals);
+    await this.removeLocalState((k) => (attempt === undefined ? k.startsWith(`${jobId}/`) : k === `${jobId}/${attempt}`));
   }
 
   async shutdown(): Promise<void> {
@@ -142,6 +147,7 @@ export class TaskManager {
     await Promise.allSettled([...this.jobFiles.values()].map((f) => f.files));
     this.jobFiles.clear();
     if (this.filesDir) rmSync(this.filesDir, { recursive: true, force: true });
+    await this.removeLocalState(() => true);
   }
 
   /** The copies of a job attempt's cached files (made once per attempt, shared by its workers). */
@@ -155,6 +161,17 @@ export class TaskManager {
       this.jobFiles.set(key, f);
     }
     return f.files;
+  }
+
+  /** Removes the lsm working directories of the job attempts `which` selects (their workers are gone). */
+  private async removeLocalState(which: (jobAttempt: string) => boolean): Promise<void> {
+    const dirs: string[] = [];
+    for (const [k, dir] of this.localStateDirs) {
+      if (!which(k)) continue;
+      this.localStateDirs.delete(k);
+      dirs.push(dir);
+    }
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }).catch(() => undefined)));
   }
 
   /** Fails the tasks of one slot worker (its connection to a peer TaskManager broke); the JobMaster fails over. */
@@ -183,6 +200,8 @@ export class TaskManager {
 
   private submitTask(d: JobDeployment, slot: number, task: TaskDeploymentDescriptor): void {
     const address = workerAddress(this.id, d.jobId, d.attempt, slot);
+    if (stateBackendType(d.settings.config) === 'lsm')
+      this.localStateDirs.set(`${d.jobId}/${d.attempt}`, lsmWorkingDir(d.settings.config, d.jobId, d.attempt));
     let w = this.workers.get(address);
     if (!w) w = this.startWorker(address, d);
     const key = `${task.vertexId}/${task.subtask}`;

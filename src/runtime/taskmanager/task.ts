@@ -12,8 +12,11 @@
  * checkpointing, a task that ran out of input sends end of data, stays until a checkpoint taken
  * after that completed (its final checkpoint: sinks commit their last files), then ends its partitions.
  */
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { RuntimeContext } from '../../api/functions.js';
+import { currentDistributedCache } from '../../api/distributed-cache.js';
+import type { KeySelector, RuntimeContext } from '../../api/functions.js';
 import type { SourceSplit } from '../../api/source.js';
 import { MAX_WATERMARK } from '../../api/time.js';
 import type {
@@ -31,11 +34,13 @@ import type { JobGraph, JobOperator, JobVertex } from '../../graph/job-graph.js'
 import type { StreamGraph } from '../../graph/stream-graph.js';
 import type { ConnectionManager } from '../network/connection-manager.js';
 import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
-import { assignOperatorState } from '../checkpoint/state-assignment.js';
+import { assignOperatorState, type AssignedOperatorState, type KeyedStatePart } from '../checkpoint/state-assignment.js';
 import {
+  SHARED_DIR,
   checkpointDirName,
   packState,
   readSubtaskState,
+  sharedDirOf,
   stateFileName,
   subtaskStateFile,
   unpackState,
@@ -54,10 +59,13 @@ import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
-import { HeapKeyedStateBackend, type HeapStateSnapshot, type KeyGroupRange } from '../state/heap-keyed-state-backend.js';
+import type { HeapStateSnapshot, KeyGroupRange } from '../state/heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import { LsmKeyedStateBackend, type LsmCheckpointResult } from '../state/lsm-keyed-state-backend.js';
+import { createKeyedStateBackend, lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import type {
   CheckpointingMode,
+  CheckpointOptions,
   CheckpointNotificationKind,
   ExecutionState,
   RuntimeSettings,
@@ -105,9 +113,44 @@ interface CheckpointedKeyedStateBackend extends KeyedStateBackend {
 interface OperatorSnapshotPart {
   keyed?: Omit<KeyedStateSnapshot, 'data'> & { data: Uint8Array | Promise<Uint8Array> };
   lists?: Record<string, { mode: 'split' | 'union'; data: Uint8Array | Promise<unknown[]> }>;
+  /** An lsm incremental checkpoint's upload to the shared directory. */
+  shared?: Promise<LsmCheckpointResult>;
 }
 
+/** A checkpoint an lsm backend took part in, until it is confirmed or aborted. */
+interface TakenCheckpoint {
+  /** The shared files it was allowed to refer to without uploading them (empty for a canonical snapshot). */
+  reusable: ReadonlySet<string>;
+  /** Its incremental upload, if it was one. */
+  upload?: Promise<LsmCheckpointResult>;
+  /** Every file it refers to, once uploaded. */
+  files?: string[];
+}
+
+/** Keyed state and timers of one keyed operator of the chain. */
+interface KeyedOperatorState {
+  readonly backend: CheckpointedKeyedStateBackend;
+  readonly timers: HeapTimerServiceManager;
+  /** Set when the backend is lsm: state is loaded ahead (prefetch) and checkpoints may be incremental. */
+  readonly lsm: LsmKeyedStateBackend | undefined;
+  readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];
+  /**
+   * Shared files the next incremental checkpoint may refer to without uploading them: those of the
+   * latest checkpoint known complete that every checkpoint taken since refers to as well, so no
+   * retained checkpoint can lose them while they are in use (the coordinator deletes a shared file
+   * only once no retained checkpoint refers to it).
+   */
+  confirmed: Set<string>;
+  readonly taken: Map<number, TakenCheckpoint>;
+}
+
+/** Keys whose state a prefetch loads at most, for timers (more are read as they fire). */
+const TIMER_PREFETCH_KEYS = 10_000;
+
 class CanceledError extends Error {}
+
+/** Thrown out of the task's loops once a stop-with-savepoint completed: the task ends FINISHED. */
+class StoppedError extends Error {}
 
 /** How often a running task reports its metrics (ms). */
 const METRICS_INTERVAL_MS = 500;
@@ -123,7 +166,13 @@ export class Task {
   private readonly backends: KeyedStateBackend[] = [];
   private readonly timerManagers: HeapTimerServiceManager[] = [];
   /** Keyed state and timers of each keyed operator of the chain, by operator id. */
-  private readonly keyedByOp = new Map<string, { backend: CheckpointedKeyedStateBackend; timers: HeapTimerServiceManager }>();
+  private readonly keyedByOp = new Map<string, KeyedOperatorState>();
+  /** The head operator's keyed state when it is on the lsm backend: records and timers are prefetched. */
+  private headLsm: KeyedOperatorState | undefined;
+  /** Watermarks for the head operator waiting for the prefetch of their timers' keys: [watermark, input]. */
+  private readonly pendingWatermarks: [number, number][] = [];
+  /** lsm checkpoints are incremental (state.backend.incremental). */
+  private readonly incremental: boolean;
   private head!: StreamOperator;
   private source: SourceOperator | undefined;
   private readonly writers: RecordWriter[] = [];
@@ -156,6 +205,9 @@ export class Task {
   private signaled = false;
   private blocker: Promise<unknown> | undefined;
   private canceled = false;
+  /** The stop-with-savepoint this task took part in; once it completed the task ends. */
+  private stopSavepoint: number | undefined;
+  private stopping = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private flushTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
@@ -171,6 +223,8 @@ export class Task {
     this.vertex = v;
     this.name = `${v.name} (${desc.subtask + 1}/${v.parallelism})`;
     this.checkpointing = env.settings.runtimeMode === 'STREAMING' ? env.settings.checkpointing : undefined;
+    const inc = env.settings.config['state.backend.incremental'];
+    this.incremental = inc === true || inc === 'true';
   }
 
   get subtask(): number {
@@ -182,9 +236,14 @@ export class Task {
     const { vertexId, subtask } = this.desc;
     try {
       this.env.reportState(vertexId, subtask, 'INITIALIZING');
-      this.build();
       // State first (Flink's initializeState), then open: no record is processed before the restore.
-      await this.initializeState(this.desc.restore);
+      // Keyed state is restored before the operators are built, so the states they register meet
+      // the restored ones (a kind that changed is a clear error).
+      const assigned = await this.assignState(this.desc.restore);
+      this.createKeyedState();
+      await this.restoreKeyedState(assigned);
+      this.build();
+      await this.initializeOperatorState(assigned);
       for (let i = this.operators.length - 1; i >= 0; i--) await this.call(i, () => this.operators[i]!.open());
       for (const ch of this.channels) ch.open();
       this.startFlushTimer();
@@ -196,6 +255,7 @@ export class Task {
       );
       if (this.source) await this.runSource();
       else await this.runInputs();
+      if (this.headLsm) await this.prefetchAllTimers(this.headLsm);
       await this.finishChain();
       if (this.checkpointing) {
         for (const w of this.writers) w.broadcastEvent({ t: 'eod' });
@@ -207,6 +267,15 @@ export class Task {
       await this.closeAll();
       this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
     } catch (e) {
+      if (e instanceof StoppedError && !this.canceled) {
+        try {
+          await this.closeAll();
+          this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
+        } catch (closeFailure) {
+          this.env.reportState(vertexId, subtask, 'FAILED', this.describeFailure(closeFailure), this.snapshotMetrics());
+        }
+        return;
+      }
       await this.closeAll().catch(() => undefined);
       if (e instanceof CanceledError || this.canceled) {
         this.env.reportState(vertexId, subtask, 'CANCELED', undefined, this.snapshotMetrics());
@@ -224,19 +293,27 @@ export class Task {
   }
 
   /** The coordinator triggers a checkpoint at this source subtask (a mail: it runs between two polls of the reader). */
-  triggerCheckpoint(checkpointId: number, timestamp: number, mode: CheckpointingMode): void {
+  triggerCheckpoint(checkpointId: number, timestamp: number, mode: CheckpointingMode, options: CheckpointOptions = {}): void {
     this.mail(() => {
-      if (!this.source || !this.checkpointing) {
+      const src = this.source;
+      if (!src || !this.checkpointing) {
         this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, checkpointId, 'not a source task with checkpointing');
         return;
       }
-      this.performCheckpoint({ t: 'barrier', id: checkpointId, timestamp, mode }, 0);
+      // Stop with savepoint --drain: event time ends before the barrier, so every event-time timer
+      // and window downstream fires and its output belongs to the savepoint.
+      if (options.drain) this.call(0, () => src.processWatermark(MAX_WATERMARK));
+      const barrier: Barrier = { t: 'barrier', id: checkpointId, timestamp, mode };
+      if (options.savepoint) barrier.savepoint = true;
+      if (options.stop) barrier.stop = true;
+      this.performCheckpoint(barrier, 0);
     });
   }
 
   /** A checkpoint completed (operators commit) or was aborted (alignment released). */
   notifyCheckpoint(checkpointId: number, kind: CheckpointNotificationKind): void {
     this.mail(() => {
+      for (const k of this.keyedByOp.values()) if (k.lsm) this.settleCheckpoint(k, checkpointId, kind);
       if (kind === 'complete') {
         if (checkpointId > this.lastCompletedCheckpoint) this.lastCompletedCheckpoint = checkpointId;
         for (let i = 0; i < this.operators.length; i++) {
@@ -245,6 +322,8 @@ export class Task {
           const r = this.call(i, () => op.notifyCheckpointComplete!(checkpointId));
           if (r instanceof Promise) this.track(r, this.opNames[i]!);
         }
+        // Stop with savepoint: the task ends once what the savepoint's completion started (commits) is done.
+        if (checkpointId === this.stopSavepoint) this.stopping = true;
       } else {
         this.aligner?.abort(checkpointId);
         for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
@@ -273,17 +352,10 @@ export class Task {
       const jo = ops[i]!;
       const node = streamGraph.node(jo.id);
       const output = this.buildOutput(jo, instances, ops);
-      let backend: KeyedStateBackend | undefined;
-      let timers: HeapTimerServiceManager | undefined;
+      const keyed = this.keyedByOp.get(jo.id);
+      const backend: KeyedStateBackend | undefined = keyed?.backend;
+      const timers: HeapTimerServiceManager | undefined = keyed?.timers;
       const pts = this.processingTimeService();
-      if (jo.keyed) {
-        const heap = new HeapKeyedStateBackend({ maxParallelism: node.maxParallelism, operatorName: jo.name });
-        backend = heap;
-        timers = new HeapTimerServiceManager(backend, pts);
-        this.backends.push(backend);
-        this.timerManagers.push(timers);
-        this.keyedByOp.set(jo.id, { backend: heap, timers });
-      }
       const ctx: OperatorContext = {
         jobId: this.env.jobId,
         operatorId: jo.id,
@@ -415,7 +487,11 @@ export class Task {
     this.valves = perInput.map(
       (n, input) =>
         new StatusWatermarkValve(n, {
-          watermark: (wm) => this.call(0, () => this.head.processWatermark(wm, input)),
+          watermark: (wm) => {
+            // With the lsm backend the keys of the timers the watermark fires are loaded first.
+            if (this.headLsm) this.pendingWatermarks.push([wm, input]);
+            else this.call(0, () => this.head.processWatermark(wm, input));
+          },
           status: () => undefined,
         }),
     );
@@ -443,6 +519,7 @@ export class Task {
       getMapState: <K, V>(d: MapStateDescriptor<K, V>) => state(d),
       getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
       getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
+      getDistributedCache: currentDistributedCache,
     } as RuntimeContext;
   }
 
@@ -505,6 +582,7 @@ export class Task {
 
   private checkCanceled(): void {
     if (this.canceled) throw new CanceledError();
+    if (this.stopping && this.asyncWork.size === 0) throw new StoppedError();
   }
 
   private outputsAvailable(): boolean {
@@ -607,6 +685,7 @@ export class Task {
       if (item.k === 'data') {
         const { values, timestamps } = item;
         this.metrics.numRecordsIn += values.length;
+        if (this.headLsm) await this.prefetchRecords(this.headLsm, values, input);
         const head = this.head;
         for (let r = 0; r < values.length; r++) {
           try {
@@ -631,6 +710,7 @@ export class Task {
             aligner?.onEndOfPartition(idx);
           }
         }
+        if (this.pendingWatermarks.length > 0) await this.deliverWatermarks();
       }
       if (performance.now() - slice > TIME_SLICE_MS) {
         await yieldToEventLoop();
@@ -667,37 +747,207 @@ export class Task {
 
   // ---------------------------------------------------------------- checkpoints
 
-  /** Restores the chain's state (or tells each operator it starts fresh), before any operator opens. */
-  private async initializeState(restore: TaskRestore | undefined): Promise<void> {
+  /** Reads, per operator of the chain, its share of the checkpoint restored from (none on a fresh start). */
+  private async assignState(restore: TaskRestore | undefined): Promise<Map<string, AssignedOperatorState>> {
+    const out = new Map<string, AssignedOperatorState>();
+    if (!restore) return out;
     const files = new Map<string, Promise<SubtaskStateFile>>();
     const read = (f: string): Promise<SubtaskStateFile> => {
       let p = files.get(f);
       if (!p) files.set(f, (p = readSubtaskState(f)));
       return p;
     };
+    for (const jo of this.vertex.operators) {
+      const r = restore.operators[jo.id];
+      if (!r) continue;
+      const maxParallelism = this.env.streamGraph.node(jo.id).maxParallelism;
+      out.set(jo.id, await assignOperatorState(jo.id, jo.name, r, this.desc.subtask, this.vertex.parallelism, maxParallelism, read));
+    }
+    return out;
+  }
+
+  /** The keyed state backend (state.backend.type) and timers of every keyed operator of the chain. */
+  private createKeyedState(): void {
+    const { streamGraph, settings, jobId, attempt } = this.env;
+    const type = stateBackendType(settings.config);
     const ops = this.vertex.operators;
     for (let i = 0; i < ops.length; i++) {
       const jo = ops[i]!;
-      const op = this.operators[i]!;
-      const r = restore?.operators[jo.id];
-      if (!restore || !r) {
-        if (op.initializeState) await this.call(i, () => op.initializeState!(undefined));
-        continue;
-      }
-      const maxParallelism = this.env.streamGraph.node(jo.id).maxParallelism;
-      const assigned = await assignOperatorState(jo.id, jo.name, r, this.desc.subtask, this.vertex.parallelism, maxParallelism, read);
-      const keyed = this.keyedByOp.get(jo.id);
-      if (keyed) {
-        for (const part of assigned.keyed) {
-          await keyed.backend.restore({ states: part.states }, assigned.keyGroupRange);
-          keyed.timers.restore(part.timers, assigned.keyGroupRange);
+      if (!jo.keyed) continue;
+      const node = streamGraph.node(jo.id);
+      const opts = { maxParallelism: node.maxParallelism, operatorName: jo.name, ...(jo.uid !== undefined ? { operatorUid: jo.uid } : {}) };
+      const lsm =
+        type === 'lsm'
+          ? createKeyedStateBackend('lsm', { ...opts, workingDir: lsmWorkingDir(settings.config, jobId, attempt) })
+          : undefined;
+      const backend: CheckpointedKeyedStateBackend = lsm ?? createKeyedStateBackend('hashmap', opts);
+      let timers: HeapTimerServiceManager | undefined = undefined;
+      const pts = lsm ? this.prefetchingTimeService(lsm, () => timers!) : this.processingTimeService();
+      timers = new HeapTimerServiceManager(backend, pts);
+      this.backends.push(backend);
+      this.timerManagers.push(timers);
+      const k: KeyedOperatorState = {
+        backend,
+        timers,
+        lsm,
+        keySelectors: node.transformation.keySelectors,
+        confirmed: new Set(),
+        taken: new Map(),
+      };
+      this.keyedByOp.set(jo.id, k);
+      if (i === 0 && lsm) this.headLsm = k;
+    }
+  }
+
+  /**
+   * Restores keyed state and timers, before the operators are built: canonical entries into either
+   * backend; an lsm incremental checkpoint's files into an lsm backend as its database (rescaling:
+   * the key groups of this subtask), or through a temporary lsm backend into a heap one.
+   */
+  private async restoreKeyedState(assigned: Map<string, AssignedOperatorState>): Promise<void> {
+    const restore = this.desc.restore;
+    for (const [opId, k] of this.keyedByOp) {
+      if (k.lsm) await k.lsm.open();
+      const a = assigned.get(opId);
+      if (!restore || !a) continue;
+      const range = a.keyGroupRange;
+      const sharedDir = sharedDirOf(restore.dir);
+      const native = a.keyed.filter(
+        (p): p is KeyedStatePart & { lsm: { files: string[] } } => p.lsm !== undefined && p.lsm.files.length > 0,
+      );
+      if (native.length > 0) {
+        const descriptors = native.map((p) => path.join(sharedDir, p.lsm.files[0]!));
+        if (k.lsm) {
+          await k.lsm.restoreFromFiles(descriptors, { range, searchDirs: [sharedDir] });
+          // Files of this job's own checkpoints stay in its shared directory: the next checkpoint
+          // refers to them instead of uploading them again (a checkpoint of another job is copied).
+          const ownShared = this.checkpointing && path.resolve(sharedDir) === path.resolve(this.checkpointing.jobDir, SHARED_DIR);
+          if (ownShared) k.confirmed = new Set(native[0]!.lsm.files);
+        } else {
+          const maxParallelism = k.backend.maxParallelism;
+          for (const d of descriptors) {
+            const tmp = createKeyedStateBackend('lsm', { maxParallelism, operatorName: this.opName(opId) });
+            try {
+              await tmp.restoreFromFiles([d], { range, searchDirs: [sharedDir] });
+              await k.backend.restore(await tmp.snapshot(), range);
+            } finally {
+              await tmp.dispose();
+            }
+          }
         }
       }
-      if (op.initializeState) {
-        const checkpointId = restore.checkpointId;
-        await this.call(i, () => op.initializeState!({ checkpointId, get: (name) => assigned.lists.get(name) }));
+      for (const part of a.keyed) {
+        if (part.states.length > 0) await k.backend.restore({ states: part.states }, range);
+        k.timers.restore(part.timers, range);
       }
     }
+  }
+
+  /** Gives each operator its restored operator state (or tells it that it starts fresh), before any operator opens. */
+  private async initializeOperatorState(assigned: Map<string, AssignedOperatorState>): Promise<void> {
+    const restore = this.desc.restore;
+    const ops = this.vertex.operators;
+    for (let i = 0; i < ops.length; i++) {
+      const op = this.operators[i]!;
+      if (!op.initializeState) continue;
+      const a = assigned.get(ops[i]!.id);
+      if (!restore || !a) {
+        await this.call(i, () => op.initializeState!(undefined));
+        continue;
+      }
+      const checkpointId = restore.checkpointId;
+      await this.call(i, () => op.initializeState!({ checkpointId, get: (name) => a.lists.get(name) }));
+    }
+  }
+
+  private opName(opId: string): string {
+    return this.vertex.operators.find((o) => o.id === opId)?.name ?? this.vertex.name;
+  }
+
+  // ---------------------------------------------------------------- lsm: state loaded ahead
+
+  /** Loads the state of the keys of a buffer's records before they are processed (state access stays synchronous). */
+  private prefetchRecords(k: KeyedOperatorState, values: readonly unknown[], input: number): Promise<void> {
+    const select = k.keySelectors[input];
+    if (select === undefined) return Promise.resolve();
+    const keys = new Array<unknown>(values.length);
+    try {
+      for (let r = 0; r < values.length; r++) keys[r] = select(values[r]);
+    } catch (e) {
+      throw attribute(e, this.opNames[0]!);
+    }
+    return k.lsm!.prefetch(keys);
+  }
+
+  /** Watermarks for the head operator: the keys of the event-time timers each fires are loaded first. */
+  private async deliverWatermarks(): Promise<void> {
+    const k = this.headLsm!;
+    for (let guard = 0; guard < 1_000_000 && this.pendingWatermarks.length > 0; guard++) {
+      const [wm, input] = this.pendingWatermarks.shift()!;
+      await k.lsm!.prefetch(k.timers.dueKeys('event', wm, TIMER_PREFETCH_KEYS));
+      this.call(0, () => this.head.processWatermark(wm, input));
+    }
+  }
+
+  /** BATCH end of input: every remaining timer fires, so their keys are loaded first. */
+  private async prefetchAllTimers(k: KeyedOperatorState): Promise<void> {
+    if (this.env.settings.runtimeMode !== 'BATCH') return;
+    await k.lsm!.prefetch(k.timers.dueKeys('event', MAX_WATERMARK, TIMER_PREFETCH_KEYS));
+    await k.lsm!.prefetch(k.timers.dueKeys('processing', Number.MAX_SAFE_INTEGER, TIMER_PREFETCH_KEYS));
+  }
+
+  /** The processing-time service of an lsm operator's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
+  private prefetchingTimeService(lsm: LsmKeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
+    const base = this.processingTimeService();
+    return {
+      getCurrentProcessingTime: () => base.getCurrentProcessingTime(),
+      registerTimer: (time, callback) => {
+        let cancelled = false;
+        const cancel = base.registerTimer(time, (t) => {
+          if (cancelled) return;
+          lsm.prefetch(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
+            () =>
+              this.mail(() => {
+                if (!cancelled) callback(t);
+              }),
+            (e: unknown) =>
+              this.mail(() => {
+                throw e;
+              }),
+          );
+        });
+        return () => {
+          cancelled = true;
+          cancel();
+        };
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /**
+   * A checkpoint an lsm backend took part in completed or was aborted. Complete: the shared files
+   * the next incremental checkpoint may refer to become that checkpoint's, less any a checkpoint
+   * taken since does not refer to (it may complete and make the coordinator delete them). Aborted:
+   * the files it uploaded (under names of their own) are deleted.
+   */
+  private settleCheckpoint(k: KeyedOperatorState, checkpointId: number, kind: CheckpointNotificationKind): void {
+    const rec = k.taken.get(checkpointId);
+    if (rec === undefined) return;
+    if (kind === 'abort') {
+      k.taken.delete(checkpointId);
+      const jobDir = this.checkpointing?.jobDir;
+      if (rec.upload && jobDir !== undefined) {
+        const dir = path.join(jobDir, SHARED_DIR);
+        rec.upload.then((r) => Promise.all(r.uploaded.map((f) => rm(path.join(dir, f), { force: true })))).catch(() => undefined);
+      }
+      return;
+    }
+    const next = new Set(rec.files ?? []);
+    for (const [id, later] of k.taken) if (id > checkpointId) for (const f of next) if (!later.reusable.has(f)) next.delete(f);
+    k.confirmed = next;
+    for (const id of [...k.taken.keys()]) if (id <= checkpointId) k.taken.delete(id);
   }
 
   /**
@@ -709,19 +959,30 @@ export class Task {
     const t0 = performance.now();
     let parts: Record<string, OperatorSnapshotPart>;
     try {
-      parts = this.snapshotChain(b.id);
+      parts = this.snapshotChain(b.id, b.savepoint === true);
     } catch (e) {
       // Not forwarded: downstream alignments are released when the coordinator aborts the checkpoint.
       this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, b.id, describe(e));
       return;
     }
-    for (const w of this.writers) w.broadcastEvent({ t: 'barrier', id: b.id, timestamp: b.timestamp, mode: b.mode });
+    const forward: Barrier = { t: 'barrier', id: b.id, timestamp: b.timestamp, mode: b.mode };
+    if (b.savepoint) forward.savepoint = true;
+    if (b.stop) {
+      forward.stop = true;
+      this.stopSavepoint = b.id;
+    }
+    for (const w of this.writers) w.broadcastEvent(forward);
     if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
     const syncMs = performance.now() - t0;
     this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.vertex.name);
   }
 
-  private snapshotChain(checkpointId: number): Record<string, OperatorSnapshotPart> {
+  /**
+   * Savepoints are canonical whatever the backend; lsm checkpoints are incremental when
+   * state.backend.incremental is set (the backend captures its state in the call, the upload runs
+   * in the asynchronous part).
+   */
+  private snapshotChain(checkpointId: number, savepoint: boolean): Record<string, OperatorSnapshotPart> {
     const parts: Record<string, OperatorSnapshotPart> = {};
     const ops = this.vertex.operators;
     for (let i = 0; i < ops.length; i++) {
@@ -729,18 +990,39 @@ export class Task {
       const part: OperatorSnapshotPart = {};
       const keyed = this.keyedByOp.get(jo.id);
       if (keyed) {
-        const snapshot = keyed.backend.snapshot();
-        const timers = keyed.timers.snapshot();
         const maxParallelism = keyed.backend.maxParallelism;
         const keyGroupRange = keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.desc.subtask);
-        if (snapshot instanceof Promise) {
-          // The backend captured its state already; the timers are live, so they are serialised now.
-          const timerBytes = packState(timers);
-          const data = snapshot.then((s) => packState({ states: s.states, timers: unpackState(timerBytes) }));
-          data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
+        if (keyed.lsm && this.incremental && !savepoint) {
+          const reusable = new Set(keyed.confirmed);
+          const upload = keyed.lsm.checkpointFiles(checkpointId, path.join(this.checkpointing!.jobDir, SHARED_DIR), reusable);
+          upload.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
+          const taken: TakenCheckpoint = { reusable, upload };
+          keyed.taken.set(checkpointId, taken);
+          const timerBytes = packState(keyed.timers.snapshot());
+          const data = upload.then((r) => {
+            taken.files = r.files;
+            return packState({ states: [], timers: unpackState(timerBytes), lsm: { files: r.files } } satisfies KeyedStatePart);
+          });
+          data.catch(() => undefined);
           part.keyed = { maxParallelism, keyGroupRange, data };
-        } else if (snapshot.states.length > 0 || timers.services.length > 0) {
-          part.keyed = { maxParallelism, keyGroupRange, data: packState({ states: snapshot.states, timers }) };
+          part.shared = upload;
+        } else {
+          if (keyed.lsm) {
+            // A canonical snapshot refers to no shared file: once it completes the older ones may go.
+            keyed.confirmed = new Set();
+            keyed.taken.set(checkpointId, { reusable: keyed.confirmed });
+          }
+          const snapshot = keyed.backend.snapshot();
+          const timers = keyed.timers.snapshot();
+          if (snapshot instanceof Promise) {
+            // The backend captured its state already; the timers are live, so they are serialised now.
+            const timerBytes = packState(timers);
+            const data = snapshot.then((s) => packState({ states: s.states, timers: unpackState(timerBytes) }));
+            data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
+            part.keyed = { maxParallelism, keyGroupRange, data };
+          } else if (snapshot.states.length > 0 || timers.services.length > 0) {
+            part.keyed = { maxParallelism, keyGroupRange, data: packState({ states: snapshot.states, timers }) };
+          }
         }
       }
       const op = this.operators[i]!;
@@ -781,12 +1063,23 @@ export class Task {
         }
         operators[opId] = entry;
       }
+      const shared: string[] = [];
+      let sharedBytes = 0;
+      let uploadedBytes = 0;
+      for (const part of Object.values(parts)) {
+        if (!part.shared) continue;
+        const r = await part.shared;
+        for (const f of r.files) shared.push(f);
+        sharedBytes += r.totalBytes;
+        uploadedBytes += r.uploadedBytes;
+      }
       let handle: SubtaskStateHandle = { file: null, size: 0 };
       if (Object.keys(operators).length > 0) {
         const bytes = packState(subtaskStateFile(checkpointId, vertexId, subtask, operators));
         const name = stateFileName(vertexId, subtask, this.env.attempt);
         await writeSubtaskState(`${this.checkpointing!.jobDir}/${checkpointDirName(checkpointId)}`, name, bytes);
         handle = { file: name, size: bytes.byteLength };
+        if (shared.length > 0) Object.assign(handle, { shared, sharedBytes, uploadedBytes });
       }
       if (this.canceled) return;
       this.env.acknowledgeCheckpoint(vertexId, subtask, checkpointId, handle, {
