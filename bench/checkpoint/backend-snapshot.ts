@@ -7,9 +7,10 @@
  *
  * hashmap: the path a task takes at a barrier (src/runtime/taskmanager/task.ts, performCheckpoint,
  * snapshotChain and persistSnapshot), step by step: the synchronous part (in the mailbox, processing
- * stops) is the backend's snapshot() and the timers' snapshot, MessagePack-encoded at once; the
- * asynchronous part encodes the subtask's state file around it and writes it into chk-<n>/ of
- * checkpoint storage. Then the file is read back and restored into a fresh backend (what a restarted
+ * stops) is the backend's snapshotEncoded() — it lists the keys — and the timers' snapshot; the
+ * asynchronous part (the task processes records meanwhile; copy-on-write keeps the snapshot as of
+ * the barrier) encodes the entries chunk by chunk, then the subtask's state file around them, and
+ * writes it into chk-<n>/ of checkpoint storage. Then the file is read back and restored into a fresh backend (what a restarted
  * task does before it opens its operators).
  *
  * lsm: measured through the backend's own API, as a task would drive it:
@@ -39,7 +40,8 @@ import {
   type OperatorSubtaskState,
 } from '../../dist/runtime/checkpoint/storage.js';
 import { HeapTimerServiceManager } from '../../dist/runtime/operators/heap-timer-service.js';
-import type { HeapKeyedStateBackend, HeapStateSnapshot } from '../../dist/runtime/state/heap-keyed-state-backend.js';
+import type { EncodedHeapSnapshot, HeapKeyedStateBackend, HeapStateSnapshot } from '../../dist/runtime/state/heap-keyed-state-backend.js';
+import { packKeyedStateChunks } from '../../dist/runtime/state/snapshot-encoding.js';
 import type { KeyedStateBackend } from '../../dist/runtime/state/keyed-state-backend.js';
 import type { LsmKeyedStateBackend } from '../../dist/runtime/state/lsm-keyed-state-backend.js';
 import { createKeyedStateBackend, type StateBackendType } from '../../dist/runtime/state/state-backends.js';
@@ -96,7 +98,7 @@ async function fill(backend: KeyedStateBackend, state: ValueState<Counter>, ks: 
  */
 async function canonicalCheckpoint(
   checkpointId: number,
-  snapshot: () => HeapStateSnapshot | Promise<HeapStateSnapshot>,
+  snapshot: () => HeapStateSnapshot | Promise<HeapStateSnapshot> | EncodedHeapSnapshot,
   timers: HeapTimerServiceManager,
 ): Promise<SnapshotPhases & { file: string }> {
   const dir = await storage.initCheckpoint(checkpointId);
@@ -106,11 +108,14 @@ async function canonicalCheckpoint(
   const s = snapshot();
   const timerSnapshot = timers.snapshot();
   let data: Uint8Array | Promise<Uint8Array>;
-  if (s instanceof Promise) {
+  if ('entries' in s && typeof s.entries === 'number') {
+    const timerBytes = packState(timerSnapshot);
+    data = s.states.then((states) => packKeyedStateChunks(states, timerBytes));
+  } else if (s instanceof Promise) {
     const timerBytes = packState(timerSnapshot);
     data = s.then((x) => packState({ states: x.states, timers: unpackState(timerBytes) }));
   } else {
-    data = packState({ states: s.states, timers: timerSnapshot });
+    data = packState({ states: (s as HeapStateSnapshot).states, timers: timerSnapshot });
   }
   const t1 = performance.now();
   // ---- asynchronous part (task.ts persistSnapshot)
@@ -165,7 +170,7 @@ async function main(): Promise<BackendSnapshotResult> {
 
   if (backendType === 'hashmap') {
     const heap = backend as HeapKeyedStateBackend;
-    const full = await canonicalCheckpoint(1, () => heap.snapshot(), timers);
+    const full = await canonicalCheckpoint(1, () => heap.snapshotEncoded(), timers);
     const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
     const restore = await restoreCanonical(full.file, 'hashmap');
     const { file: _file, ...phases } = full;

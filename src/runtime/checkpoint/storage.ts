@@ -14,7 +14,7 @@
  * their key group (so state can be split by key-group ranges) and operator state as named lists
  * (split or union redistribution), which is what savepoints and rescaling need as well.
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,8 +261,15 @@ export async function latestCompletedIn(jobDir: string): Promise<string | undefi
 // ---------------------------------------------------------------- the task side
 
 /** Writes a subtask's state file into chk-<n>/ (which must exist: an aborted checkpoint's directory is gone, and so the write fails). */
+/** Writes a subtask's state file and flushes it to disk before the task acknowledges (`_metadata`, written later, refers to it). */
 export async function writeSubtaskState(checkpointDir: string, fileName: string, bytes: Uint8Array): Promise<void> {
-  await writeFile(path.join(checkpointDir, fileName), bytes);
+  const fh = await open(path.join(checkpointDir, fileName), 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function readSubtaskState(file: string): Promise<SubtaskStateFile> {

@@ -2,9 +2,16 @@
  * Heap keyed state (Flink's HashMapStateBackend): values live as JS objects in
  * Map<stateName, Map<namespace, Map<normalizedKey, value>>>; key groups are computed only at
  * snapshot time. Empty values (cleared state, empty lists and maps) are removed at once so state never leaks.
+ *
+ * Checkpoints do not stop the task for long (`snapshotEncoded`): the synchronous part only copies
+ * the key lists; entries are then exported and MessagePack-encoded in chunks between the task's own
+ * work, copy-on-write: while a snapshot runs, the first write, removal or read of a mutable value
+ * (a list, a map, an object) of a key saves that key's value as it was, so the snapshot shows the
+ * state of the barrier whatever the task does meanwhile.
  */
 import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
+import { packEntryChunk, type EncodedEntries } from './snapshot-encoding.js';
 import type { AggregateFunction } from '../../api/functions.js';
 import type {
   AggregatingState,
@@ -39,6 +46,33 @@ export type HeapStateEntry = [keyGroup: number, key: unknown, namespace: string,
 /** Values are shared with the live state (no deep copy): serialize before the next record is processed. */
 export interface HeapStateSnapshot {
   states: { name: string; kind: StateKind; entries: HeapStateEntry[] }[];
+}
+
+/** One state of a snapshot encoded in chunks: `chunks` concatenated are the MessagePack encodings of `count` entries. */
+export type EncodedStateEntries = EncodedEntries;
+
+/** A snapshot taken with snapshotEncoded: its size is known at once, its encoding comes later. */
+export interface EncodedHeapSnapshot {
+  entries: number;
+  states: Promise<EncodedStateEntries[]>;
+}
+
+const ABSENT: unique symbol = Symbol('absent');
+type Captured = { key: unknown; value: unknown } | typeof ABSENT;
+
+/** The values a running snapshot saved before the task changed them, by table, namespace, key. */
+class SnapshotCopies {
+  readonly saved = new Map<StateTable, Map<string, Map<NormalizedKey, Captured>>>();
+  /** Namespace maps the snapshot has encoded entirely: later changes to them need no copy. */
+  readonly done = new Set<Map<NormalizedKey, unknown>>();
+  cancelled = false;
+}
+
+/** Entries encoded per chunk, between which the task runs: a few milliseconds of work each. */
+const SNAPSHOT_CHUNK = 4096;
+
+function yieldToTask(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 /** Object keys normalise to '\u0000j' + canonical JSON; only those need their original kept. */
@@ -93,6 +127,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly voidStates = new Map<string, State>();
   /** Original object keys with the number of (state, namespace) entries that hold them. */
   private readonly objectKeys = new Map<string, { key: unknown; refs: number }>();
+  /** Snapshots being encoded (copy-on-write while any is). */
+  private readonly copies = new Set<SnapshotCopies>();
 
   private hasKey = false;
   private currentKey: unknown = undefined;
@@ -161,6 +197,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   dispose(): void {
+    for (const c of this.copies) c.cancelled = true;
+    this.copies.clear();
     this.tables.clear();
     this.voidStates.clear();
     this.objectKeys.clear();
@@ -191,6 +229,94 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   /**
+   * The state as of this call, encoded asynchronously (what a checkpoint writes; the same entries
+   * as snapshot()). This call only lists the keys; the entries are exported and encoded
+   * `SNAPSHOT_CHUNK` at a time, yielding to the event loop in between, while copy-on-write keeps
+   * what the task changes meanwhile out of the snapshot.
+   */
+  snapshotEncoded(): EncodedHeapSnapshot {
+    const parts: { t: StateTable; ns: string; m: Map<NormalizedKey, unknown>; keys: NormalizedKey[] }[] = [];
+    let entries = 0;
+    for (const t of this.tables.values()) {
+      for (const [ns, m] of t.data) {
+        parts.push({ t, ns, m, keys: Array.from(m.keys()) });
+        entries += m.size;
+      }
+    }
+    if (entries === 0) return { entries: 0, states: Promise.resolve([]) };
+    const copies = new SnapshotCopies();
+    this.copies.add(copies);
+    const states = (async (): Promise<EncodedStateEntries[]> => {
+      const out: EncodedStateEntries[] = [];
+      let current: EncodedStateEntries | undefined;
+      let batch: HeapStateEntry[] = [];
+      const flush = (): void => {
+        if (batch.length === 0) return;
+        current!.chunks.push(packEntryChunk(batch));
+        current!.count += batch.length;
+        batch = [];
+      };
+      try {
+        for (const p of parts) {
+          if (current?.name !== p.t.name) {
+            flush();
+            current = { name: p.t.name, kind: p.t.kind, count: 0, chunks: [] };
+            out.push(current);
+          }
+          let saved = copies.saved.get(p.t)?.get(p.ns);
+          for (let i = 0; i < p.keys.length; i++) {
+            const nk = p.keys[i]!;
+            const c = saved?.get(nk);
+            if (c === ABSENT) continue;
+            let key: unknown;
+            let value: unknown;
+            if (c !== undefined) {
+              key = c.key;
+              value = c.value;
+            } else {
+              const v = p.m.get(nk);
+              if (v === undefined) continue;
+              key = this.originalKey(nk);
+              value = exportValue(p.t.kind, v);
+            }
+            batch.push([assignToKeyGroup(nk, this.maxParallelism), key, p.ns, value]);
+            if (batch.length >= SNAPSHOT_CHUNK) {
+              flush();
+              await yieldToTask();
+              if (copies.cancelled)
+                throw new WeirError('WEIR_CHECKPOINT', 'the state backend was disposed while a snapshot was being written');
+              saved = copies.saved.get(p.t)?.get(p.ns);
+            }
+          }
+          copies.done.add(p.m);
+        }
+        flush();
+        return out.filter((st) => st.count > 0);
+      } finally {
+        this.copies.delete(copies);
+      }
+    })();
+    return { entries, states };
+  }
+
+  /**
+   * Before the task changes (or may change in place) the value of `nk` in `ns`, each running
+   * snapshot that has not encoded it yet keeps a copy of it as it was.
+   */
+  private saveForSnapshots(t: StateTable, ns: string, m: Map<NormalizedKey, unknown> | undefined, nk: NormalizedKey): void {
+    for (const c of this.copies) {
+      if (m !== undefined && c.done.has(m)) continue;
+      let byNs = c.saved.get(t);
+      if (byNs === undefined) c.saved.set(t, (byNs = new Map()));
+      let byKey = byNs.get(ns);
+      if (byKey === undefined) byNs.set(ns, (byKey = new Map()));
+      if (byKey.has(nk)) continue;
+      const v = m?.get(nk);
+      byKey.set(nk, v === undefined ? ABSENT : { key: this.originalKey(nk), value: copyForSnapshot(t.kind, v) });
+    }
+  }
+
+  /**
    * Adds the entries of `snapshot` whose key group lies in `range` (all when omitted). Key groups
    * are those recorded in the snapshot, so maxParallelism must not change across a restore.
    */
@@ -213,12 +339,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   read(t: StateTable, ns: string): unknown {
     if (!this.hasKey) throw this.noKeyError(`state '${t.name}'`);
     const m = t.data.get(ns);
-    return m === undefined ? undefined : m.get(this.nk);
+    if (m === undefined) return undefined;
+    const v = m.get(this.nk);
+    // A list, map or object may be changed in place by the caller: a running snapshot copies it first.
+    if (this.copies.size > 0 && v !== null && typeof v === 'object') this.saveForSnapshots(t, ns, m, this.nk);
+    return v;
   }
 
   /** @internal `value` must not be undefined (use remove). */
   write(t: StateTable, ns: string, value: unknown): void {
     if (!this.hasKey) throw this.noKeyError(`state '${t.name}'`);
+    if (this.copies.size > 0) this.saveForSnapshots(t, ns, t.data.get(ns), this.nk);
     this.putFor(t, ns, this.nk, this.currentKey, value);
   }
 
@@ -228,6 +359,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const m = t.data.get(ns);
     if (m === undefined) return;
     const nk = this.nk;
+    if (this.copies.size > 0) this.saveForSnapshots(t, ns, m, nk);
     if (m.delete(nk)) {
       if (m.size === 0) t.data.delete(ns);
       if (isObjectNormKey(nk)) this.unrefKey(nk);
@@ -318,6 +450,17 @@ function exportValue(kind: StateKind, v: unknown): unknown {
   if (kind === 'list') return (v as unknown[]).slice();
   if (kind === 'map') return (v as MapData).entries();
   return v;
+}
+
+/** exportValue, detached from the live value (which the task is about to change). */
+function copyForSnapshot(kind: StateKind, v: unknown): unknown {
+  if (kind === 'list' || kind === 'map') return exportValue(kind, v);
+  if (v === null || typeof v !== 'object') return v;
+  try {
+    return structuredClone(v);
+  } catch {
+    return v; // not cloneable (functions inside): not serialisable either, the checkpoint reports it
+  }
 }
 
 function importValue(kind: StateKind, v: unknown): unknown {

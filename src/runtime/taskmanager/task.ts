@@ -59,7 +59,8 @@ import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
-import type { HeapStateSnapshot, KeyGroupRange } from '../state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, type HeapStateSnapshot, type KeyGroupRange } from '../state/heap-keyed-state-backend.js';
+import { packKeyedStateChunks } from '../state/snapshot-encoding.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { LsmKeyedStateBackend, type LsmCheckpointResult } from '../state/lsm-keyed-state-backend.js';
 import { createKeyedStateBackend, lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
@@ -1012,6 +1013,20 @@ export class Task {
             keyed.confirmed = new Set();
             keyed.taken.set(checkpointId, { reusable: keyed.confirmed });
           }
+          if (keyed.backend instanceof HeapKeyedStateBackend) {
+            // Copy-on-write: only the key lists are taken now; entries are encoded between records.
+            const snapshot = keyed.backend.snapshotEncoded();
+            const timers = keyed.timers.snapshot();
+            if (snapshot.entries > 0 || timers.services.length > 0) {
+              const timerBytes = packState(timers);
+              const data = snapshot.states.then((states) => packKeyedStateChunks(states, timerBytes));
+              data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
+              part.keyed = { maxParallelism, keyGroupRange, data };
+            }
+            this.snapshotOperatorLists(i, checkpointId, part);
+            if (part.keyed || part.lists) parts[jo.id] = part;
+            continue;
+          }
           const snapshot = keyed.backend.snapshot();
           const timers = keyed.timers.snapshot();
           if (snapshot instanceof Promise) {
@@ -1025,19 +1040,23 @@ export class Task {
           }
         }
       }
-      const op = this.operators[i]!;
-      const snap = op.snapshotState ? this.call(i, () => op.snapshotState!(checkpointId)) : undefined;
-      if (snap) {
-        const lists: NonNullable<OperatorSnapshotPart['lists']> = {};
-        for (const [name, l] of Object.entries(snap)) {
-          if (!Array.isArray(l.items)) l.items.catch(() => undefined); // awaited by the asynchronous part
-          lists[name] = { mode: l.mode, data: Array.isArray(l.items) ? packState(l.items) : l.items };
-        }
-        if (Object.keys(lists).length > 0) part.lists = lists;
-      }
+      this.snapshotOperatorLists(i, checkpointId, part);
       if (part.keyed || part.lists) parts[jo.id] = part;
     }
     return parts;
+  }
+
+  /** The operator state (named lists) of the chain's i-th operator, into `part`. */
+  private snapshotOperatorLists(i: number, checkpointId: number, part: OperatorSnapshotPart): void {
+    const op = this.operators[i]!;
+    const snap = op.snapshotState ? this.call(i, () => op.snapshotState!(checkpointId)) : undefined;
+    if (!snap) return;
+    const lists: NonNullable<OperatorSnapshotPart['lists']> = {};
+    for (const [name, l] of Object.entries(snap)) {
+      if (!Array.isArray(l.items)) l.items.catch(() => undefined); // awaited by the asynchronous part
+      lists[name] = { mode: l.mode, data: Array.isArray(l.items) ? packState(l.items) : l.items };
+    }
+    if (Object.keys(lists).length > 0) part.lists = lists;
   }
 
   /** The asynchronous part: finishes what operators still prepare, writes the state file, acknowledges (or declines). */
