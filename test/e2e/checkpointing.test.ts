@@ -75,15 +75,15 @@ interface Row {
 }
 
 /** Checks that `rows` hold each update of records 0..count-1 exactly once. */
-function assertExactlyOnce(rows: readonly Row[], count: number): void {
+function assertExactlyOnce(rows: readonly Row[], count: number, keys = KEYS): void {
   assert.equal(rows.length, count, `one update per record (${rows.length} for ${count} records)`);
-  const byKey: { n: number; v: number }[][] = Array.from({ length: KEYS }, () => []);
+  const byKey: { n: number; v: number }[][] = Array.from({ length: keys }, () => []);
   for (const o of rows) byKey[o.k]!.push({ n: o.n, v: o.v });
-  for (let k = 0; k < KEYS; k++) {
+  for (let k = 0; k < keys; k++) {
     const xs = byKey[k]!.sort((a, b) => a.n - b.n);
-    const expectedCount = Math.floor(count / KEYS) + (k < count % KEYS ? 1 : 0);
+    const expectedCount = Math.floor(count / keys) + (k < count % keys ? 1 : 0);
     let total = 0;
-    for (let i = k; i < count; i += KEYS) total += i;
+    for (let i = k; i < count; i += keys) total += i;
     assert.equal(xs.length, expectedCount, `key ${k}: updates`);
     for (let i = 0; i < xs.length; i++) if (xs[i]!.n !== i + 1) assert.fail(`key ${k}: update ${i + 1} is missing or repeated`);
     assert.equal(xs.at(-1)!.v, total, `key ${k}: final sum`);
@@ -219,6 +219,8 @@ test('a cancelled job keeps its checkpoints (RETAIN_ON_CANCELLATION); a new job 
 // ---------------------------------------------------------------- chaos on a cluster of processes
 
 const SECRET = 'checkpoint-chaos-secret-0123456789abcdef';
+/** Keys of the chaos job: enough that state (and lsm's table files) is more than a handful of entries. */
+const CHAOS_KEYS = 10_000;
 
 interface TmProcess {
   child: ChildProcess;
@@ -296,7 +298,7 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
     let jobId: string | undefined;
     const run = runProgram({
       program: PROGRAM,
-      args: [out, path.join(dir, 'no-marker'), '-1', String(count), '120000', String(KEYS), '250'],
+      args: [out, path.join(dir, 'no-marker'), '-1', String(count), '120000', String(CHAOS_KEYS), '250'],
       cluster: jm.client,
       config: Configuration.fromEntries({
         'restart-strategy.type': 'fixed-delay',
@@ -349,7 +351,7 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
     const config = (await (await fetch(`${jm.restUrl}/jobs/${jobId}/checkpoints/config`)).json()) as { state_backend: string };
     assert.equal(config.state_backend, backend === 'lsm' ? 'LsmStateBackend' : 'HashMapStateBackend');
 
-    assertExactlyOnce(committed(out), count);
+    assertExactlyOnce(committed(out), count, CHAOS_KEYS);
     const c = stats.latest.completed;
     t.diagnostic(
       `${backend}: ${Date.now() - started} ms, ${killed} kills, ${stats.counts.completed} checkpoints (avg ${stats.summary.end_to_end_duration.avg} ms), ` +
