@@ -15,8 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { loadConfiguration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import type { ClientRpc, ClusterOverview } from '../../runtime/rpc/messages.js';
-import { connect, silentLogger } from '../../runtime/rpc/transport.js';
-import { clusterOverviewSchema, tagged } from '../../runtime/rpc/validate.js';
 
 export interface StartClusterOptions {
   /** Directory of config.yaml (created when missing). */
@@ -111,6 +109,11 @@ export async function clusterOverview(
   secret: string,
   timeoutMs = 5_000,
 ): Promise<ClusterOverview> {
+  // The RPC stack is loaded here, not with the module: `weir run` uses spawnWeir without it.
+  const [{ connect, silentLogger }, { clusterOverviewSchema, tagged }] = await Promise.all([
+    import('../../runtime/rpc/transport.js'),
+    import('../../runtime/rpc/validate.js'),
+  ]);
   const conn = await connect<ClientRpc, never>(
     address.host,
     address.port,
