@@ -18,7 +18,7 @@
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
- * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-modes list.
+ * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-slots S, --deploy-modes list.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -131,6 +131,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--deploy-runs') a.deployment.runs = Number(next());
     else if (s === '--deploy-records') a.deployment.records = Number(next());
     else if (s === '--deploy-parallelism') a.deployment.parallelism = Number(next());
+    else if (s === '--deploy-slots') a.deployment.slots = Number(next());
     else if (s === '--deploy-modes') {
       const modes = next().split(',');
       const bad = modes.find((m) => !isDeploymentMode(m));

@@ -26,7 +26,7 @@
  *
  * Prints one JSON line prefixed `RESULT ` (DeploymentModeResult).
  *
- *   node --import tsx bench/deployment/measure-mode.ts --mode process-per-job --runs 5 --records 5000 --parallelism 2
+ *   node --import tsx bench/deployment/measure-mode.ts --mode process-per-job --runs 5 --records 5000 --parallelism 2 [--slots 2]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +52,8 @@ const mode: DeploymentMode = modeArg;
 const runs = Number(opt('runs', '5'));
 const records = Number(opt('records', '5000'));
 const parallelism = Number(opt('parallelism', '2'));
+/** taskmanager.numberOfTaskSlots of every cluster (default: the parallelism, so one TaskManager runs the job). */
+const slots = Number(opt('slots', String(parallelism)));
 /** Deadline of one `weir run`, and of every wait on a cluster. */
 const DEADLINE_MS = 120_000;
 
@@ -202,7 +204,7 @@ async function startSession(provider: 'standalone' | 'process', extraConf: strin
   const restPort = await freePort();
   writeFileSync(
     join(confDir, 'config.yaml'),
-    `jobmanager.rpc.port: ${await freePort()}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: ${parallelism}\n` +
+    `jobmanager.rpc.port: ${await freePort()}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: ${slots}\n` +
       `process.working-dir: ${JSON.stringify(work)}\n${extraConf}`,
   );
   const pidDir = join(dir, 'pid');
@@ -253,7 +255,18 @@ function runArgs(): string[] {
       return ['run', '-t', mode === 'remote' ? 'remote' : 'process-session', '-m', session!.rest, ...job];
     case 'process-per-job':
     case 'process-application':
-      return ['run', '-t', mode, '-D', `process.working-dir=${work}`, ...archiveFlag, ...job];
+      // TaskManagers of `slots` slots, as in the session clusters.
+      return [
+        'run',
+        '-t',
+        mode,
+        '-D',
+        `process.working-dir=${work}`,
+        '-D',
+        `taskmanager.numberOfTaskSlots=${slots}`,
+        ...archiveFlag,
+        ...job,
+      ];
   }
 }
 
@@ -307,6 +320,7 @@ const result: DeploymentModeResult = {
   mode,
   records,
   parallelism,
+  slots,
   runs: measured,
   leftoverProcesses: leftovers.length,
   totalMs: Date.now() - started,

@@ -36,6 +36,8 @@ export interface DeploymentModeResult {
   mode: DeploymentMode;
   records: number;
   parallelism: number;
+  /** taskmanager.numberOfTaskSlots of the clusters. */
+  slots: number;
   runs: DeploymentRun[];
   /** Processes of dedicated clusters still alive after the runs (killed by the benchmark; should be 0). */
   leftoverProcesses: number;

@@ -17,6 +17,8 @@ export interface DeploymentSuiteOptions {
   runs: number;
   records: number;
   parallelism: number;
+  /** taskmanager.numberOfTaskSlots (undefined: the parallelism, one TaskManager per cluster). */
+  slots?: number;
 }
 
 export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentSuiteOptions = { modes: [...DEPLOYMENT_MODES], runs: 5, records: 5000, parallelism: 2 };
@@ -25,6 +27,7 @@ export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentSuiteOptions = { modes: [...D
 export function measureMode(mode: DeploymentMode, o: Omit<DeploymentSuiteOptions, 'modes'>): Promise<DeploymentModeResult> {
   const args = ['--import', 'tsx', join(here, 'measure-mode.ts'), '--mode', mode, '--runs', String(o.runs)];
   args.push('--records', String(o.records), '--parallelism', String(o.parallelism));
+  if (o.slots !== undefined) args.push('--slots', String(o.slots));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -142,7 +145,7 @@ export function reportDeploymentSuite(results: DeploymentModeResult[], o: Omit<D
   ]);
   return [
     '',
-    `### Deployment modes: \`weir run\` of a small job (${o.records} records, keyBy, parallelism ${o.parallelism}), ${o.runs} runs per mode`,
+    `### Deployment modes: \`weir run\` of a small job (${o.records} records, keyBy, parallelism ${o.parallelism}, TaskManagers of ${o.slots ?? o.parallelism} slot(s)), ${o.runs} runs per mode`,
     '',
     'ms from the spawn of `weir run`, median (min–max); "submitted → RUNNING" is the job\'s own start-time to its RUNNING timestamp.',
     '',
