@@ -222,7 +222,9 @@ async function startSession(provider: 'standalone' | 'process', extraConf: strin
     pidDir,
   ]);
   if (started.code !== 0) throw new Error(`${mode}: weir cluster start failed:\n${started.out}`);
-  return { rest: `127.0.0.1:${restPort}` };
+  const rest = `127.0.0.1:${restPort}`;
+  await waitFor(`the REST API at ${rest}`, 20, () => getJson<Overview>(`http://${rest}/overview`));
+  return { rest };
 }
 
 interface Overview {
