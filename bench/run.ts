@@ -1,6 +1,7 @@
 /**
  * The benchmark suite: Nexmark queries side by side (Weir, fused loop, RxJS), the keyed-exchange
- * micro-benchmark, the backpressure benchmark and the checkpoint benchmark (bench/checkpoint/). Every measurement runs in its own process
+ * micro-benchmark, the backpressure benchmark, the checkpoint benchmark (bench/checkpoint/) and the
+ * deployment-mode benchmark (bench/deployment/). Every measurement runs in its own process
  * (bench/measure.ts for the baselines, bench/measure-weir.mjs for Weir) so JIT state and memory of
  * one never affect another.
  *
@@ -9,19 +10,23 @@
  *   npm run bench -- q0 q1 q2 --impl weir,fused --repeat 3
  *   npm run bench -- --only micro
  *   npm run bench -- --only checkpoint
+ *   npm run bench -- --only deployment
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint, --json FILE,
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
- * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS.
+ * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
+ * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-slots S, --deploy-modes list.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_DEPLOYMENT_OPTIONS, reportDeploymentSuite, runDeploymentSuite, type DeploymentSuiteOptions } from './deployment/suite.js';
+import { isDeploymentMode, type DeploymentModeResult } from './deployment/results.js';
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
@@ -59,10 +64,11 @@ interface Args {
   json: string | undefined;
   cpuProf: string | undefined;
   checkpoint: CheckpointSuiteOptions;
+  deployment: DeploymentSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -90,6 +96,7 @@ function parseArgs(argv: string[]): Args {
       recoveryRate: 50_000,
       restartDelayMs: 100,
     },
+    deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -121,7 +128,16 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--cp-kills') a.checkpoint.kills = Number(next());
     else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
     else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
-    else throw new Error(`unknown argument '${s}' (queries: ${QUERIES.join(' ')})`);
+    else if (s === '--deploy-runs') a.deployment.runs = Number(next());
+    else if (s === '--deploy-records') a.deployment.records = Number(next());
+    else if (s === '--deploy-parallelism') a.deployment.parallelism = Number(next());
+    else if (s === '--deploy-slots') a.deployment.slots = Number(next());
+    else if (s === '--deploy-modes') {
+      const modes = next().split(',');
+      const bad = modes.find((m) => !isDeploymentMode(m));
+      if (bad !== undefined) throw new Error(`--deploy-modes: unknown mode '${bad}'`);
+      a.deployment.modes = modes.filter(isDeploymentMode);
+    } else throw new Error(`unknown argument '${s}' (queries: ${QUERIES.join(' ')})`);
   }
   // Naming queries runs just those; naming nothing runs everything.
   if (a.queries.length === 0 && (a.only === undefined || a.only === 'nexmark')) a.queries = [...QUERIES];
@@ -349,9 +365,15 @@ async function main(): Promise<void> {
     lines.push(...reportCheckpointSuite(checkpoint, a.checkpoint));
   }
 
+  let deployment: DeploymentModeResult[] | undefined;
+  if (a.only === undefined || a.only === 'deployment') {
+    deployment = await runDeploymentSuite(a.deployment, (s) => process.stderr.write(s));
+    lines.push(...reportDeploymentSuite(deployment, a.deployment));
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint }, null, 2));
+  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment }, null, 2));
 }
 
 interface SessionLatency {

@@ -27,7 +27,7 @@ import { WeirError } from '../errors.js';
 import type { RestServerOptions } from '../rest/server.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import type { Logger } from '../runtime/rpc/transport.js';
-import { Application } from './application.js';
+import type { Application } from './application.js';
 import type { SubmissionRequest } from './cluster-client.js';
 import type { JobManagerProcess } from './standalone/jobmanager-main.js';
 
@@ -102,6 +102,21 @@ export class DedicatedCluster {
   }
 
   /**
+   * Slots the cluster's jobs are expected to need, so that its TaskManagers can be started with the
+   * JobManager: Per-Job, what the job asks for (its largest vertex parallelism, as the JobMaster
+   * requests); Application, parallelism.default (main() has not run yet).
+   */
+  expectedSlots(): number {
+    if (this.o.application) return Math.max(1, Number(this.o.config.get('parallelism.default') ?? 1));
+    try {
+      const f = JSON.parse(readFileSync(this.o.jobFile!, 'utf8')) as Partial<PerJobFile>;
+      return Math.max(1, ...(f.request?.jobGraph.vertices ?? []).map((v) => v.parallelism));
+    } catch {
+      return 0; // beforeRest reports a bad job file
+    }
+  }
+
+  /**
    * Runs once the RPC server listens, before the REST API loads: submits the per-job cluster's job
    * or starts the application's main(), then waits (at most REST_DELAY_MS) until a job is RUNNING or
    * over. Loading the REST server takes the JobManager's event loop for a while; done after the
@@ -122,6 +137,7 @@ export class DedicatedCluster {
       this.o.log.info(`per-job cluster ${this.o.clusterId}: submitted job '${f.request.jobGraph.jobName}' (${this.perJobId})`);
     } else {
       const a = this.o.application!;
+      const { Application } = await import('./application.js');
       this.application = new Application({
         program: a.program,
         args: a.args,

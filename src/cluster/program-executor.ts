@@ -10,9 +10,7 @@ import { Configuration } from '../config/index.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph, type StreamGraphDefaults } from '../graph/stream-graph.js';
 import { resolveCachedFiles } from '../runtime/blob/cached-files.js';
-import { checkUnclaimedState } from '../runtime/checkpoint/state-assignment.js';
-import { loadRestorePoint } from '../runtime/checkpoint/storage.js';
-import { jobFailure, type JobResult } from '../runtime/jobmanager/job-master.js';
+import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Bundle } from './bundler.js';
 import type { ClusterClient } from './cluster-client.js';
 
@@ -102,9 +100,10 @@ export class ProgramExecutor implements PipelineExecutor {
     this.o.listener?.onSubmitted?.(job);
     const finished = detached
       ? Promise.resolve<JobExecutionResult>({ jobId, jobName: jobGraph.jobName, netRuntime: 0, accumulators: {}, collected: {} })
-      : result.then((r) => {
+      : result.then(async (r) => {
           this.o.listener?.onFinished?.(job, r);
-          if (r.status !== 'FINISHED') throw jobFailure(r);
+          // The JobMaster's module is loaded only when a job failed: a client does not need the runtime.
+          if (r.status !== 'FINISHED') throw (await import('../runtime/jobmanager/job-master.js')).jobFailure(r);
           return toExecutionResult(r);
         });
     // A detached job's failure is reported through its JobClient, not as an unhandled rejection.
@@ -131,6 +130,10 @@ async function checkRestorePoint(config: Configuration, jobGraph: JobGraph): Pro
   const location = config.get('execution.savepoint.path');
   if (typeof location !== 'string' || location === '') return;
   if (config.get('execution.target') === 'remote' && !existsSync(location.replace(/^file:(\/\/)?/, ''))) return;
+  const [{ loadRestorePoint }, { checkUnclaimedState }] = await Promise.all([
+    import('../runtime/checkpoint/storage.js'),
+    import('../runtime/checkpoint/state-assignment.js'),
+  ]);
   const cp = await loadRestorePoint(location);
   checkUnclaimedState(cp, jobGraph, config.get('execution.savepoint.ignore-unclaimed-state') === true);
 }

@@ -13,7 +13,6 @@ import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { bundleProgram, type Bundle } from './bundler.js';
 import type { ClusterClient } from './cluster-client.js';
 import { installHostModules } from './host-modules.js';
-import { LocalMiniCluster } from './local-mini-cluster.js';
 import { ProgramExecutor, type ProgramListener, type SubmittedJob } from './program-executor.js';
 
 export interface RunProgramOptions {
@@ -56,6 +55,8 @@ export function graphDefaults(config: Configuration, parallelism?: number): Stre
 export async function createCluster(config: Configuration): Promise<ClusterClient> {
   const target = String(config.get('execution.target') ?? 'local');
   if (target === 'local') {
+    // The mini-cluster (JobManager and TaskManager code) is loaded only by the target that runs it.
+    const { LocalMiniCluster } = await import('./local-mini-cluster.js');
     return new LocalMiniCluster({
       taskManagers: Number(config.get('minicluster.number-of-taskmanagers') ?? 1),
       slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),

@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
+import type { ResourceManager } from '../../runtime/jobmanager/resource-manager.js';
 
 interface ProcessOptions {
   D?: string[];
@@ -35,6 +36,12 @@ function confDirOf(o: { confDir?: string }): string {
 
 function load(o: ProcessOptions): Configuration {
   return loadConfiguration({ confDir: confDirOf(o), dynamic: o.D ?? [] });
+}
+
+/** TaskManagers of `slotsPerTaskManager` slots that offer `slots` slots. */
+function prestartOf(slots: number, slotsPerTaskManager: number): { taskManagers: number; slots: number } {
+  const per = Math.max(1, slotsPerTaskManager);
+  return { taskManagers: Math.ceil(slots / per), slots: per };
 }
 
 function defaultPidDir(): string {
@@ -100,7 +107,7 @@ export function registerClusterCommands(program: Command): void {
         ...(clusterDir ? { blobDir: join(clusterDir, 'blobs') } : {}),
         ...(ProcessResourceProvider
           ? {
-              provider: (ctx: { rpcAddress: string }) =>
+              provider: (ctx: { rpcAddress: string; jobManager: { resourceManager: ResourceManager } }) =>
                 new ProcessResourceProvider({
                   jobManagerAddress: ctx.rpcAddress,
                   confDir: confDirOf(o),
@@ -110,6 +117,9 @@ export function registerClusterCommands(program: Command): void {
                   logDir: clusterDir ? join(clusterDir, 'log') : resolve(o.logDir),
                   removeWorkDirOnClose: !clusterDir,
                   log,
+                  // A dedicated cluster starts the TaskManagers its job needs with the JobManager.
+                  ...(dedicated ? { prestart: prestartOf(dedicated.expectedSlots(), config.get('taskmanager.numberOfTaskSlots')) } : {}),
+                  registered: (id) => ctx.jobManager.resourceManager.taskManagers().some((t) => t.gw.id === id),
                 }),
             }
           : {}),

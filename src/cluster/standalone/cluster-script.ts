@@ -14,9 +14,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfiguration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
+import { restUrl } from '../remote-cluster-client.js';
 import type { ClientRpc, ClusterOverview } from '../../runtime/rpc/messages.js';
-import { connect, silentLogger } from '../../runtime/rpc/transport.js';
-import { clusterOverviewSchema, tagged } from '../../runtime/rpc/validate.js';
 
 export interface StartClusterOptions {
   /** Directory of config.yaml (created when missing). */
@@ -111,6 +110,11 @@ export async function clusterOverview(
   secret: string,
   timeoutMs = 5_000,
 ): Promise<ClusterOverview> {
+  // The RPC stack is loaded here, not with the module: `weir run` uses spawnWeir without it.
+  const [{ connect, silentLogger }, { clusterOverviewSchema, tagged }] = await Promise.all([
+    import('../../runtime/rpc/transport.js'),
+    import('../../runtime/rpc/validate.js'),
+  ]);
   const conn = await connect<ClientRpc, never>(
     address.host,
     address.port,
@@ -225,7 +229,8 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
     }
     try {
       last = await clusterOverview({ host, port }, secret, 2_000);
-      if (last.taskManagers.length >= n) {
+      // The REST API starts after the RPC server: `weir run -m` right after this command must find it.
+      if (last.taskManagers.length >= n && (await restAnswers(restUrl(config)))) {
         return { jobManagerPid, taskManagerPids, jobManagerAddress: jmAddress, logFiles, overview: last };
       }
     } catch (e) {
@@ -238,6 +243,16 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
     'WEIR_INTERNAL',
     `the cluster did not come up within ${o.timeoutMs ?? 60_000} ms (${last ? `${last.taskManagers.length} of ${n} TaskManagers registered` : `JobManager not reachable: ${lastError}`}); logs are in ${o.logDir}`,
   );
+}
+
+/** Whether an HTTP server answers at `url` (any status: a REST API with a token answers 401). */
+async function restAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/config`, { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readPids(file: string): number[] {

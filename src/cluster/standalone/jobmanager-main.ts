@@ -34,7 +34,7 @@ export interface RunJobManagerOptions {
   /** Start the REST API (default true). */
   rest?: boolean;
   /** Creates the resource provider once the RPC address is known (default: standalone, starts nothing). */
-  provider?: (ctx: { rpcAddress: string; log: Logger }) => ResourceProvider;
+  provider?: (ctx: { rpcAddress: string; log: Logger; jobManager: JobManager }) => ResourceProvider;
   /** Runs after the RPC server started and before the REST API does (a per-job cluster submits its job here). */
   beforeRest?: (jm: Pick<JobManagerProcess, 'jobManager' | 'client' | 'rpcAddress'>) => void | Promise<void>;
   /** Extra hooks of the REST server (a dedicated cluster's application status, result collection). */
@@ -82,7 +82,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   });
   const addr = await rpc.start();
   const rpcAddress = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`;
-  const provider = opts.provider?.({ rpcAddress, log });
+  const provider = opts.provider?.({ rpcAddress, log, jobManager });
   if (provider) jobManager.resourceManager.attachProvider(provider);
 
   const dispatcher = jobManager.dispatcher;

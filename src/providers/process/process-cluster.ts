@@ -17,7 +17,6 @@ import type { ClusterClient, JobProgress, SubmissionRequest } from '../../cluste
 import { ENDPOINT_FILE, JOB_FILE, JOBMANAGER_LOG, type ClusterEndpoint, type PerJobFile } from '../../cluster/dedicated-cluster.js';
 import { RemoteClusterClient } from '../../cluster/remote-cluster-client.js';
 import { alive, spawnWeir, tail } from '../../cluster/standalone/cluster-script.js';
-import { newJobId } from '../../runtime/jobmanager/dispatcher.js';
 import type { JobResult } from '../../runtime/jobmanager/job-master.js';
 import type { ApplicationStatus } from '../../rest/api.js';
 import { RestApiError } from '../../rest/client.js';
@@ -129,7 +128,8 @@ export class PerJobClusterClient implements ClusterClient {
   }
 
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
-    const jobId = request.jobId ?? newJobId();
+    // A job id as the Dispatcher makes them (newJobId), without loading the Dispatcher into the client.
+    const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const cluster = await deployCluster({ config: this.config, bundle, job: { jobId, request: { ...request, jobId } } });
     const rest = new RemoteClusterClient({ url: cluster.restUrl, token: this.config.get('security.rest.token') });
     this.clusters.set(jobId, { cluster, rest });

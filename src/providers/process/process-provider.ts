@@ -9,6 +9,13 @@
  * TaskManagers run in the JobManager's process group and are given the JobManager's configuration
  * directory and -D properties. A TaskManager whose JobManager was killed exits after
  * taskmanager.registration.timeout.
+ *
+ * `prestart` starts TaskManagers as soon as the provider exists, before any slot request: a
+ * dedicated cluster knows what its job needs, and a TaskManager process takes a few hundred
+ * milliseconds to come up, so it comes up while the JobManager submits the job (or replays main()).
+ * The ResourceManager's first requests are served with these processes (startTaskManager returns
+ * the id of one that has not registered yet); one that registers first simply brings free slots,
+ * and one nobody needs is stopped when idle (resourcemanager.taskmanager-timeout).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -35,6 +42,10 @@ export interface ProcessProviderOptions {
   stopTimeoutMs?: number;
   /** Remove `workDir` itself on close (a session cluster's; a dedicated cluster removes its whole directory). */
   removeWorkDirOnClose?: boolean;
+  /** TaskManagers to start at once, each with `slots` slots. */
+  prestart?: { taskManagers: number; slots: number };
+  /** Whether a TaskManager has registered at the ResourceManager (a pre-started one that has is not handed out again). */
+  registered?: (resourceId: string) => boolean;
 }
 
 interface Worker {
@@ -54,10 +65,17 @@ export class ProcessResourceProvider implements ResourceProvider {
   private readonly pids: number[] = [];
   private counter = 0;
   private closed = false;
+  /** Pre-started TaskManagers not asked for yet: resource id → slots. */
+  private readonly spares = new Map<string, number>();
 
   constructor(private readonly o: ProcessProviderOptions) {
     mkdirSync(o.workDir, { recursive: true });
     mkdirSync(o.logDir, { recursive: true });
+    const pre = o.prestart;
+    for (let i = 0; pre && i < pre.taskManagers; i++) {
+      const id = this.spawn(pre.slots, 'ahead of the slot requests');
+      if (this.workers.has(id)) this.spares.set(id, pre.slots);
+    }
   }
 
   /** Every log file a TaskManager of this provider wrote, in start order. */
@@ -72,6 +90,19 @@ export class ProcessResourceProvider implements ResourceProvider {
 
   startTaskManager(slots: number): string {
     if (this.closed) throw new Error('the process provider is closed');
+    for (const [id, n] of this.spares) {
+      // One that registered already offers its slots as a TaskManager of the cluster.
+      if (this.o.registered?.(id)) this.spares.delete(id);
+      else if (n === slots) {
+        this.spares.delete(id);
+        this.o.log.info(`TaskManager ${id} (${slots} slot(s)) was started ahead: it serves the request`);
+        return id;
+      }
+    }
+    return this.spawn(slots);
+  }
+
+  private spawn(slots: number, why?: string): string {
     const id = `${this.o.clusterId}-taskmanager-${++this.counter}`;
     const dir = join(this.o.workDir, id);
     const tmp = join(dir, 'tmp');
@@ -100,7 +131,8 @@ export class ProcessResourceProvider implements ResourceProvider {
       });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
-      queueMicrotask(() => this.onTerminated?.(id, `could not be started: ${(e as Error).message}`));
+      if (why) this.o.log.error(`could not start a TaskManager ${why}: ${(e as Error).message}`);
+      else queueMicrotask(() => this.onTerminated?.(id, `could not be started: ${(e as Error).message}`));
       return id;
     }
     this.logs.push(log);
@@ -108,6 +140,7 @@ export class ProcessResourceProvider implements ResourceProvider {
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.workers.delete(id);
+        this.spares.delete(id);
         rmSync(dir, { recursive: true, force: true });
         const reason = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         if (!this.closed) {
@@ -119,7 +152,7 @@ export class ProcessResourceProvider implements ResourceProvider {
       });
     });
     this.workers.set(id, { id, child, dir, log, exited });
-    this.o.log.info(`started TaskManager ${id} (pid ${child.pid}, ${slots} slot(s)), log ${log}`);
+    this.o.log.info(`started TaskManager ${id} (pid ${child.pid}, ${slots} slot(s))${why ? ` ${why}` : ''}, log ${log}`);
     return id;
   }
 
