@@ -15,7 +15,8 @@ import type { FromCoordinator, ToCoordinator } from '../rpc/messages.js';
 const port = parentPort!;
 const post = (m: FromCoordinator): void => port.postMessage(m);
 const enumerators = new Map<string, SplitEnumerator<SourceSplit>>();
-const queued: Extract<ToCoordinator, { type: 'sourceEvent' }>[] = [];
+/** Readers' events and checkpoint requests that arrived while the enumerators were being created, in order. */
+const queued: Extract<ToCoordinator, { type: 'sourceEvent' } | { type: 'snapshot' }>[] = [];
 let started = false;
 
 function handle(m: Extract<ToCoordinator, { type: 'sourceEvent' }>): void {
@@ -29,24 +30,28 @@ function handle(m: Extract<ToCoordinator, { type: 'sourceEvent' }>): void {
   }
 }
 
+/** Every enumerator's state for a checkpoint; after every assignment made before it on this port. */
+function snapshot(checkpointId: number): void {
+  try {
+    const states: Record<string, unknown> = {};
+    for (const [opId, e] of enumerators) states[opId] = e.snapshotState(checkpointId);
+    post({ type: 'snapshot', checkpointId, states });
+  } catch (err) {
+    post({ type: 'snapshotFailed', checkpointId, error: serializeError(err, 'WEIR_USER_FUNCTION') });
+  }
+}
+
 port.on('message', (msg: ToCoordinator) => {
-  if (msg.type === 'sourceEvent') {
-    if (started) handle(msg);
-    else queued.push(msg);
+  if (msg.type === 'sourceEvent' || msg.type === 'snapshot') {
+    // The JobMaster deploys tasks while this thread starts: until the enumerators exist (restored
+    // ones included), their events and checkpoints wait, so no snapshot misses an enumerator.
+    if (!started) queued.push(msg);
+    else if (msg.type === 'sourceEvent') handle(msg);
+    else snapshot(msg.checkpointId);
     return;
   }
   if (msg.type === 'close') {
     for (const e of enumerators.values()) void Promise.resolve(e.close?.()).catch(() => undefined);
-    return;
-  }
-  if (msg.type === 'snapshot') {
-    try {
-      const states: Record<string, unknown> = {};
-      for (const [opId, e] of enumerators) states[opId] = e.snapshotState(msg.checkpointId);
-      post({ type: 'snapshot', checkpointId: msg.checkpointId, states });
-    } catch (err) {
-      post({ type: 'snapshotFailed', checkpointId: msg.checkpointId, error: serializeError(err, 'WEIR_USER_FUNCTION') });
-    }
     return;
   }
   const d = msg.deployment;
@@ -80,7 +85,10 @@ port.on('message', (msg: ToCoordinator) => {
         }
         started = true;
         post({ type: 'ready' });
-        for (const q of queued.splice(0)) handle(q);
+        for (const q of queued.splice(0)) {
+          if (q.type === 'sourceEvent') handle(q);
+          else snapshot(q.checkpointId);
+        }
       } catch (e) {
         post({ type: 'initFailed', error: serializeError(e, 'WEIR_USER_FUNCTION') });
       }

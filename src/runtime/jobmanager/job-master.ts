@@ -414,8 +414,10 @@ export class JobMaster {
         for (const [opId, m] of Object.entries(restore.metadata.operators))
           if (m.coordinator !== undefined) enumerators[opId] = m.coordinator;
       }
-      const ok = await this.startCoordinator(d, restore ? enumerators : undefined);
-      if (!ok || attempt !== this.attempt || isGloballyTerminal(this.status)) return;
+      // The coordinator thread starts while the tasks deploy (both load the program); it holds
+      // readers' events and checkpoint requests until its enumerators exist, and fails the job if
+      // they cannot be created.
+      void this.startCoordinator(d, restore ? enumerators : undefined);
     }
     const locations: Record<string, string[]> = {};
     for (const v of jg.vertices) {
