@@ -126,7 +126,7 @@ function stopEverything(): void {
 
 process.on('exit', () => {
   stopEverything();
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.WEIR_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 

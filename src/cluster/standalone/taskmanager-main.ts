@@ -166,7 +166,14 @@ class JobManagerLink {
       conn.close('the TaskManager is shutting down', 'debug', true);
       return { lost };
     }
+    // Messages that arrive with the registration response (the JobManager may send tasks right
+    // after it) wait until the response is read and the fencing token known.
+    let early: JobManagerRpc[] | undefined = [];
     conn.onMessage = (m) => {
+      if (early !== undefined) {
+        early.push(m);
+        return;
+      }
       if (m.fencingToken !== this.token) {
         o.log.warn(
           `rejected a ${m.type === 'toTaskManager' ? m.msg.type : m.type} message with a wrong fencing token (not from the JobManager this TaskManager is registered at)`,
@@ -186,10 +193,14 @@ class JobManagerLink {
         10_000,
       );
     } catch (e) {
+      early = undefined;
       conn.close(`registration failed: ${(e as Error).message}`, 'debug');
       throw e;
     }
     this.token = r.fencingToken;
+    const held = early;
+    early = undefined;
+    for (const m of held) conn.onMessage(m);
     this.unregisteredSince = 0;
     this.lastSeen = Date.now();
     const { heartbeatInterval, heartbeatTimeout } = r;
