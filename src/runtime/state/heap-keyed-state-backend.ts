@@ -69,7 +69,7 @@ class SnapshotCopies {
 }
 
 /** Entries encoded per chunk, between which the task runs: a few milliseconds of work each. */
-const SNAPSHOT_CHUNK = 4096;
+const SNAPSHOT_CHUNK = 16384;
 
 function yieldToTask(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -456,6 +456,18 @@ function exportValue(kind: StateKind, v: unknown): unknown {
 function copyForSnapshot(kind: StateKind, v: unknown): unknown {
   if (kind === 'list' || kind === 'map') return exportValue(kind, v);
   if (v === null || typeof v !== 'object') return v;
+  // The common state value is a flat record: a shallow copy is exact and ~10× cheaper than a clone.
+  if (Object.getPrototypeOf(v) === Object.prototype) {
+    let flat = true;
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) return { ...(v as Record<string, unknown>) };
+  }
   try {
     return structuredClone(v);
   } catch {
