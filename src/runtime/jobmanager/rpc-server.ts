@@ -202,17 +202,11 @@ export class JobManagerRpcServer {
     };
     t.gateway = gateway;
     this.tms.set(id, t);
-    // The TaskManager learns the fencing token from the registration response, so its slots are
-    // offered (and tasks sent to it) only once that response has left: a job waiting for slots
-    // would otherwise deploy ahead of it and see its tasks refused.
-    setImmediate(() => {
-      if (this.tms.get(id) !== t) return; // lost in the meantime
-      this.jobManager.registerTaskManager(gateway);
-      this.o.log.info(
-        `TaskManager ${id} registered from ${conn.remote} with ${slots} slot(s), data port ${dataAddress} (${this.tms.size} TaskManager(s), ${this.jobManager.resourceManager.totalSlots} slots)`,
-      );
-      for (const l of this.listeners) l('registered', id);
-    });
+    this.jobManager.registerTaskManager(gateway);
+    this.o.log.info(
+      `TaskManager ${id} registered from ${conn.remote} with ${slots} slot(s), data port ${dataAddress} (${this.tms.size} TaskManager(s), ${this.jobManager.resourceManager.totalSlots} slots)`,
+    );
+    for (const l of this.listeners) l('registered', id);
     return t;
   }
 
