@@ -82,6 +82,22 @@ async function assertCleanedUp(jobId: string, clusterId: string, status = 'FINIS
   assert.ok(existsSync(join(archive, jobId, 'plan.json')), "the archive holds the job's plan");
 }
 
+/** `weir cluster start --provider process` with the session's configuration, log and pid directories. */
+function startProcessSession(session: { confDir: string; logDir: string; pidDir: string }): { code: number; out: string } {
+  return weir(
+    'cluster',
+    'start',
+    '--provider',
+    'process',
+    '--conf-dir',
+    session.confDir,
+    '--log-dir',
+    session.logDir,
+    '--pid-dir',
+    session.pidDir,
+  );
+}
+
 test('one program gives the same result in every deployment mode', async (t) => {
   const expected = expectedSums(COUNT, 5);
   const args = (out: string): string[] => ['-p', '2', PROGRAM, '--', String(COUNT), '100000', out];
@@ -103,18 +119,7 @@ test('one program gives the same result in every deployment mode', async (t) => 
   weir('cluster', 'stop', '--pid-dir', remote.pidDir);
 
   const session = await sessionConf('process-session');
-  const ps = weir(
-    'cluster',
-    'start',
-    '--provider',
-    'process',
-    '--conf-dir',
-    session.confDir,
-    '--log-dir',
-    session.logDir,
-    '--pid-dir',
-    session.pidDir,
-  );
+  const ps = startProcessSession(session);
   assert.equal(ps.code, 0, ps.out);
   notePids(ps.out);
   timed('process-session', () => weir('run', '-t', 'process-session', '-m', session.rest, ...args(join(dir, 'out-process-session'))));
@@ -172,18 +177,7 @@ test('startup to RUNNING, and a dedicated cluster leaves only its archive behind
 
   // Session on the process provider: the first job starts a TaskManager, the second finds it running.
   const session = await sessionConf('startup-session');
-  const ps = weir(
-    'cluster',
-    'start',
-    '--provider',
-    'process',
-    '--conf-dir',
-    session.confDir,
-    '--log-dir',
-    session.logDir,
-    '--pid-dir',
-    session.pidDir,
-  );
+  const ps = startProcessSession(session);
   assert.equal(ps.code, 0, ps.out);
   for (const round of ['cold (TaskManager started on demand)', 'warm (TaskManager running)']) {
     const t0 = Date.now();
