@@ -581,7 +581,8 @@ export class JobMaster {
       return;
     }
     if (state === 'FINISHED') this.checkpoints?.onTaskFinished(vertexId, subtask);
-    if (state === 'FINISHED' && [...this.tasks.values()].every((x) => x.state === 'FINISHED')) {
+    // Only a running job finishes: late reports after it failed or was cancelled change nothing.
+    if (state === 'FINISHED' && this.status === 'RUNNING' && [...this.tasks.values()].every((x) => x.state === 'FINISHED')) {
       this.teardown();
       this.finishJob('FINISHED');
     }
