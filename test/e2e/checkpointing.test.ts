@@ -158,6 +158,35 @@ test('executeAndCollect with checkpoints: what was collected after the restored 
   }
 });
 
+test('a job that ends while a checkpoint waits for its source enumerator ends FINISHED, the checkpoint aborted without counting as a failure', async () => {
+  const dir = tempDir('ends-during-checkpoint');
+  const marker = path.join(dir, 'input-ended');
+  const count = 300;
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 1 });
+  let jobId = '';
+  try {
+    const r = await runProgram({
+      program: path.join(root, 'test', 'programs', 'ends-during-checkpoint.ts'),
+      args: [marker, String(count)],
+      cluster,
+      config: Configuration.fromEntries({ 'execution.checkpointing.dir': path.join(dir, 'checkpoints'), 'restart-strategy.type': 'none' }),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    const result = r.results[0]!;
+    assert.equal(result.status, 'FINISHED', JSON.stringify(result.error));
+    assert.ok(fs.existsSync(marker), 'the reader reached the end of its input');
+    const sums = (Object.values(result.collected).flat() as number[]).reduce((m, v) => Math.max(m, v), 0);
+    let total = 0;
+    for (let i = 2; i < count; i += 3) total += i;
+    assert.equal(sums, total, 'the last running sum of key 2');
+    const stats = cluster.jobManager.dispatcher.job(jobId).checkpointStats();
+    assert.ok(stats.counts.completed >= 1, `the final checkpoint completed: ${JSON.stringify(stats.counts)}`);
+    assert.equal(cluster.jobManager.dispatcher.job(jobId).status, 'FINISHED');
+  } finally {
+    await cluster.close();
+  }
+});
+
 test('a cancelled job keeps its checkpoints (RETAIN_ON_CANCELLATION); a new job resumes from them exactly once', async () => {
   const dir = tempDir('checkpoint-resume');
   const out = path.join(dir, 'out');

@@ -583,6 +583,9 @@ export class JobMaster {
     if (state === 'FINISHED') this.checkpoints?.onTaskFinished(vertexId, subtask);
     // Only a running job finishes: late reports after it failed or was cancelled change nothing.
     if (state === 'FINISHED' && this.status === 'RUNNING' && [...this.tasks.values()].every((x) => x.state === 'FINISHED')) {
+      // A checkpoint still pending (on the source coordinator, for instance) ends with the job: it is
+      // aborted before teardown stops the coordinator, so that it does not count as a failure.
+      this.checkpoints?.stop('the job finished');
       this.teardown();
       this.finishJob('FINISHED');
     }
