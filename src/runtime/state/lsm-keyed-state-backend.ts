@@ -22,7 +22,9 @@
  * Every asynchronous operation on the database runs on one queue, in call order. Writes are captured
  * (serialized into a LevelDB write batch) synchronously when flush(), snapshot() or
  * checkpointFiles() is called, so a snapshot holds exactly the state at the moment of the call even
- * if processing goes on while it is written.
+ * if processing goes on while it is written. Reads that take a while (a canonical snapshot, listing
+ * keys) run on an image of the database made of hard links to its table files, never on a LevelDB
+ * snapshot of the live database: see withImage() for the LevelDB bug that rules those out.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -126,6 +128,9 @@ interface TableMeta {
   kind: StateKind;
   partitioned: boolean;
 }
+
+/** LevelDB block cache of a database image (withImage): it is read once, in order. */
+const IMAGE_CACHE_SIZE = 4 * 1024 * 1024;
 
 /** Concurrent reads of one prefetch (libuv's thread pool has 4 threads by default). */
 const PARALLEL_READS = 4;
@@ -260,6 +265,9 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   private isOpen = false;
   private failure: unknown = undefined;
   private disposing: Promise<void> | undefined;
+  /** Reads of database images in progress (see withImage); dispose() waits for them. */
+  private readonly images = new Set<Promise<void>>();
+  private imageSeq = 0;
 
   private hasKey = false;
   private currentKey: unknown = undefined;
@@ -413,6 +421,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.disposing = (async () => {
       await this.opening.catch(() => {});
       await this.tail.catch(() => {});
+      await Promise.all(this.images);
       await this.db.close().catch(() => {});
       await rm(this.dir, { recursive: true, force: true }).catch(() => {});
     })();
@@ -478,11 +487,11 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   async forEachKeyBatch(stateName: string, namespace: string, batchSize: number, fn: (keys: unknown[]) => void): Promise<void> {
     const t = this.tables.get(stateName);
     if (t === undefined) return;
-    const snap = await this.pointInTime();
-    try {
-      const it = this.db.keys({ lt: toBuf(META_PREFIX), snapshot: snap });
+    await this.withImage(async (image) => {
+      const it = image.keys({ lt: toBuf(META_PREFIX) });
       try {
         for (let guard = 0; guard < Number.MAX_SAFE_INTEGER; guard++) {
+          this.check();
           const ks = await it.nextv(Math.max(1, batchSize));
           if (ks.length === 0) break;
           const batch: unknown[] = [];
@@ -498,23 +507,19 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       } finally {
         await it.close();
       }
-    } finally {
-      await snap.close();
-    }
+    });
   }
 
   /** Lists the keys of a state so that getKeys() can return them synchronously (until the next write batch). */
   async prepareKeys(stateName: string, namespace: string = VOID_NAMESPACE): Promise<void> {
     const t = this.tables.get(stateName);
     if (t === undefined) return;
-    const pending = this.pointInTime();
-    const captures = this.captures; // a later write batch makes the list stale
-    const snap = await pending;
-    const keys: [string, unknown][] = [];
-    try {
-      const it = this.db.keys({ lt: toBuf(META_PREFIX), snapshot: snap });
+    const pending = this.withImage(async (image) => {
+      const keys: [string, unknown][] = [];
+      const it = image.keys({ lt: toBuf(META_PREFIX) });
       try {
         for (let guard = 0; guard < Number.MAX_SAFE_INTEGER; guard++) {
+          this.check();
           const ks = await it.nextv(1000);
           if (ks.length === 0) break;
           for (const k of ks) {
@@ -526,9 +531,10 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       } finally {
         await it.close();
       }
-    } finally {
-      await snap.close();
-    }
+      return keys;
+    });
+    const captures = this.captures; // withImage captured the changes made so far; a later write batch makes the list stale
+    const keys = await pending;
     this.prepared.set(t.id + ':' + namespace, { captures, keys });
   }
 
@@ -539,12 +545,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
    * (savepoints), as of the moment of the call. The values are fresh copies.
    */
   async snapshot(): Promise<HeapStateSnapshot> {
-    const snap = await this.pointInTime();
     const byId = new Map<number, HeapStateEntry[]>();
-    try {
-      const it = this.db.iterator({ lt: toBuf(META_PREFIX), snapshot: snap });
+    await this.withImage(async (image) => {
+      const it = image.iterator({ lt: toBuf(META_PREFIX) });
       try {
         for (let guard = 0; guard < Number.MAX_SAFE_INTEGER; guard++) {
+          this.check();
           const batch = await it.nextv(1000);
           if (batch.length === 0) break;
           for (const [k, v] of batch) {
@@ -560,9 +566,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       } finally {
         await it.close();
       }
-    } finally {
-      await snap.close();
-    }
+    });
     const states: HeapStateSnapshot['states'] = [];
     for (const t of this.tablesById.values()) {
       const entries = byId.get(t.id);
@@ -640,7 +644,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const staged = await this.enqueue(async () => {
       if (c !== undefined) await this.writeCapture(c);
       await this.db.compactRange(toBuf(EMPTY_RANGE[0]), toBuf(EMPTY_RANGE[1]));
-      return this.stage(checkpointId);
+      return this.stage(`staging-${checkpointId}`);
     });
     try {
       await mkdir(targetDir, { recursive: true });
@@ -733,8 +737,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       await this.loadMeta(this.db, true);
       let recount = false;
       if (range !== undefined) {
-        await this.db.clear({ lt: toBuf(u16(range.start)) });
-        await this.db.clear({ gte: toBuf(u16(range.end + 1)), lt: toBuf(META_PREFIX) });
+        await this.clearRange(undefined, toBuf(u16(range.start)));
+        await this.clearRange(toBuf(u16(range.end + 1)), toBuf(META_PREFIX));
         recount = true;
       }
       for (let i = 1; i < descriptors.length; i++) {
@@ -872,14 +876,56 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.st.flushes++;
   }
 
-  /** Writes the changes made up to now and returns an explicit LevelDB snapshot just after them. */
-  private pointInTime(): Promise<ReturnType<Db['snapshot']>> {
+  /**
+   * Runs `fn` on a read-only image of the database as of the call, while processing, flushing and
+   * compaction go on in the live database: the changes made so far are captured now; on the queue
+   * they are written, the memtable goes to a table file (compactRange over an empty range) and the
+   * current version's table files are hard-linked into a directory of their own, which is opened as
+   * a second database and removed after `fn`.
+   *
+   * Why not a LevelDB snapshot: the LevelDB that classic-level ships (1.20) may answer a read with an
+   * older value of a key when compactions run while a snapshot is held and the key is written again
+   * (google/leveldb#320, fixed in LevelDB 1.21): a compaction keeps both versions for the snapshot,
+   * can cut them into two table files, and a later compaction moves the newer one down a level. So
+   * this backend never holds a snapshot of the live database across a write; its own reads
+   * (getMany, iterators) hold LevelDB's implicit ones only on the queue, where no write runs.
+   */
+  private withImage<T>(fn: (image: Db) => Promise<T>): Promise<T> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const c = this.capture();
-    return this.enqueue(async () => {
+    const name = `image-${++this.imageSeq}`;
+    const staged = this.enqueue(async () => {
       if (c !== undefined) await this.writeCapture(c);
-      return this.db.snapshot();
+      await this.db.compactRange(toBuf(EMPTY_RANGE[0]), toBuf(EMPTY_RANGE[1]));
+      return this.stage(name);
     });
+    const run = (async (): Promise<T> => {
+      const { dir, manifestName, manifest } = await staged;
+      try {
+        await writeFile(join(dir, manifestName), manifest);
+        await writeFile(join(dir, 'CURRENT'), manifestName + '\n');
+        const image = new ClassicLevel<Buffer, Buffer>(dir, {
+          keyEncoding: 'buffer',
+          valueEncoding: 'buffer',
+          cacheSize: IMAGE_CACHE_SIZE,
+        });
+        await image.open();
+        try {
+          return await fn(image);
+        } finally {
+          await image.close();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })();
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.images.add(settled);
+    void settled.then(() => this.images.delete(settled));
+    return run;
   }
 
   private autoFlush(): void {
@@ -977,6 +1023,28 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.st.evictedKeys += n;
   }
 
+  /**
+   * Deletes the entries in [from, lt). Unlike LevelDB's clear(), whose iterator holds a snapshot
+   * while it deletes, no read stays open across a write here (see withImage).
+   */
+  private async clearRange(from: Buffer | undefined, lt: Buffer): Promise<void> {
+    let after: Buffer | undefined = undefined;
+    for (let guard = 0; guard < Number.MAX_SAFE_INTEGER; guard++) {
+      const it = this.db.keys(after !== undefined ? { gt: after, lt } : from !== undefined ? { gte: from, lt } : { lt });
+      let ks: Buffer[];
+      try {
+        ks = await it.nextv(10_000);
+      } finally {
+        await it.close();
+      }
+      if (ks.length === 0) return;
+      const batch = this.db.batch();
+      for (const k of ks) batch.del(k);
+      await batch.write();
+      after = ks[ks.length - 1];
+    }
+  }
+
   /** After a bulk load into LevelDB: cached keys may miss entries now on disk. */
   private afterBulkLoad(): void {
     for (const ke of this.cache.values()) {
@@ -1023,15 +1091,15 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     return idMap;
   }
 
-  /** Hard-links the table files of the current version into a staging directory. */
+  /** Hard-links the table files of the current version into `<dir>/<name>-<n>/`. */
   private async stage(
-    checkpointId: number,
+    name: string,
   ): Promise<{ dir: string; manifestName: string; manifest: Buffer; tables: { name: string; size: number }[] }> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const manifestName = (await readFile(join(this.dbDir, 'CURRENT'), 'utf8')).trim();
       const manifest = await readFile(join(this.dbDir, manifestName));
       const version = parseManifest(manifest);
-      const dir = join(this.dir, `staging-${checkpointId}-${attempt}`);
+      const dir = join(this.dir, `${name}-${attempt}`);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       const tables: { name: string; size: number }[] = [];
