@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   WEIR_CONFIG_UNKNOWN_KEY: 'A configuration key (conf/config.yaml or -D) is not one Weir knows.',
   WEIR_CONFIG_BAD_VALUE: 'A configuration value has the wrong type or is out of range.',
   WEIR_CONFIG_FILE: 'The configuration file cannot be read or parsed.',
+  WEIR_CONFIG_UNAVAILABLE: 'A configuration key configures a feature this version of Weir does not provide yet.',
   WEIR_PROGRAM_NOT_FOUND: 'The program file given to weir run/info does not exist.',
   WEIR_PROGRAM_BUNDLE: 'The program could not be bundled (syntax or import error).',
   WEIR_PROGRAM_NO_EXECUTE: 'The program returned without calling execute() or executeAsync().',

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { Node as YamlNode, Document } from 'yaml';
+import { assertOptionsAvailable } from './availability.js';
 import { WeirError } from '../errors.js';
 import { toMillis } from '../api/time.js';
 import { OPTIONS, OPTION_KEYS, RENAMED_KEYS, isOptionKey, isSecretKey } from './options.js';
@@ -267,6 +268,7 @@ export function loadConfiguration(options: LoadConfigurationOptions = {}): Confi
     }
   }
   throwAll(problems);
+  assertOptionsAvailable(config);
   return config;
 }
 

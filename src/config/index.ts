@@ -19,3 +19,4 @@ export {
   suggestKey,
 } from './configuration.js';
 export type { ConfigValue, LoadConfigurationOptions, RawValue, ToJSONOptions } from './configuration.js';
+export { assertOptionsAvailable } from './availability.js';

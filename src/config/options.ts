@@ -38,6 +38,11 @@ export interface OptionSpec {
   readonly check?: (value: never) => string | undefined;
   /** Never shown unredacted by the REST API, the dashboard or logs. */
   readonly secret?: boolean;
+  /**
+   * The feature this option configures when that feature is not built yet: setting the option is
+   * rejected at start (`assertOptionsAvailable`) instead of being accepted and ignored.
+   */
+  readonly unavailable?: string;
 }
 
 const portRange = (v: string): string | undefined => {
@@ -394,26 +399,31 @@ export const OPTIONS = {
 
   // ---- high availability -------------------------------------------------------------------
   'high-availability.type': {
+    unavailable: 'high availability',
     type: 'enum',
     values: ['none', 'etcd', 'zookeeper', 'kubernetes'],
     default: 'none',
     description: 'High-availability services: leader election and the job, checkpoint and job result stores.',
   },
   'high-availability.storageDir': {
+    unavailable: 'high availability',
     type: 'string',
     description: 'Directory where HA services keep job graphs, bundles and checkpoint metadata (required with HA).',
   },
   'high-availability.cluster-id': {
+    unavailable: 'high availability',
     type: 'string',
     default: 'default',
     description: 'Id that separates the HA data of clusters sharing one HA service.',
   },
   'high-availability.etcd.endpoints': {
+    unavailable: 'high availability',
     type: 'list',
     default: ['http://127.0.0.1:2379'],
     description: 'etcd endpoints, separated by ; (with high-availability.type etcd).',
   },
   'high-availability.zookeeper.quorum': {
+    unavailable: 'high availability',
     type: 'string',
     default: '127.0.0.1:2181',
     description: 'ZooKeeper connection string host:port,host:port (with high-availability.type zookeeper).',
@@ -421,6 +431,7 @@ export const OPTIONS = {
 
   // ---- metrics -----------------------------------------------------------------------------
   'metrics.reporter.prom.port': {
+    unavailable: 'the Prometheus metrics reporter',
     type: 'string',
     default: '9249-9260',
     check: portRange,

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Configuration, isSecretKey } from '../config/index.js';
+import { Configuration, assertOptionsAvailable, isSecretKey } from '../config/index.js';
 import { WeirError, type ErrorCode } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { planJson } from '../graph/plan.js';
@@ -164,6 +164,7 @@ function jobConfiguration(cluster: Configuration, submitted: Record<string, unkn
   let overlay: Configuration;
   try {
     overlay = Configuration.fromEntries((submitted ?? {}) as Record<string, string>, 'the submitted job configuration');
+    assertOptionsAvailable(overlay);
   } catch (e) {
     if (e instanceof WeirError) throw new HttpError(400, `body/config: ${e.message}`, e.code);
     throw e;

@@ -379,3 +379,28 @@ test('docs/configuration.md is up to date with the option table', () => {
   assert.equal(readFileSync(CONFIG_DOC_PATH, 'utf8'), renderConfigDocs(), 'run: npx tsx scripts/gen-config-docs.ts');
   for (const key of OPTION_KEYS) assert.ok(renderConfigDocs().includes(`\`${key}\``));
 });
+
+test('options of features not built yet are rejected at start, naming the key and where it was set', () => {
+  const dir = tempDir();
+  try {
+    writeConf(dir, 'parallelism.default: 2\nhigh-availability.type: etcd\n');
+    const e = assertConfigError(
+      () => loadConfiguration({ confDir: dir, env: {} }),
+      'WEIR_CONFIG_UNAVAILABLE',
+      "'high-availability.type'",
+      'config.yaml:2',
+      'high availability',
+    );
+    assert.ok(e.message.includes('Remove the key'), e.message);
+    writeConf(dir, 'high-availability.type: none\n');
+    assert.equal(loadConfiguration({ confDir: dir, env: {} }).get('high-availability.type'), 'none', 'none is what Weir does today');
+    assertConfigError(
+      () => loadConfiguration({ confDir: dir, env: {}, dynamic: ['metrics.reporter.prom.port=9300'] }),
+      'WEIR_CONFIG_UNAVAILABLE',
+      "'metrics.reporter.prom.port' (from -D)",
+      'Prometheus',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,23 @@
+/**
+ * Options declared for features that are not built yet are rejected when a process or a job
+ * starts, so a setting is never accepted and silently ignored. The option table marks them with
+ * `unavailable`; `high-availability.type: none` (today's behaviour) stays allowed.
+ */
+import { WeirError } from '../errors.js';
+import type { Configuration } from './configuration.js';
+import { optionSpec } from './options.js';
+
+export function assertOptionsAvailable(config: Configuration): void {
+  const problems: string[] = [];
+  for (const key of config.keys()) {
+    const feature = optionSpec(key).unavailable;
+    if (feature === undefined) continue;
+    if (key === 'high-availability.type' && config.get('high-availability.type') === 'none') continue;
+    problems.push(`'${key}' (from ${config.sourceOf(key)}) configures ${feature}`);
+  }
+  if (problems.length === 0) return;
+  throw new WeirError(
+    'WEIR_CONFIG_UNAVAILABLE',
+    `${problems.join('; ')}, which this version of Weir does not provide yet. Remove ${problems.length === 1 ? 'the key' : 'these keys'} from conf/config.yaml or -D.`,
+  );
+}
