@@ -24,6 +24,7 @@ import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/c
 import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Logger } from '../runtime/rpc/transport.js';
+import { jobGraphSchema, validate } from '../runtime/rpc/validate.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
@@ -138,6 +139,10 @@ function checkJobGraph(jg: JobGraph): void {
   const bad = (field: string, why: string): never => {
     throw new HttpError(400, `body/jobGraph/${field} ${why}`, 'WEIR_BAD_PIPELINE');
   };
+  // The TaskManagers check every deployment against this schema: a graph they would refuse is
+  // refused here, once, instead of failing each task it is deployed to.
+  const wrong = validate(jobGraphSchema, jg, 'body/jobGraph');
+  if (wrong) throw new HttpError(400, wrong, 'WEIR_BAD_PIPELINE');
   const vertexIds = new Set<string>();
   jg.vertices.forEach((v, i) => {
     if (vertexIds.has(v.id)) bad(`vertices/${i}/id`, `repeats vertex id '${v.id}'`);

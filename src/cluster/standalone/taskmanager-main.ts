@@ -27,7 +27,13 @@ import type {
   ToTaskManager,
 } from '../../runtime/rpc/messages.js';
 import { connect, isLoopback, parseHostPort, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
-import { blobChunkSchema, jobManagerRpcSchema, registrationResponseSchema } from '../../runtime/rpc/validate.js';
+import {
+  blobChunkSchema,
+  isValid,
+  jobManagerRpcSchema,
+  registrationResponseSchema,
+  unreadableSubmitTaskSchema,
+} from '../../runtime/rpc/validate.js';
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
 import { createLogger } from './log.js';
@@ -74,6 +80,8 @@ interface LinkOptions {
   dataAddress: string;
   log: Logger;
   onMessage(msg: ToTaskManager): void;
+  /** A submitted task this TaskManager cannot read: fail that task only. */
+  onUnreadableTask(jobId: string, attempt: number, vertexId: string, subtask: number, why: string): void;
   onLost(reason: string): void;
 }
 
@@ -168,10 +176,10 @@ class JobManagerLink {
     }
     // Messages that arrive with the registration response (the JobManager may send tasks right
     // after it) wait until the response is read and the fencing token known.
-    let early: JobManagerRpc[] | undefined = [];
+    let early: (() => void)[] | undefined = [];
     conn.onMessage = (m) => {
       if (early !== undefined) {
-        early.push(m);
+        early.push(() => conn.onMessage(m));
         return;
       }
       if (m.fencingToken !== this.token) {
@@ -182,6 +190,24 @@ class JobManagerLink {
       }
       this.lastSeen = Date.now();
       if (m.type === 'toTaskManager') o.onMessage(m.msg);
+    };
+    // A submitTask the schema refuses fails that task; the connection and the other jobs stay.
+    // Anything else unreadable closes the connection (the transport's default).
+    conn.onInvalidMessage = (m, why) => {
+      if (!isValid(unreadableSubmitTaskSchema, m)) return false;
+      if (early !== undefined) {
+        early.push(() => conn.onInvalidMessage?.(m, why));
+        return true;
+      }
+      if (m.fencingToken !== this.token) {
+        o.log.warn('rejected an unreadable submitTask message with a wrong fencing token');
+        return true;
+      }
+      this.lastSeen = Date.now();
+      const { deployment: d, task } = m.msg;
+      o.log.warn(`cannot read the submitted task ${task.vertexId}/${task.subtask} of job ${d.jobId}: ${why}; failing that task`);
+      o.onUnreadableTask(d.jobId, d.attempt, task.vertexId, task.subtask, why);
+      return true;
     };
     this.conn = conn;
     let r;
@@ -200,7 +226,7 @@ class JobManagerLink {
     this.token = r.fencingToken;
     const held = early;
     early = undefined;
-    for (const m of held) conn.onMessage(m);
+    for (const replay of held) replay();
     this.unregisteredSince = 0;
     this.lastSeen = Date.now();
     const { heartbeatInterval, heartbeatTimeout } = r;
@@ -254,6 +280,14 @@ export async function runTaskManager(
     dataAddress,
     log,
     onMessage: (msg) => dispatch(msg),
+    onUnreadableTask: (jobId, attempt, vertexId, subtask, why) => {
+      const error = new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `TaskManager ${id} cannot read the task ${vertexId}/${subtask} the JobManager submitted: ${why}`,
+        { jobId },
+      );
+      link.report({ type: 'taskState', jobId, attempt, vertexId, subtask, state: 'FAILED', error: serializeError(error) });
+    },
     onLost: () => {
       for (const jobId of jobs) void taskManager.releaseJob(jobId);
       jobs.clear();

@@ -162,6 +162,11 @@ export class RpcConnection<Out, In> {
   onRequest: (msg: In) => unknown = () => {
     throw new RpcError('this endpoint answers no requests');
   };
+  /**
+   * A one-way message the incoming schema refuses: true when it was dealt with (the connection
+   * stays open), false to close the connection. Unset: the connection closes.
+   */
+  onInvalidMessage: ((msg: unknown, why: string) => boolean) | undefined;
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private state: 'handshake' | 'open' | 'closed' = 'handshake';
   private readonly reader = new FrameReader();
@@ -400,7 +405,10 @@ export class RpcConnection<Out, In> {
     switch (w.t) {
       case 'm': {
         const why = validate(this.o.incoming, w.m);
-        if (why) return this.close(`invalid message: ${why}`, 'warn');
+        if (why) {
+          if (this.onInvalidMessage?.(w.m, why)) return;
+          return this.close(`invalid message: ${why}`, 'warn');
+        }
         this.onMessage(w.m as In);
         return;
       }

@@ -319,6 +319,28 @@ export const jobManagerRpcSchema: Schema<JobManagerRpc> = tagged('type', {
   heartbeat: obj({ fencingToken: str(200) }),
 });
 
+/**
+ * What a TaskManager needs to fail a submitted task it cannot read: the job, attempt and task. A
+ * submitTask that passes this but not jobManagerRpcSchema fails only that task.
+ */
+export const unreadableSubmitTaskSchema: Schema<{
+  type: 'toTaskManager';
+  fencingToken: string;
+  msg: {
+    type: 'submitTask';
+    deployment: { jobId: string; attempt: number; jobGraph?: { jobName?: unknown } };
+    task: { vertexId: string; subtask: number };
+  };
+}> = obj({
+  type: lit('toTaskManager'),
+  fencingToken: str(200),
+  msg: obj({
+    type: lit('submitTask'),
+    deployment: obj({ jobId, attempt }, { jobGraph: obj({}) }),
+    task: obj({ vertexId: ident(), subtask }),
+  }),
+});
+
 export const clientRpcSchema: Schema<ClientRpc> = tagged('type', { clusterOverview: obj({}) });
 
 export const clusterOverviewSchema: Schema<ClusterOverview> = obj({
