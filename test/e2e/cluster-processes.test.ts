@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -558,6 +558,76 @@ test('a TaskManager that cannot read a submitted task fails that task and keeps 
   } finally {
     await tm.close();
     await fakeJm.close();
+  }
+});
+
+test('a sink that cannot be set up fails its job quickly with a clear error; the TaskManagers stay', async () => {
+  const tmsBefore = registered();
+  const noRestart = { 'restart-strategy.type': 'none' };
+  const cases = [
+    { args: ['file', '/proc/weir-test'], config: noRestart, code: 'WEIR_IO', match: /\/proc\/weir-test.*regular file system/ },
+    {
+      args: ['hang'],
+      config: { ...noRestart, 'task.setup.timeout': '1 s' },
+      code: 'WEIR_SETUP_TIMEOUT',
+      match: /NeverReadySink did not finish setting up within 1000 ms \(task\.setup\.timeout\)/,
+    },
+  ];
+  for (const c of cases) {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    // execute() throws the job's failure.
+    const failure = await Promise.race([
+      runProgram({ program: program('sink-setup.ts'), args: c.args, config: Configuration.fromEntries(c.config), cluster: jm.client }).then(
+        () => assert.fail(`${c.args[0]}: the job did not fail`),
+        (e: unknown) => e as { code?: string; message?: string },
+      ),
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${c.args[0]}: the job did not fail within 60 s`)), 60_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(failure.code, c.code, failure.message);
+    assert.match(failure.message ?? '', c.match);
+    assert.ok(Date.now() - started < 30_000, `failed after ${Date.now() - started} ms`);
+  }
+  assert.deepEqual(registered(), tmsBefore, 'no TaskManager was lost');
+});
+
+test('a TaskManager whose slot thread is stuck in native code still exits on SIGTERM, within its shutdown deadline', async () => {
+  const jm2 = await runJobManager(
+    Configuration.fromEntries({
+      'jobmanager.rpc.address': '127.0.0.1',
+      'jobmanager.rpc.port': 0,
+      'rest.port': 0,
+      'security.cluster.secret': SECRET,
+    }),
+    { handleSignals: false, log: captureLogger([]) },
+  );
+  const marker = path.join(workDir!, `stuck-${Date.now()}.marker`);
+  try {
+    const tm = startTaskManager('stuck', jm2.rpcAddress, 1);
+    await waitFor(() => jm2.rpc.taskManagerIds.length === 1, 30_000, 'the TaskManager to register');
+    const running = runProgram({
+      program: program('stuck-worker.ts'),
+      args: [marker],
+      config: Configuration.fromEntries({ 'restart-strategy.type': 'none' }),
+      cluster: jm2.client,
+    }).catch(() => undefined);
+    await waitFor(() => existsSync(marker), 60_000, 'the slot thread to get stuck');
+    const signalled = Date.now();
+    tm.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      tm.exited,
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('the TaskManager did not exit within 40 s of SIGTERM')), 40_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(Date.now() - signalled < 40_000);
+    assert.ok(
+      tm.output.some((l) => l.includes('shutdown took longer than')),
+      tm.output.join('\n'),
+    );
+    await jm2.close();
+    await running;
+  } finally {
+    await jm2.close();
   }
 });
 

@@ -392,13 +392,19 @@ export async function runTaskManager(
   return { id, dataAddress, taskManager, broker, registered: () => link.registered(), close, closed };
 }
 
+/** How long a graceful shutdown may take before the process ends anyway. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 /** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s). */
 export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger): void {
   const onSignal = (sig: NodeJS.Signals): void => {
     const force = setTimeout(() => {
-      log.error('shutdown took longer than 15 s: exiting');
-      process.exit(1);
-    }, 15_000);
+      log.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s (a task thread does not stop): exiting`);
+      // Not process.exit(): it waits for every worker thread to end, and a thread stuck in native
+      // code (a file system call that never returns) never does. SIGKILL ends the process and
+      // all its threads.
+      process.kill(process.pid, 'SIGKILL');
+    }, SHUTDOWN_DEADLINE_MS);
     force.unref();
     close(`received ${sig}`).then(
       () => process.exit(0),
