@@ -11,6 +11,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -178,6 +179,9 @@ function jobConfiguration(cluster: Configuration, submitted: Record<string, unkn
   return out;
 }
 
+/** How long an idle keep-alive connection stays open between requests. */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 export async function startRestServer(opts: RestServerOptions): Promise<RestServer> {
   const { config, jobManager } = opts;
   const dispatcher = jobManager.dispatcher;
@@ -185,6 +189,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   const port = config.get('rest.port');
   const token = config.get('security.rest.token');
   const uploadLimit = config.get('rest.upload.max-size');
+  const requestTimeout = config.get('rest.request.timeout');
   if (token !== undefined && token.trim() === '') {
     throw new WeirError(
       'WEIR_CONFIG_BAD_VALUE',
@@ -206,6 +211,20 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     logger: false,
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: true,
+    // A client that announces a body and never sends it is answered 408 and cut off after
+    // rest.request.timeout (fastify's default is no limit). Node checks the limit only every
+    // connectionsCheckingInterval, hence an interval well below the timeout. Responses (long
+    // polls) are not limited: only receiving the request is.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout,
+          headersTimeout: Math.min(requestTimeout, 60_000),
+          keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+          connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
+        },
+        handler,
+      ),
     // No coercion: a body field of the wrong type is a 400, not a guess. Query values are strings.
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
