@@ -561,6 +561,48 @@ test('a TaskManager that cannot read a submitted task fails that task and keeps 
   }
 });
 
+test('a TaskManager that loses its JobManager says so with WEIR_JOBMANAGER_LOST, naming its address', async () => {
+  const log: string[] = [];
+  let drop!: () => void;
+  const registeredHere = new Promise<void>((r) => (drop = r));
+  let closeConn: (() => void) | undefined;
+  const fakeJm = await listen<unknown, { type: string }>(
+    '127.0.0.1',
+    0,
+    {
+      secret: SECRET,
+      self: { role: 'jobmanager', id: 'fake-jm' },
+      peerRoles: ['taskmanager'],
+      incoming: taskManagerRpcSchema,
+      log: captureLogger([]),
+    },
+    (conn) => {
+      closeConn = () => conn.close('the JobManager is shutting down', 'info', true);
+      conn.onRequest = (m) => {
+        if (m.type !== 'register') throw new Error('no');
+        queueMicrotask(drop);
+        return { type: 'registered', fencingToken: 'tok', heartbeatInterval: 200, heartbeatTimeout: 5000 };
+      };
+    },
+  );
+  const tm = await runTaskManager(
+    Configuration.fromEntries({ 'security.cluster.secret': SECRET, 'taskmanager.numberOfTaskSlots': 1 }),
+    `127.0.0.1:${fakeJm.port}`,
+    { handleSignals: false, log: captureLogger(log) },
+  );
+  try {
+    await Promise.race([registeredHere, new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
+    await waitFor(() => log.some((l) => l.includes('registered at the JobManager')), 10_000, 'the registration');
+    closeConn!();
+    await waitFor(() => log.some((l) => l.includes('lost the JobManager')), 10_000, 'the loss to be logged');
+    const line = log.find((l) => l.includes('lost the JobManager'))!;
+    assert.match(line, new RegExp(`The JobManager at 127\\.0\\.0\\.1:${fakeJm.port} is gone .*check its log.*\\[WEIR_JOBMANAGER_LOST\\]`));
+  } finally {
+    await tm.close();
+    await fakeJm.close();
+  }
+});
+
 test('a sink that cannot be set up fails its job quickly with a clear error; the TaskManagers stay', async () => {
   const tmsBefore = registered();
   const noRestart = { 'restart-strategy.type': 'none' };

@@ -16,7 +16,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
-import { WeirError, serializeError } from '../../errors.js';
+import { WeirError, describeError, serializeError } from '../../errors.js';
 import { BlobCache } from '../../runtime/blob/blob-cache.js';
 import type {
   BlobChunk,
@@ -71,6 +71,14 @@ export function requireSecretForBind(host: string, secret: string, key: string):
 
 type JmConn = RpcConnection<TaskManagerRpc, JobManagerRpc>;
 
+/** The JobManager at `address` cannot be reached any more: what happened, and what to do. */
+export function jobManagerLost(address: string, reason: string): WeirError {
+  return new WeirError(
+    'WEIR_JOBMANAGER_LOST',
+    `The JobManager at ${address} is gone (${reason}): check its log, restart it if it stopped; its jobs' tasks here are stopped`,
+  );
+}
+
 interface LinkOptions {
   host: string;
   port: number;
@@ -114,7 +122,8 @@ class JobManagerLink {
   }
 
   fetchChunk(blobId: string, offset: number): Promise<BlobChunk> {
-    if (!this.conn || !this.token) return Promise.reject(new Error('not connected to the JobManager'));
+    if (!this.conn || !this.token)
+      return Promise.reject(jobManagerLost(`${this.o.host}:${this.o.port}`, 'this TaskManager is not connected to it'));
     return this.conn.request({ type: 'fetchBlob', blobId, offset }, blobChunkSchema, 60_000);
   }
 
@@ -144,7 +153,8 @@ class JobManagerLink {
         this.unregisteredSince = Date.now();
         if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
         if (this.stopped) break;
-        this.o.log.warn(`lost the JobManager: ${reason}; stopping all tasks and registering again`);
+        const lostErr = jobManagerLost(`${this.o.host}:${this.o.port}`, reason);
+        this.o.log.warn(`lost the JobManager: ${describeError(lostErr)}; stopping all tasks and registering again`);
         this.o.onLost(reason);
       }
       await new Promise<void>((r) => {
@@ -380,7 +390,11 @@ export async function runTaskManager(
         const since = link.unregisteredSince;
         if (since === 0 || Date.now() - since < registrationTimeout) return;
         clearInterval(watchdog);
-        log.error(`not registered at a JobManager for ${Date.now() - since} ms (taskmanager.registration.timeout): exiting`);
+        const err = jobManagerLost(
+          jobManagerAddress,
+          `not registered at it for ${Date.now() - since} ms (taskmanager.registration.timeout)`,
+        );
+        log.error(`${describeError(err)}: exiting`);
         void close('registration timeout').finally(() => process.exit(1));
       },
       Math.min(1_000, registrationTimeout),
