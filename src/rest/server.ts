@@ -25,7 +25,7 @@ import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/c
 import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Logger } from '../runtime/rpc/transport.js';
-import { jobGraphSchema, validate } from '../runtime/rpc/validate.js';
+import { cwdSchema, jobGraphSchema, programArgsSchema, validate } from '../runtime/rpc/validate.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
@@ -616,6 +616,9 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       if (!bundle) throw new HttpError(404, `Bundle ${req.params.id} not found: upload it first (POST /bundles/upload)`);
       const b = req.body;
       checkJobGraph(b.jobGraph);
+      const wrong =
+        validate(programArgsSchema, b.programArgs ?? [], 'body/programArgs') ?? validate(cwdSchema, b.cwd ?? process.cwd(), 'body/cwd');
+      if (wrong) throw new HttpError(400, wrong);
       const jobConfig = jobConfiguration(config, b.config);
       if (b.jobId !== undefined && dispatcher.hasJob(b.jobId)) throw new HttpError(409, `A job with id ${b.jobId} already exists`);
       const cachedFiles = (b.cachedFiles ?? []).map((f, i) => {

@@ -357,6 +357,24 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
       match: /jobGraph\/edges\/0\/targetVertex/,
     },
     { what: 'programArgs not strings', res: run(JSON.stringify({ ...good, programArgs: [1] })), status: 400, match: /programArgs/ },
+    {
+      what: 'a cwd longer than a TaskManager reads',
+      res: run(JSON.stringify({ ...good, cwd: `/${'d'.repeat(10_001)}` })),
+      status: 400,
+      match: /body\/cwd is longer than 10000/,
+    },
+    {
+      what: 'a program argument longer than a TaskManager reads',
+      res: run(JSON.stringify({ ...good, programArgs: ['a'.repeat((1 << 20) + 1)] })),
+      status: 400,
+      match: /body\/programArgs\[0\] is longer than/,
+    },
+    {
+      what: 'a graph without structureFingerprint',
+      res: run(JSON.stringify({ ...good, jobGraph: { ...jg, structureFingerprint: undefined } })),
+      status: 400,
+      match: /body\/jobGraph\.structureFingerprint is missing/,
+    },
     { what: 'a string for a number', res: run(JSON.stringify({ ...good, executionIndex: '0' })), status: 400, match: /executionIndex/ },
     { what: 'an unknown field', res: run(JSON.stringify({ ...good, jarFile: 'x' })), status: 400, match: /additional properties|jarFile/ },
     {

@@ -210,14 +210,18 @@ export const jobGraphSchema: Schema<JobGraph> = obj({
   ),
 }) as Schema<JobGraph>;
 
+/** Fields of a deployment a client submits as given (the REST API checks them with these too). */
+export const programArgsSchema = arr(str(), 10_000);
+export const cwdSchema = str(10_000);
+
 export const jobDeploymentSchema: Schema<JobDeployment> = obj(
   {
     jobId,
     attempt,
     bundlePath: str(10_000),
     bundleId: hex64,
-    programArgs: arr(str(), 10_000),
-    cwd: str(10_000),
+    programArgs: programArgsSchema,
+    cwd: cwdSchema,
     executionIndex: int(0),
     graphDefaults: obj({ parallelism: int(1), maxParallelism: int(1), runtimeMode: lit('STREAMING', 'BATCH') }),
     jobGraph: jobGraphSchema,
