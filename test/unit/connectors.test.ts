@@ -408,6 +408,14 @@ test('FileSink under a file fails with WEIR_IO naming the path', async () => {
   assert.match(err.message, /not a directory|ENOTDIR/);
 });
 
+test('FileSink through a dangling symbolic link fails with WEIR_IO naming the path', async () => {
+  const dir = tmpDir();
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
+  const err = await writerFailure(path.join(dir, 'dangling', 'out'));
+  assert.equal(err.code, 'WEIR_IO');
+  assert.match(err.message, /dangling/);
+});
+
 test('FileSink on a read-only file system fails with WEIR_IO naming EROFS', async (t) => {
   const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-ro-'));
   const { spawnSync } = await import('node:child_process');
