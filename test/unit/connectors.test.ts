@@ -441,3 +441,40 @@ test('FileSink on a read-only file system fails with WEIR_IO naming EROFS', asyn
     fs.rmdirSync(mnt);
   }
 });
+
+test('FileSink on a full disk fails with WEIR_IO naming ENOSPC and the file', async (t) => {
+  const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-full-'));
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status !== 0) {
+    fs.rmdirSync(mnt);
+    t.skip('cannot mount a small tmpfs here (not root?)');
+    return;
+  }
+  try {
+    const writer = await FileSink.jsonLines(mnt).createWriter({ subtaskIndex: 0, parallelism: 1, jobId: 'j', attempt: 0 });
+    const record = { pad: 'x'.repeat(1000) };
+    const err = await withTimeout(
+      (async () => {
+        try {
+          for (let i = 0; i < 1000; i++) await writer.write(record, undefined);
+          await writer.flush(true);
+          await writer.close();
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })(),
+      10_000,
+      'writing 1 MB to a 64 kB file system',
+    );
+    assert.ok(err instanceof WeirError, String(err));
+    assert.equal(err.code, 'WEIR_IO');
+    assert.match(err.message, /ENOSPC/);
+    assert.match(err.message, /disk is full/);
+    assert.ok(err.message.includes(mnt), err.message);
+  } finally {
+    // Lazily: the failed writer may still hold its file open.
+    spawnSync('umount', ['-l', mnt]);
+    fs.rmdirSync(mnt);
+  }
+});
