@@ -7,9 +7,9 @@
  * per job attempt and slot, as in the local cluster (the same TaskManager class). Bundles come from
  * the JobManager's BlobServer through a BlobCache. When the JobManager is lost (connection closed,
  * heartbeats missed) the TaskManager stops its workers and registers again as soon as it can.
- * SIGTERM/SIGINT shut it down gracefully, or after 15 s by force. A TaskManager that stays unregistered for
- * taskmanager.registration.timeout (at start, or after losing its JobManager) exits, so the
- * TaskManagers of a resource provider do not outlive a JobManager that was killed.
+ * SIGTERM/SIGINT shut it down gracefully, or after 15 s by force. A TaskManager that stays
+ * unregistered for taskmanager.registration.timeout (at start, or after losing its JobManager)
+ * exits, so the TaskManagers of a resource provider do not outlive a JobManager that was killed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
