@@ -383,7 +383,7 @@ export async function runTaskManager(
     })());
 
   if (opts.handleSignals !== false) {
-    installSignalHandlers(close, log);
+    installSignalHandlers(close, log, true);
     const registrationTimeout = config.get('taskmanager.registration.timeout');
     const watchdog = setInterval(
       () => {
@@ -395,7 +395,7 @@ export async function runTaskManager(
           `not registered at it for ${Date.now() - since} ms (taskmanager.registration.timeout)`,
         );
         log.error(`${describeError(err)}: exiting`);
-        void close('registration timeout').finally(() => process.exit(1));
+        exitAfter(close('registration timeout'), 1, log, true);
       },
       Math.min(1_000, registrationTimeout),
     );
@@ -409,25 +409,33 @@ export async function runTaskManager(
 /** How long a graceful shutdown may take before the process ends anyway. */
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
-/** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s). */
-export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger): void {
-  const onSignal = (sig: NodeJS.Signals): void => {
-    const force = setTimeout(() => {
-      log.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s (a task thread does not stop): exiting`);
-      // Not process.exit(): it waits for every worker thread to end, and a thread stuck in native
-      // code (a file system call that never returns) never does. SIGKILL ends the process and
-      // all its threads.
-      process.kill(process.pid, 'SIGKILL');
-    }, SHUTDOWN_DEADLINE_MS);
-    force.unref();
-    close(`received ${sig}`).then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error(`shutdown failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        process.exit(1);
-      },
+/**
+ * Exits with `code` once `closing` settles, or after SHUTDOWN_DEADLINE_MS whatever it does. With
+ * `workerThreads` (a TaskManager) the forced exit is a SIGKILL of the process itself:
+ * process.exit() waits for every worker thread to end, and a slot thread stuck in native code (a
+ * file system call that never returns) never does.
+ */
+export function exitAfter(closing: Promise<void>, code: number, log: Logger, workerThreads: boolean): void {
+  const force = setTimeout(() => {
+    log.error(
+      `shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s${workerThreads ? ' (a task thread does not stop)' : ''}: exiting`,
     );
-  };
+    if (workerThreads) process.kill(process.pid, 'SIGKILL');
+    else process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  force.unref();
+  closing.then(
+    () => process.exit(code),
+    (e: unknown) => {
+      log.error(`shutdown failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
+}
+
+/** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s; see exitAfter). */
+export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger, workerThreads = false): void {
+  const onSignal = (sig: NodeJS.Signals): void => exitAfter(close(`received ${sig}`), 0, log, workerThreads);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
 }
