@@ -12,7 +12,8 @@
  *   Until the handshake is done frames are limited to a few KiB and must come within a deadline.
  * - Then: one-way messages, and requests answered by responses (correlated by id). Every incoming
  *   message is checked by the schema given for it (validate.ts); a malformed frame or message closes
- *   that connection with a logged reason. Nothing a peer sends throws into the process.
+ *   that connection with a logged reason (unless `onInvalidMessage` deals with a one-way message).
+ *   Nothing a peer sends throws into the process.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
