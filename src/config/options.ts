@@ -195,6 +195,12 @@ export const OPTIONS = {
     min: 1,
     description: 'How long a job waits for the task slots it needs (TaskManagers registering or being started) before it fails.',
   },
+  'task.setup.timeout': {
+    type: 'duration',
+    default: '2 min',
+    min: 1,
+    description: 'How long a source or sink may take to set up (create directories, open files, connect) before its task fails.',
+  },
   'taskmanager.resource-id': {
     type: 'string',
     defaultDescription: 'host:port of the data plane and a random suffix',
@@ -251,6 +257,13 @@ export const OPTIONS = {
     default: '100 mb',
     min: 1,
     description: 'Largest program bundle or distributed cache file (registerCachedFile) the REST API accepts.',
+  },
+  'rest.request.timeout': {
+    type: 'duration',
+    default: '5 min',
+    min: 1,
+    description:
+      'How long a client may take to send a whole request (headers and body) before the REST API answers 408 and closes the connection.',
   },
 
   // ---- failover ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -24,6 +25,7 @@ import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/c
 import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Logger } from '../runtime/rpc/transport.js';
+import { cwdSchema, jobGraphSchema, programArgsSchema, validate } from '../runtime/rpc/validate.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import {
   BUNDLE_ID_PATTERN,
@@ -138,6 +140,10 @@ function checkJobGraph(jg: JobGraph): void {
   const bad = (field: string, why: string): never => {
     throw new HttpError(400, `body/jobGraph/${field} ${why}`, 'WEIR_BAD_PIPELINE');
   };
+  // The TaskManagers check every deployment against this schema: a graph they would refuse is
+  // refused here, once, instead of failing each task it is deployed to.
+  const wrong = validate(jobGraphSchema, jg, 'body/jobGraph');
+  if (wrong) throw new HttpError(400, wrong, 'WEIR_BAD_PIPELINE');
   const vertexIds = new Set<string>();
   jg.vertices.forEach((v, i) => {
     if (vertexIds.has(v.id)) bad(`vertices/${i}/id`, `repeats vertex id '${v.id}'`);
@@ -174,6 +180,9 @@ function jobConfiguration(cluster: Configuration, submitted: Record<string, unkn
   return out;
 }
 
+/** How long an idle keep-alive connection stays open between requests. */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 export async function startRestServer(opts: RestServerOptions): Promise<RestServer> {
   const { config, jobManager } = opts;
   const dispatcher = jobManager.dispatcher;
@@ -181,6 +190,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   const port = config.get('rest.port');
   const token = config.get('security.rest.token');
   const uploadLimit = config.get('rest.upload.max-size');
+  const requestTimeout = config.get('rest.request.timeout');
   if (token !== undefined && token.trim() === '') {
     throw new WeirError(
       'WEIR_CONFIG_BAD_VALUE',
@@ -202,6 +212,20 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     logger: false,
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: true,
+    // A client that announces a body and never sends it is answered 408 and cut off after
+    // rest.request.timeout (fastify's default is no limit). Node checks the limit only every
+    // connectionsCheckingInterval, hence an interval well below the timeout. Responses (long
+    // polls) are not limited: only receiving the request is.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout,
+          headersTimeout: Math.min(requestTimeout, 60_000),
+          keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+          connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
+        },
+        handler,
+      ),
     // No coercion: a body field of the wrong type is a 400, not a guess. Query values are strings.
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
@@ -593,6 +617,9 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       if (!bundle) throw new HttpError(404, `Bundle ${req.params.id} not found: upload it first (POST /bundles/upload)`);
       const b = req.body;
       checkJobGraph(b.jobGraph);
+      const wrong =
+        validate(programArgsSchema, b.programArgs ?? [], 'body/programArgs') ?? validate(cwdSchema, b.cwd ?? process.cwd(), 'body/cwd');
+      if (wrong) throw new HttpError(400, wrong);
       const jobConfig = jobConfiguration(config, b.config);
       if (b.jobId !== undefined && dispatcher.hasJob(b.jobId)) throw new HttpError(409, `A job with id ${b.jobId} already exists`);
       const cachedFiles = (b.cachedFiles ?? []).map((f, i) => {

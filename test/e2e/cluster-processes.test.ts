@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import type { SubmittedJob } from '../../dist/cluster/program-executor.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { graphDefaults, runProgram } from '../../dist/cluster/run-program.js';
+import { bundleProgram } from '../../dist/cluster/bundler.js';
+import { inspectProgram } from '../../dist/cluster/inspect-program.js';
 import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
 import { runTaskManager } from '../../dist/cluster/standalone/taskmanager-main.js';
 import type { JobResult } from '../../dist/runtime/jobmanager/job-master.js';
@@ -413,6 +415,261 @@ test('a TaskManager ignores messages without its JobManager fencing token', asyn
   } finally {
     await tm.close();
     await fakeJm.close();
+  }
+});
+
+test('a malformed job graph submitted over REST is a 400 naming the field, and no TaskManager or running job notices', async () => {
+  const restUrl = jm.restUrl!;
+  const tmsBefore = registered();
+  const submitted: SubmittedJob[] = [];
+  const steady = runProgram({
+    program: program('cluster-datagen.ts'),
+    args: ['steady-rest', '1', '3000', '1000', '5'],
+    config: jobConfig,
+    cluster: jm.client,
+    listener: { onSubmitted: (j) => submitted.push(j) },
+  });
+  await waitFor(() => submitted.length === 1, 30_000, 'the steady job to be submitted');
+  const steadyJm = jm.jobManager.dispatcher.job(submitted[0]!.jobId);
+  await waitFor(() => steadyJm.status === 'RUNNING', 30_000, 'the steady job to run');
+
+  const file = program('cluster-keyed.ts');
+  const bundle = await bundleProgram(file);
+  const upload = await fetch(`${restUrl}/bundles/upload?name=x.mjs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(bundle.path),
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert.equal(upload.status, 200);
+  const { id } = (await upload.json()) as { id: string };
+  const { jobGraph } = await inspectProgram(file, ['100', '3'], Configuration.fromEntries({}));
+  const good = {
+    jobGraph,
+    programArgs: ['100', '3'],
+    cwd: root,
+    executionIndex: 0,
+    graphDefaults: graphDefaults(Configuration.fromEntries({})),
+  };
+  const run = async (body: unknown): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${restUrl}/bundles/${id}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+  const { structureFingerprint: _dropped, ...noStructure } = jobGraph;
+  const noKeyed = {
+    ...jobGraph,
+    vertices: jobGraph.vertices.map((v, i) => (i === 0 ? { ...v, operators: v.operators.map(({ keyed: _k, ...op }) => op) } : v)),
+  };
+  const badId = { ...jobGraph, vertices: jobGraph.vertices.map((v, i) => (i === 0 ? { ...v, id: 'a/b' } : v)) };
+  for (const [what, jg, field] of [
+    ['no structureFingerprint', noStructure, /structureFingerprint is missing/],
+    ['an operator without keyed', noKeyed, /vertices\[0\]\.operators\[0\]\.keyed is missing/],
+    ['a vertex id with a slash', badId, /vertices\[0\]\.id must be a name/],
+  ] as const) {
+    const r = await run({ ...good, jobGraph: jg });
+    assert.equal(r.status, 400, `${what}: ${r.text}`);
+    assert.match(r.text, field, what);
+    assert.match(r.text, /WEIR_BAD_PIPELINE/, what);
+  }
+
+  const s = await steady;
+  assert.equal(s.results[0]!.status, 'FINISHED', JSON.stringify(s.results[0]!.error));
+  assert.equal(steadyJm.attempt, 0, 'the steady job never restarted');
+  assert.deepEqual(registered(), tmsBefore, 'no TaskManager was lost');
+  for (const p of processes) assert.ok(!p.output.some((l) => l.includes('invalid message')), p.output.join('\n'));
+});
+
+test('a TaskManager that cannot read a submitted task fails that task and keeps its connection', async () => {
+  const log: string[] = [];
+  const reports: unknown[] = [];
+  let resolveConn!: (c: { send(m: unknown): boolean; closed: boolean }) => void;
+  const connected = new Promise<{ send(m: unknown): boolean; closed: boolean }>((r) => (resolveConn = r));
+  const fakeJm = await listen<unknown, { type: string; msg?: unknown }>(
+    '127.0.0.1',
+    0,
+    {
+      secret: SECRET,
+      self: { role: 'jobmanager', id: 'fake-jm' },
+      peerRoles: ['taskmanager'],
+      incoming: taskManagerRpcSchema,
+      log: captureLogger([]),
+    },
+    (conn) => {
+      conn.onMessage = (m) => {
+        if (m.type === 'report') reports.push(m.msg);
+      };
+      conn.onRequest = (m) => {
+        if (m.type === 'register') {
+          queueMicrotask(() => resolveConn(conn));
+          return { type: 'registered', fencingToken: 'tok', heartbeatInterval: 200, heartbeatTimeout: 5000 };
+        }
+        throw new Error('no');
+      };
+    },
+  );
+  const tm = await runTaskManager(
+    Configuration.fromEntries({ 'security.cluster.secret': SECRET, 'taskmanager.numberOfTaskSlots': 1 }),
+    `127.0.0.1:${fakeJm.port}`,
+    { handleSignals: false, log: captureLogger(log) },
+  );
+  try {
+    await Promise.race([tm.registered(), new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
+    const conn = await connected;
+    // A deployment without most of its fields: the job, attempt and task are readable, the rest is not.
+    conn.send({
+      type: 'toTaskManager',
+      fencingToken: 'tok',
+      msg: {
+        type: 'submitTask',
+        deployment: { jobId: 'j1', attempt: 0, jobGraph: { jobName: 'broken' } },
+        slot: 0,
+        task: { vertexId: 'v1', subtask: 0, locations: {} },
+      },
+    });
+    await waitFor(() => reports.length > 0, 10_000, 'the task failure report');
+    const r = reports[0] as {
+      type: string;
+      jobId: string;
+      vertexId: string;
+      subtask: number;
+      state: string;
+      error: { code: string; message: string };
+    };
+    assert.equal(r.type, 'taskState');
+    assert.deepEqual([r.jobId, r.vertexId, r.subtask, r.state], ['j1', 'v1', 0, 'FAILED']);
+    assert.match(r.error.message, /cannot read the task v1\/0.*message\.msg\.deployment\.\w+ is missing/);
+    // The connection stays: later messages on it are still read.
+    conn.send({ type: 'toTaskManager', fencingToken: 'tok', msg: { type: 'releaseJob', jobId: 'j1' } });
+    conn.send({
+      type: 'toTaskManager',
+      fencingToken: 'tok',
+      msg: { type: 'submitTask', deployment: { jobId: 'j2', attempt: 1 }, slot: 0, task: { vertexId: 'v2', subtask: 3, locations: {} } },
+    });
+    await waitFor(() => reports.length === 2, 10_000, 'the second task failure report');
+    assert.deepEqual((reports[1] as { jobId: string; attempt: number }).jobId, 'j2');
+    assert.equal(conn.closed, false, log.join('\n'));
+    assert.ok(!log.some((l) => l.includes('lost the JobManager')), log.join('\n'));
+    assert.equal(tm.taskManager.activeWorkers, 0);
+  } finally {
+    await tm.close();
+    await fakeJm.close();
+  }
+});
+
+test('a TaskManager that loses its JobManager says so with WEIR_JOBMANAGER_LOST, naming its address', async () => {
+  const log: string[] = [];
+  let drop!: () => void;
+  const registeredHere = new Promise<void>((r) => (drop = r));
+  let closeConn: (() => void) | undefined;
+  const fakeJm = await listen<unknown, { type: string }>(
+    '127.0.0.1',
+    0,
+    {
+      secret: SECRET,
+      self: { role: 'jobmanager', id: 'fake-jm' },
+      peerRoles: ['taskmanager'],
+      incoming: taskManagerRpcSchema,
+      log: captureLogger([]),
+    },
+    (conn) => {
+      closeConn = () => conn.close('the JobManager is shutting down', 'info', true);
+      conn.onRequest = (m) => {
+        if (m.type !== 'register') throw new Error('no');
+        queueMicrotask(drop);
+        return { type: 'registered', fencingToken: 'tok', heartbeatInterval: 200, heartbeatTimeout: 5000 };
+      };
+    },
+  );
+  const tm = await runTaskManager(
+    Configuration.fromEntries({ 'security.cluster.secret': SECRET, 'taskmanager.numberOfTaskSlots': 1 }),
+    `127.0.0.1:${fakeJm.port}`,
+    { handleSignals: false, log: captureLogger(log) },
+  );
+  try {
+    await Promise.race([registeredHere, new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
+    await waitFor(() => log.some((l) => l.includes('registered at the JobManager')), 10_000, 'the registration');
+    closeConn!();
+    await waitFor(() => log.some((l) => l.includes('lost the JobManager')), 10_000, 'the loss to be logged');
+    const line = log.find((l) => l.includes('lost the JobManager'))!;
+    assert.match(line, new RegExp(`The JobManager at 127\\.0\\.0\\.1:${fakeJm.port} is gone .*check its log.*\\[WEIR_JOBMANAGER_LOST\\]`));
+  } finally {
+    await tm.close();
+    await fakeJm.close();
+  }
+});
+
+test('a sink that cannot be set up fails its job quickly with a clear error; the TaskManagers stay', async () => {
+  const tmsBefore = registered();
+  const noRestart = { 'restart-strategy.type': 'none' };
+  const cases = [
+    { args: ['file', '/proc/weir-test'], config: noRestart, code: 'WEIR_IO', match: /\/proc\/weir-test.*regular file system/ },
+    {
+      args: ['hang'],
+      config: { ...noRestart, 'task.setup.timeout': '1 s' },
+      code: 'WEIR_SETUP_TIMEOUT',
+      match: /NeverReadySink did not finish setting up within 1000 ms \(task\.setup\.timeout\)/,
+    },
+  ];
+  for (const c of cases) {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    // execute() throws the job's failure.
+    const failure = await Promise.race([
+      runProgram({ program: program('sink-setup.ts'), args: c.args, config: Configuration.fromEntries(c.config), cluster: jm.client }).then(
+        () => assert.fail(`${c.args[0]}: the job did not fail`),
+        (e: unknown) => e as { code?: string; message?: string },
+      ),
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${c.args[0]}: the job did not fail within 60 s`)), 60_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(failure.code, c.code, failure.message);
+    assert.match(failure.message ?? '', c.match);
+    assert.ok(Date.now() - started < 30_000, `failed after ${Date.now() - started} ms`);
+  }
+  assert.deepEqual(registered(), tmsBefore, 'no TaskManager was lost');
+});
+
+test('a TaskManager whose slot thread is stuck in native code still exits on SIGTERM, within its shutdown deadline', async () => {
+  const jm2 = await runJobManager(
+    Configuration.fromEntries({
+      'jobmanager.rpc.address': '127.0.0.1',
+      'jobmanager.rpc.port': 0,
+      'rest.port': 0,
+      'security.cluster.secret': SECRET,
+    }),
+    { handleSignals: false, log: captureLogger([]) },
+  );
+  const marker = path.join(workDir!, `stuck-${Date.now()}.marker`);
+  try {
+    const tm = startTaskManager('stuck', jm2.rpcAddress, 1);
+    await waitFor(() => jm2.rpc.taskManagerIds.length === 1, 30_000, 'the TaskManager to register');
+    const running = runProgram({
+      program: program('stuck-worker.ts'),
+      args: [marker],
+      config: Configuration.fromEntries({ 'restart-strategy.type': 'none' }),
+      cluster: jm2.client,
+    }).catch(() => undefined);
+    await waitFor(() => existsSync(marker), 60_000, 'the slot thread to get stuck');
+    const signalled = Date.now();
+    tm.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      tm.exited,
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('the TaskManager did not exit within 40 s of SIGTERM')), 40_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(Date.now() - signalled < 40_000);
+    assert.ok(
+      tm.output.some((l) => l.includes('shutdown took longer than')),
+      tm.output.join('\n'),
+    );
+    await jm2.close();
+    await running;
+  } finally {
+    await jm2.close();
   }
 });
 

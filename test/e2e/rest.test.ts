@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect as connectSocket, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -357,6 +357,24 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
       match: /jobGraph\/edges\/0\/targetVertex/,
     },
     { what: 'programArgs not strings', res: run(JSON.stringify({ ...good, programArgs: [1] })), status: 400, match: /programArgs/ },
+    {
+      what: 'a cwd longer than a TaskManager reads',
+      res: run(JSON.stringify({ ...good, cwd: `/${'d'.repeat(10_001)}` })),
+      status: 400,
+      match: /body\/cwd is longer than 10000/,
+    },
+    {
+      what: 'a program argument longer than a TaskManager reads',
+      res: run(JSON.stringify({ ...good, programArgs: ['a'.repeat((1 << 20) + 1)] })),
+      status: 400,
+      match: /body\/programArgs\[0\] is longer than/,
+    },
+    {
+      what: 'a graph without structureFingerprint',
+      res: run(JSON.stringify({ ...good, jobGraph: { ...jg, structureFingerprint: undefined } })),
+      status: 400,
+      match: /body\/jobGraph\.structureFingerprint is missing/,
+    },
     { what: 'a string for a number', res: run(JSON.stringify({ ...good, executionIndex: '0' })), status: 400, match: /executionIndex/ },
     { what: 'an unknown field', res: run(JSON.stringify({ ...good, jarFile: 'x' })), status: 400, match: /additional properties|jarFile/ },
     {
@@ -485,6 +503,39 @@ test('uploads are size-limited (413) and stored under their SHA-256, never under
     assert.equal((await http(`${small.url}/overview`)).status, 200, 'the server still answers');
   } finally {
     await small.close();
+  }
+});
+
+test('a request that announces a body and never sends it is answered 408 and closed after rest.request.timeout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-rest-timeout-'));
+  const timed = await startRestServer({
+    jobManager: cluster.jobManager,
+    config: Configuration.fromEntries({ 'rest.port': 0, 'rest.request.timeout': '1 s' }),
+    blobDir: dir,
+  });
+  try {
+    const { hostname, port: p } = new URL(timed.url);
+    for (const [path, type] of [
+      ['/bundles/upload?name=x.mjs', 'application/octet-stream'],
+      [`/bundles/${'a'.repeat(64)}/run`, 'application/json'],
+    ] as const) {
+      const sock = connectSocket({ host: hostname, port: Number(p) });
+      sock.on('error', () => undefined);
+      let received = '';
+      sock.on('data', (d: Buffer) => (received += d.toString('utf8')));
+      const closed = new Promise<void>((r) => sock.on('close', () => r()));
+      await new Promise<void>((r) => sock.on('connect', () => r()));
+      const sent = Date.now();
+      sock.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: ${type}\r\nContent-Length: 1000\r\n\r\n{`);
+      await within(10_000, closed, `the server to close the connection of ${path}`);
+      const took = Date.now() - sent;
+      assert.ok(took >= 900 && took < 10_000, `closed after ${took} ms`);
+      assert.match(received, /^HTTP\/1\.1 408 /, received);
+    }
+    // A complete request on a fresh connection is still answered.
+    assert.equal((await http(`${timed.url}/config`)).status, 200);
+  } finally {
+    await timed.close();
   }
 });
 

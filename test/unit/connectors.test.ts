@@ -370,3 +370,111 @@ test('SocketTextSource fails clearly when the connection is refused', async () =
   );
   await h.readers[0]!.close();
 });
+
+/** How createWriter fails for `dir`: its error (code and message), bounded in time. */
+async function writerFailure(dir: string, checkpointing = false): Promise<WeirError> {
+  const sink = FileSink.jsonLines(dir);
+  const err = await withTimeout(
+    sink.createWriter({ subtaskIndex: 0, parallelism: 1, jobId: 'j', attempt: 0, checkpointing }).then(
+      async (w) => {
+        // A directory that could be made but not written to fails at the first write.
+        await w.write({ a: 1 }, undefined);
+        await w.flush(true);
+        await w.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    ),
+    10_000,
+    `createWriter(${dir})`,
+  );
+  assert.ok(err instanceof WeirError, `a WeirError for ${dir}, got ${String(err)}`);
+  return err;
+}
+
+test('FileSink under /proc fails quickly with WEIR_IO instead of spinning in mkdir', async () => {
+  const err = await writerFailure('/proc/weir-test/out');
+  assert.equal(err.code, 'WEIR_IO');
+  assert.match(err.message, /\/proc\/weir-test/);
+  assert.match(err.message, /regular file system/);
+});
+
+test('FileSink under a file fails with WEIR_IO naming the path', async () => {
+  const file = path.join(tmpDir(), 'a-file');
+  fs.writeFileSync(file, 'x');
+  const err = await writerFailure(path.join(file, 'out'));
+  assert.equal(err.code, 'WEIR_IO');
+  assert.match(err.message, /a-file/);
+  assert.match(err.message, /not a directory|ENOTDIR/);
+});
+
+test('FileSink through a dangling symbolic link fails with WEIR_IO naming the path', async () => {
+  const dir = tmpDir();
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
+  const err = await writerFailure(path.join(dir, 'dangling', 'out'));
+  assert.equal(err.code, 'WEIR_IO');
+  assert.match(err.message, /dangling/);
+});
+
+test('FileSink on a read-only file system fails with WEIR_IO naming EROFS', async (t) => {
+  const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-ro-'));
+  const { spawnSync } = await import('node:child_process');
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt]).status === 0;
+  if (!mounted) {
+    fs.rmdirSync(mnt);
+    t.skip('cannot mount a read-only tmpfs here (not root?)');
+    return;
+  }
+  try {
+    for (const [dir, checkpointing] of [
+      [mnt, false],
+      [path.join(mnt, 'sub', 'dir'), false],
+      [mnt, true],
+    ] as const) {
+      const err = await writerFailure(dir, checkpointing);
+      assert.equal(err.code, 'WEIR_IO', `${dir}: ${err.message}`);
+      assert.match(err.message, /EROFS|read-only/, dir);
+      assert.ok(err.message.includes(mnt), err.message);
+    }
+  } finally {
+    spawnSync('umount', [mnt]);
+    fs.rmdirSync(mnt);
+  }
+});
+
+test('FileSink on a full disk fails with WEIR_IO naming ENOSPC and the file', async (t) => {
+  const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-full-'));
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status !== 0) {
+    fs.rmdirSync(mnt);
+    t.skip('cannot mount a small tmpfs here (not root?)');
+    return;
+  }
+  try {
+    const writer = await FileSink.jsonLines(mnt).createWriter({ subtaskIndex: 0, parallelism: 1, jobId: 'j', attempt: 0 });
+    const record = { pad: 'x'.repeat(1000) };
+    const err = await withTimeout(
+      (async () => {
+        try {
+          for (let i = 0; i < 1000; i++) await writer.write(record, undefined);
+          await writer.flush(true);
+          await writer.close();
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })(),
+      10_000,
+      'writing 1 MB to a 64 kB file system',
+    );
+    assert.ok(err instanceof WeirError, String(err));
+    assert.equal(err.code, 'WEIR_IO');
+    assert.match(err.message, /ENOSPC/);
+    assert.match(err.message, /disk is full/);
+    assert.ok(err.message.includes(mnt), err.message);
+  } finally {
+    // Lazily: the failed writer may still hold its file open.
+    spawnSync('umount', ['-l', mnt]);
+    fs.rmdirSync(mnt);
+  }
+});

@@ -7,16 +7,16 @@
  * per job attempt and slot, as in the local cluster (the same TaskManager class). Bundles come from
  * the JobManager's BlobServer through a BlobCache. When the JobManager is lost (connection closed,
  * heartbeats missed) the TaskManager stops its workers and registers again as soon as it can.
- * SIGTERM/SIGINT shut it down gracefully. A TaskManager that stays unregistered for
- * taskmanager.registration.timeout (at start, or after losing its JobManager) exits, so the
- * TaskManagers of a resource provider do not outlive a JobManager that was killed.
+ * SIGTERM/SIGINT shut it down gracefully, or after 15 s by force. A TaskManager that stays
+ * unregistered for taskmanager.registration.timeout (at start, or after losing its JobManager)
+ * exits, so the TaskManagers of a resource provider do not outlive a JobManager that was killed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Configuration } from '../../config/index.js';
-import { WeirError, serializeError } from '../../errors.js';
+import { WeirError, describeError, serializeError } from '../../errors.js';
 import { BlobCache } from '../../runtime/blob/blob-cache.js';
 import type {
   BlobChunk,
@@ -27,7 +27,13 @@ import type {
   ToTaskManager,
 } from '../../runtime/rpc/messages.js';
 import { connect, isLoopback, parseHostPort, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
-import { blobChunkSchema, jobManagerRpcSchema, registrationResponseSchema } from '../../runtime/rpc/validate.js';
+import {
+  blobChunkSchema,
+  isValid,
+  jobManagerRpcSchema,
+  registrationResponseSchema,
+  unreadableSubmitTaskSchema,
+} from '../../runtime/rpc/validate.js';
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
 import { createLogger } from './log.js';
@@ -65,6 +71,14 @@ export function requireSecretForBind(host: string, secret: string, key: string):
 
 type JmConn = RpcConnection<TaskManagerRpc, JobManagerRpc>;
 
+/** The JobManager at `address` cannot be reached any more: what happened, and what to do. */
+export function jobManagerLost(address: string, reason: string): WeirError {
+  return new WeirError(
+    'WEIR_JOBMANAGER_LOST',
+    `The JobManager at ${address} is gone (${reason}): check its log, restart it if it stopped; its jobs' tasks here are stopped`,
+  );
+}
+
 interface LinkOptions {
   host: string;
   port: number;
@@ -74,6 +88,8 @@ interface LinkOptions {
   dataAddress: string;
   log: Logger;
   onMessage(msg: ToTaskManager): void;
+  /** A submitted task this TaskManager cannot read: fail that task only. */
+  onUnreadableTask(jobId: string, attempt: number, vertexId: string, subtask: number, why: string): void;
   onLost(reason: string): void;
 }
 
@@ -106,7 +122,8 @@ class JobManagerLink {
   }
 
   fetchChunk(blobId: string, offset: number): Promise<BlobChunk> {
-    if (!this.conn || !this.token) return Promise.reject(new Error('not connected to the JobManager'));
+    if (!this.conn || !this.token)
+      return Promise.reject(jobManagerLost(`${this.o.host}:${this.o.port}`, 'this TaskManager is not connected to it'));
     return this.conn.request({ type: 'fetchBlob', blobId, offset }, blobChunkSchema, 60_000);
   }
 
@@ -136,7 +153,8 @@ class JobManagerLink {
         this.unregisteredSince = Date.now();
         if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
         if (this.stopped) break;
-        this.o.log.warn(`lost the JobManager: ${reason}; stopping all tasks and registering again`);
+        const lostErr = jobManagerLost(`${this.o.host}:${this.o.port}`, reason);
+        this.o.log.warn(`lost the JobManager: ${describeError(lostErr)}; stopping all tasks and registering again`);
         this.o.onLost(reason);
       }
       await new Promise<void>((r) => {
@@ -168,10 +186,10 @@ class JobManagerLink {
     }
     // Messages that arrive with the registration response (the JobManager may send tasks right
     // after it) wait until the response is read and the fencing token known.
-    let early: JobManagerRpc[] | undefined = [];
+    let early: (() => void)[] | undefined = [];
     conn.onMessage = (m) => {
       if (early !== undefined) {
-        early.push(m);
+        early.push(() => conn.onMessage(m));
         return;
       }
       if (m.fencingToken !== this.token) {
@@ -182,6 +200,24 @@ class JobManagerLink {
       }
       this.lastSeen = Date.now();
       if (m.type === 'toTaskManager') o.onMessage(m.msg);
+    };
+    // A submitTask the schema refuses fails that task; the connection and the other jobs stay.
+    // Anything else unreadable closes the connection (the transport's default).
+    conn.onInvalidMessage = (m, why) => {
+      if (!isValid(unreadableSubmitTaskSchema, m)) return false;
+      if (early !== undefined) {
+        early.push(() => conn.onInvalidMessage?.(m, why));
+        return true;
+      }
+      if (m.fencingToken !== this.token) {
+        o.log.warn('rejected an unreadable submitTask message with a wrong fencing token');
+        return true;
+      }
+      this.lastSeen = Date.now();
+      const { deployment: d, task } = m.msg;
+      o.log.warn(`cannot read the submitted task ${task.vertexId}/${task.subtask} of job ${d.jobId}: ${why}; failing that task`);
+      o.onUnreadableTask(d.jobId, d.attempt, task.vertexId, task.subtask, why);
+      return true;
     };
     this.conn = conn;
     let r;
@@ -200,7 +236,7 @@ class JobManagerLink {
     this.token = r.fencingToken;
     const held = early;
     early = undefined;
-    for (const m of held) conn.onMessage(m);
+    for (const replay of held) replay();
     this.unregisteredSince = 0;
     this.lastSeen = Date.now();
     const { heartbeatInterval, heartbeatTimeout } = r;
@@ -254,6 +290,14 @@ export async function runTaskManager(
     dataAddress,
     log,
     onMessage: (msg) => dispatch(msg),
+    onUnreadableTask: (jobId, attempt, vertexId, subtask, why) => {
+      const error = new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `TaskManager ${id} cannot read the task ${vertexId}/${subtask} the JobManager submitted: ${why}`,
+        { jobId },
+      );
+      link.report({ type: 'taskState', jobId, attempt, vertexId, subtask, state: 'FAILED', error: serializeError(error) });
+    },
     onLost: () => {
       for (const jobId of jobs) void taskManager.releaseJob(jobId);
       jobs.clear();
@@ -339,15 +383,19 @@ export async function runTaskManager(
     })());
 
   if (opts.handleSignals !== false) {
-    installSignalHandlers(close, log);
+    installSignalHandlers(close, log, true);
     const registrationTimeout = config.get('taskmanager.registration.timeout');
     const watchdog = setInterval(
       () => {
         const since = link.unregisteredSince;
         if (since === 0 || Date.now() - since < registrationTimeout) return;
         clearInterval(watchdog);
-        log.error(`not registered at a JobManager for ${Date.now() - since} ms (taskmanager.registration.timeout): exiting`);
-        void close('registration timeout').finally(() => process.exit(1));
+        const err = jobManagerLost(
+          jobManagerAddress,
+          `not registered at it for ${Date.now() - since} ms (taskmanager.registration.timeout)`,
+        );
+        log.error(`${describeError(err)}: exiting`);
+        exitAfter(close('registration timeout'), 1, log, true);
       },
       Math.min(1_000, registrationTimeout),
     );
@@ -358,22 +406,36 @@ export async function runTaskManager(
   return { id, dataAddress, taskManager, broker, registered: () => link.registered(), close, closed };
 }
 
-/** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s). */
-export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger): void {
-  const onSignal = (sig: NodeJS.Signals): void => {
-    const force = setTimeout(() => {
-      log.error('shutdown took longer than 15 s: exiting');
-      process.exit(1);
-    }, 15_000);
-    force.unref();
-    close(`received ${sig}`).then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error(`shutdown failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        process.exit(1);
-      },
+/** How long a graceful shutdown may take before the process ends anyway. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
+/**
+ * Exits with `code` once `closing` settles, or after SHUTDOWN_DEADLINE_MS whatever it does. With
+ * `workerThreads` (a TaskManager) the forced exit is a SIGKILL of the process itself:
+ * process.exit() waits for every worker thread to end, and a slot thread stuck in native code (a
+ * file system call that never returns) never does.
+ */
+export function exitAfter(closing: Promise<void>, code: number, log: Logger, workerThreads: boolean): void {
+  const force = setTimeout(() => {
+    log.error(
+      `shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s${workerThreads ? ' (a task thread does not stop)' : ''}: exiting`,
     );
-  };
+    if (workerThreads) process.kill(process.pid, 'SIGKILL');
+    else process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  force.unref();
+  closing.then(
+    () => process.exit(code),
+    (e: unknown) => {
+      log.error(`shutdown failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
+}
+
+/** SIGTERM/SIGINT: graceful shutdown, then exit (forced after 15 s; see exitAfter). */
+export function installSignalHandlers(close: (reason: string) => Promise<void>, log: Logger, workerThreads = false): void {
+  const onSignal = (sig: NodeJS.Signals): void => exitAfter(close(`received ${sig}`), 0, log, workerThreads);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
 }

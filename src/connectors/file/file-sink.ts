@@ -14,9 +14,10 @@
  *   they held is replayed from the checkpoint).
  */
 import fs from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../../errors.js';
+import { ensureDir, fileIoError } from './fs-io.js';
 import type { Committer, Sink, SinkWriter, SinkWriterContext } from '../../api/sink.js';
 
 /** Characters buffered before a write is started: one syscall per ~64 KiB, not per record. */
@@ -50,7 +51,11 @@ export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
 
   /** `restoredState`: the part counters of the restored checkpoint; numbering goes on after them. */
   async createWriter(ctx: SinkWriterContext, restoredState?: number[]): Promise<SinkWriter<T, PendingPartFile, number>> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureDir(this.dir);
+    // A directory the task cannot write to (read-only file system, permissions) fails it now, naming the directory.
+    await access(this.dir, fs.constants.W_OK).catch((e: unknown) => {
+      throw fileIoError(e, 'FileSink cannot write to the directory', this.dir, 'WEIR_IO');
+    });
     if (ctx.checkpointing) {
       await this.discardInProgress(ctx.subtaskIndex, ctx.attempt, ctx.restoredCheckpointId !== undefined);
       const counter = Math.max(0, ...(restoredState ?? []).filter((n) => Number.isSafeInteger(n)));
@@ -81,7 +86,10 @@ export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
    */
   private async discardInProgress(subtask: number, attempt: number, restored: boolean): Promise<void> {
     const re = new RegExp(`^\\.part-${subtask}-(\\d+)-\\d+\\.${this.extension}\\.inprogress$`);
-    for (const name of await readdir(this.dir)) {
+    const names = await readdir(this.dir).catch((e: unknown) => {
+      throw fileIoError(e, 'FileSink cannot list the directory', this.dir);
+    });
+    for (const name of names) {
       const m = re.exec(name);
       if (m && (restored || Number(m[1]) < attempt)) await rm(path.join(this.dir, name), { force: true });
     }
@@ -211,7 +219,7 @@ export async function commitPendingFile(p: PendingPartFile): Promise<void> {
     await rename(p.inProgressPath, p.finalPath);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(p.finalPath).catch(() => undefined))) return;
-    throw new WeirError('WEIR_JOB_FAILED', `FileSink cannot commit ${p.finalPath}: ${(e as Error).message}`, {}, { cause: e });
+    throw fileIoError(e, 'FileSink cannot commit', p.finalPath);
   }
 }
 
@@ -260,7 +268,11 @@ class InProgressPartFile {
   /** Writes the rest, syncs and closes the file; the result can be committed. */
   async closeForCommit(): Promise<PendingPartFile> {
     await this.persist();
-    const fh = this.fh ?? (await open(this.inProgressPath, 'w'));
+    const fh =
+      this.fh ??
+      (await open(this.inProgressPath, 'w').catch((e: unknown) => {
+        throw fileIoError(e, 'FileSink cannot write', this.inProgressPath);
+      }));
     this.fh = undefined;
     try {
       await fh.sync();
@@ -294,12 +306,7 @@ class InProgressPartFile {
       },
       (e: unknown) => {
         this.inflight = undefined;
-        this.error = new WeirError(
-          'WEIR_JOB_FAILED',
-          `FileSink cannot write ${this.inProgressPath}: ${(e as Error)?.message ?? e}`,
-          {},
-          { cause: e },
-        );
+        this.error = fileIoError(e, 'FileSink cannot write', this.inProgressPath);
       },
     );
   }

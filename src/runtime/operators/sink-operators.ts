@@ -6,6 +6,7 @@
 import type { OperatorSpec } from '../../api/transformation.js';
 import type { Committer, SinkWriter } from '../../api/sink.js';
 import type { OperatorContext, OperatorStateSnapshot, RestoredOperatorState, StreamOperator } from './operator.js';
+import { describeConnector, setupTimeoutMs, withSetupTimeout } from './setup-timeout.js';
 import { closeFunction, openFunction } from './user-function.js';
 
 export type Blocker = (pending: Promise<unknown>) => void;
@@ -53,16 +54,19 @@ export class SinkWriterOperator implements StreamOperator {
   async open(): Promise<void> {
     await openFunction(this.spec.sink, this.ctx.runtimeContext);
     const writerState = this.restored?.get(WRITER_STATE);
-    this.writer = await this.spec.sink.createWriter(
-      {
-        subtaskIndex: this.ctx.subtask,
-        parallelism: this.ctx.parallelism,
-        jobId: this.ctx.jobId,
-        attempt: this.ctx.attempt,
-        checkpointing: this.ctx.checkpointingMode !== undefined,
-        ...(this.restored ? { restoredCheckpointId: this.restored.checkpointId } : {}),
-      },
-      ...(writerState ? [writerState] : []),
+    const sink = this.spec.sink;
+    this.writer = await withSetupTimeout(describeConnector(sink, 'the sink'), setupTimeoutMs(this.ctx.config), () =>
+      sink.createWriter(
+        {
+          subtaskIndex: this.ctx.subtask,
+          parallelism: this.ctx.parallelism,
+          jobId: this.ctx.jobId,
+          attempt: this.ctx.attempt,
+          checkpointing: this.ctx.checkpointingMode !== undefined,
+          ...(this.restored ? { restoredCheckpointId: this.restored.checkpointId } : {}),
+        },
+        ...(writerState ? [writerState] : []),
+      ),
     );
   }
   processElement(value: unknown, timestamp: number | undefined): void {

@@ -7,6 +7,7 @@ import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } fro
 import type { OperatorSpec } from '../../api/transformation.js';
 import type { OperatorContext, OperatorStateSnapshot, Output, RestoredOperatorState, SourceOperatorLike } from './operator.js';
 import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
+import { describeConnector, setupTimeoutMs, withSetupTimeout } from './setup-timeout.js';
 import { closeFunction, openFunction } from './user-function.js';
 
 const READER_STATE = 'SourceReaderState';
@@ -50,14 +51,17 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
 
   async open(): Promise<void> {
     await openFunction(this.source, this.ctx.runtimeContext);
-    this.reader = this.source.createReader({
-      subtaskIndex: this.ctx.subtask,
-      parallelism: this.ctx.parallelism,
-      sendSplitRequest: () => this.splits.requestSplit(),
+    await withSetupTimeout(describeConnector(this.source, 'the source'), setupTimeoutMs(this.ctx.config), async () => {
+      const reader = this.source.createReader({
+        subtaskIndex: this.ctx.subtask,
+        parallelism: this.ctx.parallelism,
+        sendSplitRequest: () => this.splits.requestSplit(),
+      });
+      this.reader = reader;
+      if (this.restoredSplits.length > 0) reader.addSplits(this.restoredSplits);
+      this.restoredSplits = [];
+      await reader.start();
     });
-    if (this.restoredSplits.length > 0) this.reader.addSplits(this.restoredSplits);
-    this.restoredSplits = [];
-    await this.reader.start();
     this.watermarks?.open();
     this.splits.register();
   }

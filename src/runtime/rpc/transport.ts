@@ -12,7 +12,8 @@
  *   Until the handshake is done frames are limited to a few KiB and must come within a deadline.
  * - Then: one-way messages, and requests answered by responses (correlated by id). Every incoming
  *   message is checked by the schema given for it (validate.ts); a malformed frame or message closes
- *   that connection with a logged reason. Nothing a peer sends throws into the process.
+ *   that connection with a logged reason (unless `onInvalidMessage` deals with a one-way message).
+ *   Nothing a peer sends throws into the process.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
@@ -162,6 +163,11 @@ export class RpcConnection<Out, In> {
   onRequest: (msg: In) => unknown = () => {
     throw new RpcError('this endpoint answers no requests');
   };
+  /**
+   * A one-way message the incoming schema refuses: true when it was dealt with (the connection
+   * stays open), false to close the connection. Unset: the connection closes.
+   */
+  onInvalidMessage: ((msg: unknown, why: string) => boolean) | undefined;
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private state: 'handshake' | 'open' | 'closed' = 'handshake';
   private readonly reader = new FrameReader();
@@ -400,7 +406,10 @@ export class RpcConnection<Out, In> {
     switch (w.t) {
       case 'm': {
         const why = validate(this.o.incoming, w.m);
-        if (why) return this.close(`invalid message: ${why}`, 'warn');
+        if (why) {
+          if (this.onInvalidMessage?.(w.m, why)) return;
+          return this.close(`invalid message: ${why}`, 'warn');
+        }
         this.onMessage(w.m as In);
         return;
       }

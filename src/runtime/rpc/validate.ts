@@ -210,14 +210,18 @@ export const jobGraphSchema: Schema<JobGraph> = obj({
   ),
 }) as Schema<JobGraph>;
 
+/** Fields of a deployment a client submits as given (the REST API checks them with these too). */
+export const programArgsSchema = arr(str(), 10_000);
+export const cwdSchema = str(10_000);
+
 export const jobDeploymentSchema: Schema<JobDeployment> = obj(
   {
     jobId,
     attempt,
     bundlePath: str(10_000),
     bundleId: hex64,
-    programArgs: arr(str(), 10_000),
-    cwd: str(10_000),
+    programArgs: programArgsSchema,
+    cwd: cwdSchema,
     executionIndex: int(0),
     graphDefaults: obj({ parallelism: int(1), maxParallelism: int(1), runtimeMode: lit('STREAMING', 'BATCH') }),
     jobGraph: jobGraphSchema,
@@ -317,6 +321,28 @@ export const blobChunkSchema: Schema<BlobChunk> = obj({ type: lit('blobChunk'), 
 export const jobManagerRpcSchema: Schema<JobManagerRpc> = tagged('type', {
   toTaskManager: obj({ fencingToken: str(200), msg: toTaskManagerSchema }),
   heartbeat: obj({ fencingToken: str(200) }),
+});
+
+/**
+ * What a TaskManager needs to fail a submitted task it cannot read: the job, attempt and task. A
+ * submitTask that passes this but not jobManagerRpcSchema fails only that task.
+ */
+export const unreadableSubmitTaskSchema: Schema<{
+  type: 'toTaskManager';
+  fencingToken: string;
+  msg: {
+    type: 'submitTask';
+    deployment: { jobId: string; attempt: number; jobGraph?: { jobName?: unknown } };
+    task: { vertexId: string; subtask: number };
+  };
+}> = obj({
+  type: lit('toTaskManager'),
+  fencingToken: str(200),
+  msg: obj({
+    type: lit('submitTask'),
+    deployment: obj({ jobId, attempt }, { jobGraph: obj({}) }),
+    task: obj({ vertexId: ident(), subtask }),
+  }),
 });
 
 export const clientRpcSchema: Schema<ClientRpc> = tagged('type', { clusterOverview: obj({}) });
