@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   WEIR_CACHED_FILE: 'A file registered with registerCachedFile() is missing, too large, registered twice, or not known.',
   WEIR_CLUSTER_DEPLOYMENT: 'A resource provider could not start a cluster process (JobManager or TaskManager).',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
+  WEIR_JOBMANAGER_LOST: 'An attached client lost the connection to the JobManager running its job.',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;
 

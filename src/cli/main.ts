@@ -171,6 +171,7 @@ export function buildCli(): Command {
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();
       const { runProgram } = await import('../cluster/run-program.js');
+      // Watchers stop also when the run throws (a lost JobManager): their polls would keep this process alive.
       const run = await runProgram({
         program: file,
         args,
@@ -192,6 +193,8 @@ export function buildCli(): Command {
             if (!(remote && o.detached)) printResult(job, r, job.cluster.logs?.(job.jobId));
           },
         },
+      }).finally(() => {
+        for (const stop of watchers.values()) stop();
       });
       const failed = run.results.find((r) => r.status !== 'FINISHED');
       if (failed) process.exitCode = 1;

@@ -46,7 +46,24 @@ export function submittedConfig(config: Record<string, unknown>): Record<string,
   return out;
 }
 
-const RETRIES = 5;
+/**
+ * An attached client gives up on its JobManager after this many failed polls in a row (the
+ * JobManager was killed or shut down, or the network failed): WEIR_JOBMANAGER_LOST. With the backoff
+ * below that is about 10 s after the JobManager went away (a JobManager that accepts connections but
+ * never answers takes one request timeout per poll).
+ */
+export const LOST_AFTER_FAILED_POLLS = 5;
+const BACKOFF_MS = [400, 800, 1600, 3000, 3000];
+
+function jobManagerLost(url: string, jobId: string, polls: number, last: WeirError): WeirError {
+  return new WeirError(
+    'WEIR_JOBMANAGER_LOST',
+    `Lost the connection to the JobManager at ${url} while following job ${jobId} (${polls} failed polls in a row; last: ${last.message}). ` +
+      `The JobManager was stopped or killed, or the network failed: the job's outcome is unknown to this client (check 'weir list -a -m host:port' if the cluster is back)`,
+    { jobId },
+    { cause: last },
+  );
+}
 
 export class RemoteClusterClient implements ClusterClient {
   readonly description: string;
@@ -153,8 +170,9 @@ export class RemoteClusterClient implements ClusterClient {
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
         // The answer to a request about the job is final; a lost connection is tried again a few times.
-        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE' || ++failures > RETRIES) throw e;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
+        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE') throw e;
+        if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);
+        await new Promise((r) => setTimeout(r, BACKOFF_MS[failures - 1] ?? 3000));
       }
     }
   }

@@ -1,0 +1,114 @@
+/**
+ * The `weir` command used the way Flink users use `flink`: an attached run whose JobManager goes
+ * away, programs that cancel their own job, restart loops, the client's conf/config.yaml, Flink's
+ * option spellings and `flink list`'s output format, `weir cluster start -D`.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'weir-flink-cli-'));
+const pidDirs: string[] = [];
+
+function weir(args: string[], cwd = process.cwd()): { code: number; out: string; stdout: string } {
+  const r = spawnSync(process.execPath, [WEIR, ...args], { encoding: 'utf8', timeout: 120_000, cwd });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+}
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number>;
+}
+
+function weirAsync(args: string[], cwd = process.cwd()): Running {
+  const child = spawn(process.execPath, [WEIR, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { child, output: () => out, exited };
+}
+
+async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resolves with the exit code, or rejects when the process is still running after `ms`. */
+async function exitWithin(r: Running, ms: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      r.child.kill('SIGKILL');
+      reject(new Error(`weir did not exit within ${ms} ms:\n${r.output()}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([r.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Cluster {
+  m: string;
+  restPort: number;
+  pidDir: string;
+  confDir: string;
+  jobManagerPid: number;
+  started: string;
+}
+
+async function startCluster(name: string, extraArgs: string[] = [], extraConf = ''): Promise<Cluster> {
+  const base = join(dir, name);
+  const confDir = join(base, 'conf');
+  mkdirSync(confDir, { recursive: true });
+  const restPort = await freePort();
+  writeFileSync(
+    join(confDir, 'config.yaml'),
+    `jobmanager.rpc.port: ${await freePort()}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: 4\n${extraConf}`,
+  );
+  const pidDir = join(base, 'pid');
+  pidDirs.push(pidDir);
+  const started = weir(['cluster', 'start', '--conf-dir', confDir, '--log-dir', join(base, 'log'), '--pid-dir', pidDir, ...extraArgs]);
+  assert.equal(started.code, 0, started.out);
+  const jobManagerPid = Number(readFileSync(join(pidDir, 'weir-jobmanager.pid'), 'utf8').trim());
+  return { m: `127.0.0.1:${restPort}`, restPort, pidDir, confDir, jobManagerPid, started: started.out };
+}
+
+after(() => {
+  for (const p of pidDirs) weir(['cluster', 'stop', '--pid-dir', p]);
+});
+
+for (const how of ['kill -9', 'DELETE /cluster'] as const) {
+  test(`an attached weir run whose JobManager is gone (${how}) reports WEIR_JOBMANAGER_LOST and exits non-zero`, async () => {
+    const c = await startCluster(`lost-${how === 'kill -9' ? 'kill' : 'delete'}`);
+    const run = weirAsync(['run', '-m', c.m, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, `lost-out-${how.length}`)]);
+    await until('the job to run', () => /RUNNING/.test(run.output()));
+    if (how === 'kill -9') process.kill(c.jobManagerPid, 'SIGKILL');
+    else await fetch(`http://${c.m}/cluster`, { method: 'DELETE' });
+    const code = await exitWithin(run, 45_000);
+    assert.notEqual(code, 0, run.output());
+    assert.match(run.output(), /WEIR_JOBMANAGER_LOST/);
+    assert.match(run.output(), /Lost the connection to the JobManager/);
+  });
+}
