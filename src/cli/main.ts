@@ -58,9 +58,14 @@ function fmtDuration(ms: number): string {
 /** Targets of DESIGN §2 this build cannot run. */
 const UNAVAILABLE_TARGETS = new Set(['kubernetes-session', 'kubernetes-application']);
 
-function printResult(job: Pick<SubmittedJob, 'streamGraph'> | undefined, r: JobResult, logs: string | undefined): void {
+function printResult(
+  job: Pick<SubmittedJob, 'streamGraph' | 'cancelledByProgram'> | undefined,
+  r: JobResult,
+  logs: string | undefined,
+): void {
   const out = process.stderr;
-  out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status} after ${fmtDuration(r.endTime - r.startTime)}\n`);
+  const how = r.status === 'CANCELED' && job?.cancelledByProgram ? ' (cancelled by the program through its JobClient)' : '';
+  out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status}${how} after ${fmtDuration(r.endTime - r.startTime)}\n`);
   for (const v of r.vertices) {
     out.write(`  ${v.name} [p=${v.parallelism}]: ${v.metrics.numRecordsIn} records in, ${v.metrics.numRecordsOut} out\n`);
   }
@@ -196,7 +201,9 @@ export function buildCli(): Command {
       }).finally(() => {
         for (const stop of watchers.values()) stop();
       });
-      const failed = run.results.find((r) => r.status !== 'FINISHED');
+      // A program that ends normally exits 0, also when it cancelled a job of its own through its JobClient.
+      const byProgram = new Set(run.jobs.filter((j) => j.cancelledByProgram).map((j) => j.jobId));
+      const failed = run.results.find((r) => r.status !== 'FINISHED' && !(r.status === 'CANCELED' && byProgram.has(r.jobId)));
       if (failed) process.exitCode = 1;
     });
 

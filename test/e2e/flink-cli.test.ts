@@ -112,3 +112,34 @@ for (const how of ['kill -9', 'DELETE /cluster'] as const) {
     assert.match(run.output(), /Lost the connection to the JobManager/);
   });
 }
+
+let shared: Promise<Cluster> | undefined;
+/** One session cluster for the tests below, started with -D (applied to the JobManager and the TaskManagers). */
+async function session(): Promise<Cluster> {
+  shared ??= (async () => {
+    const restPort = await freePort();
+    const c = await startCluster('session', ['-D', `rest.port=${restPort}`, '-D', 'taskmanager.numberOfTaskSlots=3']);
+    return { ...c, m: `127.0.0.1:${restPort}`, restPort };
+  })();
+  return shared;
+}
+
+test('weir cluster start -D key=value applies to every process it starts', async () => {
+  const c = await session();
+  assert.match(c.started, /1 TaskManager\(s\).*3 slots/, c.started);
+  const overview = (await (await fetch(`http://${c.m}/overview`)).json()) as { 'slots-total': number };
+  assert.equal(overview['slots-total'], 3, 'the REST API answers on the -D rest.port, and the TaskManager has the -D slots');
+});
+
+test('a program that cancels its own job through its JobClient and returns normally exits 0 (local)', () => {
+  const r = weir(['run', 'test/programs/self-cancel.ts']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /CANCELED \(cancelled by the program through its JobClient\)/);
+});
+
+test('a program that cancels its own job through its JobClient and returns normally exits 0 (remote)', async () => {
+  const c = await session();
+  const r = weir(['run', '-m', c.m, 'test/programs/self-cancel.ts']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /cancelled job [0-9a-f]{32}/);
+});
