@@ -133,9 +133,13 @@ export class RemoteClusterClient implements ClusterClient {
   }
 
   async progress(jobId: string): Promise<JobProgress> {
-    const d = await this.rest.job(jobId);
+    // The exception history tells the causes of restarts the status alone hides; it is extra information.
+    const [d, exceptions] = await Promise.all([this.rest.job(jobId), this.rest.jobExceptions(jobId).catch(() => undefined)]);
     return {
       status: d.state,
+      ...(exceptions
+        ? { failures: exceptions.exceptionHistory.entries.map((e) => ({ timestamp: e.timestamp, code: e.code, message: e.message })) }
+        : {}),
       vertices: d.vertices.map((v): VertexSummary => ({
         id: v.id,
         name: v.name,

@@ -143,3 +143,28 @@ test('a program that cancels its own job through its JobClient and returns norma
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /cancelled job [0-9a-f]{32}/);
 });
+
+test('an attached run of a job restarting in a loop shows each distinct cause once and the restart count', async () => {
+  const c = await session();
+  const r = weir([
+    'run',
+    '-m',
+    c.m,
+    '-D',
+    'restart-strategy.type=fixed-delay',
+    '-D',
+    'restart-strategy.fixed-delay.attempts=3',
+    '-D',
+    'restart-strategy.fixed-delay.delay=700ms',
+    'test/programs/restart-loop.ts',
+    '--',
+    join(dir, 'restart-loop-marker'),
+  ]);
+  assert.equal(r.code, 1, r.out);
+  const failureLines = r.out.split('\n').filter((l) => / Failure #\d+: /.test(l));
+  assert.equal(failureLines.filter((l) => l.includes('first attempt broke')).length, 1, r.out);
+  assert.equal(failureLines.filter((l) => l.includes('later attempt broke')).length, 1, r.out);
+  assert.match(failureLines[0]!, /Failure #1: WEIR_USER_FUNCTION: .*first attempt broke/, r.out);
+  assert.match(r.out, /RESTARTING \(1 restart\)/, r.out);
+  assert.match(r.out, /\(3 restarts\)/, r.out);
+});

@@ -217,7 +217,8 @@ function progressLine(
 
 /**
  * Polls a submitted job's progress every `intervalMs` and prints a line when its status or record
- * counts change; quiet otherwise. Returns a function that stops watching.
+ * counts change; quiet otherwise. A failing job's causes are printed once per distinct cause, and
+ * the status carries the number of restarts. Returns a function that stops watching.
  */
 export function watchProgress(
   job: Pick<SubmittedJob, 'jobId'> & { cluster: Pick<ClusterClient, 'progress'> },
@@ -227,15 +228,32 @@ export function watchProgress(
   let last = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const failuresSeen = new Set<string>();
+  const causesShown = new Set<string>();
+  const stamp = (): string => {
+    const d = new Date();
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
   const tick = async (): Promise<void> => {
     try {
       const p = await job.cluster.progress(job.jobId);
       if (stopped) return;
-      const line = progressLine(p.status, p.vertices);
+      for (const f of [...(p.failures ?? [])].reverse()) {
+        const key = `${f.timestamp}|${f.code}|${f.message}`;
+        if (failuresSeen.has(key)) continue;
+        failuresSeen.add(key);
+        const cause = `${f.code}: ${oneLine(f.message, 400)}`;
+        if (causesShown.has(cause) || causesShown.size >= MAX_CAUSES_SHOWN) continue;
+        causesShown.add(cause);
+        out.write(`${stamp()} Failure #${failuresSeen.size}: ${cause}\n`);
+      }
+      // Every failure but the one that failed the job for good was followed by a restart.
+      const restarts = Math.max(0, failuresSeen.size - (p.status === 'FAILED' ? 1 : 0));
+      const status = restarts > 0 ? `${p.status} (${restarts} restart${restarts === 1 ? '' : 's'})` : p.status;
+      const line = progressLine(status, p.vertices);
       if (line !== last) {
         last = line;
-        const d = new Date();
-        out.write(`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${line}\n`);
+        out.write(`${stamp()} ${line}\n`);
       }
       if (TERMINAL.has(p.status)) return;
     } catch {
@@ -249,3 +267,6 @@ export function watchProgress(
     if (timer) clearTimeout(timer);
   };
 }
+
+/** Distinct failure causes printed per job at most (a job failing differently every time stays readable). */
+const MAX_CAUSES_SHOWN = 20;
