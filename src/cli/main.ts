@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadConfiguration, type Configuration } from '../config/index.js';
+import { isJobKey, isSecretKey, loadConfiguration, type Configuration } from '../config/index.js';
 import { WeirError, describeError } from '../errors.js';
 import type { SubmittedJob } from '../cluster/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
@@ -53,6 +53,23 @@ function savepointPath(p: string): string {
 
 function fmtDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/**
+ * Says which keys of the client's conf/config.yaml go with a job to a running cluster: only job keys
+ * (isJobKey); the cluster's own keys in the file (rest.*, taskmanager.*, ...) configure this client
+ * at most, never the cluster.
+ */
+function reportClientConfig(o: CommonOptions, config: Configuration): void {
+  const file = path.join(o.confDir ?? process.env.WEIR_CONF_DIR ?? './conf', 'config.yaml');
+  const fromFile = config.keys().filter((k) => config.sourceOf(k).startsWith(`${file}:`));
+  const jobKeys = fromFile.filter((k) => isJobKey(k));
+  if (jobKeys.length === 0) return;
+  const others = fromFile.filter((k) => !isJobKey(k) && !isSecretKey(k));
+  process.stderr.write(
+    `Using configuration ${path.resolve(file)} (job keys: ${jobKeys.join(', ')})` +
+      `${others.length ? `; its other keys are not sent to the cluster: ${others.join(', ')}` : ''}\n`,
+  );
 }
 
 /** Targets of DESIGN §2 this build cannot run. */
@@ -172,6 +189,7 @@ export function buildCli(): Command {
         await runApplication(file, args, config, parallelism, o.detached === true);
         return;
       }
+      if (target === 'remote' || target === 'process-session') reportClientConfig(o, config);
       // Targets whose cluster outlives this command: progress is polled over REST, -d prints the job id.
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isIPv6 } from 'node:net';
-import { Configuration, isOptionKey, isSecretKey } from '../config/index.js';
+import { Configuration, isJobKey, isOptionKey, isSecretKey } from '../config/index.js';
 import { cachedFileContent, cachedFileEntry, type CachedFileEntry, type ResolvedCachedFile } from '../runtime/blob/cached-files.js';
 import type { JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { ExecutionState } from '../runtime/rpc/messages.js';
@@ -33,13 +33,14 @@ export function restUrl(config: Configuration): string {
 const DEFAULTS = Configuration.fromEntries({});
 
 /**
- * The part of a job configuration worth sending: values that differ from the defaults (so the
+ * The part of a job configuration worth sending: job keys (isJobKey: the cluster's own keys such as
+ * rest.port or taskmanager.* stay the cluster's) whose values differ from the defaults (so the
  * cluster's own settings are not overwritten by defaults), never secrets.
  */
 export function submittedConfig(config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (isSecretKey(k)) continue;
+    if (isSecretKey(k) || !isJobKey(k)) continue;
     if (isOptionKey(k) && isDeepStrictEqual(DEFAULTS.get(k), v)) continue;
     out[k] = v;
   }

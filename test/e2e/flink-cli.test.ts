@@ -118,7 +118,11 @@ let shared: Promise<Cluster> | undefined;
 async function session(): Promise<Cluster> {
   shared ??= (async () => {
     const restPort = await freePort();
-    const c = await startCluster('session', ['-D', `rest.port=${restPort}`, '-D', 'taskmanager.numberOfTaskSlots=3']);
+    const c = await startCluster(
+      'session',
+      ['-D', `rest.port=${restPort}`, '-D', 'taskmanager.numberOfTaskSlots=3'],
+      'slot.request.timeout: 3s\n',
+    );
     return { ...c, m: `127.0.0.1:${restPort}`, restPort };
   })();
   return shared;
@@ -167,4 +171,27 @@ test('an attached run of a job restarting in a loop shows each distinct cause on
   assert.match(failureLines[0]!, /Failure #1: WEIR_USER_FUNCTION: .*first attempt broke/, r.out);
   assert.match(r.out, /RESTARTING \(1 restart\)/, r.out);
   assert.match(r.out, /\(3 restarts\)/, r.out);
+});
+
+test("weir run sends only the job keys of the client's conf/config.yaml to a running cluster, and says so", async () => {
+  const c = await session();
+  const cwd = join(dir, 'client');
+  mkdirSync(join(cwd, 'conf'), { recursive: true });
+  // A cluster key in the client's file must not reach the job: the cluster's 3 s slot timeout applies.
+  writeFileSync(join(cwd, 'conf', 'config.yaml'), 'parallelism.default: 5\nslot.request.timeout: 10min\n');
+  const run = weirAsync(
+    ['run', '-m', c.m, join(process.cwd(), 'test/programs/session-job.ts'), '--', '100', '1000', join(cwd, 'out')],
+    cwd,
+  );
+  const code = await exitWithin(run, 90_000);
+  assert.equal(code, 1, run.output());
+  assert.ok(
+    run
+      .output()
+      .includes(
+        `Using configuration ${join(cwd, 'conf', 'config.yaml')} (job keys: parallelism.default); its other keys are not sent to the cluster: slot.request.timeout`,
+      ),
+    run.output(),
+  );
+  assert.match(run.output(), /WEIR_NOT_ENOUGH_SLOTS/);
 });

@@ -8,6 +8,7 @@ import {
   Configuration,
   OPTIONS,
   OPTION_KEYS,
+  isJobKey,
   isSecretKey,
   loadConfiguration,
   parseDynamicProperty,
@@ -378,4 +379,17 @@ test('getRequired names the missing key', () => {
 test('docs/configuration.md is up to date with the option table', () => {
   assert.equal(readFileSync(CONFIG_DOC_PATH, 'utf8'), renderConfigDocs(), 'run: npx tsx scripts/gen-config-docs.ts');
   for (const key of OPTION_KEYS) assert.ok(renderConfigDocs().includes(`\`${key}\``));
+});
+
+test('isJobKey: job keys go with a job to a running cluster, cluster keys do not', () => {
+  for (const k of [
+    'parallelism.default',
+    'execution.checkpointing.interval',
+    'restart-strategy.type',
+    'state.backend.type',
+    'pipeline.name',
+  ])
+    assert.equal(isJobKey(k), true, k);
+  for (const k of ['rest.port', 'taskmanager.numberOfTaskSlots', 'slot.request.timeout', 'execution.target', 'execution.attached'])
+    assert.equal(isJobKey(k), false, k);
 });
