@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,4 +194,95 @@ test("weir run sends only the job keys of the client's conf/config.yaml to a run
     run.output(),
   );
   assert.match(run.output(), /WEIR_NOT_ENOUGH_SLOTS/);
+});
+
+const FLINK_LINE = (id: string, name: string, state: string): RegExp =>
+  new RegExp(`^\\d\\d\\.\\d\\d\\.\\d{4} \\d\\d:\\d\\d:\\d\\d : ${id} : ${name} \\(${state}\\)$`, 'm');
+
+test("Flink's spellings: list -r/-s in Flink's format, checkpoint, savepoint --type/-detached/-d, stop --savepointPath, cancel -s, -sae, -cm", async () => {
+  const c = await session();
+  const m = ['-m', c.m];
+  const savepoints = join(dir, 'savepoints');
+  const conf = ['-D', 'execution.checkpointing.interval=1h', '-D', `execution.checkpointing.savepoint-dir=${savepoints}`];
+  const submitted = weir(['run', '-detached', ...m, ...conf, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, 'flink-a')]);
+  assert.equal(submitted.code, 0, submitted.out);
+  const id = /JobID ([0-9a-f]{32})/.exec(submitted.stdout)![1]!;
+  await until('the job to run', () => /\(RUNNING\)/.test(weir(['list', ...m, '-r']).stdout));
+
+  const running = weir(['list', ...m, '-r']);
+  assert.equal(running.code, 0, running.out);
+  assert.match(running.stdout, /^------------------ Running\/Restarting Jobs -------------------\n/);
+  assert.match(running.stdout, FLINK_LINE(id, 'session-job-inf', 'RUNNING'));
+  assert.match(running.stdout, /\n-{62}\n$/);
+  assert.equal(weir(['list', ...m, '--scheduled']).stdout, 'No scheduled jobs.\n');
+  const both = weir(['list', ...m, '--format', 'flink']).stdout;
+  assert.match(both, FLINK_LINE(id, 'session-job-inf', 'RUNNING'));
+  assert.match(both, /^No scheduled jobs\.$/m);
+
+  const cp = weir(['checkpoint', id, ...m]);
+  assert.equal(cp.code, 0, cp.out);
+  assert.match(cp.stdout, new RegExp(`^Checkpoint \\d+ for job ${id} completed\\.$`, 'm'));
+  const full = weir(['checkpoint', '-full', id, ...m]);
+  assert.equal(full.code, 0, full.out);
+  assert.match(full.stdout, new RegExp(`^Checkpoint\\(FULL\\) \\d+ for job ${id} completed\\.$`, 'm'));
+
+  const detached = weir(['savepoint', id, ...m, '-type', 'native', '-detached']);
+  assert.equal(detached.code, 0, detached.out);
+  assert.match(detached.stdout, /^Successfully trigger manual savepoint, triggerId: [0-9a-f]+$/m);
+  assert.match(detached.out, /canonical format only/);
+  const sp = weir(['savepoint', id, ...m, '--type', 'canonical']);
+  assert.equal(sp.code, 0, sp.out);
+  const spPath = /Savepoint completed\. Path: (\S+)/.exec(sp.stdout)![1]!;
+  assert.ok(existsSync(join(spPath, '_metadata')), sp.out);
+  const disposed = weir(['savepoint', '-d', spPath]);
+  assert.equal(disposed.code, 0, disposed.out);
+  assert.match(disposed.stdout, /disposed\./);
+  assert.ok(!existsSync(spPath), 'the savepoint directory is gone');
+  assert.equal(weir(['savepoint', '--dispose', join(dir, 'flink-a')]).code, 1, 'a directory without _metadata is not deleted');
+
+  const stopDir = join(dir, 'stopped');
+  const stopped = weir(['stop', id, ...m, '--savepointPath', stopDir, '-type', 'canonical']);
+  assert.equal(stopped.code, 0, stopped.out);
+  const stopPath = /Savepoint completed\. Path: (\S+)/.exec(stopped.stdout)![1]!;
+  assert.ok(stopPath.startsWith(stopDir), stopped.out);
+
+  // -sae is --shutdownOnAttachedExit (not -s ae); --allowNonRestoredState and -cm are accepted with -s.
+  const attached = weirAsync([
+    'run',
+    ...m,
+    '-sae',
+    '-s',
+    stopPath,
+    '--allowNonRestoredState',
+    '-cm',
+    'CLAIM',
+    ...conf,
+    'test/programs/session-job.ts',
+    '--',
+    'inf',
+    '200',
+    join(dir, 'flink-b'),
+  ]);
+  await until('the restored job to run', () => / RUNNING/.test(attached.output()), 60_000).catch((e: unknown) => {
+    attached.child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}:\n${attached.output()}`);
+  });
+  assert.match(attached.output(), /Claim mode CLAIM: Weir restores as NO_CLAIM/);
+  const id2 = /\(([0-9a-f]{32})\)/.exec(attached.output())![1]!;
+  attached.child.kill('SIGINT');
+  const code = await exitWithin(attached, 30_000);
+  assert.notEqual(code, 0);
+  assert.match(attached.output(), new RegExp(`Cancelled job ${id2}\\.`));
+  const all = weir(['list', ...m, '-a', '--format', 'flink']).stdout;
+  assert.match(all, /^---------------------- Terminated Jobs -----------------------$/m);
+  assert.match(all, FLINK_LINE(id2, 'session-job-inf', 'CANCELED'));
+  assert.match(all, FLINK_LINE(id, 'session-job-inf', 'FINISHED'));
+
+  // cancel -s/--withSavepoint: a savepoint, then the job ends.
+  const third = weir(['run', '-d', ...m, ...conf, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, 'flink-c')]);
+  const id3 = /JobID ([0-9a-f]{32})/.exec(third.stdout)![1]!;
+  await until('the third job to run', () => FLINK_LINE(id3, 'session-job-inf', 'RUNNING').test(weir(['list', ...m, '-r']).stdout));
+  const cancelled = weir(['cancel', ...m, '--withSavepoint', join(dir, 'cancel-sp'), id3]);
+  assert.equal(cancelled.code, 0, cancelled.out);
+  assert.match(cancelled.stdout, new RegExp(`^Cancelled job ${id3}\\. Savepoint stored in .*cancel-sp.*\\.$`, 'm'));
 });
