@@ -50,7 +50,7 @@ export function submittedConfig(config: Record<string, unknown>): Record<string,
 /**
  * An attached client gives up on its JobManager after this many failed polls in a row (the
  * JobManager was killed or shut down, or the network failed): WEIR_JOBMANAGER_LOST. With the backoff
- * below that is about 10 s after the JobManager went away (a JobManager that accepts connections but
+ * below that is about 6 s after the JobManager went away (a JobManager that accepts connections but
  * never answers takes one request timeout per poll).
  */
 export const LOST_AFTER_FAILED_POLLS = 5;

@@ -282,7 +282,8 @@ test("Flink's spellings: list -r/-s in Flink's format, checkpoint, savepoint --t
   const third = weir(['run', '-d', ...m, ...conf, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, 'flink-c')]);
   const id3 = /JobID ([0-9a-f]{32})/.exec(third.stdout)![1]!;
   await until('the third job to run', () => FLINK_LINE(id3, 'session-job-inf', 'RUNNING').test(weir(['list', ...m, '-r']).stdout));
-  const cancelled = weir(['cancel', ...m, '--withSavepoint', join(dir, 'cancel-sp'), id3]);
+  // As in Flink, `cancel -s <jobId>`: the option's optional value is the job id (default savepoint directory).
+  const cancelled = weir(['cancel', ...m, '-s', id3]);
   assert.equal(cancelled.code, 0, cancelled.out);
-  assert.match(cancelled.stdout, new RegExp(`^Cancelled job ${id3}\\. Savepoint stored in .*cancel-sp.*\\.$`, 'm'));
+  assert.match(cancelled.stdout, new RegExp(`^Cancelled job ${id3}\\. Savepoint stored in ${savepoints}/savepoint-.*\\.$`, 'm'));
 });

@@ -19,6 +19,7 @@ test("Flink's single-dash and camel-case long options become Weir's; the program
     'id',
   ]);
   assert.deepEqual(rewriteFlinkOptions(['checkpoint', '-full', 'id']), ['checkpoint', '--full', 'id']);
+  assert.deepEqual(rewriteFlinkOptions(['cancel', '--withSavepoint', '/d', 'id']), ['cancel', '--with-savepoint', '/d', 'id']);
 });
 
 test("flinkJobList prints flink list's sections and lines", () => {

@@ -142,7 +142,7 @@ export function registerRemoteCommands(program: Command): void {
   program
     .command('cancel')
     .description('cancel a job of a running cluster')
-    .argument('<jobId>', 'the id of the job (see weir list)')
+    .argument('[jobId]', 'the id of the job (see weir list)')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
@@ -151,10 +151,12 @@ export function registerRemoteCommands(program: Command): void {
       '-s, --with-savepoint [targetDirectory]',
       "take a savepoint first, then end the job (Flink's deprecated cancel -s; the job ends as with weir stop, FINISHED)",
     )
-    .action(async (jobId: string, o: RemoteOptions & { withSavepoint?: string | boolean }) => {
+    .action(async (jobIdArg: string | undefined, o: RemoteOptions & { withSavepoint?: string | boolean }) => {
+      // As Flink: in `cancel -s <jobId>` the option's optional value is the job id.
+      const [jobId, dirArg] = withOptionalValue(jobIdArg, o.withSavepoint);
       const rest = clientFor(loadRemoteConfig(o));
       if (o.withSavepoint !== undefined) {
-        const dir = typeof o.withSavepoint === 'string' ? absolute(o.withSavepoint) : undefined;
+        const dir = dirArg !== undefined ? absolute(dirArg) : undefined;
         process.stdout.write(`Cancelling job ${jobId} with canonical savepoint to ${dir ?? 'default savepoint directory'}.\n`);
         const triggerId = await rest.triggerSavepoint(jobId, { ...(dir ? { 'target-directory': dir } : {}), 'cancel-job': true });
         const location = await rest.awaitSavepoint(jobId, triggerId);
@@ -203,8 +205,8 @@ export function registerRemoteCommands(program: Command): void {
   program
     .command('stop')
     .description('stop a job with a savepoint (the job ends FINISHED); prints the savepoint path')
-    .argument('<jobId>', 'the id of the job (see weir list)')
-    .option('-p, --savepoint-path <dir>', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir); also --savepointPath')
+    .argument('[jobId]', 'the id of the job (see weir list)')
+    .option('-p, --savepoint-path [dir]', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir); also --savepointPath')
     .option('-d, --drain', 'emit MAX_WATERMARK from the sources before the savepoint, so every event-time window and timer fires')
     .option('--type <type>', "the savepoint's format: canonical (what Weir writes) or native (taken as canonical)")
     .option('--detached', 'print the trigger id and return without waiting for the savepoint')
@@ -212,20 +214,27 @@ export function registerRemoteCommands(program: Command): void {
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (jobId: string, o: RemoteOptions & { savepointPath?: string; drain?: boolean; type?: string; detached?: boolean }) => {
-      checkSavepointType(o.type);
-      const rest = clientFor(loadRemoteConfig(o));
-      const triggerId = await rest.stopWithSavepoint(jobId, {
-        ...(o.savepointPath ? { targetDirectory: absolute(o.savepointPath) } : {}),
-        drain: o.drain === true,
-      });
-      if (o.detached) {
-        process.stdout.write(`Successfully trigger stop with savepoint, triggerId: ${triggerId}\n`);
-        return;
-      }
-      const location = await rest.awaitSavepoint(jobId, triggerId);
-      process.stdout.write(`Savepoint completed. Path: ${location}\n`);
-    });
+    .action(
+      async (
+        jobIdArg: string | undefined,
+        o: RemoteOptions & { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean },
+      ) => {
+        // As Flink: in `stop -p <jobId>` the option's optional value is the job id.
+        const [jobId, dir] = withOptionalValue(jobIdArg, o.savepointPath);
+        checkSavepointType(o.type);
+        const rest = clientFor(loadRemoteConfig(o));
+        const triggerId = await rest.stopWithSavepoint(jobId, {
+          ...(dir ? { targetDirectory: absolute(dir) } : {}),
+          drain: o.drain === true,
+        });
+        if (o.detached) {
+          process.stdout.write(`Successfully trigger stop with savepoint, triggerId: ${triggerId}\n`);
+          return;
+        }
+        const location = await rest.awaitSavepoint(jobId, triggerId);
+        process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+      },
+    );
 
   program
     .command('checkpoint')
@@ -242,6 +251,17 @@ export function registerRemoteCommands(program: Command): void {
       const id = await rest.awaitCheckpoint(jobId, await rest.triggerCheckpoint(jobId, o.full ? 'FULL' : 'CONFIGURED'));
       process.stdout.write(`Checkpoint${o.full ? '(FULL)' : ''} ${id} for job ${jobId} completed.\n`);
     });
+}
+
+/**
+ * The job id and the directory of `cancel -s [dir] <jobId>` / `stop -p [dir] <jobId>`: Flink's
+ * options take an optional value, so with a single word it is the job id.
+ */
+function withOptionalValue(jobId: string | undefined, option: string | boolean | undefined): [string, string | undefined] {
+  const value = typeof option === 'string' ? option : undefined;
+  if (jobId !== undefined) return [jobId, value];
+  if (value !== undefined) return [value, undefined];
+  throw new WeirError('WEIR_CLI_USAGE', 'Missing JobID: give the id of the job (see weir list)');
 }
 
 /** --type of savepoint and stop: Weir writes canonical savepoints; native is taken as canonical, said on stderr. */
