@@ -240,9 +240,9 @@ export function buildCli(): Command {
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();
       const { runProgram } = await import('../cluster/run-program.js');
-      // Watchers stop also when the run throws (a lost JobManager): their polls would keep this process alive.
       const attachedJobs = new Map<string, SubmittedJob>();
       if (o.shutdownOnAttachedExit && remote && !o.detached) cancelOnInterrupt(attachedJobs);
+      // Watchers stop also when the run throws (a lost JobManager): their polls would keep this process alive.
       const run = await runProgram({
         program: file,
         args,

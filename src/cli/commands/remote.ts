@@ -1,6 +1,7 @@
 /**
- * The `weir` subcommands that talk to a running cluster through its REST API: `list` and `cancel`,
- * the `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
+ * The `weir` subcommands that talk to a running cluster through its REST API (`list`, `cancel`,
+ * `savepoint`, `stop`, `checkpoint`, with Flink's options and `flink list`'s format), the
+ * `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
  * an attached `weir run -t remote` prints.
  */
 import path from 'node:path';
