@@ -39,6 +39,14 @@ Everything is validated at start: an unknown key is an error that suggests the c
 (\`WEIR_CONFIG_UNKNOWN_KEY\`), and a value of the wrong type is an error that names the key, the
 value, the expected type and where it came from, file and line or \`-D\` (\`WEIR_CONFIG_BAD_VALUE\`).
 
+A client submitting to a running cluster (\`weir run -m host:port\`, \`-t remote\`, \`-t process-session\`)
+sends only the **job keys** of its configuration (its \`conf/config.yaml\` and \`-D\`) with the job:
+\`parallelism.default\`, \`pipeline.*\`, \`execution.*\` (but \`execution.target\`, \`execution.attached\`,
+\`execution.shutdown-on-application-finish\`, which are the client's), \`restart-strategy.*\` and \`state.*\`.
+The cluster's own keys (\`rest.*\`, \`jobmanager.*\`, \`taskmanager.*\`, \`slot.*\`, \`heartbeat.*\`, ...) in the
+client's file are never sent: the cluster's configuration applies. When the client's file has job keys,
+\`weir run\` says so: \`Using configuration /path/conf/config.yaml (job keys: ...)\`.
+
 Value types:
 
 - **duration**: a number of milliseconds, or a number and a unit: \`100 ms\`, \`10 s\`, \`5 min\`, \`1 h\`, \`1 d\`.

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
   WEIR_JOBMANAGER_LOST: 'The connection to the JobManager was lost (it stopped, crashed or is unreachable).',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
+  WEIR_JOBMANAGER_LOST: 'An attached client lost the connection to the JobManager running its job.',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;
 

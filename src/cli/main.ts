@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadConfiguration, type Configuration } from '../config/index.js';
+import { isJobKey, isSecretKey, loadConfiguration, type Configuration } from '../config/index.js';
 import { WeirError, describeError } from '../errors.js';
 import type { SubmittedJob } from '../cluster/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
+import { CLAIM_MODES, rewriteFlinkOptions, type ClaimMode } from './flink-options.js';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +28,8 @@ type RunCliOptions = CommonOptions & {
   jobmanager?: string;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
+  shutdownOnAttachedExit?: boolean;
+  claimMode?: string;
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -55,12 +58,71 @@ function fmtDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/**
+ * Says which keys of the client's conf/config.yaml go with a job to a running cluster: only job keys
+ * (isJobKey); the cluster's own keys in the file (rest.*, taskmanager.*, ...) configure this client
+ * at most, never the cluster.
+ */
+function reportClientConfig(o: CommonOptions, config: Configuration): void {
+  const file = path.join(o.confDir ?? process.env.WEIR_CONF_DIR ?? './conf', 'config.yaml');
+  const fromFile = config.keys().filter((k) => config.sourceOf(k).startsWith(`${file}:`));
+  const jobKeys = fromFile.filter((k) => isJobKey(k));
+  if (jobKeys.length === 0) return;
+  const others = fromFile.filter((k) => !isJobKey(k) && !isSecretKey(k));
+  process.stderr.write(
+    `Using configuration ${path.resolve(file)} (job keys: ${jobKeys.join(', ')})` +
+      `${others.length ? `; its other keys are not sent to the cluster: ${others.join(', ')}` : ''}\n`,
+  );
+}
+
+/**
+ * Flink's claim modes name who owns the snapshot a job starts from. Weir restores every snapshot as
+ * NO_CLAIM: the job copies what it needs into its own checkpoints, never deletes the snapshot and
+ * never refers to its files, so CLAIM and LEGACY are accepted and run that way.
+ */
+function reportClaimMode(value: string, restoring: boolean): void {
+  const mode = value.toUpperCase().replace(/-/g, '_') as ClaimMode;
+  if (!CLAIM_MODES.includes(mode))
+    throw new WeirError('WEIR_CLI_USAGE', `-cm/--claimMode must be one of ${CLAIM_MODES.join(', ')}, got '${value}'`);
+  if (!restoring) throw new WeirError('WEIR_CLI_USAGE', '-cm/--claimMode applies to a restore: give -s/--fromSavepoint too');
+  if (mode !== 'NO_CLAIM')
+    process.stderr.write(
+      `Claim mode ${mode}: Weir restores as NO_CLAIM (the job never deletes the snapshot nor refers to its files; delete it yourself when no longer needed)\n`,
+    );
+}
+
+/**
+ * -sae (Flink's --shutdownOnAttachedExit): an attached run interrupted by Ctrl-C or SIGTERM cancels
+ * the jobs it follows before exiting, so they do not outlive the client.
+ */
+function cancelOnInterrupt(jobs: Map<string, SubmittedJob>): void {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    process.stderr.write(`Received ${sig}: cancelling ${jobs.size} job(s) (--shutdown-on-attached-exit)\n`);
+    const cancels = [...jobs.values()].map((j) =>
+      j.cluster.cancel(j.jobId).then(
+        () => process.stderr.write(`Cancelled job ${j.jobId}.\n`),
+        (e: unknown) => process.stderr.write(`Could not cancel job ${j.jobId}: ${e instanceof Error ? e.message : String(e)}\n`),
+      ),
+    );
+    // Bounded: a JobManager that does not answer does not keep the interrupted client alive.
+    const deadline = new Promise((r) => setTimeout(r, 10_000).unref());
+    void Promise.race([Promise.all(cancels), deadline]).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
 /** Targets of DESIGN §2 this build cannot run. */
 const UNAVAILABLE_TARGETS = new Set(['kubernetes-session', 'kubernetes-application']);
 
-function printResult(job: Pick<SubmittedJob, 'streamGraph'> | undefined, r: JobResult, logs: string | undefined): void {
+function printResult(
+  job: Pick<SubmittedJob, 'streamGraph' | 'cancelledByProgram'> | undefined,
+  r: JobResult,
+  logs: string | undefined,
+): void {
   const out = process.stderr;
-  out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status} after ${fmtDuration(r.endTime - r.startTime)}\n`);
+  const how = r.status === 'CANCELED' && job?.cancelledByProgram ? ' (cancelled by the program through its JobClient)' : '';
+  out.write(`Job '${r.jobName}' (${r.jobId}) ${r.status}${how} after ${fmtDuration(r.endTime - r.startTime)}\n`);
   for (const v of r.vertices) {
     out.write(`  ${v.name} [p=${v.parallelism}]: ${v.metrics.numRecordsIn} records in, ${v.metrics.numRecordsOut} out\n`);
   }
@@ -141,13 +203,19 @@ export function buildCli(): Command {
     .option('-s, --fromSavepoint <path>', 'restore the job from a savepoint or retained checkpoint (execution.savepoint.path)')
     .option(
       '-n, --allow-non-restored-state',
-      'with -s: drop state of operators the job no longer has (execution.savepoint.ignore-unclaimed-state)',
+      'with -s: drop state of operators the job no longer has (execution.savepoint.ignore-unclaimed-state); also --allowNonRestoredState',
     )
+    .option(
+      '--claim-mode <mode>',
+      "with -s: CLAIM, NO_CLAIM or LEGACY (Flink's -cm/--claimMode); Weir always restores as NO_CLAIM: the snapshot stays yours",
+    )
+    .option('--shutdown-on-attached-exit', "attached: cancel the job when this command is interrupted (Ctrl-C, SIGTERM); Flink's -sae")
     .option('-m, --jobmanager <host:port>', 'REST address of a running cluster (sets rest.address/rest.port; target remote unless -t)')
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (file: string, args: string[], o: RunCliOptions) => {
+      if (o.claimMode !== undefined) reportClaimMode(o.claimMode, o.fromSavepoint !== undefined);
       const config = loadConfig(o, {
         'execution.target': o.target ?? (o.jobmanager ? 'remote' : undefined),
         'execution.attached': o.detached ? 'false' : undefined,
@@ -167,10 +235,14 @@ export function buildCli(): Command {
         await runApplication(file, args, config, parallelism, o.detached === true);
         return;
       }
+      if (target === 'remote' || target === 'process-session') reportClientConfig(o, config);
       // Targets whose cluster outlives this command: progress is polled over REST, -d prints the job id.
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();
       const { runProgram } = await import('../cluster/run-program.js');
+      const attachedJobs = new Map<string, SubmittedJob>();
+      if (o.shutdownOnAttachedExit && remote && !o.detached) cancelOnInterrupt(attachedJobs);
+      // Watchers stop also when the run throws (a lost JobManager): their polls would keep this process alive.
       const run = await runProgram({
         program: file,
         args,
@@ -186,14 +258,20 @@ export function buildCli(): Command {
               `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
             );
             if (remote) watchers.set(job.jobId, watchProgress(job));
+            attachedJobs.set(job.jobId, job);
           },
           onFinished: (job, r) => {
+            attachedJobs.delete(job.jobId);
             watchers.get(job.jobId)?.();
             if (!(remote && o.detached)) printResult(job, r, job.cluster.logs?.(job.jobId));
           },
         },
+      }).finally(() => {
+        for (const stop of watchers.values()) stop();
       });
-      const failed = run.results.find((r) => r.status !== 'FINISHED');
+      // A program that ends normally exits 0, also when it cancelled a job of its own through its JobClient.
+      const byProgram = new Set(run.jobs.filter((j) => j.cancelledByProgram).map((j) => j.jobId));
+      const failed = run.results.find((r) => r.status !== 'FINISHED' && !(r.status === 'CANCELED' && byProgram.has(r.jobId)));
       if (failed) process.exitCode = 1;
     });
 
@@ -229,7 +307,7 @@ export function buildCli(): Command {
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
-    await buildCli().parseAsync(argv, { from: 'user' });
+    await buildCli().parseAsync(rewriteFlinkOptions(argv), { from: 'user' });
   } catch (e) {
     process.exitCode = 1;
     if (e instanceof WeirError) {

@@ -19,9 +19,18 @@ export type SubmissionRequest = Omit<JobSubmission, 'jobId' | 'bundle' | 'cached
   cachedFiles?: ResolvedCachedFile[];
 };
 
+/** One failure of a job (an entry of its exception history). */
+export interface JobFailure {
+  timestamp: number;
+  code: string;
+  message: string;
+}
+
 export interface JobProgress {
   status: JobStatus;
   vertices: VertexSummary[];
+  /** The job's latest failures, newest first, where the cluster tells them (a restarting job's causes). */
+  failures?: JobFailure[];
 }
 
 export interface ClusterClient {

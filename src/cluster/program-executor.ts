@@ -26,6 +26,8 @@ export interface SubmittedJob {
   streamGraph: StreamGraph;
   cluster: ClusterClient;
   result: Promise<JobResult>;
+  /** The program cancelled the job itself (JobClient.cancel()): its CANCELED end is not a failure of the run. */
+  cancelledByProgram?: boolean;
 }
 
 export interface ProgramExecutorOptions {
@@ -111,7 +113,10 @@ export class ProgramExecutor implements PipelineExecutor {
     const client: JobClient = {
       jobId,
       getJobStatus: async (): Promise<JobStatus> => (await cluster.progress(jobId)).status,
-      cancel: () => cluster.cancel(jobId),
+      cancel: () => {
+        job.cancelledByProgram = true;
+        return cluster.cancel(jobId);
+      },
       stopWithSavepoint: (o = {}) => cluster.stopWithSavepoint(jobId, o.savepointPath, o.drain === true),
       getJobExecutionResult: () => finished,
     };

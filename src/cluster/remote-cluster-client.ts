@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isIPv6 } from 'node:net';
-import { Configuration, isOptionKey, isSecretKey } from '../config/index.js';
+import { Configuration, isJobKey, isOptionKey, isSecretKey } from '../config/index.js';
 import { cachedFileContent, cachedFileEntry, type CachedFileEntry, type ResolvedCachedFile } from '../runtime/blob/cached-files.js';
 import type { JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { ExecutionState } from '../runtime/rpc/messages.js';
@@ -33,20 +33,38 @@ export function restUrl(config: Configuration): string {
 const DEFAULTS = Configuration.fromEntries({});
 
 /**
- * The part of a job configuration worth sending: values that differ from the defaults (so the
+ * The part of a job configuration worth sending: job keys (isJobKey: the cluster's own keys such as
+ * rest.port or taskmanager.* stay the cluster's) whose values differ from the defaults (so the
  * cluster's own settings are not overwritten by defaults), never secrets.
  */
 export function submittedConfig(config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (isSecretKey(k)) continue;
+    if (isSecretKey(k) || !isJobKey(k)) continue;
     if (isOptionKey(k) && isDeepStrictEqual(DEFAULTS.get(k), v)) continue;
     out[k] = v;
   }
   return out;
 }
 
-const RETRIES = 5;
+/**
+ * An attached client gives up on its JobManager after this many failed polls in a row (the
+ * JobManager was killed or shut down, or the network failed): WEIR_JOBMANAGER_LOST. With the backoff
+ * below that is about 6 s after the JobManager went away (a JobManager that accepts connections but
+ * never answers takes one request timeout per poll).
+ */
+export const LOST_AFTER_FAILED_POLLS = 5;
+const BACKOFF_MS = [400, 800, 1600, 3000, 3000];
+
+function jobManagerLost(url: string, jobId: string, polls: number, last: WeirError): WeirError {
+  return new WeirError(
+    'WEIR_JOBMANAGER_LOST',
+    `Lost the connection to the JobManager at ${url} while following job ${jobId} (${polls} failed polls in a row; last: ${last.message}). ` +
+      `The JobManager was stopped or killed, or the network failed: the job's outcome is unknown to this client (check 'weir list -a -m host:port' if the cluster is back)`,
+    { jobId },
+    { cause: last },
+  );
+}
 
 export class RemoteClusterClient implements ClusterClient {
   readonly description: string;
@@ -116,9 +134,13 @@ export class RemoteClusterClient implements ClusterClient {
   }
 
   async progress(jobId: string): Promise<JobProgress> {
-    const d = await this.rest.job(jobId);
+    // The exception history tells the causes of restarts the status alone hides; it is extra information.
+    const [d, exceptions] = await Promise.all([this.rest.job(jobId), this.rest.jobExceptions(jobId).catch(() => undefined)]);
     return {
       status: d.state,
+      ...(exceptions
+        ? { failures: exceptions.exceptionHistory.entries.map((e) => ({ timestamp: e.timestamp, code: e.code, message: e.message })) }
+        : {}),
       vertices: d.vertices.map((v): VertexSummary => ({
         id: v.id,
         name: v.name,
@@ -153,8 +175,9 @@ export class RemoteClusterClient implements ClusterClient {
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
         // The answer to a request about the job is final; a lost connection is tried again a few times.
-        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE' || ++failures > RETRIES) throw e;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
+        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE') throw e;
+        if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);
+        await new Promise((r) => setTimeout(r, BACKOFF_MS[failures - 1] ?? 3000));
       }
     }
   }

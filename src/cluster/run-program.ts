@@ -131,8 +131,13 @@ export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
     );
   }
   // Jobs started with executeAsync() run to their end before a local cluster goes away.
-  const results = detached ? [] : await Promise.all(executor.jobs.map((j) => j.result));
-  await closeOwned();
+  let results: JobResult[];
+  try {
+    results = detached ? [] : await Promise.all(executor.jobs.map((j) => j.result));
+  } finally {
+    // Also when a job's result cannot be had (WEIR_JOBMANAGER_LOST): nothing may keep the client alive.
+    await closeOwned();
+  }
   return { bundle, jobs: executor.jobs, results, exports };
 
   async function closeOwned(): Promise<void> {

@@ -2,7 +2,7 @@
  * Weir's configuration: the option table (options.ts) and the validated Configuration read from
  * conf/config.yaml and -D (configuration.ts). Everything that reads a setting goes through here.
  */
-export { OPTIONS, OPTION_KEYS, RENAMED_KEYS, isOptionKey, isSecretKey, optionSpec } from './options.js';
+export { OPTIONS, OPTION_KEYS, RENAMED_KEYS, isJobKey, isOptionKey, isSecretKey, optionSpec } from './options.js';
 export type { KeysOfType, OptionKey, OptionSpec, OptionType, OptionTypeValues, OptionValue } from './options.js';
 export {
   Configuration,

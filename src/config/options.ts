@@ -520,3 +520,18 @@ export function isSecretKey(key: string): boolean {
   const spec = isOptionKey(key) ? (OPTIONS[key] as OptionSpec) : undefined;
   return spec?.secret === true || /(secret|password|token|credential)/i.test(key);
 }
+
+/** Keys about where and how the client runs, not about the job, though under execution.*. */
+const CLIENT_EXECUTION_KEYS = new Set(['execution.target', 'execution.attached', 'execution.shutdown-on-application-finish']);
+
+/**
+ * Whether a key configures a job (and so may be set by the client that submits it to a running
+ * cluster): parallelism.default, pipeline.*, execution.* (but for the client's own execution.target,
+ * execution.attached, execution.shutdown-on-application-finish), restart-strategy.*, state.*. Other
+ * keys (rest.*, jobmanager.*, taskmanager.*, heartbeat.*, ...) belong to the cluster's processes.
+ */
+export function isJobKey(key: string): boolean {
+  if (key === 'parallelism.default') return true;
+  if (key.startsWith('execution.')) return !CLIENT_EXECUTION_KEYS.has(key);
+  return key.startsWith('pipeline.') || key.startsWith('restart-strategy.') || key.startsWith('state.');
+}

@@ -149,6 +149,48 @@ export class RestClient {
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
+  /**
+   * POST /jobs/:id/checkpoints (as Flink 1.19): triggers a checkpoint now; returns the request id
+   * (Weir: the checkpoint's id). A cluster that cannot trigger one at this moment (one in progress,
+   * min-pause, tasks deploying) answers 503; that is tried again for up to `retryMs`.
+   */
+  async triggerCheckpoint(
+    jobId: string,
+    checkpointType: 'FULL' | 'INCREMENTAL' | 'CONFIGURED' = 'CONFIGURED',
+    retryMs = 30_000,
+  ): Promise<string> {
+    const deadline = Date.now() + retryMs;
+    for (;;) {
+      try {
+        const r = await this.request<TriggerResponse>('POST', `/jobs/${encodeURIComponent(jobId)}/checkpoints`, {
+          json: { checkpointType },
+        });
+        return r['request-id'];
+      } catch (e) {
+        if (!(e instanceof RestApiError) || e.status !== 503 || e.code !== 'WEIR_CHECKPOINT' || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+  /** Polls the job's checkpoint history until the checkpoint `id` completed (resolves) or failed (WEIR_CHECKPOINT). */
+  async awaitCheckpoint(jobId: string, id: string, timeoutMs = 600_000, pollMs = 100): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stats = await this.request<{ history: { id: number; status: string; failure_message?: string }[] }>(
+        'GET',
+        `/jobs/${encodeURIComponent(jobId)}/checkpoints`,
+      );
+      const h = stats.history.find((c) => String(c.id) === id);
+      if (h?.status === 'COMPLETED') return id;
+      if (h?.status === 'FAILED')
+        throw new WeirError('WEIR_CHECKPOINT', `checkpoint ${id} of job ${jobId} failed: ${h.failure_message ?? 'unknown reason'}`, {
+          jobId,
+        });
+      if (Date.now() > deadline)
+        throw new WeirError('WEIR_CHECKPOINT', `checkpoint ${id} of job ${jobId} did not complete within ${timeoutMs} ms`, { jobId });
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
   /** Waits up to `waitMs` for the job to end; `status.id` says whether it did. */
   jobResult(jobId: string, waitMs = 0): Promise<JobResultResponse> {
     return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/result`, {

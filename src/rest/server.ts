@@ -509,6 +509,45 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     },
   );
 
+  // Flink 1.19's manual checkpoint: the request id is the checkpoint's id; its status is in /jobs/:id/checkpoints.
+  app.post<{
+    Params: { id: string };
+    Body: { checkpointType?: 'FULL' | 'INCREMENTAL' | 'CONFIGURED' } | undefined;
+    Reply: TriggerResponse;
+  }>(
+    '/jobs/:id/checkpoints',
+    {
+      schema: {
+        params: idParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { checkpointType: { type: 'string', enum: ['FULL', 'INCREMENTAL', 'CONFIGURED'] } },
+          additionalProperties: false,
+        },
+        response: withErrors({ 202: schemas.trigger }),
+      },
+    },
+    async (req, reply) => {
+      const jm = job(req.params.id);
+      if (isGloballyTerminal(jm.status))
+        throw new HttpError(409, `Job ${jm.jobId} has already reached the terminal state ${jm.status}`, 'WEIR_CHECKPOINT');
+      let id: number | undefined;
+      try {
+        id = jm.triggerCheckpoint(req.body?.checkpointType === 'FULL');
+      } catch (e) {
+        if (e instanceof WeirError) throw new HttpError(400, e.message, e.code);
+        throw e;
+      }
+      if (id === undefined)
+        throw new HttpError(
+          503,
+          `Job ${jm.jobId} cannot take a checkpoint right now (one is in progress, min-pause, or tasks are deploying): try again`,
+          'WEIR_CHECKPOINT',
+        );
+      return reply.code(202).send({ 'request-id': String(id) });
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: StopWithSavepointRequest | undefined; Reply: TriggerResponse }>(
     '/jobs/:id/stop',
     { schema: { params: idParams, body: schemas.stopWithSavepoint, response: withErrors({ 202: schemas.trigger }) } },

@@ -8,6 +8,7 @@ import {
   Configuration,
   OPTIONS,
   OPTION_KEYS,
+  isJobKey,
   isSecretKey,
   loadConfiguration,
   parseDynamicProperty,
@@ -403,4 +404,17 @@ test('options of features not built yet are rejected at start, naming the key an
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('isJobKey: job keys go with a job to a running cluster, cluster keys do not', () => {
+  for (const k of [
+    'parallelism.default',
+    'execution.checkpointing.interval',
+    'restart-strategy.type',
+    'state.backend.type',
+    'pipeline.name',
+  ])
+    assert.equal(isJobKey(k), true, k);
+  for (const k of ['rest.port', 'taskmanager.numberOfTaskSlots', 'slot.request.timeout', 'execution.target', 'execution.attached'])
+    assert.equal(isJobKey(k), false, k);
 });

@@ -164,7 +164,8 @@ export function registerClusterCommands(program: Command): void {
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('--log-dir <dir>', 'where the processes write their logs', 'log')
     .option('--pid-dir <dir>', 'where pid files go (default: $WEIR_PID_DIR or <tmp>/weir-pids)')
-    .action(async (o: { taskmanagers: string; provider: string; confDir?: string; logDir: string; pidDir?: string }) => {
+    .option('-D <key=value>', 'set a configuration key for every process started (repeatable)', collect)
+    .action(async (o: { taskmanagers: string; provider: string; confDir?: string; logDir: string; pidDir?: string; D?: string[] }) => {
       if (o.provider !== 'standalone' && o.provider !== 'process') {
         const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
         throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
@@ -179,6 +180,7 @@ export function registerClusterCommands(program: Command): void {
         logDir: resolve(o.logDir),
         pidDir: resolve(o.pidDir ?? defaultPidDir()),
         provider: o.provider,
+        dynamic: o.D ?? [],
       });
       process.stdout.write(
         o.provider === 'process'

@@ -1,6 +1,7 @@
 /**
- * The `weir` subcommands that talk to a running cluster through its REST API: `list` and `cancel`,
- * the `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
+ * The `weir` subcommands that talk to a running cluster through its REST API (`list`, `cancel`,
+ * `savepoint`, `stop`, `checkpoint`, with Flink's options and `flink list`'s format), the
+ * `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
  * an attached `weir run -t remote` prints.
  */
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { ClusterClient } from '../../cluster/cluster-client.js';
 import { restUrl } from '../../cluster/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
 import { RestApiError, RestClient } from '../../rest/client.js';
+import { SAVEPOINT_TYPES } from '../flink-options.js';
 import type { JobArchive } from '../../runtime/jobmanager/job-archive.js';
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED']);
@@ -102,10 +104,16 @@ export function registerRemoteCommands(program: Command): void {
     .description('list the jobs of a running cluster (running ones; --all for every job, archived ones included)')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-a, --all', 'also list finished, failed, cancelled and archived jobs (the archive alone when no cluster answers)')
+    .option('-r, --running', "only running and restarting jobs (Flink's list -r; prints Flink's format)")
+    .option('-s, --scheduled', "only jobs not yet running (CREATED, INITIALIZING; Flink's list -s; prints Flink's format)")
+    .option('--format <format>', "'table' (default without -r/-s) or 'flink': the lines and section headers of 'flink list'")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (o: RemoteOptions & { all?: boolean }) => {
+    .action(async (o: RemoteOptions & { all?: boolean; running?: boolean; scheduled?: boolean; format?: string }) => {
+      const format = o.format ?? (o.running || o.scheduled ? 'flink' : 'table');
+      if (format !== 'table' && format !== 'flink')
+        throw new WeirError('WEIR_CLI_USAGE', `--format must be 'table' or 'flink', got '${o.format}'`);
       const config = loadRemoteConfig(o);
       const rest = clientFor(config);
       const archiveDir = config.get('jobmanager.archive.dir');
@@ -122,6 +130,10 @@ export function registerRemoteCommands(program: Command): void {
         process.stderr.write(`No JobManager answers at ${rest.url}: listing the job archive ${archive.dir} (jobmanager.archive.dir)\n`);
         jobs = await archive.list();
       }
+      if (format === 'flink') {
+        process.stdout.write(flinkJobList(jobs, { running: o.running === true, scheduled: o.scheduled === true, all: o.all === true }));
+        return;
+      }
       const shown: ListedJob[] = jobs.filter((j) => o.all || !TERMINAL.has(j.state)).sort((a, b) => a['start-time'] - b['start-time']);
       if (o.all) await addFailureCauses(shown, rest, archive);
       if (shown.length === 0) process.stdout.write(o.all ? 'No jobs.\n' : 'No running jobs.\n');
@@ -131,13 +143,27 @@ export function registerRemoteCommands(program: Command): void {
   program
     .command('cancel')
     .description('cancel a job of a running cluster')
-    .argument('<jobId>', 'the id of the job (see weir list)')
+    .argument('[jobId]', 'the id of the job (see weir list)')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (jobId: string, o: RemoteOptions) => {
+    .option(
+      '-s, --with-savepoint [targetDirectory]',
+      "take a savepoint first, then end the job (Flink's deprecated cancel -s; the job ends as with weir stop, FINISHED)",
+    )
+    .action(async (jobIdArg: string | undefined, o: RemoteOptions & { withSavepoint?: string | boolean }) => {
+      // As Flink: in `cancel -s <jobId>` the option's optional value is the job id.
+      const [jobId, dirArg] = withOptionalValue(jobIdArg, o.withSavepoint);
       const rest = clientFor(loadRemoteConfig(o));
+      if (o.withSavepoint !== undefined) {
+        const dir = dirArg !== undefined ? absolute(dirArg) : undefined;
+        process.stdout.write(`Cancelling job ${jobId} with canonical savepoint to ${dir ?? 'default savepoint directory'}.\n`);
+        const triggerId = await rest.triggerSavepoint(jobId, { ...(dir ? { 'target-directory': dir } : {}), 'cancel-job': true });
+        const location = await rest.awaitSavepoint(jobId, triggerId);
+        process.stdout.write(`Cancelled job ${jobId}. Savepoint stored in ${location}.\n`);
+        return;
+      }
       await rest.cancelJob(jobId);
       process.stdout.write(`Cancelled job ${jobId}.\n`);
     });
@@ -145,38 +171,166 @@ export function registerRemoteCommands(program: Command): void {
   program
     .command('savepoint')
     .description('take a savepoint of a running job (it goes on running); prints the savepoint path')
-    .argument('<jobId>', 'the id of the job (see weir list)')
+    .argument('[jobId]', 'the id of the job (see weir list)')
     .argument('[targetDirectory]', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir)')
+    .option('-d, --dispose <savepointPath>', 'delete a savepoint (a directory with a _metadata file) instead of taking one')
+    .option('--type <type>', "the savepoint's format: canonical (what Weir writes) or native (taken as canonical)")
+    .option('--detached', 'print the trigger id and return without waiting for the savepoint')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (jobId: string, targetDirectory: string | undefined, o: RemoteOptions) => {
-      const rest = clientFor(loadRemoteConfig(o));
-      const triggerId = await rest.triggerSavepoint(jobId, targetDirectory ? { 'target-directory': absolute(targetDirectory) } : {});
-      const location = await rest.awaitSavepoint(jobId, triggerId);
-      process.stdout.write(`Savepoint completed. Path: ${location}\n`);
-    });
+    .action(
+      async (
+        jobId: string | undefined,
+        targetDirectory: string | undefined,
+        o: RemoteOptions & { dispose?: string; type?: string; detached?: boolean },
+      ) => {
+        if (o.dispose !== undefined) {
+          await disposeSavepoint(o.dispose);
+          return;
+        }
+        if (jobId === undefined) throw new WeirError('WEIR_CLI_USAGE', 'Missing JobID. Specify a Job ID to trigger a savepoint.');
+        checkSavepointType(o.type);
+        const rest = clientFor(loadRemoteConfig(o));
+        const triggerId = await rest.triggerSavepoint(jobId, targetDirectory ? { 'target-directory': absolute(targetDirectory) } : {});
+        if (o.detached) {
+          process.stdout.write(`Successfully trigger manual savepoint, triggerId: ${triggerId}\n`);
+          return;
+        }
+        const location = await rest.awaitSavepoint(jobId, triggerId);
+        process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+      },
+    );
 
   program
     .command('stop')
     .description('stop a job with a savepoint (the job ends FINISHED); prints the savepoint path')
-    .argument('<jobId>', 'the id of the job (see weir list)')
-    .option('-p, --savepoint-path <dir>', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir)')
+    .argument('[jobId]', 'the id of the job (see weir list)')
+    .option('-p, --savepoint-path [dir]', 'where the savepoint goes (default: execution.checkpointing.savepoint-dir); also --savepointPath')
     .option('-d, --drain', 'emit MAX_WATERMARK from the sources before the savepoint, so every event-time window and timer fires')
+    .option('--type <type>', "the savepoint's format: canonical (what Weir writes) or native (taken as canonical)")
+    .option('--detached', 'print the trigger id and return without waiting for the savepoint')
     .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
     .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
-    .action(async (jobId: string, o: RemoteOptions & { savepointPath?: string; drain?: boolean }) => {
+    .action(
+      async (
+        jobIdArg: string | undefined,
+        o: RemoteOptions & { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean },
+      ) => {
+        // As Flink: in `stop -p <jobId>` the option's optional value is the job id.
+        const [jobId, dir] = withOptionalValue(jobIdArg, o.savepointPath);
+        checkSavepointType(o.type);
+        const rest = clientFor(loadRemoteConfig(o));
+        const triggerId = await rest.stopWithSavepoint(jobId, {
+          ...(dir ? { targetDirectory: absolute(dir) } : {}),
+          drain: o.drain === true,
+        });
+        if (o.detached) {
+          process.stdout.write(`Successfully trigger stop with savepoint, triggerId: ${triggerId}\n`);
+          return;
+        }
+        const location = await rest.awaitSavepoint(jobId, triggerId);
+        process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+      },
+    );
+
+  program
+    .command('checkpoint')
+    .description('trigger a checkpoint of a running job now (with checkpointing enabled); prints its id when it completed')
+    .argument('<jobId>', 'the id of the job (see weir list)')
+    .option('--full', 'a full checkpoint: refused for a job with incremental checkpoints (take a savepoint for a self-contained snapshot)')
+    .option('-m, --jobmanager <host:port>', "the cluster's REST address (sets rest.address and rest.port)")
+    .option('-D <key=value>', 'set a configuration key (repeatable)', collect)
+    .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
+    .option('-v, --verbose', 'print stacks with errors')
+    .action(async (jobId: string, o: RemoteOptions & { full?: boolean }) => {
       const rest = clientFor(loadRemoteConfig(o));
-      const triggerId = await rest.stopWithSavepoint(jobId, {
-        ...(o.savepointPath ? { targetDirectory: absolute(o.savepointPath) } : {}),
-        drain: o.drain === true,
-      });
-      const location = await rest.awaitSavepoint(jobId, triggerId);
-      process.stdout.write(`Savepoint completed. Path: ${location}\n`);
+      process.stdout.write(`Triggering checkpoint for job ${jobId}.\n`);
+      const id = await rest.awaitCheckpoint(jobId, await rest.triggerCheckpoint(jobId, o.full ? 'FULL' : 'CONFIGURED'));
+      process.stdout.write(`Checkpoint${o.full ? '(FULL)' : ''} ${id} for job ${jobId} completed.\n`);
     });
+}
+
+/**
+ * The job id and the directory of `cancel -s [dir] <jobId>` / `stop -p [dir] <jobId>`: Flink's
+ * options take an optional value, so with a single word it is the job id.
+ */
+function withOptionalValue(jobId: string | undefined, option: string | boolean | undefined): [string, string | undefined] {
+  const value = typeof option === 'string' ? option : undefined;
+  if (jobId !== undefined) return [jobId, value];
+  if (value !== undefined) return [value, undefined];
+  throw new WeirError('WEIR_CLI_USAGE', 'Missing JobID: give the id of the job (see weir list)');
+}
+
+/** --type of savepoint and stop: Weir writes canonical savepoints; native is taken as canonical, said on stderr. */
+function checkSavepointType(type: string | undefined): void {
+  if (type === undefined) return;
+  const t = type.toLowerCase();
+  if (!(SAVEPOINT_TYPES as readonly string[]).includes(t))
+    throw new WeirError('WEIR_CLI_USAGE', `--type must be one of ${SAVEPOINT_TYPES.join(', ')}, got '${type}'`);
+  if (t === 'native')
+    process.stderr.write(
+      'Weir writes savepoints in its canonical format only: this savepoint is canonical (readable by every state backend)\n',
+    );
+}
+
+/**
+ * `weir savepoint -d <path>` (Flink's --dispose): deletes a savepoint directory this machine sees.
+ * Only a directory with a `_metadata` file is deleted, so a mistyped path cannot remove other data.
+ */
+async function disposeSavepoint(location: string): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const { rm } = await import('node:fs/promises');
+  const { fileURLToPath } = await import('node:url');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('file:'))
+    throw new WeirError('WEIR_CLI_USAGE', `only savepoints on a local filesystem can be disposed, got '${location}'`);
+  const dir = location.startsWith('file:') ? fileURLToPath(location) : path.resolve(location);
+  process.stdout.write(`Disposing savepoint '${location}'.\n`);
+  if (!existsSync(path.join(dir, '_metadata')))
+    throw new WeirError('WEIR_SAVEPOINT', `'${dir}' is not a savepoint (it has no _metadata file): nothing was deleted`);
+  await rm(dir, { recursive: true });
+  process.stdout.write(`Savepoint '${location}' disposed.\n`);
+}
+
+const FLINK_RULE = '--------------------------------------------------------------';
+
+/** 'dd.MM.yyyy HH:mm:ss' in local time, as Flink's list prints start times. */
+export function flinkTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/**
+ * The output of `flink list`: running/restarting, scheduled (CREATED, INITIALIZING) and, with
+ * --all, terminated jobs under Flink's section headers, one `<start> : <jid> : <name> (<STATE>)`
+ * line per job by start time. Without -r/-s/-a, running and scheduled jobs are shown.
+ */
+export function flinkJobList(jobs: JobOverviewEntry[], o: { running: boolean; scheduled: boolean; all: boolean }): string {
+  const none = !o.running && !o.scheduled && !o.all;
+  const showRunning = none || o.running || o.all;
+  const showScheduled = none || o.scheduled || o.all;
+  const scheduled = jobs.filter((j) => j.state === 'CREATED' || j.state === 'INITIALIZING');
+  const terminated = jobs.filter((j) => TERMINAL.has(j.state));
+  const running = jobs.filter((j) => !scheduled.includes(j) && !terminated.includes(j));
+  const lines = (js: JobOverviewEntry[]): string[] =>
+    [...js]
+      .sort((a, b) => a['start-time'] - b['start-time'])
+      .map((j) => `${flinkTime(j['start-time'])} : ${j.jid} : ${j.name} (${j.state})`);
+  const out: string[] = [];
+  if (showRunning) {
+    if (running.length === 0) out.push('No running jobs.');
+    else out.push('------------------ Running/Restarting Jobs -------------------', ...lines(running), FLINK_RULE);
+  }
+  if (showScheduled) {
+    if (scheduled.length === 0) out.push('No scheduled jobs.');
+    else out.push('----------------------- Scheduled Jobs -----------------------', ...lines(scheduled), FLINK_RULE);
+  }
+  if (o.all && terminated.length > 0)
+    out.push('---------------------- Terminated Jobs -----------------------', ...lines(terminated), FLINK_RULE);
+  return out.map((l) => `${l}\n`).join('');
 }
 
 /** The newest exceptions of the failed jobs listed (at most FAILURE_CAUSES of them), as one line each. */
@@ -217,7 +371,8 @@ function progressLine(
 
 /**
  * Polls a submitted job's progress every `intervalMs` and prints a line when its status or record
- * counts change; quiet otherwise. Returns a function that stops watching.
+ * counts change; quiet otherwise. A failing job's causes are printed once per distinct cause, and
+ * the status carries the number of restarts. Returns a function that stops watching.
  */
 export function watchProgress(
   job: Pick<SubmittedJob, 'jobId'> & { cluster: Pick<ClusterClient, 'progress'> },
@@ -227,15 +382,32 @@ export function watchProgress(
   let last = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const failuresSeen = new Set<string>();
+  const causesShown = new Set<string>();
+  const stamp = (): string => {
+    const d = new Date();
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
   const tick = async (): Promise<void> => {
     try {
       const p = await job.cluster.progress(job.jobId);
       if (stopped) return;
-      const line = progressLine(p.status, p.vertices);
+      for (const f of [...(p.failures ?? [])].reverse()) {
+        const key = `${f.timestamp}|${f.code}|${f.message}`;
+        if (failuresSeen.has(key)) continue;
+        failuresSeen.add(key);
+        const cause = `${f.code}: ${oneLine(f.message, 400)}`;
+        if (causesShown.has(cause) || causesShown.size >= MAX_CAUSES_SHOWN) continue;
+        causesShown.add(cause);
+        out.write(`${stamp()} Failure #${failuresSeen.size}: ${cause}\n`);
+      }
+      // Every failure but the one that failed the job for good was followed by a restart.
+      const restarts = Math.max(0, failuresSeen.size - (p.status === 'FAILED' ? 1 : 0));
+      const status = restarts > 0 ? `${p.status} (${restarts} restart${restarts === 1 ? '' : 's'})` : p.status;
+      const line = progressLine(status, p.vertices);
       if (line !== last) {
         last = line;
-        const d = new Date();
-        out.write(`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${line}\n`);
+        out.write(`${stamp()} ${line}\n`);
       }
       if (TERMINAL.has(p.status)) return;
     } catch {
@@ -249,3 +421,6 @@ export function watchProgress(
     if (timer) clearTimeout(timer);
   };
 }
+
+/** Distinct failure causes printed per job at most (a job failing differently every time stays readable). */
+const MAX_CAUSES_SHOWN = 20;

@@ -33,6 +33,8 @@ export interface StartClusterOptions {
    * and it starts TaskManagers as its child processes when jobs need slots.
    */
   provider?: 'standalone' | 'process';
+  /** `-D key=value` settings given to every process started (after config.yaml, as on their command lines). */
+  dynamic?: string[];
 }
 
 export interface StartedCluster {
@@ -168,7 +170,8 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
   if (!Number.isInteger(n) || n < 0)
     throw new WeirError('WEIR_CLI_USAGE', `the number of TaskManagers must be a non-negative integer, got ${n}`);
   if (ensureClusterSecret(confDir)) process.stderr.write(`Generated security.cluster.secret in ${join(confDir, 'config.yaml')}\n`);
-  const config = loadConfiguration({ confDir, env: {} });
+  const dynamic = o.dynamic ?? [];
+  const config = loadConfiguration({ confDir, env: {}, dynamic });
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('jobmanager.rpc.address');
   const port = config.get('jobmanager.rpc.port');
@@ -194,7 +197,7 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
   const children: { pid: number; log: string }[] = [];
   const startProcess = (role: 'jobmanager' | 'taskmanager', index: number, args: string[]): number => {
     const log = join(o.logDir, `weir-${role}-${index}-${host0}.log`);
-    const child = spawnWeir([role, '--conf-dir', confDir, ...args], {
+    const child = spawnWeir([role, '--conf-dir', confDir, ...dynamic.flatMap((d) => ['-D', d]), ...args], {
       log,
       detached: true,
       env: { WEIR_CONF_DIR: confDir },

@@ -233,6 +233,25 @@ export class JobMaster {
     return { coordinator: this.checkpoints, dir: target };
   }
 
+  /**
+   * Triggers a checkpoint now (Flink's POST /jobs/:id/checkpoints); returns its id, or undefined
+   * when the checkpointing rules do not allow one at this moment (one in progress, min-pause, tasks
+   * not all running). `full` is refused for incremental checkpoints, which Weir cannot take in full.
+   */
+  triggerCheckpoint(full: boolean): number | undefined {
+    if (!this.checkpoints)
+      throw new WeirError(
+        'WEIR_CHECKPOINT',
+        `job '${this.jobName}' (${this.jobId}) has no checkpointing (execution.checkpointing.interval)`,
+      );
+    if (full && [true, 'true'].includes(this.submission.config['state.backend.incremental'] as string))
+      throw new WeirError(
+        'WEIR_CHECKPOINT',
+        `job '${this.jobName}' (${this.jobId}) takes incremental checkpoints (state.backend.incremental), which Weir cannot take in full: take a savepoint for a self-contained snapshot`,
+      );
+    return this.checkpoints.tryTrigger();
+  }
+
   /** Triggers a savepoint (Flink's POST /jobs/:id/savepoints); returns its trigger id. */
   triggerSavepoint(dir?: string): string {
     const t = this.savepointTarget(dir, 'take a savepoint of');
