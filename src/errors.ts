@@ -26,9 +26,10 @@ export const ERROR_CODES = {
   WEIR_CLUSTER_DEPLOYMENT: 'A resource provider could not start a cluster process (JobManager or TaskManager).',
   WEIR_IO: 'A file or directory a job reads or writes cannot be created, read or written (permission, read-only file system, disk full).',
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
-  WEIR_JOBMANAGER_LOST: 'The connection to the JobManager was lost (it stopped, crashed or is unreachable).',
+  WEIR_JOBMANAGER_LOST:
+    'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
-  WEIR_JOBMANAGER_LOST: 'An attached client lost the connection to the JobManager running its job.',
+  WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;
 

@@ -175,7 +175,7 @@ export class RemoteClusterClient implements ClusterClient {
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
         // The answer to a request about the job is final; a lost connection is tried again a few times.
-        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_CONFIG_BAD_VALUE') throw e;
+        if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_JOBMANAGER_UNREACHABLE') throw e;
         if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);
         await new Promise((r) => setTimeout(r, BACKOFF_MS[failures - 1] ?? 3000));
       }

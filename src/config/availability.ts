@@ -1,10 +1,11 @@
 /**
  * Options declared for features that are not built yet are rejected when a process or a job
  * starts, so a setting is never accepted and silently ignored. The option table marks them with
- * `unavailable`; `high-availability.type: none` (today's behaviour) stays allowed.
+ * `unavailable`; a key set to its default
+ * (`high-availability.type: none`, today's behaviour) stays allowed.
  */
 import { WeirError } from '../errors.js';
-import type { Configuration } from './configuration.js';
+import { Configuration, formatOptionValue, type ConfigValue } from './configuration.js';
 import { optionSpec } from './options.js';
 
 export function assertOptionsAvailable(config: Configuration): void {
@@ -12,7 +13,9 @@ export function assertOptionsAvailable(config: Configuration): void {
   for (const key of config.keys()) {
     const feature = optionSpec(key).unavailable;
     if (feature === undefined) continue;
-    if (key === 'high-availability.type' && config.get('high-availability.type') === 'none') continue;
+    // A key at its default changes nothing (a job's full configuration carries every default).
+    if (formatOptionValue(key, config.get(key) as ConfigValue) === formatOptionValue(key, new Configuration().get(key) as ConfigValue))
+      continue;
     problems.push(`'${key}' (from ${config.sourceOf(key)}) configures ${feature}`);
   }
   if (problems.length === 0) return;

@@ -263,13 +263,13 @@ export class RestClient {
     if (this.closed.signal.aborted) return new WeirError('WEIR_INTERNAL', `${method} ${path} was aborted: the client was closed`);
     if (err.name === 'TimeoutError') {
       return new WeirError(
-        'WEIR_CONFIG_BAD_VALUE',
+        'WEIR_JOBMANAGER_UNREACHABLE',
         `The JobManager at ${this.url} did not answer ${method} ${path} within ${timeoutMs} ms: check rest.address and rest.port (or -m host:port)`,
       );
     }
     const why = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
     return new WeirError(
-      'WEIR_CONFIG_BAD_VALUE',
+      'WEIR_JOBMANAGER_UNREACHABLE',
       `Cannot reach the JobManager's REST API at ${this.url} (${why}): is the cluster running? Check rest.address and rest.port, or -m host:port`,
       {},
       { cause: e },

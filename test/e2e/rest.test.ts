@@ -683,6 +683,7 @@ test('weir list and weir cancel against the cluster; weir run -m attached and -d
     nobody.stderr,
     new RegExp(`^Error: Cannot reach the JobManager's REST API at http://127\\.0\\.0\\.1:${free} \\(ECONNREFUSED\\)`, 'm'),
   );
+  assert.match(nobody.stderr, /\[WEIR_JOBMANAGER_UNREACHABLE\]/, 'an absent JobManager is not a configuration error');
   const bad = await weir('list', '-m', 'nohostport');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /-m\/--jobmanager must be host:port/);

@@ -123,7 +123,7 @@ export function registerRemoteCommands(program: Command): void {
         jobs = (await rest.jobsOverview()).jobs;
       } catch (e) {
         // No cluster answers: with --all and jobmanager.archive.dir, the archive is listed directly.
-        const unreachable = e instanceof WeirError && !(e instanceof RestApiError) && e.code === 'WEIR_CONFIG_BAD_VALUE';
+        const unreachable = e instanceof WeirError && !(e instanceof RestApiError) && e.code === 'WEIR_JOBMANAGER_UNREACHABLE';
         if (!o.all || archiveDir === undefined || !unreachable) throw e;
         const { JobArchive } = await import('../../runtime/jobmanager/job-archive.js');
         archive = new JobArchive(archiveDir, (m) => process.stderr.write(`Warning: ${m}\n`));
