@@ -528,3 +528,29 @@ test('a savepoint whose state has another kind than the job uses fails the job w
     assert.equal(jm.attempt, 0, 'not restarted');
   }
 });
+
+test('weir stop without --drain ends a window job FINISHED (source → keyBy → event-time window → print, p=2)', async () => {
+  const STOP_PROGRAM = path.join(root, 'test', 'programs', 'stop-windows.ts');
+  const dir = tempDir('stop-windows');
+  let jobId = '';
+  // The checkpoint timeout bounds the fallback that releases tasks that do not end: far beyond the test.
+  const run = runProgram({
+    program: STOP_PROGRAM,
+    // Windows of a minute: none fires (and prints) during the test.
+    args: ['200', '60000', '100'],
+    cluster,
+    config: config(path.join(dir, 'checkpoints'), { 'execution.checkpointing.timeout': 600_000 }),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  const jm = cluster.jobManager.dispatcher.job(jobId);
+  await waitFor(() => jm.checkpointStats().counts.completed >= 2, 30_000, 'checkpoints');
+  await weirStop(jobId, path.join(dir, 'savepoints'));
+  const r = await within(20_000, run, 'the stopped job to end');
+  assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  assert.ok(
+    r.results[0]!.vertices.every((v) => v.status === 'FINISHED'),
+    JSON.stringify(r.results[0]!.vertices.map((v) => [v.name, v.status])),
+  );
+});
