@@ -213,6 +213,7 @@ test('savepoint a running job (REST), stop it with a savepoint (weir stop), resu
   assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
   const restored = cluster.jobManager.dispatcher.job(second).checkpointStats().latest.restored!;
   assert.equal(restored.external_path, stoppedSavepoint);
+  assert.equal(restored.is_savepoint, true);
   assert.deepEqual(
     cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map((v) => v.parallelism),
     cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map(() => 3),

@@ -8,6 +8,7 @@
  * first, given execution.savepoint.path) restores from the latest completed checkpoint: each task
  * gets the state files of its operators, the source coordinator the enumerators' states.
  */
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
@@ -478,7 +479,8 @@ export class JobMaster {
       });
     }
     const cp = latest ?? this.initialRestore;
-    if (cp) this.checkpoints?.noteRestored(cp, false);
+    // A savepoint is a `savepoint-…` directory (CheckpointCoordinator.copyToSavepoint names them).
+    if (cp) this.checkpoints?.noteRestored(cp, !latest && basename(cp.dir).startsWith('savepoint-'));
     return cp;
   }
 
