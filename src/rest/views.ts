@@ -28,14 +28,35 @@ import {
 const TERMINAL_TASK_STATES: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 
 /**
- * A vertex's state as Flink aggregates it. The JobMaster reports one state per vertex, or MIXED
- * when its subtasks differ (shown as RUNNING: some run, others have not started or are done).
- * Subtasks of an ended job that never reached a terminal state were cancelled with it.
+ * A vertex's state as Flink aggregates its subtasks' (ExecutionJobVertex): any failed, canceling or
+ * cancelled subtask gives that state (a failing-over vertex is never RUNNING), then running, and
+ * all finished is FINISHED. Without per-state counts, MIXED shows as RUNNING. Subtasks of an ended
+ * job that never reached a terminal state were cancelled with it.
  */
 function vertexState(v: VertexSummary, jobStatus: JobStatus): ExecutionState {
-  const s: ExecutionState = v.status === 'MIXED' ? 'RUNNING' : v.status;
+  const s: ExecutionState = v.status !== 'MIXED' ? v.status : v.states ? aggregateState(v.states, v.parallelism) : 'RUNNING';
   if (isGloballyTerminal(jobStatus) && !TERMINAL_TASK_STATES.has(s)) return 'CANCELED';
   return s;
+}
+
+const AGGREGATE_ORDER: readonly ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'INITIALIZING', 'RUNNING'];
+
+function aggregateState(states: Partial<Record<ExecutionState, number>>, parallelism: number): ExecutionState {
+  for (const s of AGGREGATE_ORDER) if ((states[s] ?? 0) > 0) return s;
+  if ((states.FINISHED ?? 0) > 0) return states.FINISHED === parallelism ? 'FINISHED' : 'RUNNING';
+  if ((states.DEPLOYING ?? 0) > 0) return 'DEPLOYING';
+  if ((states.SCHEDULED ?? 0) > 0) return 'SCHEDULED';
+  return 'CREATED';
+}
+
+/** Subtasks per state: the JobMaster's counts, else every subtask in the vertex's state. */
+function subtaskStates(v: VertexSummary, jobStatus: JobStatus): [ExecutionState, number][] {
+  if (!v.states) return [[vertexState(v, jobStatus), v.parallelism]];
+  const ended = isGloballyTerminal(jobStatus);
+  return (Object.entries(v.states) as [ExecutionState, number][]).map(([s, n]) => [
+    ended && !TERMINAL_TASK_STATES.has(s) ? 'CANCELED' : s,
+    n,
+  ]);
 }
 
 function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -44,7 +65,7 @@ function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
 
 function vertexTaskCounts(v: VertexSummary, jobStatus: JobStatus): ExecutionStateCounts {
   const counts = zeroCounts(EXECUTION_STATES);
-  counts[vertexState(v, jobStatus)] += v.parallelism;
+  for (const [s, n] of subtaskStates(v, jobStatus)) counts[s] += n;
   return counts;
 }
 
@@ -52,8 +73,7 @@ export function jobTaskCounts(jm: JobMaster): JobTaskCounts {
   const counts = zeroCounts(JOB_TASK_COUNT_KEYS);
   for (const v of jm.vertexSummaries()) {
     counts.total += v.parallelism;
-    const key = vertexState(v, jm.status).toLowerCase() as keyof JobTaskCounts;
-    counts[key] += v.parallelism;
+    for (const [s, n] of subtaskStates(v, jm.status)) counts[s.toLowerCase() as keyof JobTaskCounts] += n;
   }
   return counts;
 }

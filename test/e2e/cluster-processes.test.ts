@@ -732,3 +732,84 @@ test('weir cluster start/stop: JobManager and TaskManager processes run a job su
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('weir cluster start: the JobManager log tells the job lifecycle with causes; REST shows no running task while the job restarts', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'weir-cluster-lifecycle-'));
+  const pidDir = path.join(dir, 'pid');
+  try {
+    const [rpcPort, restPort] = [await freePort(), await freePort()];
+    const confDir = path.join(dir, 'conf');
+    mkdirSync(confDir);
+    writeFileSync(
+      path.join(confDir, 'config.yaml'),
+      `jobmanager.rpc.port: ${rpcPort}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: 2\n`,
+    );
+    const cluster = await startCluster({ confDir, taskManagers: 1, logDir: path.join(dir, 'log'), pidDir, timeoutMs: 60_000 });
+    const url = `http://127.0.0.1:${restPort}`;
+    let jobId = '';
+    // Fails at record 300 on every attempt: one restart, 3 s after the failure, then FAILED.
+    const outcome = runProgram({
+      program: program('fails-keyed.ts'),
+      args: ['300'],
+      config: Configuration.fromEntries({
+        'execution.target': 'remote',
+        'rest.port': restPort,
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': 1,
+        'restart-strategy.fixed-delay.delay': 3000,
+      }),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    interface Details {
+      state: string;
+      vertices: { name: string; status: string; tasks: Record<string, number> }[];
+      'status-counts': Record<string, number>;
+    }
+    let restarting: Details | undefined;
+    const deadline = Date.now() + 60_000;
+    while (restarting === undefined && Date.now() < deadline) {
+      if (jobId !== '') {
+        const d = (await (await fetch(`${url}/jobs/${jobId}`)).json()) as Details;
+        if (d.state === 'RESTARTING') restarting = d;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(restarting, 'the job was seen RESTARTING');
+    const shown = JSON.stringify(restarting.vertices);
+    for (const v of restarting.vertices) {
+      assert.notEqual(v.status, 'RUNNING', shown);
+      assert.equal(v.tasks.RUNNING, 0, shown);
+    }
+    assert.equal(restarting['status-counts'].RUNNING, 0, shown);
+    assert.ok(
+      restarting.vertices.some((v) => v.status === 'FAILED'),
+      shown,
+    );
+    const overview = (await (await fetch(`${url}/jobs/overview`)).json()) as {
+      jobs: { jid: string; state: string; tasks: Record<string, number> }[];
+    };
+    const o = overview.jobs.find((j) => j.jid === jobId)!;
+    if (o.state === 'RESTARTING') assert.equal(o.tasks.running, 0, JSON.stringify(o));
+
+    const failure = await outcome;
+    assert.ok(failure instanceof Error, 'the job failed after its restart');
+
+    await stopCluster({ pidDir, timeoutMs: 20_000 });
+    const log = readFileSync(cluster.logFiles[0]!, 'utf8');
+    const job = `Job fails-keyed \\(${jobId}\\) switched from state`;
+    assert.match(log, new RegExp(`Submitted job fails-keyed \\(${jobId}\\)\\.`));
+    assert.match(log, new RegExp(`${job} CREATED to RUNNING\\.`));
+    assert.match(log, new RegExp(`${job} RUNNING to FAILING\\. Cause: WEIR_\\w+: .*bad record 300`));
+    assert.match(log, new RegExp(`${job} FAILING to RESTARTING\\. Cause: WEIR_\\w+: .*bad record 300`));
+    assert.match(log, new RegExp(`${job} RESTARTING to RUNNING\\.`));
+    assert.match(log, new RegExp(`${job} FAILING to FAILED\\. Cause: WEIR_\\w+: .*bad record 300`));
+    assert.match(log, /explode \(\d\/2\) of job fails-keyed .* switched from RUNNING to FAILED: .*bad record 300/);
+  } finally {
+    await stopCluster({ pidDir, timeoutMs: 5_000 });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

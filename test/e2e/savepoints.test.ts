@@ -18,6 +18,7 @@ import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/cluster/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { RestApiError, RestClient } from '../../dist/rest/client.js';
+import type { CheckpointingStatistics } from '../../dist/runtime/checkpoint/checkpoint-coordinator.js';
 import type { KeyedStatePart } from '../../dist/runtime/checkpoint/state-assignment.js';
 import { unpackState, type CheckpointMetadata, type SubtaskStateFile } from '../../dist/runtime/checkpoint/storage.js';
 import { startRestServer, type RestServer } from '../../dist/rest/server.js';
@@ -212,6 +213,7 @@ test('savepoint a running job (REST), stop it with a savepoint (weir stop), resu
   assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
   const restored = cluster.jobManager.dispatcher.job(second).checkpointStats().latest.restored!;
   assert.equal(restored.external_path, stoppedSavepoint);
+  assert.equal(restored.is_savepoint, true);
   assert.deepEqual(
     cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map((v) => v.parallelism),
     cluster.jobManager.dispatcher.job(second).jobGraph.vertices.map(() => 3),
@@ -527,4 +529,40 @@ test('a savepoint whose state has another kind than the job uses fails the job w
     assert.equal(jm.status, 'FAILED');
     assert.equal(jm.attempt, 0, 'not restarted');
   }
+});
+
+test('savepoints show in the checkpoint statistics; weir stop without --drain ends a window job FINISHED (source → keyBy → event-time window → print, p=2)', async () => {
+  const STOP_PROGRAM = path.join(root, 'test', 'programs', 'stop-windows.ts');
+  const dir = tempDir('stop-windows');
+  let jobId = '';
+  // The checkpoint timeout bounds the fallback that releases tasks that do not end: far beyond the test.
+  const run = runProgram({
+    program: STOP_PROGRAM,
+    // Windows of a minute: none fires (and prints) during the test.
+    args: ['200', '60000', '100'],
+    cluster,
+    config: config(path.join(dir, 'checkpoints'), { 'execution.checkpointing.timeout': 600_000 }),
+    listener: { onSubmitted: (j) => (jobId = j.jobId) },
+  });
+  run.catch(() => undefined);
+  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  const jm = cluster.jobManager.dispatcher.job(jobId);
+  await waitFor(() => jm.checkpointStats().counts.completed >= 2, 30_000, 'checkpoints');
+  // A savepoint through REST shows in the checkpoint statistics (Flink's CheckpointingStatistics).
+  const triggerId = await rest.triggerSavepoint(jobId, { 'target-directory': path.join(dir, 'savepoints') });
+  const location = await within(30_000, rest.awaitSavepoint(jobId, triggerId), 'the savepoint');
+  const stats = (await (await fetch(`${server.url}/jobs/${jobId}/checkpoints`)).json()) as CheckpointingStatistics;
+  assert.equal(stats.latest.savepoint?.external_path, location, JSON.stringify(stats.latest));
+  assert.equal(stats.latest.savepoint.is_savepoint, true);
+  assert.equal(stats.latest.savepoint.checkpoint_type, 'SAVEPOINT');
+  assert.equal(stats.latest.completed?.is_savepoint, false);
+  const row = stats.history.find((h) => h.id === stats.latest.savepoint!.id);
+  assert.equal(row?.is_savepoint, true, JSON.stringify(stats.history));
+  await weirStop(jobId, path.join(dir, 'savepoints'));
+  const r = await within(20_000, run, 'the stopped job to end');
+  assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  assert.ok(
+    r.results[0]!.vertices.every((v) => v.status === 'FINISHED'),
+    JSON.stringify(r.results[0]!.vertices.map((v) => [v.name, v.status])),
+  );
 });

@@ -341,3 +341,54 @@ test('shared files: deleted once no retained checkpoint refers to them; uploads 
   assert.equal(latest.checkpointed_size, 4 + 1, 'checkpointed size counts what was uploaded');
   await h.cc.shutdown('FINISHED');
 });
+
+test('savepoints are in the statistics: in history with is_savepoint, in latest.savepoint (not latest.completed), in the counts', async () => {
+  const h = harness();
+  h.cc.start();
+  assert.equal(h.cc.tryTrigger(), 1);
+  await until(() => h.events.includes('trigger src/1 1'), 'trigger 1');
+  ackAll(h, 1);
+  await until(() => h.cc.latestCompleted()?.id === 1, 'checkpoint 1');
+
+  const target = path.join(h.base, 'savepoints');
+  const triggerId = h.cc.triggerSavepoint(target);
+  await until(() => h.events.includes('trigger src/1 2'), 'the savepoint triggered');
+  const pending = h.cc.stats();
+  assert.equal(pending.history[0]!.is_savepoint, true);
+  assert.equal(pending.history[0]!.checkpoint_type, 'SAVEPOINT');
+  assert.equal(pending.counts.in_progress, 1);
+  ackAll(h, 2);
+  await until(() => h.cc.savepointStatus(triggerId)?.status === 'COMPLETED', 'the savepoint');
+  const location = h.cc.savepointStatus(triggerId)!.location!;
+
+  const stats = h.cc.stats();
+  assert.deepEqual(stats.counts, { restored: 0, total: 2, completed: 2, failed: 0, in_progress: 0 });
+  const sp = stats.latest.savepoint;
+  assert.ok(sp, JSON.stringify(stats.latest));
+  assert.equal(sp.id, 2);
+  assert.equal(sp.status, 'COMPLETED');
+  assert.equal(sp.is_savepoint, true);
+  assert.equal(sp.savepointFormat, 'CANONICAL');
+  assert.equal(sp.checkpoint_type, 'SAVEPOINT');
+  assert.equal(sp.external_path, location);
+  assert.equal(stats.latest.completed!.id, 1, 'latest.completed is the latest checkpoint, as in Flink');
+  assert.equal(stats.latest.completed!.is_savepoint, false);
+  assert.deepEqual(
+    stats.history.map((e) => [e.id, e.is_savepoint, e.checkpoint_type]),
+    [
+      [2, true, 'SAVEPOINT'],
+      [1, false, 'CHECKPOINT'],
+    ],
+  );
+
+  // Stop with savepoint is Flink's synchronous savepoint.
+  const stopId = h.cc.triggerSavepoint(target, { stop: true });
+  await until(() => h.events.includes('trigger src/1 3'), 'the stop savepoint triggered');
+  ackAll(h, 3);
+  await until(() => h.cc.savepointStatus(stopId)?.status === 'COMPLETED', 'the stop savepoint');
+  const after = h.cc.stats();
+  assert.equal(after.latest.savepoint!.id, 3);
+  assert.equal(after.latest.savepoint!.checkpoint_type, 'SYNC_SAVEPOINT');
+  assert.equal(after.counts.completed, 3);
+  await h.cc.shutdown('FINISHED');
+});

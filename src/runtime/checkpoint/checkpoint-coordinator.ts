@@ -122,8 +122,9 @@ export interface CheckpointStatsEntry {
   className: '.CompletedCheckpointStatistics' | '.PendingCheckpointStatistics' | '.FailedCheckpointStatistics';
   id: number;
   status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  is_savepoint: false;
-  savepointFormat: null;
+  is_savepoint: boolean;
+  /** CANONICAL for a savepoint (its state is backend-independent), null for a checkpoint. */
+  savepointFormat: 'CANONICAL' | null;
   trigger_timestamp: number;
   latest_ack_timestamp: number;
   checkpointed_size: number;
@@ -134,7 +135,8 @@ export interface CheckpointStatsEntry {
   persisted_data: number;
   num_subtasks: number;
   num_acknowledged_subtasks: number;
-  checkpoint_type: 'CHECKPOINT';
+  /** SYNC_SAVEPOINT: a stop-with-savepoint (the job ends with it). */
+  checkpoint_type: 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC_SAVEPOINT';
   tasks: Record<string, unknown>;
   external_path?: string;
   discarded?: boolean;
@@ -172,8 +174,9 @@ export interface CheckpointingStatistics {
     persisted_data: MinMaxAvg;
   };
   latest: {
+    /** The latest completed checkpoint (savepoints excluded, as in Flink). */
     completed: CheckpointStatsEntry | null;
-    savepoint: null;
+    savepoint: CheckpointStatsEntry | null;
     failed: CheckpointStatsEntry | null;
     restored: RestoredCheckpointStats | null;
   };
@@ -265,6 +268,7 @@ export class CheckpointCoordinator {
   private readonly history: CheckpointStatsEntry[] = [];
   private readonly counts = { restored: 0, total: 0, completed: 0, failed: 0 };
   private latestFailed: CheckpointStatsEntry | null = null;
+  private latestSavepoint: CheckpointStatsEntry | null = null;
   private restored: RestoredCheckpointStats | null = null;
   private readonly completedSizes: number[] = [];
   private readonly completedDurations: number[] = [];
@@ -343,7 +347,8 @@ export class CheckpointCoordinator {
     const r = this.options.retention;
     const keep = (status === 'FAILED' && r !== 'NO_EXTERNALIZED_CHECKPOINTS') || (status === 'CANCELED' && r === 'RETAIN_ON_CANCELLATION');
     if (keep) return;
-    for (const c of this.completed) c.stats.discarded = true;
+    // A savepoint's copy stays: only its checkpoint directory goes.
+    for (const c of this.completed) c.stats.discarded = !c.stats.is_savepoint;
     await this.storage.discardAll().catch(() => undefined);
   }
 
@@ -484,8 +489,8 @@ export class CheckpointCoordinator {
       className: '.PendingCheckpointStatistics',
       id,
       status: 'IN_PROGRESS',
-      is_savepoint: false,
-      savepointFormat: null,
+      is_savepoint: savepoint !== undefined,
+      savepointFormat: savepoint ? 'CANONICAL' : null,
       trigger_timestamp: now,
       latest_ack_timestamp: -1,
       checkpointed_size: 0,
@@ -496,7 +501,7 @@ export class CheckpointCoordinator {
       persisted_data: 0,
       num_subtasks: tasks.length,
       num_acknowledged_subtasks: 0,
-      checkpoint_type: 'CHECKPOINT',
+      checkpoint_type: savepoint ? (savepoint.stop ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT',
       tasks: {},
     };
     this.pushHistory(stats);
@@ -665,7 +670,18 @@ export class CheckpointCoordinator {
       this.pending.delete(p.id);
       void this.storage.discard(p.id).catch(() => undefined);
       // A savepoint's copy is complete and consistent all the same.
-      if (p.savepoint) this.savepointDone(p.savepoint, savepointLocation, 'subsumed');
+      if (p.savepoint) {
+        Object.assign(p.stats, {
+          className: '.CompletedCheckpointStatistics',
+          status: 'COMPLETED',
+          end_to_end_duration: Date.now() - p.timestamp,
+          discarded: false,
+          ...(savepointLocation !== undefined ? { external_path: savepointLocation } : {}),
+        } satisfies Partial<CheckpointStatsEntry>);
+        this.counts.completed++;
+        if ((this.latestSavepoint?.id ?? 0) < p.id) this.latestSavepoint = p.stats;
+        this.savepointDone(p.savepoint, savepointLocation, 'subsumed');
+      }
       return;
     }
     this.pending.delete(p.id);
@@ -674,8 +690,10 @@ export class CheckpointCoordinator {
     s.className = '.CompletedCheckpointStatistics';
     s.status = 'COMPLETED';
     s.end_to_end_duration = now - p.timestamp;
-    s.external_path = loaded.dir;
+    // A savepoint is where it was copied to (the checkpoint's own directory goes with retention).
+    s.external_path = savepointLocation ?? loaded.dir;
     s.discarded = false;
+    if (p.savepoint && (this.latestSavepoint?.id ?? 0) < p.id) this.latestSavepoint = s;
     s.alignment_buffered = 0;
     this.counts.completed++;
     this.completedSizes.push(s.state_size);
@@ -692,7 +710,7 @@ export class CheckpointCoordinator {
     const unreferenced: string[] = [];
     while (this.completed.length > this.options.numRetained) {
       const old = this.completed.shift()!;
-      old.stats.discarded = true;
+      old.stats.discarded = !old.stats.is_savepoint;
       this.background(this.storage.discard(old.id));
       for (const f of old.shared) {
         const n = (this.sharedRefs.get(f) ?? 1) - 1;
@@ -779,7 +797,8 @@ export class CheckpointCoordinator {
   }
 
   stats(): CheckpointingStatistics {
-    const completed = this.history.find((h) => h.status === 'COMPLETED') ?? this.completed.at(-1)?.stats ?? null;
+    const isCheckpoint = (h: CheckpointStatsEntry): boolean => h.status === 'COMPLETED' && !h.is_savepoint;
+    const completed = this.history.find(isCheckpoint) ?? this.completed.findLast((c) => isCheckpoint(c.stats))?.stats ?? null;
     const zero = summarize([]);
     return {
       counts: { ...this.counts, in_progress: this.pending.size },
@@ -791,7 +810,7 @@ export class CheckpointCoordinator {
         processed_data: zero,
         persisted_data: zero,
       },
-      latest: { completed, savepoint: null, failed: this.latestFailed, restored: this.restored },
+      latest: { completed, savepoint: this.latestSavepoint, failed: this.latestFailed, restored: this.restored },
       history: this.history.map((h) => ({ ...h })),
     };
   }

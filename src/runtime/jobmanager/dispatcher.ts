@@ -70,8 +70,9 @@ export class Dispatcher {
   submit(submission: Omit<JobSubmission, 'jobId'> & { jobId?: string }): string {
     const jobId = submission.jobId ?? newJobId();
     if (this.jobs.has(jobId)) throw new WeirError('WEIR_BAD_PIPELINE', `a job with id ${jobId} was already submitted`, { jobId });
-    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobTerminal(j));
+    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobTerminal(j), this.options.log);
     this.jobs.set(jobId, jm);
+    this.options.log?.info(`Submitted job ${jm.jobName} (${jobId}).`);
     jm.start();
     return jobId;
   }

@@ -8,6 +8,7 @@
  * first, given execution.savepoint.path) restores from the latest completed checkpoint: each task
  * gets the state files of its operators, the source coordinator the enumerators' states.
  */
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
@@ -23,6 +24,7 @@ import {
 } from '../checkpoint/checkpoint-coordinator.js';
 import { checkUnclaimedState, taskRestoreFor } from '../checkpoint/state-assignment.js';
 import { loadRestorePoint, type LoadedCheckpoint } from '../checkpoint/storage.js';
+import { silentLogger, type Logger } from '../rpc/transport.js';
 import type {
   DeployedCachedFile,
   ExecutionState,
@@ -35,7 +37,7 @@ import type {
 } from '../rpc/messages.js';
 import { workerAddress } from '../taskmanager/task-manager.js';
 import { workerEntry } from '../worker-entry.js';
-import { canTaskTransition, checkJobTransition, isGloballyTerminal } from './job-status.js';
+import { canTaskTransition, checkJobTransition, isGloballyTerminal, isTaskTerminal } from './job-status.js';
 import type { ResourceManager, SlotAllocation } from './resource-manager.js';
 import { createRestartStrategy, type RestartStrategy } from './restart-strategy.js';
 
@@ -71,6 +73,8 @@ export interface VertexSummary {
   name: string;
   parallelism: number;
   status: ExecutionState | 'MIXED';
+  /** How many subtasks are in each state (REST aggregates them as Flink does). */
+  states?: Partial<Record<ExecutionState, number>>;
   metrics: TaskMetrics;
 }
 
@@ -135,6 +139,8 @@ export class JobMaster {
     readonly submission: JobSubmission,
     private readonly rm: ResourceManager,
     private readonly onTerminal: (jm: JobMaster) => void,
+    /** The JobManager's log: job status transitions (with their cause) and failed tasks. */
+    private readonly log: Logger = silentLogger,
   ) {
     const get = (k: string): unknown => submission.config[k];
     this.settings = resolveRuntimeSettings(submission.jobGraph, get);
@@ -176,6 +182,7 @@ export class JobMaster {
         notifyAborted: (id) => this.notifyTasks(id, 'abort'),
         failJob: (e) => this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), true),
         onCompleted: (cp, acked) => this.commitCollectMarks(cp.id, acked),
+        log: (level, msg) => this.log[level](msg),
       });
       this.settings.checkpointing = { mode: cpOptions.mode, jobDir: this.checkpoints.jobDir };
     }
@@ -207,6 +214,7 @@ export class JobMaster {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.transition('CANCELLING');
     this.teardown();
+    this.cancelTasks();
     this.finishJob('CANCELED');
   }
 
@@ -293,15 +301,16 @@ export class JobMaster {
   vertexSummaries(): VertexSummary[] {
     return this.jobGraph.vertices.map((v) => {
       const metrics = { ...EMPTY_METRICS };
-      const states = new Set<ExecutionState>();
+      const counts: Partial<Record<ExecutionState, number>> = {};
       for (let s = 0; s < v.parallelism; s++) {
         const t = this.tasks.get(`${v.id}/${s}`);
-        if (!t) continue;
-        states.add(t.state);
-        if (t.metrics) for (const k of Object.keys(metrics) as (keyof TaskMetrics)[]) metrics[k] += t.metrics[k];
+        const state = t?.state ?? 'CREATED';
+        counts[state] = (counts[state] ?? 0) + 1;
+        if (t?.metrics) for (const k of Object.keys(metrics) as (keyof TaskMetrics)[]) metrics[k] += t.metrics[k];
       }
-      const status: ExecutionState | 'MIXED' = states.size === 1 ? [...states][0]! : states.size === 0 ? 'CREATED' : 'MIXED';
-      return { id: v.id, name: v.name, parallelism: v.parallelism, status, metrics };
+      const states = Object.keys(counts) as ExecutionState[];
+      const status: ExecutionState | 'MIXED' = states.length === 1 ? states[0]! : 'MIXED';
+      return { id: v.id, name: v.name, parallelism: v.parallelism, status, states: counts, metrics };
     });
   }
 
@@ -489,7 +498,8 @@ export class JobMaster {
       });
     }
     const cp = latest ?? this.initialRestore;
-    if (cp) this.checkpoints?.noteRestored(cp, false);
+    // A savepoint is a `savepoint-…` directory (CheckpointCoordinator.copyToSavepoint names them).
+    if (cp) this.checkpoints?.noteRestored(cp, !latest && basename(cp.dir).startsWith('savepoint-'));
     return cp;
   }
 
@@ -593,10 +603,13 @@ export class JobMaster {
       if (t && metrics) t.metrics = metrics;
       return;
     }
+    const from = t.state;
     t.state = state;
     if (metrics) t.metrics = metrics;
     if (state === 'FAILED') {
-      this.fail(error ?? serializeError(new Error(`task ${vertexId}/${subtask} failed`)), true);
+      const e = error ?? serializeError(new Error(`task ${vertexId}/${subtask} failed`));
+      this.log.warn(`${this.taskName(vertexId, subtask)} switched from ${from} to FAILED: ${causeLine(e)}`);
+      this.fail(e, true);
       return;
     }
     if (state === 'FINISHED') this.checkpoints?.onTaskFinished(vertexId, subtask);
@@ -619,26 +632,32 @@ export class JobMaster {
     if (this.status === 'CREATED' || this.status === 'INITIALIZING') {
       this.teardown();
       if (this.status === 'INITIALIZING') this.transition('CREATED');
-      this.transition('FAILED');
+      this.transition('FAILED', error);
       this.finishJob('FAILED', error, true);
       return;
     }
-    this.transition('FAILING');
+    this.transition('FAILING', error);
     this.checkpoints?.stop('the job is failing over');
     this.teardown();
+    // The attempt's workers are released: its tasks are cancelled (a failed one stays FAILED), so
+    // that REST does not show them running while the job restarts.
+    this.cancelTasks();
     // A program that replays differently, or state the job cannot take (restored state of another
     // kind), fails the same way on every attempt: no restart.
     const fatal = error.code === 'WEIR_NONDETERMINISTIC_PROGRAM' || error.code === 'WEIR_SAVEPOINT';
     const delay = restartable && !fatal ? this.restartStrategy.onFailure(Date.now()) : undefined;
     if (delay === undefined) {
-      this.transition('FAILED');
+      this.transition('FAILED', error);
       this.finishJob('FAILED', error, true);
       return;
     }
-    this.transition('RESTARTING');
+    this.transition('RESTARTING', error);
+    this.log.info(`Restarting job ${this.jobName} (${this.jobId}) in ${delay} ms (attempt ${this.attempt + 1}).`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.status !== 'RESTARTING') return;
+      // The new attempt waits for slots before it deploys.
+      for (const t of this.tasks.values()) t.state = 'SCHEDULED';
       this.attempt++;
       this.collected = {};
       if (!this.checkpoints) this.collectParts.clear();
@@ -660,10 +679,25 @@ export class JobMaster {
     this.coordinatorSnapshots.clear();
   }
 
-  private transition(to: JobStatus): void {
+  private transition(to: JobStatus, cause?: SerializedError): void {
     checkJobTransition(this.status, to, this.jobId);
+    const from = this.status;
     this.status = to;
     this.statusTimestamps[to] = Date.now();
+    // Flink's wording, so that log searches written for Flink find these lines.
+    const line = `Job ${this.jobName} (${this.jobId}) switched from state ${from} to ${to}.`;
+    if (cause) this.log[to === 'FAILED' ? 'error' : 'warn'](`${line} Cause: ${causeLine(cause)}`);
+    else this.log.info(line);
+  }
+
+  /** Tasks of the attempt just torn down that had not ended: CANCELED. */
+  private cancelTasks(): void {
+    for (const t of this.tasks.values()) if (!isTaskTerminal(t.state)) t.state = 'CANCELED';
+  }
+
+  private taskName(vertexId: string, subtask: number): string {
+    const v = this.jobGraph.vertices.find((x) => x.id === vertexId);
+    return `${v?.name ?? vertexId} (${subtask + 1}/${v?.parallelism ?? '?'}) of job ${this.jobName} (${this.jobId}), attempt ${this.attempt},`;
   }
 
   private finishJob(status: 'FINISHED' | 'FAILED' | 'CANCELED', error?: SerializedError, alreadyTransitioned = false): void {
@@ -708,6 +742,11 @@ export async function stopJobWithSavepoint(jm: JobMaster, dir: string | undefine
       throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jm.jobId} did not complete in time`, { jobId: jm.jobId });
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A failure cause on one line: its code and message (which names the operator and subtask). */
+function causeLine(e: SerializedError): string {
+  return `${e.code}: ${e.message.replace(/\s*\n\s*/g, ' ')}`;
 }
 
 export function jobFailure(r: JobResult): WeirError {

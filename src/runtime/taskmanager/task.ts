@@ -324,7 +324,12 @@ export class Task {
           if (r instanceof Promise) this.track(r, this.opNames[i]!);
         }
         // Stop with savepoint: the task ends once what the savepoint's completion started (commits) is done.
-        if (checkpointId === this.stopSavepoint) this.stopping = true;
+        if (checkpointId === this.stopSavepoint) {
+          this.stopping = true;
+          // The loops test `stopping` before they wait: a task whose input has stopped (its sources
+          // ended with the same savepoint) and with no commit under way would otherwise wait forever.
+          this.notify();
+        }
       } else {
         this.aligner?.abort(checkpointId);
         for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
