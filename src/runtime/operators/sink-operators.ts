@@ -126,19 +126,23 @@ export class SinkWriterOperator implements StreamOperator {
   }
 }
 
-/** print(): one line per record, `subtask> ` prefixed when parallel (as Flink), written in batches. */
+/**
+ * print(): one line per record, `subtask> ` prefixed when parallel (as Flink), written in batches by
+ * the TaskManager's process (`write`), which receives them before the task's FINISHED report.
+ */
 export class PrintOperator implements StreamOperator {
   private lines: string[] = [];
   private readonly prefix: string;
-  private readonly stream: NodeJS.WriteStream;
+  private readonly toStderr: boolean;
   private cancel: (() => void) | undefined;
   constructor(
     private readonly ctx: OperatorContext,
     spec: Extract<OperatorSpec, { type: 'print' }>,
+    private readonly write: (text: string, toStderr: boolean) => void,
   ) {
     const sub = ctx.parallelism > 1 ? `${ctx.subtask + 1}> ` : '';
     this.prefix = spec.prefix ? `${spec.prefix}:${sub || ' '}` : sub;
-    this.stream = spec.toStderr ? process.stderr : process.stdout;
+    this.toStderr = spec.toStderr;
   }
   open(): void {}
   processElement(value: unknown): void {
@@ -153,7 +157,7 @@ export class PrintOperator implements StreamOperator {
     this.cancel?.();
     this.cancel = undefined;
     if (this.lines.length === 0) return;
-    this.stream.write(this.lines.join('\n') + '\n');
+    this.write(this.lines.join('\n') + '\n', this.toStderr);
     this.lines = [];
   }
   processWatermark(): void {}

@@ -183,6 +183,8 @@ export type FromSlotWorker =
   | { type: 'requestConnection'; peer: string }
   | { type: 'sourceEvent'; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
   | { type: 'collect'; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
+  /** print()'s lines: on the port, so they are written before the task's FINISHED report is forwarded. */
+  | { type: 'print'; text: string; toStderr: boolean }
   | CheckpointReport;
 
 /** A task's answer to a checkpoint, and a source's end of data (it waits for a final checkpoint). */
