@@ -65,6 +65,11 @@ export function nextExecutionIndex(): number {
   return i;
 }
 
+/** How many execute()/executeAsync() calls this program run has made so far. */
+export function executionCount(): number {
+  return (globalThis as Holder)[EXECUTIONS] ?? 0;
+}
+
 export function getPipelineExecutorFactory(): PipelineExecutorFactory | undefined {
   return (globalThis as Holder)[FACTORY];
 }

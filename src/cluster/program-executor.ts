@@ -67,10 +67,17 @@ export function resolveGraphs(pipeline: Pipeline, defaults: StreamGraphDefaults)
 
 export class ProgramExecutor implements PipelineExecutor {
   readonly jobs: SubmittedJob[] = [];
+  private closed = false;
 
   constructor(private readonly o: ProgramExecutorOptions) {}
 
+  /** main() has returned: an execute() it did not await submits nothing (its promise never settles). */
+  close(): void {
+    this.closed = true;
+  }
+
   async execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient> {
+    if (this.closed) return new Promise<JobClient>(() => undefined);
     const { streamGraph, jobGraph } = resolveGraphs(pipeline, this.o.defaults);
     const config = jobConfiguration(this.o.config, pipeline);
     await checkRestorePoint(config, jobGraph);
@@ -92,6 +99,11 @@ export class ProgramExecutor implements PipelineExecutor {
       },
       this.o.bundle,
     );
+    if (this.closed) {
+      // Submitted while main() was returning without awaiting it: the run reports that; the job goes.
+      await cluster.cancel(jobId).catch(() => undefined);
+      return new Promise<JobClient>(() => undefined);
+    }
     // Detached (Flink's -d): nobody waits for the job; execute() returns a result without figures.
     const detached = this.o.detached === true;
     const result: Promise<JobResult> = detached ? new Promise<JobResult>(() => undefined) : cluster.waitForResult(jobId);

@@ -123,6 +123,12 @@ test('a program with no execute() is a one-line error', () => {
   assertOneLineError(weir('run', 'test/programs/no-execute.ts'), /finished without calling execute\(\).*\[WEIR_PROGRAM_NO_EXECUTE\]/);
 });
 
+test('an execute() that main() does not await is a one-line error saying so', () => {
+  const r = weir('run', 'test/programs/no-await.ts');
+  assertOneLineError(r, /called execute\(\).*not awaited.*\[WEIR_EXECUTE_NOT_AWAITED\]/);
+  assert.doesNotMatch(r.stderr, /finished without calling execute|at .*\.js:\d+|Submitted job/);
+});
+
 test('a non-deterministic main() is a one-line error', () => {
   assertOneLineError(
     weir('run', 'test/programs/nondeterministic.ts'),
