@@ -28,6 +28,8 @@ export interface JobOperator {
   chainedOutputs: ChainedOutput[];
   /** Ids of network edges leaving this operator. */
   networkOutputs: string[];
+  /** A collect sink's limit: the JobMaster ends the job once that many records arrived. */
+  collectLimit?: { collectId: string; limit: number };
 }
 
 export interface JobVertex {
@@ -105,6 +107,9 @@ export function buildJobGraph(sg: StreamGraph): JobGraph {
         keyed: n.keyed,
         chainedOutputs: chained,
         networkOutputs: network,
+        ...(n.spec.type === 'collect' && n.spec.limit !== undefined
+          ? { collectLimit: { collectId: n.spec.collectId, limit: n.spec.limit } }
+          : {}),
       };
     });
     vertices.push({

@@ -185,17 +185,26 @@ export function format(value: unknown): string {
   }
 }
 
-/** executeAndCollect(): ships records in batches to the JobMaster, which hands them to the client. */
+/**
+ * executeAndCollect(): ships records in batches to the JobMaster, which hands them to the client.
+ * With a limit, the records up to it are shipped as soon as they are there (the JobMaster then ends
+ * the job) and later ones are dropped.
+ */
 export class CollectOperator implements StreamOperator {
   private batch: unknown[] = [];
+  private remaining: number;
   constructor(
     private readonly spec: Extract<OperatorSpec, { type: 'collect' }>,
     private readonly send: (collectId: string, values: unknown[]) => void,
-  ) {}
+  ) {
+    this.remaining = spec.limit ?? Infinity;
+  }
   open(): void {}
   processElement(value: unknown): void {
+    if (this.remaining <= 0) return;
     this.batch.push(value);
-    if (this.batch.length >= 4096) this.flush();
+    this.remaining--;
+    if (this.batch.length >= 4096 || this.remaining === 0) this.flush();
   }
   private flush(): void {
     if (this.batch.length === 0) return;
