@@ -76,6 +76,7 @@ export class RemoteClusterClient implements ClusterClient {
       executionIndex: request.executionIndex,
       config: submittedConfig(request.config),
       ...(request.structuralCheck ? { structuralCheck: true } : {}),
+      ...(request.observed?.length ? { observed: request.observed } : {}),
       ...(cachedFiles.length ? { cachedFiles } : {}),
     });
     this.names.set(jobid, request.jobGraph.jobName);

@@ -616,6 +616,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         graphDefaults: b.graphDefaults,
         config: jobConfig,
         ...(b.structuralCheck ? { structuralCheck: true } : {}),
+        ...(b.observed?.length ? { observed: b.observed } : {}),
         ...(cachedFiles.length ? { cachedFiles } : {}),
       });
       return { jobid };

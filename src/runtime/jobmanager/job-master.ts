@@ -9,6 +9,7 @@
  * gets the state files of its operators, the source coordinator the enumerators' states.
  */
 import { Worker } from 'node:worker_threads';
+import type { ExecutionRecord } from '../../api/execution-context.js';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -51,6 +52,8 @@ export interface JobSubmission {
   config: Record<string, unknown>;
   /** See JobDeployment.structuralCheck. */
   structuralCheck?: boolean;
+  /** See JobDeployment.observed. */
+  observed?: ExecutionRecord[];
   /** Distributed cache files, stored where this process's TaskManagers (or BlobServer) find them. */
   cachedFiles?: DeployedCachedFile[];
 }
@@ -370,6 +373,7 @@ export class JobMaster {
       jobGraph: s.jobGraph,
       settings: this.settings,
       ...(s.structuralCheck ? { structuralCheck: true } : {}),
+      ...(s.observed?.length ? { observed: s.observed } : {}),
       ...(s.cachedFiles?.length ? { cachedFiles: s.cachedFiles } : {}),
     };
     const addresses: Record<string, string> = {};
