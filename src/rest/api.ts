@@ -246,6 +246,8 @@ export interface BundleRunRequest {
   structuralCheck?: boolean;
   /** What main() saw of its earlier executions (results, statuses): slots replaying main() see the same. */
   observed?: ExecutionRecord[];
+  /** The same, stored content-addressed first with `POST /blobs/upload` (large results): its blob id. */
+  observedBlob?: string;
   /** Distributed cache files, uploaded first with `POST /blobs/upload`. */
   cachedFiles?: CachedFileEntry[];
 }
@@ -619,6 +621,7 @@ export const bundleRunRequestSchema: Schema = obj(
     jobId: { type: 'string', pattern: JOB_ID_PATTERN },
     structuralCheck: bool,
     observed: arr(anyObject, { maxItems: 100000 }),
+    observedBlob: { type: 'string', pattern: BUNDLE_ID_PATTERN },
     cachedFiles: arr(
       obj({
         name: { type: 'string', minLength: 1, maxLength: 1000 },
@@ -630,5 +633,5 @@ export const bundleRunRequestSchema: Schema = obj(
       { maxItems: 1000 },
     ),
   },
-  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck', 'observed', 'cachedFiles'],
+  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck', 'observed', 'observedBlob', 'cachedFiles'],
 );
