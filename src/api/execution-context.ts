@@ -47,8 +47,8 @@ export interface ExecutionRecord {
   result?: JobExecutionResult;
   /** ... or rejected with. Neither: main() had not seen the job end. */
   error?: { code: string; message: string };
-  /** What getJobStatus() returned, call by call. */
-  statuses: JobStatus[];
+  /** What getJobStatus() returned, call by call, as runs of equal answers (a polling loop stays small). */
+  statuses: [status: JobStatus, times: number][];
   /** What stopWithSavepoint() resolved with, call by call. */
   savepoints: string[];
 }

@@ -155,7 +155,9 @@ export class ProgramExecutor implements PipelineExecutor {
       jobId,
       getJobStatus: async (): Promise<JobStatus> => {
         const status = (await cluster.progress(jobId)).status;
-        record.statuses.push(status);
+        const last = record.statuses.at(-1);
+        if (last && last[0] === status) last[1]++;
+        else record.statuses.push([status, 1]);
         return status;
       },
       cancel: () => cluster.cancel(jobId),

@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { setPipelineExecutorFactory, type ExecutionRecord, type Pipeline } from '../api/execution-context.js';
-import type { JobClient, JobExecutionResult } from '../api/job-client.js';
+import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
 import { ERROR_CODES, WeirError, type ErrorCode } from '../errors.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph } from '../graph/stream-graph.js';
@@ -27,12 +27,18 @@ export interface ReplayedJob {
 function replayedClient(pipeline: Pipeline, r: ExecutionRecord | undefined): Promise<JobClient> {
   // A job submitted without records (not by weir's client): the earlier job is taken as finished.
   r ??= {
-    statuses: ['FINISHED'],
+    statuses: [['FINISHED', Infinity]],
     savepoints: [],
     result: { jobId: '', jobName: pipeline.jobName, netRuntime: 0, accumulators: {}, collected: {} },
   };
   if (r.submitError) return Promise.reject(new WeirError(asCode(r.submitError.code), r.submitError.message));
-  const statuses = [...r.statuses];
+  const runs = r.statuses.map(([s, times]): [JobStatus, number] => [s, times]);
+  const nextStatus = (): JobStatus | undefined => {
+    while (runs.length > 0 && runs[0]![1] <= 0) runs.shift();
+    if (runs.length === 0) return undefined;
+    runs[0]![1]--;
+    return runs[0]![0];
+  };
   const savepoints = [...r.savepoints];
   const pending = <T>(): Promise<T> => new Promise<T>(() => undefined);
   const result: Promise<JobExecutionResult> = r.result
@@ -44,7 +50,7 @@ function replayedClient(pipeline: Pipeline, r: ExecutionRecord | undefined): Pro
   return Promise.resolve({
     jobId: r.jobId ?? '',
     getJobStatus: () => {
-      const s = statuses.shift();
+      const s = nextStatus();
       return s === undefined ? Promise.reject(notObserved(pipeline)) : Promise.resolve(s);
     },
     cancel: () => Promise.resolve(),
