@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   WEIR_PROGRAM_NOT_FOUND: 'The program file given to weir run/info does not exist.',
   WEIR_PROGRAM_BUNDLE: 'The program could not be bundled (syntax or import error).',
   WEIR_PROGRAM_NO_EXECUTE: 'The program returned without calling execute() or executeAsync().',
+  WEIR_EXECUTE_NOT_AWAITED:
+    'main() called execute() or executeAsync() but returned before the job was submitted (the call was not awaited).',
   WEIR_PROGRAM_FAILED: "The program's main() threw before or between executions.",
   WEIR_NONDETERMINISTIC_PROGRAM: 'main() built a different pipeline when replayed in a TaskManager slot.',
   WEIR_BAD_PIPELINE: 'The pipeline is malformed (an operator with no input, a bad parallelism, ...).',

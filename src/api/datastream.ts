@@ -146,10 +146,24 @@ export class DataStream<T> {
     return this.addSink('Print to Std. Err', { type: 'print', prefix, toStderr: true });
   }
 
-  /** Runs the pipeline and resolves with every record of this stream (bounded inputs; for tests). */
-  async executeAndCollect(jobName = 'DataStream Collect', limit?: number): Promise<T[]> {
+  /**
+   * Runs the pipeline and resolves with the records of this stream, in the order of a parallelism-1
+   * stream (the collect sink is one subtask, as in Flink). With `limit`, the job ends once that many
+   * records arrived (also for an unbounded source) and those are returned. Flink's call shapes:
+   * `executeAndCollect()`, `executeAndCollect(limit)`, `executeAndCollect(jobName)`, `executeAndCollect(jobName, limit)`.
+   */
+  executeAndCollect(limit?: number): Promise<T[]>;
+  executeAndCollect(jobName: string, limit?: number): Promise<T[]>;
+  async executeAndCollect(nameOrLimit?: string | number, maybeLimit?: number): Promise<T[]> {
+    const jobName = typeof nameOrLimit === 'string' ? nameOrLimit : 'DataStream Collect';
+    const limit = typeof nameOrLimit === 'number' ? nameOrLimit : maybeLimit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new WeirError('WEIR_BAD_PIPELINE', `executeAndCollect: the limit must be a positive integer, got ${String(limit)}`);
+    if (nameOrLimit !== undefined && typeof nameOrLimit !== 'string' && typeof nameOrLimit !== 'number')
+      throw new WeirError('WEIR_BAD_PIPELINE', `executeAndCollect: expected a job name or a limit, got ${typeof nameOrLimit}`);
     const collectId = this.env.nextCollectId();
-    this.addSink('Collect Sink', { type: 'collect', collectId });
+    const sink = this.addSink('Collect Sink', { type: 'collect', collectId, ...(limit !== undefined ? { limit } : {}) });
+    sink.transformation.parallelism = 1;
     const result = await this.env.execute(jobName);
     const rows = (result.collected[collectId] ?? []) as T[];
     return limit === undefined ? rows : rows.slice(0, limit);

@@ -5,7 +5,7 @@
  * mini-cluster (as Flink's LocalStreamEnvironment).
  */
 import type { CachedFileRegistration } from './distributed-cache.js';
-import type { JobClient } from './job-client.js';
+import type { JobClient, JobExecutionResult, JobStatus } from './job-client.js';
 import type { Transformation } from './transformation.js';
 
 export type CheckpointingMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
@@ -32,6 +32,25 @@ export interface Pipeline {
   readonly settings: EnvironmentSettings;
   /** 0 for the program's first execute() call, 1 for the second, ... */
   readonly executionIndex: number;
+}
+
+/**
+ * What main() saw of one execute()/executeAsync() call while it ran in the client. The records of
+ * the earlier calls travel with each job, so a slot replaying main() sees the same results and
+ * takes the same path (DESIGN §3).
+ */
+export interface ExecutionRecord {
+  /** The call threw before a job was submitted (e.g. a missing input path). */
+  submitError?: { code: string; message: string };
+  jobId?: string;
+  /** What getJobExecutionResult() resolved with (execute() awaits it) ... */
+  result?: JobExecutionResult;
+  /** ... or rejected with. Neither: main() had not seen the job end. */
+  error?: { code: string; message: string };
+  /** What getJobStatus() returned, call by call, as runs of equal answers (a polling loop stays small). */
+  statuses: [status: JobStatus, times: number][];
+  /** What stopWithSavepoint() resolved with, call by call. */
+  savepoints: string[];
 }
 
 export interface PipelineExecutor {
@@ -63,6 +82,11 @@ export function nextExecutionIndex(): number {
   const i = h[EXECUTIONS] ?? 0;
   h[EXECUTIONS] = i + 1;
   return i;
+}
+
+/** How many execute()/executeAsync() calls this program run has made so far. */
+export function executionCount(): number {
+  return (globalThis as Holder)[EXECUTIONS] ?? 0;
 }
 
 export function getPipelineExecutorFactory(): PipelineExecutorFactory | undefined {

@@ -58,7 +58,8 @@ export type OperatorSpec =
   | { type: 'keyedCoProcess'; fn: unknown }
   | { type: 'sink'; sink: Sink<unknown> }
   | { type: 'print'; prefix: string | undefined; toStderr: boolean }
-  | { type: 'collect'; collectId: string };
+  /** `limit`: the job ends once this many records were collected (executeAndCollect(limit)). */
+  | { type: 'collect'; collectId: string; limit?: number };
 
 export type OperatorType = OperatorSpec['type'];
 

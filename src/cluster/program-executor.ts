@@ -4,7 +4,7 @@
  * JobGraph with the program's bundle to the cluster. No operator runs in the client.
  */
 import { existsSync } from 'node:fs';
-import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
+import type { ExecutionRecord, Pipeline, PipelineExecutor } from '../api/execution-context.js';
 import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
 import { Configuration } from '../config/index.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
@@ -69,10 +69,35 @@ export function resolveGraphs(pipeline: Pipeline, defaults: StreamGraphDefaults)
 
 export class ProgramExecutor implements PipelineExecutor {
   readonly jobs: SubmittedJob[] = [];
+  private closed = false;
+  /** What main() saw of each execute() call, by execution index (shipped with later jobs). */
+  private readonly records: ExecutionRecord[] = [];
 
   constructor(private readonly o: ProgramExecutorOptions) {}
 
+  /** main() has returned: an execute() it did not await submits nothing (its promise never settles). */
+  close(): void {
+    this.closed = true;
+  }
+
   async execute(pipeline: Pipeline, options: { detached: boolean }): Promise<JobClient> {
+    if (this.closed) return new Promise<JobClient>(() => undefined);
+    const record: ExecutionRecord = { statuses: [], savepoints: [] };
+    this.records[pipeline.executionIndex] = record;
+    // Frozen now: what main() saw before this call (later observations belong to later jobs).
+    const observed = Array.from({ length: pipeline.executionIndex }, (_, i) =>
+      structuredClone(this.records[i] ?? { statuses: [], savepoints: [] }),
+    );
+    void options;
+    try {
+      return await this.submitPipeline(pipeline, record, observed);
+    } catch (e) {
+      record.submitError = errorRecord(e);
+      throw e;
+    }
+  }
+
+  private async submitPipeline(pipeline: Pipeline, record: ExecutionRecord, observed: ExecutionRecord[]): Promise<JobClient> {
     const { streamGraph, jobGraph } = resolveGraphs(pipeline, this.o.defaults);
     const config = jobConfiguration(this.o.config, pipeline);
     await checkRestorePoint(config, jobGraph);
@@ -90,10 +115,16 @@ export class ProgramExecutor implements PipelineExecutor {
         graphDefaults: this.o.defaults,
         config: config.toJSON() as Record<string, unknown>,
         ...(this.o.structuralCheck ? { structuralCheck: true } : {}),
+        ...(observed.length ? { observed } : {}),
         ...(cachedFiles.length ? { cachedFiles } : {}),
       },
       this.o.bundle,
     );
+    if (this.closed) {
+      // Submitted while main() was returning without awaiting it: the run reports that; the job goes.
+      await cluster.cancel(jobId).catch(() => undefined);
+      return new Promise<JobClient>(() => undefined);
+    }
     // Detached (Flink's -d): nobody waits for the job; execute() returns a result without figures.
     const detached = this.o.detached === true;
     const result: Promise<JobResult> = detached ? new Promise<JobResult>(() => undefined) : cluster.waitForResult(jobId);
@@ -108,19 +139,40 @@ export class ProgramExecutor implements PipelineExecutor {
           if (r.status !== 'FINISHED') throw (await import('../runtime/jobmanager/job-master.js')).jobFailure(r);
           return toExecutionResult(r);
         });
+    record.jobId = jobId;
+    // Recorded as main() sees them, for replays of later jobs.
+    const seen = finished.then(
+      (r) => {
+        record.result = r;
+        return r;
+      },
+      (e: unknown) => {
+        record.error = errorRecord(e);
+        throw e;
+      },
+    );
     // A detached job's failure is reported through its JobClient, not as an unhandled rejection.
-    finished.catch(() => undefined);
+    seen.catch(() => undefined);
     const client: JobClient = {
       jobId,
-      getJobStatus: async (): Promise<JobStatus> => (await cluster.progress(jobId)).status,
+      getJobStatus: async (): Promise<JobStatus> => {
+        const status = (await cluster.progress(jobId)).status;
+        const last = record.statuses.at(-1);
+        if (last && last[0] === status) last[1]++;
+        else record.statuses.push([status, 1]);
+        return status;
+      },
       cancel: () => {
         job.cancelledByProgram = true;
         return cluster.cancel(jobId);
       },
-      stopWithSavepoint: (o = {}) => cluster.stopWithSavepoint(jobId, o.savepointPath, o.drain === true),
-      getJobExecutionResult: () => finished,
+      stopWithSavepoint: async (o = {}) => {
+        const path = await cluster.stopWithSavepoint(jobId, o.savepointPath, o.drain === true);
+        record.savepoints.push(path);
+        return path;
+      },
+      getJobExecutionResult: () => seen,
     };
-    void options;
     return client;
   }
 }
@@ -141,6 +193,11 @@ async function checkRestorePoint(config: Configuration, jobGraph: JobGraph): Pro
   ]);
   const cp = await loadRestorePoint(location);
   checkUnclaimedState(cp, jobGraph, config.get('execution.savepoint.ignore-unclaimed-state') === true);
+}
+
+function errorRecord(e: unknown): { code: string; message: string } {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return { code: typeof code === 'string' ? code : 'WEIR_PROGRAM_FAILED', message: e instanceof Error ? e.message : String(e) };
 }
 
 export function toExecutionResult(r: JobResult): JobExecutionResult {

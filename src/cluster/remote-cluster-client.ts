@@ -66,6 +66,9 @@ function jobManagerLost(url: string, jobId: string, polls: number, last: WeirErr
   );
 }
 
+/** Records of earlier executions larger than this (JSON characters) are uploaded as a blob. */
+export const OBSERVED_INLINE_MAX = 256 * 1024;
+
 export class RemoteClusterClient implements ClusterClient {
   readonly description: string;
   readonly webUrl: string;
@@ -85,6 +88,12 @@ export class RemoteClusterClient implements ClusterClient {
     const bundleId = await this.upload(bundle);
     const cachedFiles: CachedFileEntry[] = [];
     for (const f of request.cachedFiles ?? []) cachedFiles.push(await this.uploadCachedFile(f));
+    // Large results of earlier executions go content-addressed, as blobs, not in the JSON body.
+    const observedJson = request.observed?.length ? JSON.stringify(request.observed) : undefined;
+    const observedBlob =
+      observedJson !== undefined && observedJson.length > OBSERVED_INLINE_MAX
+        ? (await this.rest.uploadBlob(Buffer.from(observedJson, 'utf8'))).id
+        : undefined;
     const { jobid } = await this.rest.runBundle(bundleId, {
       ...(request.jobId !== undefined ? { jobId: request.jobId } : {}),
       jobGraph: request.jobGraph,
@@ -94,6 +103,7 @@ export class RemoteClusterClient implements ClusterClient {
       executionIndex: request.executionIndex,
       config: submittedConfig(request.config),
       ...(request.structuralCheck ? { structuralCheck: true } : {}),
+      ...(observedBlob !== undefined ? { observedBlob } : request.observed?.length ? { observed: request.observed } : {}),
       ...(cachedFiles.length ? { cachedFiles } : {}),
     });
     this.names.set(jobid, request.jobGraph.jobName);

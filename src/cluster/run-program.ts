@@ -4,7 +4,7 @@
  * Tests call this directly; the CLI adds printing around it.
  */
 import { pathToFileURL } from 'node:url';
-import { setPipelineExecutorFactory } from '../api/execution-context.js';
+import { executionCount, setPipelineExecutorFactory } from '../api/execution-context.js';
 import { Configuration } from '../config/index.js';
 import { WeirError } from '../errors.js';
 import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.js';
@@ -112,9 +112,13 @@ export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
   process.argv = [savedArgv[0]!, bundle.entry, ...args];
   setPipelineExecutorFactory(() => executor);
   let exports: Record<string, unknown>;
+  let executions: number;
   try {
     exports = (await import(`${pathToFileURL(bundle.path).href}?run=${++runCounter}`)) as Record<string, unknown>;
+    executions = executionCount();
+    executor.close();
   } catch (e) {
+    executor.close();
     await closeOwned();
     if (e instanceof WeirError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
@@ -122,6 +126,14 @@ export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
   } finally {
     process.argv = savedArgv;
     setPipelineExecutorFactory(undefined);
+  }
+  if (executions > executor.jobs.length) {
+    await closeOwned();
+    const missing = executions - executor.jobs.length;
+    throw new WeirError(
+      'WEIR_EXECUTE_NOT_AWAITED',
+      `The program ${bundle.entry} called execute() or executeAsync() but returned before ${missing === 1 ? 'its job was' : `${missing} of its jobs were`} submitted: the call was not awaited, so nothing ran. Write 'await env.execute("name")'`,
+    );
   }
   if (executor.jobs.length === 0) {
     await closeOwned();

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { StreamEdge, StreamGraph, StreamNode } from './stream-graph.js';
 import type { PartitionerKind } from './distribution.js';
 import type { OperatorType } from '../api/transformation.js';
+import { CapturedValues, dataText } from './plan-values.js';
 
 export interface ChainedOutput {
   /** Operator id of the chained successor. */
@@ -28,6 +29,8 @@ export interface JobOperator {
   chainedOutputs: ChainedOutput[];
   /** Ids of network edges leaving this operator. */
   networkOutputs: string[];
+  /** A collect sink's limit: the JobMaster ends the job once that many records arrived. */
+  collectLimit?: { collectId: string; limit: number };
 }
 
 export interface JobVertex {
@@ -105,6 +108,9 @@ export function buildJobGraph(sg: StreamGraph): JobGraph {
         keyed: n.keyed,
         chainedOutputs: chained,
         networkOutputs: network,
+        ...(n.spec.type === 'collect' && n.spec.limit !== undefined
+          ? { collectLimit: { collectId: n.spec.collectId, limit: n.spec.limit } }
+          : {}),
       };
     });
     vertices.push({
@@ -180,26 +186,43 @@ function structureFingerprint(jg: JobGraph): string {
     .slice(0, 32);
 }
 
-/** Identifies the pipeline main() built: topology, settings, and the text of every user function. */
+/**
+ * Identifies the pipeline main() built: topology, settings, the text of every user function, and
+ * the values it depends on (source data, function objects' fields, captured variables; see plan-values.ts).
+ */
 function fingerprint(sg: StreamGraph, jg: JobGraph): string {
   const h = createHash('sha256');
   h.update(jg.structureFingerprint);
-  for (const n of sg.nodes) {
-    const s = n.spec as Record<string, unknown>;
-    for (const k of Object.keys(s).sort()) {
-      const v = s[k];
-      if (k === 'type') continue;
-      h.update(`${n.id}.${k}=`);
-      if (k === 'source') h.update((v as { describe(): string }).describe());
-      else if (k === 'sink') h.update((v as { describe(): string }).describe());
-      else if (k === 'assigner') h.update((v as { describe(): string }).describe());
-      else if (k === 'fn' && v && typeof v === 'object' && 'kind' in (v as object)) {
-        const w = v as Record<string, unknown>;
-        for (const wk of Object.keys(w).sort()) h.update(`${wk}:${functionText(w[wk])}`);
-      } else h.update(functionText(v));
+  const captured = new CapturedValues();
+  const fnText = (f: unknown): string => {
+    if (typeof f === 'function') return `${f.toString()}|${captured.of(f)}`;
+    if (f !== null && typeof f === 'object') return `${functionText(f)}|${dataText(f)}`;
+    return functionText(f);
+  };
+  try {
+    for (const n of sg.nodes) {
+      const s = n.spec as Record<string, unknown>;
+      for (const k of Object.keys(s).sort()) {
+        const v = s[k];
+        if (k === 'type') continue;
+        h.update(`${n.id}.${k}=`);
+        if (k === 'source') {
+          h.update((v as { describe(): string }).describe());
+          // fromData's elements, a generator's function and its captured values, ...
+          h.update(dataText(v));
+          for (const x of Object.values(v as object)) if (typeof x === 'function') h.update(captured.of(x));
+        } else if (k === 'sink') h.update((v as { describe(): string }).describe());
+        else if (k === 'assigner') h.update((v as { describe(): string }).describe());
+        else if (k === 'fn' && v && typeof v === 'object' && 'kind' in (v as object)) {
+          const w = v as Record<string, unknown>;
+          for (const wk of Object.keys(w).sort()) h.update(`${wk}:${fnText(w[wk])}`);
+        } else h.update(fnText(v));
+      }
+      for (const ks of n.transformation.keySelectors) h.update(ks ? fnText(ks) : '-');
+      for (const e of n.outEdges) if (e.partitioner.kind === 'hash') h.update(`${e.id}:${fnText(e.partitioner.keySelector)}`);
     }
-    for (const ks of n.transformation.keySelectors) h.update(ks ? ks.toString() : '-');
-    for (const e of n.outEdges) if (e.partitioner.kind === 'hash') h.update(`${e.id}:${e.partitioner.keySelector.toString()}`);
+  } finally {
+    captured.close();
   }
   return h.digest('hex').slice(0, 32);
 }

@@ -3,6 +3,7 @@
  * serialization) and the typed client. Paths and field names are Flink's where the concept is
  * the same (DESIGN §6), so tools written for Flink's REST API can read Weir's; bundles replace jars.
  */
+import type { ExecutionRecord } from '../api/execution-context.js';
 import type { JobStatus } from '../api/job-client.js';
 import type { ErrorCode, SerializedError } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
@@ -243,6 +244,10 @@ export interface BundleRunRequest {
   jobId?: string;
   /** Slots compare the JobGraph's structure fingerprint only (main() ran from differently compiled code). */
   structuralCheck?: boolean;
+  /** What main() saw of its earlier executions (results, statuses): slots replaying main() see the same. */
+  observed?: ExecutionRecord[];
+  /** The same, stored content-addressed first with `POST /blobs/upload` (large results): its blob id. */
+  observedBlob?: string;
   /** Distributed cache files, uploaded first with `POST /blobs/upload`. */
   cachedFiles?: CachedFileEntry[];
 }
@@ -615,6 +620,8 @@ export const bundleRunRequestSchema: Schema = obj(
     config: anyObject,
     jobId: { type: 'string', pattern: JOB_ID_PATTERN },
     structuralCheck: bool,
+    observed: arr(anyObject, { maxItems: 100000 }),
+    observedBlob: { type: 'string', pattern: BUNDLE_ID_PATTERN },
     cachedFiles: arr(
       obj({
         name: { type: 'string', minLength: 1, maxLength: 1000 },
@@ -626,5 +633,5 @@ export const bundleRunRequestSchema: Schema = obj(
       { maxItems: 1000 },
     ),
   },
-  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck', 'cachedFiles'],
+  ['programArgs', 'cwd', 'executionIndex', 'config', 'jobId', 'structuralCheck', 'observed', 'observedBlob', 'cachedFiles'],
 );

@@ -15,6 +15,7 @@ import { createServer } from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ExecutionRecord } from '../api/execution-context.js';
 import { Configuration, assertOptionsAvailable, isSecretKey } from '../config/index.js';
 import { WeirError, type ErrorCode } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
@@ -79,6 +80,16 @@ export interface RestServer {
   /** The base URL clients use, e.g. http://127.0.0.1:8081. */
   url: string;
   close(): Promise<void>;
+}
+
+/** What main() saw of earlier executions, uploaded as a blob because it was large (BundleRunRequest.observedBlob). */
+function readObserved(blobDir: string, blobId: string): ExecutionRecord[] {
+  const path = blobPath(blobDir, blobId, 'file');
+  if (!existsSync(path))
+    throw new HttpError(404, `The records of earlier executions (blob ${blobId}) were not found: upload them first (POST /blobs/upload)`);
+  const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!Array.isArray(v)) throw new HttpError(400, `blob ${blobId} does not hold the records of earlier executions`);
+  return v as ExecutionRecord[];
 }
 
 /** Largest JSON body (a job submission); bundle uploads have their own limit. */
@@ -673,6 +684,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
           );
         return { ...f, path };
       });
+      const observed = b.observedBlob !== undefined ? readObserved(opts.blobDir, b.observedBlob) : b.observed;
       const jobid = dispatcher.submit({
         ...(b.jobId !== undefined ? { jobId: b.jobId } : {}),
         jobGraph: b.jobGraph,
@@ -683,6 +695,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
         graphDefaults: b.graphDefaults,
         config: jobConfig,
         ...(b.structuralCheck ? { structuralCheck: true } : {}),
+        ...(observed?.length ? { observed } : {}),
         ...(cachedFiles.length ? { cachedFiles } : {}),
       });
       return { jobid };

@@ -123,6 +123,12 @@ test('a program with no execute() is a one-line error', () => {
   assertOneLineError(weir('run', 'test/programs/no-execute.ts'), /finished without calling execute\(\).*\[WEIR_PROGRAM_NO_EXECUTE\]/);
 });
 
+test('an execute() that main() does not await is a one-line error saying so', () => {
+  const r = weir('run', 'test/programs/no-await.ts');
+  assertOneLineError(r, /called execute\(\).*not awaited.*\[WEIR_EXECUTE_NOT_AWAITED\]/);
+  assert.doesNotMatch(r.stderr, /finished without calling execute|at .*\.js:\d+|Submitted job/);
+});
+
 test('a non-deterministic main() is a one-line error', () => {
   assertOneLineError(
     weir('run', 'test/programs/nondeterministic.ts'),
@@ -180,3 +186,20 @@ test('-D state.backend.type=lsm runs the quick start on the lsm backend with the
   assert.deepEqual(got, wordCounts('examples/data/words'));
   assert.deepEqual(readdirSync(local), [], 'the working databases are removed with the job');
 });
+
+for (const p of ['1', '2']) {
+  test(`every line of several print() sinks reaches stdout before weir run exits (parallelism ${p}, 20 runs)`, () => {
+    const expected = ['a', 'B:', 'c'].flatMap((k) => Array.from({ length: 40 }, (_, i) => `${k}-${i}`)).sort();
+    for (let run = 0; run < 20; run++) {
+      const r = weir('run', '-p', p, 'test/programs/print-many.ts', '--', '40');
+      assert.equal(r.code, 0, r.stderr);
+      // Strip the `subtask> ` and `B:subtask> ` prefixes; what is left names the sink and the record.
+      const got = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^(B:)?(\d+> |\s)?/, (_m, b: string | undefined) => b ?? ''))
+        .sort();
+      assert.deepEqual(got, expected, `run ${run + 1}: ${got.length} of ${expected.length} lines`);
+    }
+  });
+}

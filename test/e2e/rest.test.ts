@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect as connectSocket, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +191,16 @@ test('runProgram with execution.target remote runs the program on the session cl
   assert.deepEqual(collectedSums(run.results[0]!), expectedSums(5000));
   assert.match(run.jobs[0]!.cluster.description, /session cluster at http:\/\/127\.0\.0\.1:\d+/);
   assert.ok(cluster.jobManager.dispatcher.hasJob(run.results[0]!.jobId), 'the job ran in the session cluster');
+});
+
+test('a large earlier result reaches the replay content-addressed, as a blob', async () => {
+  const config = Configuration.fromEntries({ 'execution.target': 'remote', 'rest.address': '127.0.0.1', 'rest.port': port });
+  const run = await within(60_000, runProgram({ program: 'test/programs/replay-large.ts', config, parallelism: 2 }), 'runProgram');
+  assert.deepEqual(run.exports.counted, [40_000], 'the slots saw the 40000 records the client collected');
+  const blobs = readdirSync(blobDir).filter((f) => readFileSync(join(blobDir, f), 'utf8').startsWith('[{"statuses"'));
+  assert.equal(blobs.length, 1, 'the records of the first execution were uploaded once, as a blob');
+  const last = run.results.at(-1)!;
+  assert.equal(cluster.jobManager.dispatcher.job(last.jobId).submission.observed?.[0]?.result?.collected['collect-0']?.length, 40_000);
 });
 
 test("every documented path answers with Flink's field names", async () => {

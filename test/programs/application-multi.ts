@@ -2,11 +2,12 @@
  * An application that calls execute() twice, then executeAsync() twice (args: output dir). It
  * records in `<out>/order.jsonl` what main() saw, in order: each execute() returning with its job
  * id, each executeAsync() returning, and the two asynchronous jobs' results. (A TaskManager slot
- * replays main() up to its job's execute(); there the earlier calls return without a job id, so
- * only main()'s run in plan mode writes lines.)
+ * replays main() up to its job's execute(), in a worker thread, where the earlier calls return
+ * what they returned in plan mode; only main()'s run in plan mode, on the main thread, writes lines.)
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { StreamExecutionEnvironment, WatermarkStrategy } from 'weir';
 import { DataGeneratorSource } from 'weir/connectors/datagen';
 import { FileSink } from 'weir/connectors/file';
@@ -14,7 +15,7 @@ import { FileSink } from 'weir/connectors/file';
 const [out = 'output/application-multi'] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 const note = (event: string, jobId: string): void => {
-  if (jobId !== '') appendFileSync(join(out, 'order.jsonl'), JSON.stringify({ event, jobId, at: Date.now() }) + '\n');
+  if (isMainThread) appendFileSync(join(out, 'order.jsonl'), JSON.stringify({ event, jobId, at: Date.now() }) + '\n');
 };
 
 function pipeline(name: string, count: number): StreamExecutionEnvironment {

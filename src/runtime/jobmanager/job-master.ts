@@ -10,6 +10,7 @@
  */
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ExecutionRecord } from '../../api/execution-context.js';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -53,6 +54,8 @@ export interface JobSubmission {
   config: Record<string, unknown>;
   /** See JobDeployment.structuralCheck. */
   structuralCheck?: boolean;
+  /** See JobDeployment.observed. */
+  observed?: ExecutionRecord[];
   /** Distributed cache files, stored where this process's TaskManagers (or BlobServer) find them. */
   cachedFiles?: DeployedCachedFile[];
 }
@@ -360,10 +363,11 @@ export class JobMaster {
           let part = this.collectParts.get(k);
           if (!part) this.collectParts.set(k, (part = { collectId: msg.collectId, task, values: [] }));
           for (const v of msg.values) part.values.push(v);
-          return;
+        } else {
+          const arr = (this.collected[msg.collectId] ??= []);
+          for (const v of msg.values) arr.push(v);
         }
-        const arr = (this.collected[msg.collectId] ??= []);
-        for (const v of msg.values) arr.push(v);
+        this.endAtCollectLimits();
         return;
       }
     }
@@ -397,6 +401,7 @@ export class JobMaster {
       jobGraph: s.jobGraph,
       settings: this.settings,
       ...(s.structuralCheck ? { structuralCheck: true } : {}),
+      ...(s.observed?.length ? { observed: s.observed } : {}),
       ...(s.cachedFiles?.length ? { cachedFiles: s.cachedFiles } : {}),
     };
     const addresses: Record<string, string> = {};
@@ -665,6 +670,28 @@ export class JobMaster {
     }, delay);
   }
 
+  /** executeAndCollect(limit): the job ends (FINISHED) once every limited collect sink has its records. */
+  private endAtCollectLimits(): void {
+    const limits = this.collectLimits();
+    if (limits.size === 0 || this.status !== 'RUNNING') return;
+    for (const [collectId, limit] of limits) if (this.collectedCount(collectId) < limit) return;
+    this.teardown();
+    this.finishJob('FINISHED');
+  }
+
+  private collectLimits(): Map<string, number> {
+    const limits = new Map<string, number>();
+    for (const v of this.submission.jobGraph.vertices)
+      for (const o of v.operators) if (o.collectLimit) limits.set(o.collectLimit.collectId, o.collectLimit.limit);
+    return limits;
+  }
+
+  private collectedCount(collectId: string): number {
+    let n = this.collected[collectId]?.length ?? 0;
+    for (const part of this.collectParts.values()) if (part.collectId === collectId) n += part.values.length;
+    return n;
+  }
+
   /** Ends the current attempt everywhere: workers, coordinator, slots. */
   private teardown(): void {
     const attempt = this.attempt;
@@ -709,6 +736,10 @@ export class JobMaster {
         const arr = (this.collected[part.collectId] ??= []);
         for (const v of part.values) arr.push(v);
       }
+    }
+    for (const [collectId, limit] of this.collectLimits()) {
+      const arr = this.collected[collectId];
+      if (arr && arr.length > limit) arr.length = limit;
     }
     const r: JobResult = {
       jobId: this.jobId,

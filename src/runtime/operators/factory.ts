@@ -18,6 +18,7 @@ export interface OperatorServices {
   block: Blocker;
   splits: SplitChannel;
   sendCollected: (collectId: string, values: unknown[]) => void;
+  print: (text: string, toStderr: boolean) => void;
 }
 
 export function createOperator(spec: OperatorSpec, ctx: OperatorContext, services: OperatorServices): StreamOperator {
@@ -53,7 +54,7 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, service
     case 'sink':
       return new SinkWriterOperator(ctx, spec, services.block);
     case 'print':
-      return new PrintOperator(ctx, spec);
+      return new PrintOperator(ctx, spec, services.print);
     case 'collect':
       return new CollectOperator(spec, services.sendCollected);
     default: {

@@ -130,19 +130,23 @@ export class SinkWriterOperator implements StreamOperator {
   }
 }
 
-/** print(): one line per record, `subtask> ` prefixed when parallel (as Flink), written in batches. */
+/**
+ * print(): one line per record, `subtask> ` prefixed when parallel (as Flink), written in batches by
+ * the TaskManager's process (`write`), which receives them before the task's FINISHED report.
+ */
 export class PrintOperator implements StreamOperator {
   private lines: string[] = [];
   private readonly prefix: string;
-  private readonly stream: NodeJS.WriteStream;
+  private readonly toStderr: boolean;
   private cancel: (() => void) | undefined;
   constructor(
     private readonly ctx: OperatorContext,
     spec: Extract<OperatorSpec, { type: 'print' }>,
+    private readonly write: (text: string, toStderr: boolean) => void,
   ) {
     const sub = ctx.parallelism > 1 ? `${ctx.subtask + 1}> ` : '';
     this.prefix = spec.prefix ? `${spec.prefix}:${sub || ' '}` : sub;
-    this.stream = spec.toStderr ? process.stderr : process.stdout;
+    this.toStderr = spec.toStderr;
   }
   open(): void {}
   processElement(value: unknown): void {
@@ -157,7 +161,7 @@ export class PrintOperator implements StreamOperator {
     this.cancel?.();
     this.cancel = undefined;
     if (this.lines.length === 0) return;
-    this.stream.write(this.lines.join('\n') + '\n');
+    this.write(this.lines.join('\n') + '\n', this.toStderr);
     this.lines = [];
   }
   processWatermark(): void {}
@@ -185,17 +189,26 @@ export function format(value: unknown): string {
   }
 }
 
-/** executeAndCollect(): ships records in batches to the JobMaster, which hands them to the client. */
+/**
+ * executeAndCollect(): ships records in batches to the JobMaster, which hands them to the client.
+ * With a limit, the records up to it are shipped as soon as they are there (the JobMaster then ends
+ * the job) and later ones are dropped.
+ */
 export class CollectOperator implements StreamOperator {
   private batch: unknown[] = [];
+  private remaining: number;
   constructor(
     private readonly spec: Extract<OperatorSpec, { type: 'collect' }>,
     private readonly send: (collectId: string, values: unknown[]) => void,
-  ) {}
+  ) {
+    this.remaining = spec.limit ?? Infinity;
+  }
   open(): void {}
   processElement(value: unknown): void {
+    if (this.remaining <= 0) return;
     this.batch.push(value);
-    if (this.batch.length >= 4096) this.flush();
+    this.remaining--;
+    if (this.batch.length >= 4096 || this.remaining === 0) this.flush();
   }
   private flush(): void {
     if (this.batch.length === 0) return;

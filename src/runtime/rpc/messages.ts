@@ -4,7 +4,7 @@
  * boundary are validated when they arrive (see validate.ts) and carry PROTOCOL_VERSION.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { CheckpointingMode } from '../../api/execution-context.js';
+import type { CheckpointingMode, ExecutionRecord } from '../../api/execution-context.js';
 import type { SourceSplit } from '../../api/source.js';
 import type { SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -127,6 +127,8 @@ export interface JobDeployment {
   tmDataAddresses?: Record<string, string>;
   /** Compare only the topology when replaying (the client ran main() from differently compiled code). */
   structuralCheck?: boolean;
+  /** What main() saw of its earlier execute() calls in the client, by execution index: the replay sees the same. */
+  observed?: ExecutionRecord[];
   /** The job's distributed cache files. */
   cachedFiles?: DeployedCachedFile[];
 }
@@ -183,6 +185,8 @@ export type FromSlotWorker =
   | { type: 'requestConnection'; peer: string }
   | { type: 'sourceEvent'; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
   | { type: 'collect'; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
+  /** print()'s lines: on the port, so they are written before the task's FINISHED report is forwarded. */
+  | { type: 'print'; text: string; toStderr: boolean }
   | CheckpointReport;
 
 /** A task's answer to a checkpoint, and a source's end of data (it waits for a final checkpoint). */

@@ -41,6 +41,9 @@ function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
     sendCollected(collectId: string, values: unknown[], vertexId: string, subtask: number) {
       post({ type: 'collect', collectId, values, vertexId, subtask });
     },
+    print(text: string, toStderr: boolean) {
+      post({ type: 'print', text, toStderr });
+    },
     acknowledgeCheckpoint(vertexId, subtask, checkpointId, handle, metrics) {
       post({ type: 'acknowledgeCheckpoint', vertexId, subtask, checkpointId, handle, metrics });
     },

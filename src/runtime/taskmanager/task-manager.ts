@@ -267,6 +267,11 @@ export class TaskManager {
           this.toJobManager(msg);
           return;
         }
+        case 'print':
+          // Written here, not by the worker: a worker's stdout reaches this process asynchronously, after
+          // its later messages (FINISHED) and possibly after the process exits.
+          (m.toStderr ? process.stderr : process.stdout).write(m.text);
+          return;
         case 'acknowledgeCheckpoint':
         case 'declineCheckpoint':
         case 'endOfData':

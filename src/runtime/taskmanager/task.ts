@@ -89,6 +89,8 @@ export interface TaskEnvironment {
   reportState(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError, metrics?: TaskMetrics): void;
   sourceEvent(operatorId: string, vertexId: string, subtask: number, event: SourceEventKind): void;
   sendCollected(collectId: string, values: unknown[], vertexId: string, subtask: number): void;
+  /** print()'s lines, written by the TaskManager's own process before this task's later reports. */
+  print(text: string, toStderr: boolean): void;
   acknowledgeCheckpoint(
     vertexId: string,
     subtask: number,
@@ -389,6 +391,7 @@ export class Task {
           requestSplit: () => this.env.sourceEvent(jo.id, this.vertex.id, this.desc.subtask, 'request'),
         },
         sendCollected: (id, values) => this.env.sendCollected(id, values, this.vertex.id, this.desc.subtask),
+        print: (text, toStderr) => this.env.print(text, toStderr),
       });
       instances.set(jo.id, op);
       built[i] = op;
