@@ -6,8 +6,31 @@
  */
 import { WeirError } from '../../errors.js';
 import type { StateDescriptor, State, StateKind } from '../../api/state.js';
+import type { normalizeKey } from '../../graph/key-groups.js';
 
 export const VOID_NAMESPACE = '';
+
+export type NormalizedKey = ReturnType<typeof normalizeKey>;
+
+/** Inclusive range of key groups, as keyGroupRangeForSubtask returns. */
+export interface KeyGroupRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * One entry of a canonical snapshot. `value` is plain data: a list is an array, a map is an array
+ * of [key, value] pairs, reducing/aggregating hold the reduced value / the accumulator.
+ */
+export type HeapStateEntry = [keyGroup: number, key: unknown, namespace: string, value: unknown];
+
+/**
+ * The canonical snapshot format (savepoints), the same for every backend: a savepoint taken with
+ * one restores on the other. Values may be shared with the live state: serialize at once.
+ */
+export interface HeapStateSnapshot {
+  states: { name: string; kind: StateKind; entries: HeapStateEntry[] }[];
+}
 
 export interface KeyedStateBackend {
   readonly maxParallelism: number;

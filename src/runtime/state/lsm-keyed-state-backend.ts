@@ -35,23 +35,16 @@ import { ClassicLevel } from 'classic-level';
 import { Packr } from 'msgpackr';
 import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
-import type { AggregateFunction } from '../../api/functions.js';
-import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
-  ListState,
-  MapState,
-  ReducingState,
-  ReducingStateDescriptor,
-  State,
-  StateDescriptor,
-  StateKind,
-  ValueState,
-  ValueStateDescriptor,
-} from '../../api/state.js';
-import { bindMethod } from '../operators/user-function.js';
-import type { HeapStateEntry, HeapStateSnapshot, KeyGroupRange, NormalizedKey } from './heap-keyed-state-backend.js';
-import { VOID_NAMESPACE, stateKindMismatch, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
+import type { StateKind } from '../../api/state.js';
+import { AbstractKeyedStateBackend } from './abstract-keyed-state-backend.js';
+import {
+  VOID_NAMESPACE,
+  type HeapStateEntry,
+  type HeapStateSnapshot,
+  type KeyGroupRange,
+  type KeyedStateBackend,
+} from './keyed-state-backend.js';
+import { MapData, importValue, StateTable } from './state-objects.js';
 import {
   EMPTY_RANGE,
   LSM_MAX_PARALLELISM,
@@ -62,7 +55,6 @@ import {
   decodeEntryKey,
   encodeString,
   fromBuf,
-  isObjectNormKey,
   keyPrefix,
   originalKey,
   prefixEnd,
@@ -138,57 +130,39 @@ const PARALLEL_READS = 4;
 const packr = new Packr({ useRecords: false, moreTypes: true });
 const encodeValue = (v: unknown): Buffer => packr.pack(v instanceof MapData ? v.entries() : v);
 
-/** MapState storage: values by normalised user key; original object keys kept aside. */
-class MapData {
-  readonly vals = new Map<NormalizedKey, unknown>();
-  objKeys: Map<string, unknown> | undefined = undefined;
-  set(k: unknown, v: unknown): void {
-    const nk = normalizeKey(k);
-    this.vals.set(nk, v);
-    if (isObjectNormKey(nk)) (this.objKeys ??= new Map()).set(nk, k);
-  }
-  delete(k: unknown): void {
-    const nk = normalizeKey(k);
-    this.vals.delete(nk);
-    if (this.objKeys !== undefined && isObjectNormKey(nk)) this.objKeys.delete(nk);
-  }
-  original(nk: NormalizedKey): unknown {
-    return this.objKeys !== undefined && isObjectNormKey(nk) ? this.objKeys.get(nk) : nk;
-  }
-  entries(): [unknown, unknown][] {
-    const out: [unknown, unknown][] = [];
-    for (const [nk, v] of this.vals) out.push([this.original(nk), v]);
-    return out;
-  }
-  static from(pairs: [unknown, unknown][]): MapData {
-    const md = new MapData();
-    for (const [k, v] of pairs) md.set(k, v);
-    return md;
-  }
-}
-
-class StateTable {
-  descriptor: StateDescriptor | undefined = undefined;
-  reduce: ((a: unknown, b: unknown) => unknown) | undefined = undefined;
-  agg: AggregateFunction<unknown, unknown, unknown> | undefined = undefined;
-  /** Created by a restore: its kind is the one the savepoint or checkpoint holds. */
-  restored = false;
+/** A state's entries: the handle of a namespace is its key suffix ([state id][namespace]). */
+class LsmStateTable extends StateTable<string> {
   readonly sid: string;
   readonly voidSuffix: string;
   constructor(
-    readonly name: string,
-    readonly kind: StateKind,
+    name: string,
+    kind: StateKind,
     readonly id: number,
     /** Whether any namespace but VOID may hold values (prefetch then scans instead of point reads). */
     public partitioned: boolean,
     /** Creation order (see KeyEntry.seq); 0 when the table may hold values on disk for any key. */
     public seq: number,
+    private readonly b: LsmKeyedStateBackend,
   ) {
+    super(name, kind);
     this.sid = u16(id);
     this.voidSuffix = this.sid + encodeString(VOID_NAMESPACE);
   }
-  suffix(ns: string): string {
+  handle(ns: string): string {
     return ns === VOID_NAMESPACE ? this.voidSuffix : this.sid + encodeString(ns);
+  }
+  read(suffix: string): unknown {
+    return this.b.read(this, suffix);
+  }
+  write(suffix: string, value: unknown): void {
+    this.b.write(this, suffix, value);
+  }
+  remove(suffix: string): void {
+    this.b.remove(this, suffix);
+  }
+  /** Values are stored serialized: a change in place is written like any other. */
+  changed(suffix: string, value: unknown): void {
+    this.b.write(this, suffix, value);
   }
 }
 
@@ -224,13 +198,10 @@ interface Capture {
 
 type Db = ClassicLevel<Buffer, Buffer>;
 
-export class LsmKeyedStateBackend implements KeyedStateBackend {
-  readonly maxParallelism: number;
+export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTable> implements KeyedStateBackend {
   /** This backend's directory (the database is in db/). Removed by dispose(). */
   readonly dir: string;
   private readonly dbDir: string;
-  private readonly operatorName: string | undefined;
-  private readonly operatorUid: string | undefined;
   private readonly cacheKeys: number;
   private readonly flushThreshold: number;
   private readonly onMiss: 'read' | 'throw';
@@ -239,11 +210,9 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   private readonly instanceId = randomBytes(6).toString('hex');
   private db: Db;
 
-  private readonly tables = new Map<string, StateTable>();
-  private readonly tablesById = new Map<number, StateTable>();
+  private readonly tablesById = new Map<number, LsmStateTable>();
   private nextTableId = 1;
-  private readonly voidStates = new Map<string, State>();
-  private readonly metaDirty = new Set<StateTable>();
+  private readonly metaDirty = new Set<LsmStateTable>();
 
   private readonly cache = new Map<string, KeyEntry>();
   private dirty: KeyEntry[] = [];
@@ -269,20 +238,10 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   private readonly images = new Set<Promise<void>>();
   private imageSeq = 0;
 
-  private hasKey = false;
-  private currentKey: unknown = undefined;
-  /** @internal */
-  nk: NormalizedKey = undefined;
-  private keyGroup = -1;
   private cur: KeyEntry | undefined = undefined;
 
   constructor(opts: LsmKeyedStateBackendOptions) {
-    if (!Number.isInteger(opts.maxParallelism) || opts.maxParallelism <= 0 || opts.maxParallelism > LSM_MAX_PARALLELISM) {
-      throw new WeirError('WEIR_INTERNAL', `maxParallelism must be an integer in [1, ${LSM_MAX_PARALLELISM}], got ${opts.maxParallelism}`);
-    }
-    this.maxParallelism = opts.maxParallelism;
-    this.operatorName = opts.operatorName;
-    this.operatorUid = opts.operatorUid;
+    super(opts, LSM_MAX_PARALLELISM);
     this.cacheKeys = opts.cacheKeys ?? 10_000;
     this.flushThreshold = Math.max(1, opts.flushThreshold ?? 4096);
     this.onMiss = opts.onMiss ?? 'read';
@@ -324,46 +283,24 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
 
   // ---------------------------------------------------------------- KeyedStateBackend
 
-  setCurrentKey(key: unknown): void {
-    this.currentKey = key;
-    this.nk = normalizeKey(key);
-    this.keyGroup = -1;
-    this.hasKey = true;
+  override setCurrentKey(key: unknown): void {
+    super.setCurrentKey(key);
     this.cur = undefined;
   }
 
-  getCurrentKey(): unknown {
-    return this.currentKey;
+  protected newTable(name: string, kind: StateKind): LsmStateTable {
+    if (this.nextTableId > 0xffff) throw new WeirError('WEIR_STATE_ACCESS', 'Too many states in one operator (65535)', this.context());
+    const t = new LsmStateTable(name, kind, this.nextTableId++, false, ++this.seqCounter, this);
+    this.tablesById.set(t.id, t);
+    this.metaDirty.add(t);
+    return t;
   }
 
-  getCurrentNormalizedKey(): NormalizedKey {
-    return this.nk;
-  }
-
-  getCurrentKeyGroup(): number {
-    if (!this.hasKey) throw this.noKeyError('the key group');
-    if (this.keyGroup < 0) this.keyGroup = assignToKeyGroup(this.nk, this.maxParallelism);
-    return this.keyGroup;
-  }
-
-  getState<S extends State>(descriptor: StateDescriptor<S>): S {
-    const cached = this.voidStates.get(descriptor.name);
-    if (cached !== undefined) {
-      this.table(descriptor);
-      return cached as S;
-    }
-    const s = this.createState(this.table(descriptor));
-    this.voidStates.set(descriptor.name, s);
-    return s as unknown as S;
-  }
-
-  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): NamespacedState<S> {
-    const t = this.table(descriptor);
+  protected override onPartitioned(t: LsmStateTable): void {
     if (!t.partitioned) {
       t.partitioned = true;
       this.metaDirty.add(t);
     }
-    return new LsmNamespacedState<S>(this.createState(t) as unknown as S & LsmState);
   }
 
   /**
@@ -382,7 +319,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
         this.context(),
       );
     }
-    const suffix = t.suffix(namespace);
+    const suffix = t.handle(namespace);
     const out: unknown[] = [];
     const seen = new Set<string>();
     for (const [prefix, key] of p.keys) {
@@ -412,12 +349,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.dirty = [];
     this.cur = undefined;
     this.count = 0;
-    this.tables.clear();
     this.tablesById.clear();
-    this.voidStates.clear();
-    this.hasKey = false;
-    this.currentKey = undefined;
-    this.nk = undefined;
+    this.resetStates();
     this.disposing = (async () => {
       await this.opening.catch(() => {});
       await this.tail.catch(() => {});
@@ -608,7 +541,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
             this.metaDirty.add(t);
           }
           const nk = normalizeKey(key);
-          pending.set(keyPrefix(assignToKeyGroup(nk, this.maxParallelism), nk) + t.suffix(ns), encodeValue(v));
+          pending.set(keyPrefix(assignToKeyGroup(nk, this.maxParallelism), nk) + t.handle(ns), encodeValue(v));
           if (pending.size >= 1000) await write();
         }
       }
@@ -937,8 +870,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   private async load(todo: Map<string, unknown>, gen: number): Promise<void> {
     this.evict();
     const seq = this.seqCounter;
-    const point: StateTable[] = [];
-    const scan: StateTable[] = [];
+    const point: LsmStateTable[] = [];
+    const scan: LsmStateTable[] = [];
     for (const t of this.tablesById.values()) (t.partitioned ? scan : point).push(t);
     const prefixes = Array.from(todo.keys()).sort();
     const found = new Map<string, [string, Buffer][]>();
@@ -970,7 +903,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, chunks.length) }, worker));
     }
     if (scan.length > 0) {
-      const jobs: [string, StateTable][] = [];
+      const jobs: [string, LsmStateTable][] = [];
       for (const p of prefixes) for (const t of scan) jobs.push([p, t]);
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -1056,8 +989,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** Reads the state tables of `db`; for this backend's own database they become its tables. Returns id → this backend's table. */
-  private async loadMeta(db: Db, own: boolean): Promise<Map<number, StateTable>> {
-    const idMap = new Map<number, StateTable>();
+  private async loadMeta(db: Db, own: boolean): Promise<Map<number, LsmStateTable>> {
+    const idMap = new Map<number, LsmStateTable>();
     const it = db.iterator({ gte: toBuf(META_STATE), lt: toBuf(prefixEnd(META_STATE)) });
     try {
       for (let guard = 0; guard < Number.MAX_SAFE_INTEGER; guard++) {
@@ -1066,9 +999,9 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
         for (const [k, v] of entries) {
           const name = Buffer.from(fromBuf(k).slice(META_STATE.length), 'latin1').toString('utf8');
           const m = packr.unpack(v) as TableMeta;
-          let t: StateTable;
+          let t: LsmStateTable;
           if (own) {
-            t = new StateTable(name, m.kind, m.id, m.partitioned, 0);
+            t = new LsmStateTable(name, m.kind, m.id, m.partitioned, 0, this);
             t.restored = true;
             this.tables.set(name, t);
             this.tablesById.set(m.id, t);
@@ -1150,7 +1083,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** The entry of (current key, table, namespace), loading it if it is not known yet. */
-  private slot(ke: KeyEntry, t: StateTable, suffix: string, create: boolean): Entry | undefined {
+  private slot(ke: KeyEntry, t: LsmStateTable, suffix: string, create: boolean): Entry | undefined {
     let e = ke.entries.get(suffix);
     if (e !== undefined) return e;
     if (ke.full || t.seq > ke.seq) {
@@ -1173,12 +1106,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** @internal */
-  read(t: StateTable, suffix: string): unknown {
+  read(t: LsmStateTable, suffix: string): unknown {
     return this.slot(this.currentEntry(), t, suffix, false)?.value;
   }
 
   /** @internal `value` must not be undefined (use remove); also marks an in-place change. */
-  write(t: StateTable, suffix: string, value: unknown): void {
+  write(t: LsmStateTable, suffix: string, value: unknown): void {
     const ke = this.currentEntry();
     const e = this.slot(ke, t, suffix, true)!;
     if (e.value === undefined) this.count++;
@@ -1187,7 +1120,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** @internal */
-  remove(t: StateTable, suffix: string): void {
+  remove(t: LsmStateTable, suffix: string): void {
     const ke = this.currentEntry();
     const e = this.slot(ke, t, suffix, false);
     if (e === undefined || e.value === undefined) return;
@@ -1209,66 +1142,6 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const t = this.tablesById.get(readU16(suffix, 0));
     const x = packr.unpack(v);
     return t?.kind === 'map' ? MapData.from(x as [unknown, unknown][]) : x;
-  }
-
-  private context(): { operator?: string } {
-    return this.operatorName !== undefined ? { operator: this.operatorName } : {};
-  }
-
-  private noKeyError(what: string): WeirError {
-    return new WeirError(
-      'WEIR_STATE_ACCESS',
-      `Keyed state needs a keyed stream: ${what} was used where there is no current key. Call keyBy() before the operator that uses state or timers.`,
-      this.context(),
-    );
-  }
-
-  private tableFor(name: string, kind: StateKind, restoring = false): StateTable {
-    let t = this.tables.get(name);
-    if (t === undefined) {
-      if (this.nextTableId > 0xffff) throw new WeirError('WEIR_STATE_ACCESS', 'Too many states in one operator (65535)', this.context());
-      t = new StateTable(name, kind, this.nextTableId++, false, ++this.seqCounter);
-      this.tables.set(name, t);
-      this.tablesById.set(t.id, t);
-      this.metaDirty.add(t);
-    } else if (t.kind !== kind) {
-      throw stateKindMismatch(name, restoring ? kind : t.kind, restoring ? t.kind : kind, restoring || t.restored, {
-        name: this.operatorName,
-        uid: this.operatorUid,
-      });
-    }
-    if (restoring) t.restored = true;
-    return t;
-  }
-
-  private table(d: StateDescriptor): StateTable {
-    const t = this.tableFor(d.name, d.kind);
-    if (t.descriptor !== d) {
-      t.descriptor = d;
-      if (d.kind === 'reducing')
-        t.reduce = bindMethod<(a: unknown, b: unknown) => unknown>(
-          (d as ReducingStateDescriptor<unknown>).reduceFunction,
-          'reduce',
-          `The reduce function of state '${d.name}'`,
-        );
-      else if (d.kind === 'aggregating') t.agg = (d as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction;
-    }
-    return t;
-  }
-
-  private createState(t: StateTable): LsmState {
-    switch (t.kind) {
-      case 'value':
-        return new LsmValueState(this, t, (t.descriptor as ValueStateDescriptor<unknown>).defaultValue);
-      case 'list':
-        return new LsmListState(this, t);
-      case 'map':
-        return new LsmMapState(this, t);
-      case 'reducing':
-        return new LsmReducingState(this, t);
-      case 'aggregating':
-        return new LsmAggregatingState(this, t);
-    }
   }
 }
 
@@ -1306,230 +1179,4 @@ async function materialize(d: LsmCheckpointDescriptor, descriptorPath: string, d
   for (const [local, file, size] of d.tables) await copyFile(await find(file, size), join(dbDir, local));
   await copyFile(await find(d.manifest.file, d.manifest.size), join(dbDir, d.manifest.name));
   await writeFile(join(dbDir, 'CURRENT'), d.manifest.name + '\n');
-}
-
-function importValue(kind: StateKind, v: unknown): unknown {
-  if (kind === 'list') {
-    const a = Array.isArray(v) ? v.slice() : [];
-    return a.length > 0 ? a : undefined;
-  }
-  if (kind === 'map') {
-    const md = MapData.from(v as [unknown, unknown][]);
-    return md.vals.size > 0 ? md : undefined;
-  }
-  return v === null ? undefined : v;
-}
-
-/** A state object bound to one table; `suffix` is its namespace's key suffix, switched by LsmNamespacedState. */
-abstract class LsmState implements State {
-  ns: string = VOID_NAMESPACE;
-  suffix: string;
-  constructor(
-    readonly b: LsmKeyedStateBackend,
-    readonly t: StateTable,
-  ) {
-    this.suffix = t.voidSuffix;
-  }
-  setNamespace(ns: string): void {
-    if (ns === this.ns) return;
-    this.ns = ns;
-    this.suffix = this.t.suffix(ns);
-  }
-  clear(): void {
-    this.b.remove(this.t, this.suffix);
-  }
-  /** Moves the values of `sources` into `target` for the current key. */
-  abstract merge(target: string, sources: string[]): void;
-  protected readAt(ns: string): unknown {
-    return this.b.read(this.t, this.t.suffix(ns));
-  }
-  protected takeAt(ns: string): unknown {
-    const suffix = this.t.suffix(ns);
-    const v = this.b.read(this.t, suffix);
-    if (v !== undefined) this.b.remove(this.t, suffix);
-    return v;
-  }
-  protected writeAt(ns: string, v: unknown): void {
-    this.b.write(this.t, this.t.suffix(ns), v);
-  }
-}
-
-class LsmValueState extends LsmState implements ValueState<unknown> {
-  private readonly defaultIsObject: boolean;
-  constructor(
-    b: LsmKeyedStateBackend,
-    t: StateTable,
-    private readonly defaultValue: unknown,
-  ) {
-    super(b, t);
-    this.defaultIsObject = defaultValue !== null && typeof defaultValue === 'object';
-  }
-  value(): unknown {
-    const v = this.b.read(this.t, this.suffix);
-    if (v !== undefined) return v;
-    return this.defaultIsObject ? structuredClone(this.defaultValue) : this.defaultValue;
-  }
-  update(value: unknown): void {
-    if (value === undefined || value === null) this.b.remove(this.t, this.suffix);
-    else this.b.write(this.t, this.suffix, value);
-  }
-  merge(): void {
-    throw new WeirError(
-      'WEIR_STATE_ACCESS',
-      `ValueState '${this.t.name}' cannot be merged: merging windows need list, reducing or aggregating state.`,
-    );
-  }
-}
-
-class LsmListState extends LsmState implements ListState<unknown> {
-  get(): unknown[] {
-    const a = this.b.read(this.t, this.suffix) as unknown[] | undefined;
-    return a === undefined ? [] : a.slice();
-  }
-  add(value: unknown): void {
-    const a = this.b.read(this.t, this.suffix) as unknown[] | undefined;
-    if (a === undefined) this.b.write(this.t, this.suffix, [value]);
-    else {
-      a.push(value);
-      this.b.write(this.t, this.suffix, a);
-    }
-  }
-  addAll(values: Iterable<unknown>): void {
-    let a = this.b.read(this.t, this.suffix) as unknown[] | undefined;
-    let changed = false;
-    for (const v of values) {
-      if (a === undefined) a = [];
-      a.push(v);
-      changed = true;
-    }
-    if (changed) this.b.write(this.t, this.suffix, a);
-  }
-  update(values: Iterable<unknown>): void {
-    const a = Array.from(values);
-    if (a.length === 0) this.b.remove(this.t, this.suffix);
-    else this.b.write(this.t, this.suffix, a);
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = this.readAt(target) as unknown[] | undefined;
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = this.takeAt(s) as unknown[] | undefined;
-      if (v === undefined) continue;
-      if (acc === undefined) acc = v;
-      else for (const x of v) acc.push(x);
-    }
-    if (acc !== undefined) this.writeAt(target, acc);
-  }
-}
-
-class LsmMapState extends LsmState implements MapState<unknown, unknown> {
-  private data(): MapData | undefined {
-    return this.b.read(this.t, this.suffix) as MapData | undefined;
-  }
-  get(key: unknown): unknown {
-    return this.data()?.vals.get(normalizeKey(key));
-  }
-  put(key: unknown, value: unknown): void {
-    const md = this.data() ?? new MapData();
-    md.set(key, value);
-    this.b.write(this.t, this.suffix, md);
-  }
-  putAll(entries: Iterable<[unknown, unknown]> | Map<unknown, unknown>): void {
-    let md = this.data();
-    for (const [k, v] of entries) (md ??= new MapData()).set(k, v);
-    if (md !== undefined) this.b.write(this.t, this.suffix, md);
-  }
-  remove(key: unknown): void {
-    const md = this.data();
-    if (md === undefined) return;
-    md.delete(key);
-    if (md.vals.size === 0) this.b.remove(this.t, this.suffix);
-    else this.b.write(this.t, this.suffix, md);
-  }
-  contains(key: unknown): boolean {
-    return this.data()?.vals.has(normalizeKey(key)) ?? false;
-  }
-  entries(): [unknown, unknown][] {
-    return this.data()?.entries() ?? [];
-  }
-  keys(): unknown[] {
-    const md = this.data();
-    if (md === undefined) return [];
-    const out: unknown[] = [];
-    for (const nk of md.vals.keys()) out.push(md.original(nk));
-    return out;
-  }
-  values(): unknown[] {
-    const md = this.data();
-    return md === undefined ? [] : Array.from(md.vals.values());
-  }
-  isEmpty(): boolean {
-    return this.data() === undefined;
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = this.readAt(target) as MapData | undefined;
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = this.takeAt(s) as MapData | undefined;
-      if (v === undefined) continue;
-      if (acc === undefined) acc = v;
-      else for (const [k, x] of v.entries()) acc.set(k, x);
-    }
-    if (acc !== undefined) this.writeAt(target, acc);
-  }
-}
-
-class LsmReducingState extends LsmState implements ReducingState<unknown> {
-  get(): unknown {
-    return this.b.read(this.t, this.suffix);
-  }
-  add(value: unknown): void {
-    const cur = this.b.read(this.t, this.suffix);
-    const next = cur === undefined ? value : this.t.reduce!(cur, value);
-    if (next === undefined || next === null) this.b.remove(this.t, this.suffix);
-    else this.b.write(this.t, this.suffix, next);
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = this.readAt(target);
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = this.takeAt(s);
-      if (v === undefined) continue;
-      acc = acc === undefined ? v : this.t.reduce!(acc, v);
-    }
-    if (acc !== undefined) this.writeAt(target, acc);
-  }
-}
-
-class LsmAggregatingState extends LsmState implements AggregatingState<unknown, unknown> {
-  get(): unknown {
-    const acc = this.b.read(this.t, this.suffix);
-    return acc === undefined ? undefined : this.t.agg!.getResult(acc);
-  }
-  add(value: unknown): void {
-    const agg = this.t.agg!;
-    let acc = this.b.read(this.t, this.suffix);
-    if (acc === undefined) acc = agg.createAccumulator();
-    this.b.write(this.t, this.suffix, agg.add(value, acc));
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = this.readAt(target);
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = this.takeAt(s);
-      if (v === undefined) continue;
-      acc = acc === undefined ? v : this.t.agg!.merge(acc, v);
-    }
-    if (acc !== undefined) this.writeAt(target, acc);
-  }
-}
-
-class LsmNamespacedState<S extends State> implements NamespacedState<S> {
-  constructor(readonly state: S & LsmState) {}
-  setNamespace(namespace: string): void {
-    this.state.setNamespace(namespace);
-  }
-  mergeNamespaces(target: string, sources: string[]): void {
-    this.state.merge(target, sources);
-  }
 }
