@@ -209,7 +209,7 @@ async function main(): Promise<BackendSnapshotResult> {
     2,
   );
   const second = await incrementalCheckpoint(2, new Set(first.files));
-  const canonical = await canonicalCheckpoint(3, () => lsm.snapshot(), timers);
+  const canonical = await canonicalCheckpoint(3, () => lsm.canonicalSnapshot(), timers);
   const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
   await lsm.dispose();
 

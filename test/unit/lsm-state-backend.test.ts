@@ -194,7 +194,7 @@ test('object keys: equal objects share state; getKeys (after prepareKeys) gives 
   assert.throws(() => b.getKeys('v'), /prepareKeys/);
   // keys read back from disk: objects are rebuilt (equal, sorted fields)
   const b2 = await backend();
-  await b2.restore(await b.snapshot());
+  await b2.restore(await b.canonicalSnapshot());
   await b2.prepareKeys('v');
   assert.deepEqual(
     b2
@@ -282,7 +282,7 @@ test('mergeNamespaces merges list, reducing and aggregating values and removes t
   assert.equal(g.state.get(), 'n=3');
   assert.equal(b.numEntries(), 3);
   await b.flush();
-  const snap = await b.snapshot();
+  const snap = await b.canonicalSnapshot();
   assert.deepEqual(
     snap.states.map((s) => [s.name, s.entries.map((e) => [e[2], e[3]])]),
     [
@@ -356,7 +356,7 @@ test('snapshot and restore, filtered by key-group range, same format as the heap
   const h = heap();
   const keys = fill(b, 40);
   fill(h, 40);
-  const snap = await b.snapshot();
+  const snap = await b.canonicalSnapshot();
   assert.deepEqual(
     snap.states.map((s) => [s.name, s.kind, s.entries.length]),
     [
@@ -370,7 +370,7 @@ test('snapshot and restore, filtered by key-group range, same format as the heap
   assert.deepEqual(e5, [assignToKeyGroup('key-5', 128), 'key-5', VOID_NAMESPACE, 5]);
   assert.deepEqual(snap.states[1]!.entries.find((e) => e[1] === 'key-5')![3], [['x', 50]]);
   // the same entries as the heap backend's snapshot (order aside)
-  assert.deepEqual(canonical(snap), canonical(h.snapshot()));
+  assert.deepEqual(canonical(snap), canonical(h.canonicalSnapshot()));
 
   const plain = JSON.parse(JSON.stringify(snap)) as HeapStateSnapshot;
   const r0 = keyGroupRangeForSubtask(128, 2, 0);
@@ -396,7 +396,7 @@ function canonical(s: HeapStateSnapshot): unknown {
 test('savepoints move between backends: heap → lsm → heap, with rescaling', async () => {
   const h = heap();
   const keys = fill(h, 200);
-  const hs = h.snapshot();
+  const hs = h.canonicalSnapshot();
   // heap → two lsm subtasks
   const ranges = [keyGroupRangeForSubtask(128, 2, 0), keyGroupRangeForSubtask(128, 2, 1)];
   const lsms = [await backend(), await backend()];
@@ -408,7 +408,7 @@ test('savepoints move between backends: heap → lsm → heap, with rescaling', 
     l.setCurrentKey('key-1');
     if (v.value() !== undefined) v.update(1001);
   }
-  const snaps = await Promise.all(lsms.map((l) => l.snapshot()));
+  const snaps = await Promise.all(lsms.map((l) => l.canonicalSnapshot()));
   const heaps = [0, 1, 2].map(() => heap());
   for (const [i, hh] of heaps.entries()) for (const s of snaps) hh.restore(s, keyGroupRangeForSubtask(128, 3, i));
   assert.equal(
@@ -435,7 +435,7 @@ test('restored reducing state uses the descriptor registered afterwards', async 
   r.add(2);
   r.add(3);
   const b2 = await backend();
-  await b2.restore(await b.snapshot());
+  await b2.restore(await b.canonicalSnapshot());
   const r2 = b2.getState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
   b2.setCurrentKey('k');
   r2.add(10);
@@ -509,7 +509,7 @@ test('a key that was not prefetched is read synchronously (or throws with onMiss
 
   const strict = await backend({ onMiss: 'throw' });
   const sv = strict.getState(new ValueStateDescriptor<number>('v'));
-  await strict.restore(await b.snapshot());
+  await strict.restore(await b.canonicalSnapshot());
   strict.setCurrentKey(7);
   assert.throws(() => sv.value(), /prefetch/);
   await strict.prefetch([7]);
@@ -522,7 +522,7 @@ test('snapshot() and checkpointFiles() hold the state as of the call, while proc
   const v = b.getState(new ValueStateDescriptor<number>('v'));
   b.setCurrentKey('k');
   v.update(1);
-  const pSnap = b.snapshot();
+  const pSnap = b.canonicalSnapshot();
   const pFiles = b.checkpointFiles(1, join(root, 'consistent'), new Set());
   v.update(2); // after the calls, before they complete
   const snap = await pSnap;
@@ -570,14 +570,14 @@ test('the live database is never read through a LevelDB snapshot or cleared by L
         v.update(n);
         expected.set(k, n);
       }
-      if (round % 5 === 0) reads.push(b.snapshot());
+      if (round % 5 === 0) reads.push(b.canonicalSnapshot());
       if (round % 5 === 1) reads.push(b.prepareKeys('v'));
       if (round % 5 === 2) reads.push(b.forEachKeyBatch('v', VOID_NAMESPACE, 500, () => undefined));
     }
     const firstSnapshot = (await reads[0]) as HeapStateSnapshot;
     assert.equal(firstSnapshot.states[0]!.entries.length, 400, 'the first snapshot holds the state of its call');
     await Promise.all(reads);
-    const last = await b.snapshot();
+    const last = await b.canonicalSnapshot();
     assert.equal(last.states[0]!.entries.length, expected.size);
     for (const [, key, , value] of last.states[0]!.entries) assert.equal(value, expected.get(key as string));
     // a restore into part of the key groups deletes the others without clear()
@@ -594,7 +594,7 @@ test('the live database is never read through a LevelDB snapshot or cleared by L
     };
     const range = keyGroupRangeForSubtask(128, 2, 0);
     await r.restoreFromFiles([join(root, 'no-snapshot', files.files[0]!)], { range });
-    const restored = await r.snapshot();
+    const restored = await r.canonicalSnapshot();
     const inRange = [...expected].filter(([k]) => {
       const kg = assignToKeyGroup(normalizeKey(k), 128);
       return kg >= range.start && kg <= range.end;
@@ -730,7 +730,7 @@ test('incremental checkpoints upload only new table files; restore from them, al
     rl.setNamespace('w0');
     assert.deepEqual(rl.state.get(), [70]);
   }
-  assert.deepEqual(canonical(await r2.snapshot()), canonical(await b.snapshot()));
+  assert.deepEqual(canonical(await r2.canonicalSnapshot()), canonical(await b.canonicalSnapshot()));
 
   // the restored backend goes on checkpointing incrementally: its files keep their names
   r2.setCurrentKey('key-1');
@@ -753,7 +753,7 @@ test('incremental checkpoints upload only new table files; restore from them, al
     { range: { start: 0, end: 127 } },
   );
   assert.equal(merged.numEntries(), b.numEntries());
-  assert.deepEqual(canonical(await merged.snapshot()), canonical(await b.snapshot()));
+  assert.deepEqual(canonical(await merged.canonicalSnapshot()), canonical(await b.canonicalSnapshot()));
 });
 
 test('createKeyedStateBackend picks the backend', async () => {

@@ -245,7 +245,7 @@ test('snapshot and restore, filtered by key-group range', () => {
     l.setNamespace(`${i}:${i + 5}`);
     l.state.add(`e${i}`);
   }
-  const snap = b.snapshot();
+  const snap = b.canonicalSnapshot();
   assert.deepEqual(
     snap.states.map((s) => [s.name, s.kind, s.entries.length]),
     [
@@ -303,7 +303,7 @@ test('restored reducing state uses the descriptor registered afterwards', () => 
   r.add(2);
   r.add(3);
   const b2 = backend();
-  b2.restore(b.snapshot());
+  b2.restore(b.canonicalSnapshot());
   const r2 = b2.getState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
   b2.setCurrentKey('k');
   r2.add(10);
@@ -346,7 +346,7 @@ test('snapshotEncoded: the state of the call, although the task changes values, 
     if (k % 3 === 0) list.add(k);
     if (k % 5 === 0) map.put(`x${k}`, k);
   }
-  const expected = unpackState(packState(b.snapshot())); // a deep copy of the state at this moment
+  const expected = unpackState(packState(b.canonicalSnapshot())); // a deep copy of the state at this moment
   const snap = b.snapshotEncoded();
   assert.equal(snap.entries, N + Math.ceil(N / 3) + Math.ceil(N / 5));
   let done = false;

@@ -11,7 +11,9 @@
  */
 import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
-import { packEntryChunk, type EncodedEntries } from './snapshot-encoding.js';
+import { join } from 'node:path';
+import { packEntryChunk, packKeyedStateChunks, type EncodedEntries } from './snapshot-encoding.js';
+import { readLsmCheckpoint } from './lsm-keyed-state-backend.js';
 import type { StateKind } from '../../api/state.js';
 import { AbstractKeyedStateBackend, type BackendIdentity } from './abstract-keyed-state-backend.js';
 import {
@@ -20,7 +22,11 @@ import {
   type HeapStateSnapshot,
   type KeyGroupRange,
   type KeyedStateBackend,
+  type KeyedStateBackendSnapshot,
   type NormalizedKey,
+  type RestoredKeyedState,
+  type RestoreRequest,
+  type SnapshotRequest,
 } from './keyed-state-backend.js';
 import { exportValue, importValue, isObjectNormKey, StateTable } from './state-objects.js';
 
@@ -135,7 +141,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
   }
 
   /** Every entry of every state as plain data, tagged with its key group. */
-  snapshot(): HeapStateSnapshot {
+  canonicalSnapshot(): HeapStateSnapshot {
     const states: HeapStateSnapshot['states'] = [];
     const kgCache = new Map<NormalizedKey, number>();
     for (const t of this.tables.values()) {
@@ -157,7 +163,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
 
   /**
    * The state as of this call, encoded asynchronously (what a checkpoint writes; the same entries
-   * as snapshot()). This call only lists the keys; the entries are exported and encoded
+   * as canonicalSnapshot()). This call only lists the keys; the entries are exported and encoded
    * `SNAPSHOT_CHUNK` at a time, yielding to the event loop in between, while copy-on-write keeps
    * what the task changes meanwhile out of the snapshot.
    */
@@ -224,6 +230,31 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
       }
     })();
     return { entries, states };
+  }
+
+  /** Checkpoints and savepoints alike: the entries of snapshotEncoded() with the timers. */
+  snapshot(_request: SnapshotRequest): KeyedStateBackendSnapshot {
+    const snapshot = this.snapshotEncoded();
+    return {
+      empty: snapshot.entries === 0,
+      data: (timerBytes) => snapshot.states.then((states) => packKeyedStateChunks(states, timerBytes)),
+    };
+  }
+
+  notifyCheckpointComplete(): void {}
+
+  notifyCheckpointAborted(): void {}
+
+  /** Canonical entries as they are; an lsm incremental checkpoint's entries are read through a temporary lsm backend. */
+  async restoreState(parts: readonly RestoredKeyedState[], request: RestoreRequest): Promise<void> {
+    const { range, sharedDir } = request;
+    for (const p of parts) {
+      const descriptor = p.lsm?.files[0];
+      if (descriptor === undefined) continue;
+      const opts = { maxParallelism: this.maxParallelism, range, searchDirs: [sharedDir] };
+      this.restore(await readLsmCheckpoint(join(sharedDir, descriptor), { ...opts, operatorName: this.operatorName }), range);
+    }
+    for (const p of parts) if (p.states.length > 0) this.restore({ states: p.states }, range);
   }
 
   /**

@@ -43,7 +43,14 @@ import {
   type HeapStateSnapshot,
   type KeyGroupRange,
   type KeyedStateBackend,
+  type KeyedStateBackendSnapshot,
+  type RestoredKeyedState,
+  type RestoreRequest,
+  type SharedStateFiles,
+  type SnapshotRequest,
 } from './keyed-state-backend.js';
+import { SharedFileRegistry } from './lsm-shared-files.js';
+import { packState, unpackState } from '../checkpoint/storage.js';
 import { MapData, importValue, StateTable } from './state-objects.js';
 import {
   EMPTY_RANGE,
@@ -83,6 +90,8 @@ export interface LsmKeyedStateBackendOptions {
   writeBufferSize?: number;
   /** LevelDB table file size in bytes (the unit of incremental checkpoints). Default 2 MiB. */
   maxFileSize?: number;
+  /** Checkpoints (not savepoints) upload new LevelDB table files to the shared directory instead of canonical entries. */
+  incremental?: boolean;
 }
 
 export interface LsmBackendStats {
@@ -95,14 +104,8 @@ export interface LsmBackendStats {
   evictedKeys: number;
 }
 
-export interface LsmCheckpointResult {
-  /** Every file of this checkpoint, relative to targetDir; files[0] is its descriptor (what restoreFromFiles takes). */
-  files: string[];
-  /** The files this call copied (the others were in alreadyUploaded). */
-  uploaded: string[];
-  uploadedBytes: number;
-  totalBytes: number;
-}
+/** files (relative to targetDir): files[0] is the checkpoint's descriptor (what restoreFromFiles takes); uploaded: those the call copied (the others were in alreadyUploaded). */
+export type LsmCheckpointResult = SharedStateFiles;
 
 /** The descriptor of an incremental checkpoint (JSON, files[0] of a checkpoint). */
 interface LsmCheckpointDescriptor {
@@ -205,6 +208,8 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
   private readonly cacheKeys: number;
   private readonly flushThreshold: number;
   private readonly onMiss: 'read' | 'throw';
+  private readonly incremental: boolean;
+  private readonly sharedFiles = new SharedFileRegistry();
   private readonly dbOptions: Record<string, number>;
   /** Names uploaded files of this instance, so that they never collide with another's. */
   private readonly instanceId = randomBytes(6).toString('hex');
@@ -245,6 +250,7 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
     this.cacheKeys = opts.cacheKeys ?? 10_000;
     this.flushThreshold = Math.max(1, opts.flushThreshold ?? 4096);
     this.onMiss = opts.onMiss ?? 'read';
+    this.incremental = opts.incremental ?? false;
     this.dbOptions = {
       cacheSize: opts.blockCacheSize ?? 32 * 1024 * 1024,
       writeBufferSize: opts.writeBufferSize ?? 4 * 1024 * 1024,
@@ -477,7 +483,7 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
    * Every entry as plain data in the backend-independent format of HeapKeyedStateBackend.snapshot()
    * (savepoints), as of the moment of the call. The values are fresh copies.
    */
-  async snapshot(): Promise<HeapStateSnapshot> {
+  async canonicalSnapshot(): Promise<HeapStateSnapshot> {
     const byId = new Map<number, HeapStateEntry[]>();
     await this.withImage(async (image) => {
       const it = image.iterator({ lt: toBuf(META_PREFIX) });
@@ -506,6 +512,56 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
       if (entries !== undefined && entries.length > 0) states.push({ name: t.name, kind: t.kind, entries });
     }
     return { states };
+  }
+
+  /**
+   * Savepoints, and checkpoints unless incremental, hold canonical entries; an incremental
+   * checkpoint captures the state in the call and uploads its new table files in the background.
+   */
+  snapshot(request: SnapshotRequest): KeyedStateBackendSnapshot {
+    const { checkpointId, sharedDir } = request;
+    if (this.incremental && !request.savepoint && sharedDir !== undefined) {
+      const upload = this.sharedFiles.incremental(checkpointId, sharedDir, (reusable) =>
+        this.checkpointFiles(checkpointId, sharedDir, reusable),
+      );
+      upload.catch(() => undefined); // awaited (and its failure reported) by the checkpoint's asynchronous part
+      return {
+        empty: false,
+        shared: upload,
+        data: (timerBytes) => upload.then((r) => packState({ states: [], timers: unpackState(timerBytes), lsm: { files: r.files } })),
+      };
+    }
+    this.sharedFiles.canonical(checkpointId);
+    const snapshot = this.canonicalSnapshot();
+    snapshot.catch(() => undefined);
+    return { empty: false, data: (timerBytes) => snapshot.then((s) => packState({ states: s.states, timers: unpackState(timerBytes) })) };
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.sharedFiles.complete(checkpointId);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.sharedFiles.aborted(checkpointId);
+  }
+
+  /**
+   * An incremental checkpoint's files become this backend's database (several: rescaling, the key
+   * groups of `range` of each); canonical entries are added.
+   */
+  async restoreState(parts: readonly RestoredKeyedState[], request: RestoreRequest): Promise<void> {
+    const { range, sharedDir } = request;
+    const native = parts.flatMap((p) => (p.lsm !== undefined && p.lsm.files.length > 0 ? [p.lsm.files] : []));
+    if (native.length > 0) {
+      await this.restoreFromFiles(
+        native.map((files) => join(sharedDir, files[0]!)),
+        { range, searchDirs: [sharedDir] },
+      );
+      // Files of this job's own checkpoints stay in its shared directory: the next checkpoint
+      // refers to them instead of uploading them again (a checkpoint of another job is copied).
+      if (request.ownSharedDir) this.sharedFiles.restored(native[0]!);
+    }
+    for (const p of parts) if (p.states.length > 0) await this.restore({ states: p.states }, range);
   }
 
   /**
@@ -1179,4 +1235,24 @@ async function materialize(d: LsmCheckpointDescriptor, descriptorPath: string, d
   for (const [local, file, size] of d.tables) await copyFile(await find(file, size), join(dbDir, local));
   await copyFile(await find(d.manifest.file, d.manifest.size), join(dbDir, d.manifest.name));
   await writeFile(join(dbDir, 'CURRENT'), d.manifest.name + '\n');
+}
+
+/** The canonical entries of an lsm incremental checkpoint, read through a temporary backend. */
+export async function readLsmCheckpoint(
+  descriptorPath: string,
+  opts: { maxParallelism: number; operatorName?: string | undefined; range?: KeyGroupRange; searchDirs: string[] },
+): Promise<HeapStateSnapshot> {
+  const tmp = new LsmKeyedStateBackend({
+    maxParallelism: opts.maxParallelism,
+    ...(opts.operatorName !== undefined ? { operatorName: opts.operatorName } : {}),
+  });
+  try {
+    await tmp.restoreFromFiles([descriptorPath], {
+      ...(opts.range !== undefined ? { range: opts.range } : {}),
+      searchDirs: opts.searchDirs,
+    });
+    return await tmp.canonicalSnapshot();
+  } finally {
+    await tmp.dispose();
+  }
 }

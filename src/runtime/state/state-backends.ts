@@ -35,6 +35,24 @@ export function createKeyedStateBackend(type: StateBackendType, opts: KeyedState
   }
 }
 
+/**
+ * The keyed state backend of one operator subtask as a job's configuration asks for it:
+ * `state.backend.type`, and for lsm `state.backend.incremental` and the working directory of the attempt.
+ */
+export function createConfiguredKeyedStateBackend(
+  config: Readonly<Record<string, unknown>>,
+  job: { jobId: string; attempt: number },
+  opts: { maxParallelism: number; operatorName?: string; operatorUid?: string },
+): KeyedStateBackend {
+  if (stateBackendType(config) === 'hashmap') return createKeyedStateBackend('hashmap', opts);
+  const inc = config['state.backend.incremental'];
+  return createKeyedStateBackend('lsm', {
+    ...opts,
+    workingDir: lsmWorkingDir(config, job.jobId, job.attempt),
+    incremental: inc === true || inc === 'true',
+  });
+}
+
 /** `state.backend.type` of a job's configuration (hashmap unless set). */
 export function stateBackendType(config: Readonly<Record<string, unknown>>): StateBackendType {
   return config['state.backend.type'] === 'lsm' ? 'lsm' : 'hashmap';
