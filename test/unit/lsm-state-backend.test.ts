@@ -18,9 +18,9 @@ import { WeirError } from '../../src/errors.js';
 import { assignToKeyGroup, keyGroupRangeForSubtask, normalizeKey } from '../../src/graph/key-groups.js';
 import { HeapKeyedStateBackend, type HeapStateSnapshot } from '../../src/runtime/state/heap-keyed-state-backend.js';
 import { VOID_NAMESPACE } from '../../src/runtime/state/keyed-state-backend.js';
-import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from '../../src/runtime/state/lsm-keyed-state-backend.js';
+import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from '../../src/runtime/state/lsm/backend.js';
 import { createKeyedStateBackend } from '../../src/runtime/state/state-backends.js';
-import { decodeEntryKey, decodeKey, encodeKey, keyPrefix, toBuf, fromBuf } from '../../src/runtime/state/lsm-key-codec.js';
+import { decodeEntryKey, decodeKey, encodeKey, keyPrefix, toBuf, fromBuf } from '../../src/runtime/state/lsm/key-codec.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weir-lsm-test-'));
 const open: LsmKeyedStateBackend[] = [];
@@ -295,13 +295,14 @@ test('mergeNamespaces merges list, reducing and aggregating values and removes t
 
 /** Makes every key leave the cache (a tiny cache, then flushes), so that the next accesses read LevelDB. */
 async function evictAll(b: LsmKeyedStateBackend): Promise<LsmKeyedStateBackend> {
-  const cacheKeys = (b as unknown as { cacheKeys: number }).cacheKeys;
-  (b as unknown as { cacheKeys: number }).cacheKeys = 0;
+  const opts = (b as unknown as { cache: { opts: { cacheKeys: number } } }).cache.opts;
+  const cacheKeys = opts.cacheKeys;
+  opts.cacheKeys = 0;
   b.setCurrentKey('no such key');
   await b.prefetch([]); // two newer buffers: nothing recent is protected from eviction
   await b.prefetch([]);
   await b.flush();
-  (b as unknown as { cacheKeys: number }).cacheKeys = cacheKeys;
+  opts.cacheKeys = cacheKeys;
   assert.equal(b.stats().cachedKeys <= 1, true);
   return b;
 }

@@ -13,7 +13,7 @@ import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
 import { join } from 'node:path';
 import { packEntryChunk, packKeyedStateChunks, type EncodedEntries } from './snapshot-encoding.js';
-import { readLsmCheckpoint } from './lsm-keyed-state-backend.js';
+import { readLsmCheckpoint } from './lsm/backend.js';
 import type { StateKind } from '../../api/state.js';
 import { AbstractKeyedStateBackend, type BackendIdentity } from './abstract-keyed-state-backend.js';
 import {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WeirError } from '../../errors.js';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from './keyed-state-backend.js';
-import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm-keyed-state-backend.js';
+import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm/backend.js';
 
 export type StateBackendType = 'hashmap' | 'lsm';
 

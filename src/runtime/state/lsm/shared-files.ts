@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SharedStateFiles } from './keyed-state-backend.js';
+import type { SharedStateFiles } from '../keyed-state-backend.js';
 
 /** A checkpoint this backend took part in, until it is confirmed or aborted. */
 interface TakenCheckpoint {
