@@ -14,7 +14,7 @@ import { HeapKeyedStateBackend, type HeapStateSnapshot } from '../../src/runtime
 import { VOID_NAMESPACE } from '../../src/runtime/state/keyed-state-backend.js';
 import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from '../../src/runtime/state/lsm/backend.js';
 import { createKeyedStateBackend } from '../../src/runtime/state/state-backends.js';
-import { stateBackendContract } from './state-backend-contract.js';
+import { checkKey5, restoreSplit, stateBackendContract } from './state-backend-contract.js';
 import { decodeEntryKey, decodeKey, encodeKey, keyPrefix, toBuf, fromBuf } from '../../src/runtime/state/lsm/key-codec.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weir-lsm-test-'));
@@ -43,48 +43,39 @@ stateBackendContract({
     await b.prepareKeys(name, namespace);
     return b.getKeys(name, namespace);
   },
+  // getKeys needs prepareKeys (a scan), and is valid until the next write batch
+  objectKeys: async (b, k1) => {
+    const s = b.getState(new ValueStateDescriptor<number>('v'));
+    assert.throws(() => b.getKeys('v'), /prepareKeys/);
+    await b.prepareKeys('v');
+    const keys = b.getKeys('v');
+    assert.equal(keys.length, 2);
+    assert.ok(keys.includes(k1), 'a cached key is the first instance seen');
+    assert.ok(keys.includes('plain'));
+    assert.deepEqual(b.getKeys('nope'), []);
+    // changes after prepareKeys show, until the next write batch
+    b.setCurrentKey('new');
+    s.update(3);
+    b.setCurrentKey('plain');
+    s.clear();
+    assert.deepEqual(b.getKeys('v'), [k1, 'new']);
+    await b.flush();
+    assert.throws(() => b.getKeys('v'), /prepareKeys/);
+    // keys read back from disk: objects are rebuilt (equal, sorted fields)
+    const b2 = await backend();
+    await b2.restore(await b.canonicalSnapshot());
+    await b2.prepareKeys('v');
+    assert.deepEqual(
+      b2
+        .getKeys('v')
+        .map((k) => JSON.stringify(k))
+        .sort(),
+      ['"new"', '{"region":"eu","user":"u1"}'],
+    );
+  },
 });
 
 // ---------------------------------------------------------------- the heap backend's behaviours, as far as they differ
-
-test('object keys: equal objects share state; getKeys (after prepareKeys) gives the original keys', async () => {
-  const b = await backend();
-  const s = b.getState(new ValueStateDescriptor<number>('v'));
-  const k1 = { user: 'u1', region: 'eu' };
-  b.setCurrentKey(k1);
-  s.update(1);
-  b.setCurrentKey({ region: 'eu', user: 'u1' });
-  assert.equal(s.value(), 1);
-  b.setCurrentKey('plain');
-  s.update(2);
-  assert.deepEqual(b.getCurrentKey(), 'plain');
-  assert.throws(() => b.getKeys('v'), /prepareKeys/);
-  await b.prepareKeys('v');
-  const keys = b.getKeys('v');
-  assert.equal(keys.length, 2);
-  assert.ok(keys.includes(k1), 'a cached key is the first instance seen');
-  assert.ok(keys.includes('plain'));
-  assert.deepEqual(b.getKeys('nope'), []);
-  // changes after prepareKeys show, until the next write batch
-  b.setCurrentKey('new');
-  s.update(3);
-  b.setCurrentKey('plain');
-  s.clear();
-  assert.deepEqual(b.getKeys('v'), [k1, 'new']);
-  await b.flush();
-  assert.throws(() => b.getKeys('v'), /prepareKeys/);
-  // keys read back from disk: objects are rebuilt (equal, sorted fields)
-  const b2 = await backend();
-  await b2.restore(await b.canonicalSnapshot());
-  await b2.prepareKeys('v');
-  assert.deepEqual(
-    b2
-      .getKeys('v')
-      .map((k) => JSON.stringify(k))
-      .sort(),
-    ['"new"', '{"region":"eu","user":"u1"}'],
-  );
-});
 
 /** Makes every key leave the cache (a tiny cache, then flushes), so that the next accesses read LevelDB. */
 async function evictAll(b: LsmKeyedStateBackend): Promise<LsmKeyedStateBackend> {
@@ -160,19 +151,11 @@ test('snapshot and restore, filtered by key-group range, same format as the heap
       ['r', 'reducing', 40],
     ],
   );
-  const e5 = snap.states[0]!.entries.find((e) => e[1] === 'key-5')!;
-  assert.deepEqual(e5, [assignToKeyGroup('key-5', 128), 'key-5', VOID_NAMESPACE, 5]);
-  assert.deepEqual(snap.states[1]!.entries.find((e) => e[1] === 'key-5')![3], [['x', 50]]);
+  checkKey5(snap);
   // the same entries as the heap backend's snapshot (order aside)
   assert.deepEqual(canonical(snap), canonical(h.canonicalSnapshot()));
 
-  const plain = JSON.parse(JSON.stringify(snap)) as HeapStateSnapshot;
-  const r0 = keyGroupRangeForSubtask(128, 2, 0);
-  const r1 = keyGroupRangeForSubtask(128, 2, 1);
-  const b0 = await backend();
-  const b1 = await backend();
-  await b0.restore(plain, r0);
-  await b1.restore(plain, r1);
+  const { b0, b1, r0 } = await restoreSplit(snap, () => backend());
   assert.equal(b0.numEntries() + b1.numEntries(), 160);
   for (const [i, k] of keys.entries()) {
     const kg = assignToKeyGroup(normalizeKey(k), 128);

@@ -37,6 +37,8 @@ export interface BackendFixture<B extends ContractBackend> {
   fromStorage(b: B, keys: unknown[]): Promise<void>;
   /** The keys with state under `name` in `namespace` (getKeys, after what the backend needs first). */
   keys(b: B, name: string, namespace?: string): Promise<unknown[]>;
+  /** The backend's own checks of its key listing, after value state 'v' was set for `k1` (1), then 'plain' (2, the current key). */
+  objectKeys(b: B, k1: object): Promise<void>;
 }
 
 export function stateBackendContract<B extends ContractBackend>(f: BackendFixture<B>): void {
@@ -171,6 +173,20 @@ export function stateBackendContract<B extends ContractBackend>(f: BackendFixtur
     );
   });
 
+  t('object keys: equal objects share state; the original keys are listed', async () => {
+    const b = await f.create();
+    const s = b.getState(new ValueStateDescriptor<number>('v'));
+    const k1 = { user: 'u1', region: 'eu' };
+    b.setCurrentKey(k1);
+    s.update(1);
+    b.setCurrentKey({ region: 'eu', user: 'u1' });
+    assert.equal(s.value(), 1);
+    b.setCurrentKey('plain');
+    s.update(2);
+    assert.deepEqual(b.getCurrentKey(), 'plain');
+    await f.objectKeys(b, k1);
+  });
+
   t('getCurrentKeyGroup matches assignToKeyGroup', async () => {
     const b = await f.create();
     for (const k of ['a', 17, { x: 1 }]) {
@@ -279,18 +295,8 @@ export function stateBackendContract<B extends ContractBackend>(f: BackendFixtur
         ['l', 'list', 40],
       ],
     );
-    const e5 = snap.states[0]!.entries.find((e) => e[1] === 'key-5')!;
-    assert.deepEqual(e5, [assignToKeyGroup('key-5', 128), 'key-5', VOID_NAMESPACE, 5]);
-    assert.deepEqual(snap.states[1]!.entries.find((e) => e[1] === 'key-5')![3], [['x', 50]]);
-
-    // plain data: survives a JSON round trip
-    const plain = JSON.parse(JSON.stringify(snap)) as typeof snap;
-    const r0 = keyGroupRangeForSubtask(128, 2, 0);
-    const r1 = keyGroupRangeForSubtask(128, 2, 1);
-    const b0 = await f.create();
-    const b1 = await f.create();
-    await b0.restore(plain, r0);
-    await b1.restore(plain, r1);
+    checkKey5(snap);
+    const { b0, b1, r0 } = await restoreSplit(snap, () => f.create());
     assert.equal(b0.numEntries() + b1.numEntries(), 120);
     for (const [i, k] of keys.entries()) {
       const kg = assignToKeyGroup(normalizeKey(k), 128);
@@ -339,4 +345,26 @@ export function stateBackendContract<B extends ContractBackend>(f: BackendFixtur
     await b.dispose();
     assert.equal(b.numEntries(), 0);
   });
+}
+
+/** Key 'key-5' in a snapshot of states v (value i) and m (map x → 10 i) set for keys 'key-i'. */
+export function checkKey5(snap: HeapStateSnapshot): void {
+  const e5 = snap.states[0]!.entries.find((e) => e[1] === 'key-5')!;
+  assert.deepEqual(e5, [assignToKeyGroup('key-5', 128), 'key-5', VOID_NAMESPACE, 5]);
+  assert.deepEqual(snap.states[1]!.entries.find((e) => e[1] === 'key-5')![3], [['x', 50]]);
+}
+
+/** `snap` as plain data (it survives a JSON round trip) restored into two subtasks' backends, by key-group range. */
+export async function restoreSplit<B extends ContractBackend>(
+  snap: HeapStateSnapshot,
+  create: () => Promise<B>,
+): Promise<{ b0: B; b1: B; r0: KeyGroupRange }> {
+  const plain = JSON.parse(JSON.stringify(snap)) as HeapStateSnapshot;
+  const r0 = keyGroupRangeForSubtask(128, 2, 0);
+  const r1 = keyGroupRangeForSubtask(128, 2, 1);
+  const b0 = await create();
+  const b1 = await create();
+  await b0.restore(plain, r0);
+  await b1.restore(plain, r1);
+  return { b0, b1, r0 };
 }
