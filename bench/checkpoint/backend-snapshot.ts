@@ -43,7 +43,7 @@ import { HeapTimerServiceManager } from '../../dist/runtime/operators/heap-timer
 import type { EncodedHeapSnapshot, HeapKeyedStateBackend, HeapStateSnapshot } from '../../dist/runtime/state/heap-keyed-state-backend.js';
 import { packKeyedStateChunks } from '../../dist/runtime/state/snapshot-encoding.js';
 import type { KeyedStateBackend } from '../../dist/runtime/state/keyed-state-backend.js';
-import type { LsmKeyedStateBackend } from '../../dist/runtime/state/lsm-keyed-state-backend.js';
+import type { LsmKeyedStateBackend } from '../../dist/runtime/state/lsm/backend.js';
 import { createKeyedStateBackend, type StateBackendType } from '../../dist/runtime/state/state-backends.js';
 import type { BackendSnapshotResult, SnapshotPhases } from './results.js';
 
@@ -209,7 +209,7 @@ async function main(): Promise<BackendSnapshotResult> {
     2,
   );
   const second = await incrementalCheckpoint(2, new Set(first.files));
-  const canonical = await canonicalCheckpoint(3, () => lsm.snapshot(), timers);
+  const canonical = await canonicalCheckpoint(3, () => lsm.canonicalSnapshot(), timers);
   const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
   await lsm.dispose();
 

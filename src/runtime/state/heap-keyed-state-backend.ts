@@ -11,42 +11,26 @@
  */
 import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
-import { packEntryChunk, type EncodedEntries } from './snapshot-encoding.js';
-import type { AggregateFunction } from '../../api/functions.js';
-import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
-  ListState,
-  MapState,
-  ReducingState,
-  ReducingStateDescriptor,
-  State,
-  StateDescriptor,
-  StateKind,
-  ValueState,
-  ValueStateDescriptor,
-} from '../../api/state.js';
-import { bindMethod } from '../operators/user-function.js';
-import { VOID_NAMESPACE, stateKindMismatch, type KeyedStateBackend, type NamespacedState } from './keyed-state-backend.js';
+import { join } from 'node:path';
+import { packEntryChunk, packKeyedStateChunks, type EncodedEntries } from './snapshot-encoding.js';
+import { readLsmCheckpoint } from './lsm/backend.js';
+import type { StateKind } from '../../api/state.js';
+import { AbstractKeyedStateBackend, type BackendIdentity } from './abstract-keyed-state-backend.js';
+import {
+  VOID_NAMESPACE,
+  type HeapStateEntry,
+  type HeapStateSnapshot,
+  type KeyGroupRange,
+  type KeyedStateBackend,
+  type KeyedStateBackendSnapshot,
+  type NormalizedKey,
+  type RestoredKeyedState,
+  type RestoreRequest,
+  type SnapshotRequest,
+} from './keyed-state-backend.js';
+import { exportValue, importValue, isObjectNormKey, StateTable } from './state-objects.js';
 
-export type NormalizedKey = ReturnType<typeof normalizeKey>;
-
-/** Inclusive range of key groups, as keyGroupRangeForSubtask returns. */
-export interface KeyGroupRange {
-  start: number;
-  end: number;
-}
-
-/**
- * One entry of a snapshot. `value` is plain data: a list is an array, a map is an array of
- * [key, value] pairs, reducing/aggregating hold the reduced value / the accumulator.
- */
-export type HeapStateEntry = [keyGroup: number, key: unknown, namespace: string, value: unknown];
-
-/** Values are shared with the live state (no deep copy): serialize before the next record is processed. */
-export interface HeapStateSnapshot {
-  states: { name: string; kind: StateKind; entries: HeapStateEntry[] }[];
-}
+export type { HeapStateEntry, HeapStateSnapshot, KeyGroupRange, NormalizedKey } from './keyed-state-backend.js';
 
 /** One state of a snapshot encoded in chunks: `chunks` concatenated are the MessagePack encodings of `count` entries. */
 export type EncodedStateEntries = EncodedEntries;
@@ -62,7 +46,7 @@ type Captured = { key: unknown; value: unknown } | typeof ABSENT;
 
 /** The values a running snapshot saved before the task changed them, by table, namespace, key. */
 class SnapshotCopies {
-  readonly saved = new Map<StateTable, Map<string, Map<NormalizedKey, Captured>>>();
+  readonly saved = new Map<HeapStateTable, Map<string, Map<NormalizedKey, Captured>>>();
   /** Namespace maps the snapshot has encoded entirely: later changes to them need no copy. */
   readonly done = new Set<Map<NormalizedKey, unknown>>();
   cancelled = false;
@@ -75,111 +59,64 @@ function yieldToTask(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/** Object keys normalise to '\u0000j' + canonical JSON; only those need their original kept. */
-function isObjectNormKey(nk: NormalizedKey): nk is string {
-  return typeof nk === 'string' && nk.charCodeAt(0) === 0 && nk.charCodeAt(1) === 106;
-}
-
-/** MapState storage: values by normalised user key; original object keys kept aside. */
-class MapData {
-  readonly vals = new Map<NormalizedKey, unknown>();
-  objKeys: Map<string, unknown> | undefined = undefined;
-
-  set(k: unknown, v: unknown): void {
-    const nk = normalizeKey(k);
-    this.vals.set(nk, v);
-    if (isObjectNormKey(nk)) (this.objKeys ??= new Map()).set(nk, k);
-  }
-  delete(k: unknown): void {
-    const nk = normalizeKey(k);
-    this.vals.delete(nk);
-    if (this.objKeys !== undefined && isObjectNormKey(nk)) this.objKeys.delete(nk);
-  }
-  original(nk: NormalizedKey): unknown {
-    return this.objKeys !== undefined && isObjectNormKey(nk) ? this.objKeys.get(nk) : nk;
-  }
-  entries(): [unknown, unknown][] {
-    const out: [unknown, unknown][] = [];
-    for (const [nk, v] of this.vals) out.push([this.original(nk), v]);
-    return out;
-  }
-}
-
-class StateTable {
+/** A state's values by namespace and normalised key; the handle of a namespace is the namespace. */
+class HeapStateTable extends StateTable<string> {
   readonly data = new Map<string, Map<NormalizedKey, unknown>>();
-  descriptor: StateDescriptor | undefined = undefined;
-  reduce: ((a: unknown, b: unknown) => unknown) | undefined = undefined;
-  agg: AggregateFunction<unknown, unknown, unknown> | undefined = undefined;
-  /** Created by a restore: its kind is the one the savepoint or checkpoint holds. */
-  restored = false;
   constructor(
-    readonly name: string,
-    readonly kind: StateKind,
-  ) {}
+    name: string,
+    kind: StateKind,
+    private readonly b: HeapKeyedStateBackend,
+  ) {
+    super(name, kind);
+  }
+  handle(ns: string): string {
+    return ns;
+  }
+  read(ns: string): unknown {
+    const b = this.b;
+    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
+    const m = this.data.get(ns);
+    if (m === undefined) return undefined;
+    const v = m.get(b.nk);
+    // A list, map or object may be changed in place by the caller: a running snapshot copies it first.
+    if (b.copies.size > 0 && v !== null && typeof v === 'object') b.saveForSnapshots(this, ns, m, b.nk);
+    return v;
+  }
+  write(ns: string, value: unknown): void {
+    const b = this.b;
+    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
+    if (b.copies.size > 0) b.saveForSnapshots(this, ns, this.data.get(ns), b.nk);
+    b.putFor(this, ns, b.nk, b.getCurrentKey(), value);
+  }
+  remove(ns: string): void {
+    const b = this.b;
+    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
+    const m = this.data.get(ns);
+    if (m === undefined) return;
+    const nk = b.nk;
+    if (b.copies.size > 0) b.saveForSnapshots(this, ns, m, nk);
+    if (m.delete(nk)) {
+      if (m.size === 0) this.data.delete(ns);
+      if (isObjectNormKey(nk)) b.unrefKey(nk);
+    }
+  }
+  changed(): void {
+    // the live value is the stored one; read() let running snapshots copy it first
+  }
 }
 
-export class HeapKeyedStateBackend implements KeyedStateBackend {
-  readonly maxParallelism: number;
-  private readonly operatorName: string | undefined;
-  private readonly operatorUid: string | undefined;
-  private readonly tables = new Map<string, StateTable>();
-  /** States bound to the VOID namespace, one per name, so repeated getState() calls are cheap. */
-  private readonly voidStates = new Map<string, State>();
+export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTable> implements KeyedStateBackend {
   /** Original object keys with the number of (state, namespace) entries that hold them. */
   private readonly objectKeys = new Map<string, { key: unknown; refs: number }>();
-  /** Snapshots being encoded (copy-on-write while any is). */
-  private readonly copies = new Set<SnapshotCopies>();
+  /** @internal Snapshots being encoded (copy-on-write while any is). */
+  readonly copies = new Set<SnapshotCopies>();
 
-  private hasKey = false;
-  private currentKey: unknown = undefined;
-  /** @internal read by the state objects on every access. */
-  nk: NormalizedKey = undefined;
-  private keyGroup = -1;
-
-  constructor(opts: { maxParallelism: number; operatorName?: string; operatorUid?: string }) {
-    if (!Number.isInteger(opts.maxParallelism) || opts.maxParallelism <= 0) {
-      throw new WeirError('WEIR_INTERNAL', `maxParallelism must be a positive integer, got ${opts.maxParallelism}`);
-    }
-    this.maxParallelism = opts.maxParallelism;
-    this.operatorName = opts.operatorName;
-    this.operatorUid = opts.operatorUid;
+  constructor(opts: BackendIdentity) {
+    super(opts);
   }
 
-  setCurrentKey(key: unknown): void {
-    this.currentKey = key;
-    this.nk = normalizeKey(key);
-    this.keyGroup = -1;
-    this.hasKey = true;
-  }
-
-  getCurrentKey(): unknown {
-    return this.currentKey;
-  }
-
-  /** The normalised current key (what timers deduplicate on), without normalising again. */
-  getCurrentNormalizedKey(): NormalizedKey {
-    return this.nk;
-  }
-
-  getCurrentKeyGroup(): number {
-    if (!this.hasKey) throw this.noKeyError('the key group');
-    if (this.keyGroup < 0) this.keyGroup = assignToKeyGroup(this.nk, this.maxParallelism);
-    return this.keyGroup;
-  }
-
-  getState<S extends State>(descriptor: StateDescriptor<S>): S {
-    const cached = this.voidStates.get(descriptor.name);
-    if (cached !== undefined) {
-      this.table(descriptor); // checks the kind, picks up a newer descriptor
-      return cached as S;
-    }
-    const s = this.createState(this.table(descriptor));
-    this.voidStates.set(descriptor.name, s);
-    return s as unknown as S;
-  }
-
-  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): NamespacedState<S> {
-    return new HeapNamespacedState<S>(this.createState(this.table(descriptor)) as unknown as S & HeapState);
+  protected newTable(name: string, kind: StateKind): HeapStateTable {
+    return new HeapStateTable(name, kind, this);
   }
 
   getKeys(stateName: string, namespace: string = VOID_NAMESPACE): unknown[] {
@@ -199,16 +136,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   dispose(): void {
     for (const c of this.copies) c.cancelled = true;
     this.copies.clear();
-    this.tables.clear();
-    this.voidStates.clear();
     this.objectKeys.clear();
-    this.hasKey = false;
-    this.currentKey = undefined;
-    this.nk = undefined;
+    this.resetStates();
   }
 
   /** Every entry of every state as plain data, tagged with its key group. */
-  snapshot(): HeapStateSnapshot {
+  canonicalSnapshot(): HeapStateSnapshot {
     const states: HeapStateSnapshot['states'] = [];
     const kgCache = new Map<NormalizedKey, number>();
     for (const t of this.tables.values()) {
@@ -230,12 +163,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   /**
    * The state as of this call, encoded asynchronously (what a checkpoint writes; the same entries
-   * as snapshot()). This call only lists the keys; the entries are exported and encoded
+   * as canonicalSnapshot()). This call only lists the keys; the entries are exported and encoded
    * `SNAPSHOT_CHUNK` at a time, yielding to the event loop in between, while copy-on-write keeps
    * what the task changes meanwhile out of the snapshot.
    */
   snapshotEncoded(): EncodedHeapSnapshot {
-    const parts: { t: StateTable; ns: string; m: Map<NormalizedKey, unknown>; keys: NormalizedKey[] }[] = [];
+    const parts: { t: HeapStateTable; ns: string; m: Map<NormalizedKey, unknown>; keys: NormalizedKey[] }[] = [];
     let entries = 0;
     for (const t of this.tables.values()) {
       for (const [ns, m] of t.data) {
@@ -299,11 +232,37 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     return { entries, states };
   }
 
+  /** Checkpoints and savepoints alike: the entries of snapshotEncoded() with the timers. */
+  snapshot(_request: SnapshotRequest): KeyedStateBackendSnapshot {
+    const snapshot = this.snapshotEncoded();
+    return {
+      empty: snapshot.entries === 0,
+      data: (timerBytes) => snapshot.states.then((states) => packKeyedStateChunks(states, timerBytes)),
+    };
+  }
+
+  notifyCheckpointComplete(): void {}
+
+  notifyCheckpointAborted(): void {}
+
+  /** Canonical entries as they are; an lsm incremental checkpoint's entries are read through a temporary lsm backend. */
+  async restoreState(parts: readonly RestoredKeyedState[], request: RestoreRequest): Promise<void> {
+    const { range, sharedDir } = request;
+    for (const p of parts) {
+      const descriptor = p.lsm?.files[0];
+      if (descriptor === undefined) continue;
+      const opts = { maxParallelism: this.maxParallelism, range, searchDirs: [sharedDir] };
+      this.restore(await readLsmCheckpoint(join(sharedDir, descriptor), { ...opts, operatorName: this.operatorName }), range);
+    }
+    for (const p of parts) if (p.states.length > 0) this.restore({ states: p.states }, range);
+  }
+
   /**
    * Before the task changes (or may change in place) the value of `nk` in `ns`, each running
    * snapshot that has not encoded it yet keeps a copy of it as it was.
    */
-  private saveForSnapshots(t: StateTable, ns: string, m: Map<NormalizedKey, unknown> | undefined, nk: NormalizedKey): void {
+  /** @internal */
+  saveForSnapshots(t: HeapStateTable, ns: string, m: Map<NormalizedKey, unknown> | undefined, nk: NormalizedKey): void {
     for (const c of this.copies) {
       if (m !== undefined && c.done.has(m)) continue;
       let byNs = c.saved.get(t);
@@ -323,7 +282,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   restore(snapshot: HeapStateSnapshot, range?: KeyGroupRange): void {
     for (const s of snapshot.states) {
       const t = this.tableFor(s.name, s.kind, true);
-      t.restored = true;
       for (const [kg, key, ns, value] of s.entries) {
         if (range !== undefined && (kg < range.start || kg > range.end)) continue;
         const imported = importValue(s.kind, value);
@@ -333,40 +291,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     }
   }
 
-  // ---- internal access used by the state objects ----
-
   /** @internal */
-  read(t: StateTable, ns: string): unknown {
-    if (!this.hasKey) throw this.noKeyError(`state '${t.name}'`);
-    const m = t.data.get(ns);
-    if (m === undefined) return undefined;
-    const v = m.get(this.nk);
-    // A list, map or object may be changed in place by the caller: a running snapshot copies it first.
-    if (this.copies.size > 0 && v !== null && typeof v === 'object') this.saveForSnapshots(t, ns, m, this.nk);
-    return v;
-  }
-
-  /** @internal `value` must not be undefined (use remove). */
-  write(t: StateTable, ns: string, value: unknown): void {
-    if (!this.hasKey) throw this.noKeyError(`state '${t.name}'`);
-    if (this.copies.size > 0) this.saveForSnapshots(t, ns, t.data.get(ns), this.nk);
-    this.putFor(t, ns, this.nk, this.currentKey, value);
-  }
-
-  /** @internal */
-  remove(t: StateTable, ns: string): void {
-    if (!this.hasKey) throw this.noKeyError(`state '${t.name}'`);
-    const m = t.data.get(ns);
-    if (m === undefined) return;
-    const nk = this.nk;
-    if (this.copies.size > 0) this.saveForSnapshots(t, ns, m, nk);
-    if (m.delete(nk)) {
-      if (m.size === 0) t.data.delete(ns);
-      if (isObjectNormKey(nk)) this.unrefKey(nk);
-    }
-  }
-
-  private putFor(t: StateTable, ns: string, nk: NormalizedKey, key: unknown, value: unknown): void {
+  putFor(t: HeapStateTable, ns: string, nk: NormalizedKey, key: unknown, value: unknown): void {
     let m = t.data.get(ns);
     if (m === undefined) {
       m = new Map();
@@ -380,7 +306,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     m.set(nk, value);
   }
 
-  private unrefKey(nk: string): void {
+  /** @internal */
+  unrefKey(nk: string): void {
     const e = this.objectKeys.get(nk);
     if (e !== undefined && --e.refs <= 0) this.objectKeys.delete(nk);
   }
@@ -392,64 +319,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     }
     return nk;
   }
-
-  private noKeyError(what: string): WeirError {
-    return new WeirError(
-      'WEIR_STATE_ACCESS',
-      `Keyed state needs a keyed stream: ${what} was used where there is no current key. Call keyBy() before the operator that uses state or timers.`,
-      this.operatorName !== undefined ? { operator: this.operatorName } : {},
-    );
-  }
-
-  private tableFor(name: string, kind: StateKind, restoring = false): StateTable {
-    let t = this.tables.get(name);
-    if (t === undefined) {
-      t = new StateTable(name, kind);
-      this.tables.set(name, t);
-    } else if (t.kind !== kind) {
-      throw stateKindMismatch(name, restoring ? kind : t.kind, restoring ? t.kind : kind, restoring || t.restored, {
-        name: this.operatorName,
-        uid: this.operatorUid,
-      });
-    }
-    return t;
-  }
-
-  private table(d: StateDescriptor): StateTable {
-    const t = this.tableFor(d.name, d.kind);
-    if (t.descriptor !== d) {
-      t.descriptor = d;
-      if (d.kind === 'reducing')
-        t.reduce = bindMethod<(a: unknown, b: unknown) => unknown>(
-          (d as ReducingStateDescriptor<unknown>).reduceFunction,
-          'reduce',
-          `The reduce function of state '${d.name}'`,
-        );
-      else if (d.kind === 'aggregating') t.agg = (d as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction;
-    }
-    return t;
-  }
-
-  private createState(t: StateTable): HeapState {
-    switch (t.kind) {
-      case 'value':
-        return new HeapValueState(this, t, (t.descriptor as ValueStateDescriptor<unknown>).defaultValue);
-      case 'list':
-        return new HeapListState(this, t);
-      case 'map':
-        return new HeapMapState(this, t);
-      case 'reducing':
-        return new HeapReducingState(this, t);
-      case 'aggregating':
-        return new HeapAggregatingState(this, t);
-    }
-  }
-}
-
-function exportValue(kind: StateKind, v: unknown): unknown {
-  if (kind === 'list') return (v as unknown[]).slice();
-  if (kind === 'map') return (v as MapData).entries();
-  return v;
 }
 
 /** exportValue, detached from the live value (which the task is about to change). */
@@ -472,222 +341,5 @@ function copyForSnapshot(kind: StateKind, v: unknown): unknown {
     return structuredClone(v);
   } catch {
     return v; // not cloneable (functions inside): not serialisable either, the checkpoint reports it
-  }
-}
-
-function importValue(kind: StateKind, v: unknown): unknown {
-  if (kind === 'list') {
-    const a = Array.isArray(v) ? v.slice() : [];
-    return a.length > 0 ? a : undefined;
-  }
-  if (kind === 'map') {
-    const md = new MapData();
-    for (const [k, x] of v as [unknown, unknown][]) md.set(k, x);
-    return md.vals.size > 0 ? md : undefined;
-  }
-  return v === null ? undefined : v;
-}
-
-/** A state object: bound to one table; `ns` is switched by HeapNamespacedState. */
-abstract class HeapState implements State {
-  ns: string = VOID_NAMESPACE;
-  constructor(
-    readonly b: HeapKeyedStateBackend,
-    readonly t: StateTable,
-  ) {}
-  clear(): void {
-    this.b.remove(this.t, this.ns);
-  }
-  /** Moves the values of `sources` into `target` for the current key. */
-  abstract merge(target: string, sources: string[]): void;
-}
-
-class HeapValueState extends HeapState implements ValueState<unknown> {
-  private readonly defaultIsObject: boolean;
-  constructor(
-    b: HeapKeyedStateBackend,
-    t: StateTable,
-    private readonly defaultValue: unknown,
-  ) {
-    super(b, t);
-    this.defaultIsObject = defaultValue !== null && typeof defaultValue === 'object';
-  }
-  value(): unknown {
-    const v = this.b.read(this.t, this.ns);
-    if (v !== undefined) return v;
-    // a fresh copy so that mutating the returned default does not change it for every key
-    return this.defaultIsObject ? structuredClone(this.defaultValue) : this.defaultValue;
-  }
-  update(value: unknown): void {
-    if (value === undefined || value === null) this.b.remove(this.t, this.ns);
-    else this.b.write(this.t, this.ns, value);
-  }
-  merge(): void {
-    throw new WeirError(
-      'WEIR_STATE_ACCESS',
-      `ValueState '${this.t.name}' cannot be merged: merging windows need list, reducing or aggregating state.`,
-    );
-  }
-}
-
-class HeapListState extends HeapState implements ListState<unknown> {
-  get(): unknown[] {
-    const a = this.b.read(this.t, this.ns) as unknown[] | undefined;
-    return a === undefined ? [] : a.slice();
-  }
-  add(value: unknown): void {
-    const a = this.b.read(this.t, this.ns) as unknown[] | undefined;
-    if (a === undefined) this.b.write(this.t, this.ns, [value]);
-    else a.push(value);
-  }
-  addAll(values: Iterable<unknown>): void {
-    let a = this.b.read(this.t, this.ns) as unknown[] | undefined;
-    for (const v of values) {
-      if (a === undefined) {
-        a = [v];
-        this.b.write(this.t, this.ns, a);
-      } else a.push(v);
-    }
-  }
-  update(values: Iterable<unknown>): void {
-    const a = Array.from(values);
-    if (a.length === 0) this.b.remove(this.t, this.ns);
-    else this.b.write(this.t, this.ns, a);
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = readAt(this, target) as unknown[] | undefined;
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = takeAt(this, s) as unknown[] | undefined;
-      if (v === undefined) continue;
-      if (acc === undefined) acc = v;
-      else for (const x of v) acc.push(x);
-    }
-    if (acc !== undefined) writeAt(this, target, acc);
-  }
-}
-
-class HeapMapState extends HeapState implements MapState<unknown, unknown> {
-  private data(): MapData | undefined {
-    return this.b.read(this.t, this.ns) as MapData | undefined;
-  }
-  get(key: unknown): unknown {
-    return this.data()?.vals.get(normalizeKey(key));
-  }
-  put(key: unknown, value: unknown): void {
-    let md = this.data();
-    if (md === undefined) {
-      md = new MapData();
-      this.b.write(this.t, this.ns, md);
-    }
-    md.set(key, value);
-  }
-  putAll(entries: Iterable<[unknown, unknown]> | Map<unknown, unknown>): void {
-    for (const [k, v] of entries) this.put(k, v);
-  }
-  remove(key: unknown): void {
-    const md = this.data();
-    if (md === undefined) return;
-    md.delete(key);
-    if (md.vals.size === 0) this.b.remove(this.t, this.ns);
-  }
-  contains(key: unknown): boolean {
-    return this.data()?.vals.has(normalizeKey(key)) ?? false;
-  }
-  entries(): [unknown, unknown][] {
-    return this.data()?.entries() ?? [];
-  }
-  keys(): unknown[] {
-    const md = this.data();
-    if (md === undefined) return [];
-    const out: unknown[] = [];
-    for (const nk of md.vals.keys()) out.push(md.original(nk));
-    return out;
-  }
-  values(): unknown[] {
-    const md = this.data();
-    return md === undefined ? [] : Array.from(md.vals.values());
-  }
-  isEmpty(): boolean {
-    return this.data() === undefined;
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = readAt(this, target) as MapData | undefined;
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = takeAt(this, s) as MapData | undefined;
-      if (v === undefined) continue;
-      if (acc === undefined) acc = v;
-      else for (const [k, x] of v.entries()) acc.set(k, x);
-    }
-    if (acc !== undefined) writeAt(this, target, acc);
-  }
-}
-
-class HeapReducingState extends HeapState implements ReducingState<unknown> {
-  get(): unknown {
-    return this.b.read(this.t, this.ns);
-  }
-  add(value: unknown): void {
-    const cur = this.b.read(this.t, this.ns);
-    const next = cur === undefined ? value : this.t.reduce!(cur, value);
-    if (next === undefined || next === null) this.b.remove(this.t, this.ns);
-    else this.b.write(this.t, this.ns, next);
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = readAt(this, target);
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = takeAt(this, s);
-      if (v === undefined) continue;
-      acc = acc === undefined ? v : this.t.reduce!(acc, v);
-    }
-    if (acc !== undefined) writeAt(this, target, acc);
-  }
-}
-
-class HeapAggregatingState extends HeapState implements AggregatingState<unknown, unknown> {
-  get(): unknown {
-    const acc = this.b.read(this.t, this.ns);
-    return acc === undefined ? undefined : this.t.agg!.getResult(acc);
-  }
-  add(value: unknown): void {
-    const agg = this.t.agg!;
-    let acc = this.b.read(this.t, this.ns);
-    if (acc === undefined) acc = agg.createAccumulator();
-    this.b.write(this.t, this.ns, agg.add(value, acc));
-  }
-  merge(target: string, sources: string[]): void {
-    let acc = readAt(this, target);
-    for (const s of sources) {
-      if (s === target) continue;
-      const v = takeAt(this, s);
-      if (v === undefined) continue;
-      acc = acc === undefined ? v : this.t.agg!.merge(acc, v);
-    }
-    if (acc !== undefined) writeAt(this, target, acc);
-  }
-}
-
-// Namespace-explicit helpers for merging (the state's own namespace is left as it is).
-function readAt(s: HeapState, ns: string): unknown {
-  return s.b.read(s.t, ns);
-}
-function takeAt(s: HeapState, ns: string): unknown {
-  const v = s.b.read(s.t, ns);
-  if (v !== undefined) s.b.remove(s.t, ns);
-  return v;
-}
-function writeAt(s: HeapState, ns: string, v: unknown): void {
-  s.b.write(s.t, ns, v);
-}
-
-class HeapNamespacedState<S extends State> implements NamespacedState<S> {
-  constructor(readonly state: S & HeapState) {}
-  setNamespace(namespace: string): void {
-    this.state.ns = namespace;
-  }
-  mergeNamespaces(target: string, sources: string[]): void {
-    this.state.merge(target, sources);
   }
 }

@@ -6,8 +6,31 @@
  */
 import { WeirError } from '../../errors.js';
 import type { StateDescriptor, State, StateKind } from '../../api/state.js';
+import type { normalizeKey } from '../../graph/key-groups.js';
 
 export const VOID_NAMESPACE = '';
+
+export type NormalizedKey = ReturnType<typeof normalizeKey>;
+
+/** Inclusive range of key groups, as keyGroupRangeForSubtask returns. */
+export interface KeyGroupRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * One entry of a canonical snapshot. `value` is plain data: a list is an array, a map is an array
+ * of [key, value] pairs, reducing/aggregating hold the reduced value / the accumulator.
+ */
+export type HeapStateEntry = [keyGroup: number, key: unknown, namespace: string, value: unknown];
+
+/**
+ * The canonical snapshot format (savepoints), the same for every backend: a savepoint taken with
+ * one restores on the other. Values may be shared with the live state: serialize at once.
+ */
+export interface HeapStateSnapshot {
+  states: { name: string; kind: StateKind; entries: HeapStateEntry[] }[];
+}
 
 export interface KeyedStateBackend {
   readonly maxParallelism: number;
@@ -28,7 +51,72 @@ export interface KeyedStateBackend {
   forEachKeyBatch?(stateName: string, namespace: string, batchSize: number, fn: (keys: unknown[]) => void): Promise<void>;
   /** Number of (key, namespace) entries over all states; for metrics and tests. */
   numEntries(): number;
-  dispose(): void;
+  /**
+   * Backends that keep state outside the heap (lsm) load the state of `keys` ahead: the task awaits
+   * it before it processes their records or fires their timers, so state access stays synchronous.
+   */
+  prefetch?(keys: Iterable<unknown>): Promise<void>;
+  /** Resolves once the backend can be used; the task awaits it before restoring and processing. */
+  open?(): Promise<void>;
+  /**
+   * Restores what a checkpoint or savepoint assigned this subtask (entries and, from lsm
+   * incremental checkpoints, shared files), keeping the key groups in `request.range`. Before
+   * processing starts.
+   */
+  restoreState(parts: readonly RestoredKeyedState[], request: RestoreRequest): Promise<void>;
+  /**
+   * This backend's part of checkpoint or savepoint `request.checkpointId`: the state as of the call
+   * (taken between two records), encoded and written later.
+   */
+  snapshot(request: SnapshotRequest): KeyedStateBackendSnapshot;
+  /** Checkpoint `checkpointId` completed: the files it refers to may be shared by the next ones. */
+  notifyCheckpointComplete(checkpointId: number): void;
+  /** Checkpoint `checkpointId` was aborted: what it wrote for this backend alone may go. */
+  notifyCheckpointAborted(checkpointId: number): void;
+  dispose(): void | Promise<void>;
+}
+
+export interface SnapshotRequest {
+  checkpointId: number;
+  /** A savepoint: canonical entries, restorable on every backend, whatever the configuration. */
+  savepoint: boolean;
+  /** The job's directory of files checkpoints share (incremental checkpoints upload there). */
+  sharedDir: string | undefined;
+}
+
+/** Files of a checkpoint in the job's shared directory. */
+export interface SharedStateFiles {
+  /** Every file the checkpoint refers to. */
+  files: string[];
+  /** The files this checkpoint uploaded (the others were uploaded by an earlier checkpoint). */
+  uploaded: string[];
+  uploadedBytes: number;
+  totalBytes: number;
+}
+
+/** The state of a backend as of a snapshot() call, encoded (and uploaded) asynchronously. */
+export interface KeyedStateBackendSnapshot {
+  /** No entry at all at the call: a checkpoint then needs a keyed part only for timers. */
+  readonly empty: boolean;
+  /** The keyed part of the subtask's state file: this state and `timerBytes`, the packed timers. */
+  data(timerBytes: Uint8Array): Promise<Uint8Array>;
+  /** The files in the shared directory the keyed part refers to (incremental checkpoints). */
+  readonly shared?: Promise<SharedStateFiles>;
+}
+
+/** One keyed part of a checkpoint as restored: canonical entries, or an lsm incremental checkpoint's files. */
+export interface RestoredKeyedState {
+  states: HeapStateSnapshot['states'];
+  /** files[0] is the checkpoint's descriptor, in the shared directory. */
+  lsm?: { files: string[] };
+}
+
+export interface RestoreRequest {
+  range: KeyGroupRange;
+  /** Where the shared files of the restored checkpoint are. */
+  sharedDir: string;
+  /** `sharedDir` is this job's own: its files may be referred to by this job's next checkpoints. */
+  ownSharedDir: boolean;
 }
 
 export interface NamespacedState<S extends State> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WeirError } from '../../errors.js';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from './keyed-state-backend.js';
-import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm-keyed-state-backend.js';
+import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm/backend.js';
 
 export type StateBackendType = 'hashmap' | 'lsm';
 
@@ -33,6 +33,24 @@ export function createKeyedStateBackend(type: StateBackendType, opts: KeyedState
     default:
       throw new WeirError('WEIR_CONFIG_BAD_VALUE', `Unknown state backend '${String(type)}': use 'hashmap' or 'lsm'`);
   }
+}
+
+/**
+ * The keyed state backend of one operator subtask as a job's configuration asks for it:
+ * `state.backend.type`, and for lsm `state.backend.incremental` and the working directory of the attempt.
+ */
+export function createConfiguredKeyedStateBackend(
+  config: Readonly<Record<string, unknown>>,
+  job: { jobId: string; attempt: number },
+  opts: { maxParallelism: number; operatorName?: string; operatorUid?: string },
+): KeyedStateBackend {
+  if (stateBackendType(config) === 'hashmap') return createKeyedStateBackend('hashmap', opts);
+  const inc = config['state.backend.incremental'];
+  return createKeyedStateBackend('lsm', {
+    ...opts,
+    workingDir: lsmWorkingDir(config, job.jobId, job.attempt),
+    incremental: inc === true || inc === 'true',
+  });
 }
 
 /** `state.backend.type` of a job's configuration (hashmap unless set). */

@@ -13,7 +13,6 @@
  * after that completed (its final checkpoint: sinks commit their last files), then ends its partitions.
  */
 import path from 'node:path';
-import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { currentDistributedCache } from '../../api/distributed-cache.js';
 import type { KeySelector, RuntimeContext } from '../../api/functions.js';
@@ -34,7 +33,7 @@ import type { JobGraph, JobOperator, JobVertex } from '../../graph/job-graph.js'
 import type { StreamGraph } from '../../graph/stream-graph.js';
 import type { ConnectionManager } from '../network/connection-manager.js';
 import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
-import { assignOperatorState, type AssignedOperatorState, type KeyedStatePart } from '../checkpoint/state-assignment.js';
+import { assignOperatorState, type AssignedOperatorState } from '../checkpoint/state-assignment.js';
 import {
   SHARED_DIR,
   checkpointDirName,
@@ -43,7 +42,6 @@ import {
   sharedDirOf,
   stateFileName,
   subtaskStateFile,
-  unpackState,
   writeSubtaskState,
   type KeyedStateSnapshot,
   type OperatorSubtaskState,
@@ -59,11 +57,8 @@ import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
-import { HeapKeyedStateBackend, type HeapStateSnapshot, type KeyGroupRange } from '../state/heap-keyed-state-backend.js';
-import { packKeyedStateChunks } from '../state/snapshot-encoding.js';
-import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
-import { LsmKeyedStateBackend, type LsmCheckpointResult } from '../state/lsm-keyed-state-backend.js';
-import { createKeyedStateBackend, lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
+import type { KeyedStateBackend, SharedStateFiles } from '../state/keyed-state-backend.js';
+import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
 import type {
   CheckpointingMode,
   CheckpointOptions,
@@ -103,48 +98,19 @@ export interface TaskEnvironment {
   endOfData(vertexId: string, subtask: number): void;
 }
 
-/**
- * A keyed state backend that takes part in checkpoints: snapshot() captures the state at the moment
- * of the call (entries in the canonical format, tagged with key groups), even when it resolves later.
- */
-interface CheckpointedKeyedStateBackend extends KeyedStateBackend {
-  snapshot(): HeapStateSnapshot | Promise<HeapStateSnapshot>;
-  restore(snapshot: HeapStateSnapshot, range?: KeyGroupRange): void | Promise<void>;
-}
-
 /** The synchronous part of one operator's snapshot: state serialised, or still to come (promises). */
 interface OperatorSnapshotPart {
   keyed?: Omit<KeyedStateSnapshot, 'data'> & { data: Uint8Array | Promise<Uint8Array> };
   lists?: Record<string, { mode: 'split' | 'union'; data: Uint8Array | Promise<unknown[]> }>;
-  /** An lsm incremental checkpoint's upload to the shared directory. */
-  shared?: Promise<LsmCheckpointResult>;
-}
-
-/** A checkpoint an lsm backend took part in, until it is confirmed or aborted. */
-interface TakenCheckpoint {
-  /** The shared files it was allowed to refer to without uploading them (empty for a canonical snapshot). */
-  reusable: ReadonlySet<string>;
-  /** Its incremental upload, if it was one. */
-  upload?: Promise<LsmCheckpointResult>;
-  /** Every file it refers to, once uploaded. */
-  files?: string[];
+  /** An incremental checkpoint's upload to the shared directory. */
+  shared?: Promise<SharedStateFiles>;
 }
 
 /** Keyed state and timers of one keyed operator of the chain. */
 interface KeyedOperatorState {
-  readonly backend: CheckpointedKeyedStateBackend;
+  readonly backend: KeyedStateBackend;
   readonly timers: HeapTimerServiceManager;
-  /** Set when the backend is lsm: state is loaded ahead (prefetch) and checkpoints may be incremental. */
-  readonly lsm: LsmKeyedStateBackend | undefined;
   readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];
-  /**
-   * Shared files the next incremental checkpoint may refer to without uploading them: those of the
-   * latest checkpoint known complete that every checkpoint taken since refers to as well, so no
-   * retained checkpoint can lose them while they are in use (the coordinator deletes a shared file
-   * only once no retained checkpoint refers to it).
-   */
-  confirmed: Set<string>;
-  readonly taken: Map<number, TakenCheckpoint>;
 }
 
 /** Keys whose state a prefetch loads at most, for timers (more are read as they fire). */
@@ -170,12 +136,10 @@ export class Task {
   private readonly timerManagers: HeapTimerServiceManager[] = [];
   /** Keyed state and timers of each keyed operator of the chain, by operator id. */
   private readonly keyedByOp = new Map<string, KeyedOperatorState>();
-  /** The head operator's keyed state when it is on the lsm backend: records and timers are prefetched. */
-  private headLsm: KeyedOperatorState | undefined;
+  /** The head operator's keyed state when its backend loads state ahead: records and timers are prefetched. */
+  private headPrefetch: KeyedOperatorState | undefined;
   /** Watermarks for the head operator waiting for the prefetch of their timers' keys: [watermark, input]. */
   private readonly pendingWatermarks: [number, number][] = [];
-  /** lsm checkpoints are incremental (state.backend.incremental). */
-  private readonly incremental: boolean;
   private head!: StreamOperator;
   private source: SourceOperator | undefined;
   private readonly writers: RecordWriter[] = [];
@@ -226,8 +190,6 @@ export class Task {
     this.vertex = v;
     this.name = `${v.name} (${desc.subtask + 1}/${v.parallelism})`;
     this.checkpointing = env.settings.runtimeMode === 'STREAMING' ? env.settings.checkpointing : undefined;
-    const inc = env.settings.config['state.backend.incremental'];
-    this.incremental = inc === true || inc === 'true';
   }
 
   get subtask(): number {
@@ -258,7 +220,7 @@ export class Task {
       );
       if (this.source) await this.runSource();
       else await this.runInputs();
-      if (this.headLsm) await this.prefetchAllTimers(this.headLsm);
+      if (this.headPrefetch) await this.prefetchAllTimers(this.headPrefetch);
       await this.finishChain();
       if (this.checkpointing) {
         for (const w of this.writers) w.broadcastEvent({ t: 'eod' });
@@ -316,7 +278,10 @@ export class Task {
   /** A checkpoint completed (operators commit) or was aborted (alignment released). */
   notifyCheckpoint(checkpointId: number, kind: CheckpointNotificationKind): void {
     this.mail(() => {
-      for (const k of this.keyedByOp.values()) if (k.lsm) this.settleCheckpoint(k, checkpointId, kind);
+      for (const k of this.keyedByOp.values()) {
+        if (kind === 'complete') k.backend.notifyCheckpointComplete(checkpointId);
+        else k.backend.notifyCheckpointAborted(checkpointId);
+      }
       if (kind === 'complete') {
         if (checkpointId > this.lastCompletedCheckpoint) this.lastCompletedCheckpoint = checkpointId;
         for (let i = 0; i < this.operators.length; i++) {
@@ -497,8 +462,8 @@ export class Task {
       (n, input) =>
         new StatusWatermarkValve(n, {
           watermark: (wm) => {
-            // With the lsm backend the keys of the timers the watermark fires are loaded first.
-            if (this.headLsm) this.pendingWatermarks.push([wm, input]);
+            // With a backend that loads state ahead the keys of the timers the watermark fires are loaded first.
+            if (this.headPrefetch) this.pendingWatermarks.push([wm, input]);
             else this.call(0, () => this.head.processWatermark(wm, input));
           },
           status: () => undefined,
@@ -694,7 +659,7 @@ export class Task {
       if (item.k === 'data') {
         const { values, timestamps } = item;
         this.metrics.numRecordsIn += values.length;
-        if (this.headLsm) await this.prefetchRecords(this.headLsm, values, input);
+        if (this.headPrefetch) await this.prefetchRecords(this.headPrefetch, values, input);
         const head = this.head;
         for (let r = 0; r < values.length; r++) {
           try {
@@ -778,77 +743,37 @@ export class Task {
   /** The keyed state backend (state.backend.type) and timers of every keyed operator of the chain. */
   private createKeyedState(): void {
     const { streamGraph, settings, jobId, attempt } = this.env;
-    const type = stateBackendType(settings.config);
     const ops = this.vertex.operators;
     for (let i = 0; i < ops.length; i++) {
       const jo = ops[i]!;
       if (!jo.keyed) continue;
       const node = streamGraph.node(jo.id);
       const opts = { maxParallelism: node.maxParallelism, operatorName: jo.name, ...(jo.uid !== undefined ? { operatorUid: jo.uid } : {}) };
-      const lsm =
-        type === 'lsm'
-          ? createKeyedStateBackend('lsm', { ...opts, workingDir: lsmWorkingDir(settings.config, jobId, attempt) })
-          : undefined;
-      const backend: CheckpointedKeyedStateBackend = lsm ?? createKeyedStateBackend('hashmap', opts);
+      const backend = createConfiguredKeyedStateBackend(settings.config, { jobId, attempt }, opts);
       let timers: HeapTimerServiceManager | undefined = undefined;
-      const pts = lsm ? this.prefetchingTimeService(lsm, () => timers!) : this.processingTimeService();
+      const pts = backend.prefetch ? this.prefetchingTimeService(backend, () => timers!) : this.processingTimeService();
       timers = new HeapTimerServiceManager(backend, pts);
       this.backends.push(backend);
       this.timerManagers.push(timers);
-      const k: KeyedOperatorState = {
-        backend,
-        timers,
-        lsm,
-        keySelectors: node.transformation.keySelectors,
-        confirmed: new Set(),
-        taken: new Map(),
-      };
+      const k: KeyedOperatorState = { backend, timers, keySelectors: node.transformation.keySelectors };
       this.keyedByOp.set(jo.id, k);
-      if (i === 0 && lsm) this.headLsm = k;
+      if (i === 0 && backend.prefetch) this.headPrefetch = k;
     }
   }
 
-  /**
-   * Restores keyed state and timers, before the operators are built: canonical entries into either
-   * backend; an lsm incremental checkpoint's files into an lsm backend as its database (rescaling:
-   * the key groups of this subtask), or through a temporary lsm backend into a heap one.
-   */
+  /** Restores keyed state (the backend reads what its checkpoint format needs) and timers, before the operators are built. */
   private async restoreKeyedState(assigned: Map<string, AssignedOperatorState>): Promise<void> {
     const restore = this.desc.restore;
     for (const [opId, k] of this.keyedByOp) {
-      if (k.lsm) await k.lsm.open();
+      await k.backend.open?.();
       const a = assigned.get(opId);
       if (!restore || !a) continue;
       const range = a.keyGroupRange;
       const sharedDir = sharedDirOf(restore.dir);
-      const native = a.keyed.filter(
-        (p): p is KeyedStatePart & { lsm: { files: string[] } } => p.lsm !== undefined && p.lsm.files.length > 0,
-      );
-      if (native.length > 0) {
-        const descriptors = native.map((p) => path.join(sharedDir, p.lsm.files[0]!));
-        if (k.lsm) {
-          await k.lsm.restoreFromFiles(descriptors, { range, searchDirs: [sharedDir] });
-          // Files of this job's own checkpoints stay in its shared directory: the next checkpoint
-          // refers to them instead of uploading them again (a checkpoint of another job is copied).
-          const ownShared = this.checkpointing && path.resolve(sharedDir) === path.resolve(this.checkpointing.jobDir, SHARED_DIR);
-          if (ownShared) k.confirmed = new Set(native[0]!.lsm.files);
-        } else {
-          const maxParallelism = k.backend.maxParallelism;
-          for (const d of descriptors) {
-            const tmp = createKeyedStateBackend('lsm', { maxParallelism, operatorName: this.opName(opId) });
-            try {
-              await tmp.restoreFromFiles([d], { range, searchDirs: [sharedDir] });
-              await k.backend.restore(await tmp.snapshot(), range);
-            } finally {
-              await tmp.dispose();
-            }
-          }
-        }
-      }
-      for (const part of a.keyed) {
-        if (part.states.length > 0) await k.backend.restore({ states: part.states }, range);
-        k.timers.restore(part.timers, range);
-      }
+      const ownSharedDir =
+        this.checkpointing !== undefined && path.resolve(sharedDir) === path.resolve(this.checkpointing.jobDir, SHARED_DIR);
+      await k.backend.restoreState(a.keyed, { range, sharedDir, ownSharedDir });
+      for (const part of a.keyed) k.timers.restore(part.timers, range);
     }
   }
 
@@ -873,7 +798,7 @@ export class Task {
     return this.vertex.operators.find((o) => o.id === opId)?.name ?? this.vertex.name;
   }
 
-  // ---------------------------------------------------------------- lsm: state loaded ahead
+  // ---------------------------------------------------------------- backends that load state ahead
 
   /** Loads the state of the keys of a buffer's records before they are processed (state access stays synchronous). */
   private prefetchRecords(k: KeyedOperatorState, values: readonly unknown[], input: number): Promise<void> {
@@ -885,15 +810,15 @@ export class Task {
     } catch (e) {
       throw attribute(e, this.opNames[0]!);
     }
-    return k.lsm!.prefetch(keys);
+    return k.backend.prefetch!(keys);
   }
 
   /** Watermarks for the head operator: the keys of the event-time timers each fires are loaded first. */
   private async deliverWatermarks(): Promise<void> {
-    const k = this.headLsm!;
+    const k = this.headPrefetch!;
     for (let guard = 0; guard < 1_000_000 && this.pendingWatermarks.length > 0; guard++) {
       const [wm, input] = this.pendingWatermarks.shift()!;
-      await k.lsm!.prefetch(k.timers.dueKeys('event', wm, TIMER_PREFETCH_KEYS));
+      await k.backend.prefetch!(k.timers.dueKeys('event', wm, TIMER_PREFETCH_KEYS));
       this.call(0, () => this.head.processWatermark(wm, input));
     }
   }
@@ -901,12 +826,12 @@ export class Task {
   /** BATCH end of input: every remaining timer fires, so their keys are loaded first. */
   private async prefetchAllTimers(k: KeyedOperatorState): Promise<void> {
     if (this.env.settings.runtimeMode !== 'BATCH') return;
-    await k.lsm!.prefetch(k.timers.dueKeys('event', MAX_WATERMARK, TIMER_PREFETCH_KEYS));
-    await k.lsm!.prefetch(k.timers.dueKeys('processing', Number.MAX_SAFE_INTEGER, TIMER_PREFETCH_KEYS));
+    await k.backend.prefetch!(k.timers.dueKeys('event', MAX_WATERMARK, TIMER_PREFETCH_KEYS));
+    await k.backend.prefetch!(k.timers.dueKeys('processing', Number.MAX_SAFE_INTEGER, TIMER_PREFETCH_KEYS));
   }
 
-  /** The processing-time service of an lsm operator's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
-  private prefetchingTimeService(lsm: LsmKeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
+  /** The processing-time service of a prefetching backend's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
+  private prefetchingTimeService(backend: KeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
     const base = this.processingTimeService();
     return {
       getCurrentProcessingTime: () => base.getCurrentProcessingTime(),
@@ -914,7 +839,7 @@ export class Task {
         let cancelled = false;
         const cancel = base.registerTimer(time, (t) => {
           if (cancelled) return;
-          lsm.prefetch(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
+          backend.prefetch!(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
             () =>
               this.mail(() => {
                 if (!cancelled) callback(t);
@@ -934,30 +859,6 @@ export class Task {
   }
 
   // ---------------------------------------------------------------- checkpoints
-
-  /**
-   * A checkpoint an lsm backend took part in completed or was aborted. Complete: the shared files
-   * the next incremental checkpoint may refer to become that checkpoint's, less any a checkpoint
-   * taken since does not refer to (it may complete and make the coordinator delete them). Aborted:
-   * the files it uploaded (under names of their own) are deleted.
-   */
-  private settleCheckpoint(k: KeyedOperatorState, checkpointId: number, kind: CheckpointNotificationKind): void {
-    const rec = k.taken.get(checkpointId);
-    if (rec === undefined) return;
-    if (kind === 'abort') {
-      k.taken.delete(checkpointId);
-      const jobDir = this.checkpointing?.jobDir;
-      if (rec.upload && jobDir !== undefined) {
-        const dir = path.join(jobDir, SHARED_DIR);
-        rec.upload.then((r) => Promise.all(r.uploaded.map((f) => rm(path.join(dir, f), { force: true })))).catch(() => undefined);
-      }
-      return;
-    }
-    const next = new Set(rec.files ?? []);
-    for (const [id, later] of k.taken) if (id > checkpointId) for (const f of next) if (!later.reusable.has(f)) next.delete(f);
-    k.confirmed = next;
-    for (const id of [...k.taken.keys()]) if (id <= checkpointId) k.taken.delete(id);
-  }
 
   /**
    * The synchronous part of a checkpoint (in the mailbox, between two records): every operator's
@@ -986,14 +887,11 @@ export class Task {
     this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.vertex.name);
   }
 
-  /**
-   * Savepoints are canonical whatever the backend; lsm checkpoints are incremental when
-   * state.backend.incremental is set (the backend captures its state in the call, the upload runs
-   * in the asynchronous part).
-   */
+  /** Each keyed backend takes its part (savepoints are canonical whatever the backend); timers are serialised now. */
   private snapshotChain(checkpointId: number, savepoint: boolean): Record<string, OperatorSnapshotPart> {
     const parts: Record<string, OperatorSnapshotPart> = {};
     const ops = this.vertex.operators;
+    const sharedDir = this.checkpointing ? path.join(this.checkpointing.jobDir, SHARED_DIR) : undefined;
     for (let i = 0; i < ops.length; i++) {
       const jo = ops[i]!;
       const part: OperatorSnapshotPart = {};
@@ -1001,52 +899,14 @@ export class Task {
       if (keyed) {
         const maxParallelism = keyed.backend.maxParallelism;
         const keyGroupRange = keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.desc.subtask);
-        if (keyed.lsm && this.incremental && !savepoint) {
-          const reusable = new Set(keyed.confirmed);
-          const upload = keyed.lsm.checkpointFiles(checkpointId, path.join(this.checkpointing!.jobDir, SHARED_DIR), reusable);
-          upload.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
-          const taken: TakenCheckpoint = { reusable, upload };
-          keyed.taken.set(checkpointId, taken);
-          const timerBytes = packState(keyed.timers.snapshot());
-          const data = upload.then((r) => {
-            taken.files = r.files;
-            return packState({ states: [], timers: unpackState(timerBytes), lsm: { files: r.files } } satisfies KeyedStatePart);
-          });
-          data.catch(() => undefined);
+        const snapshot = keyed.backend.snapshot({ checkpointId, savepoint, sharedDir });
+        const timers = keyed.timers.snapshot();
+        if (!snapshot.empty || timers.services.length > 0) {
+          const data = snapshot.data(packState(timers));
+          data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
           part.keyed = { maxParallelism, keyGroupRange, data };
-          part.shared = upload;
-        } else {
-          if (keyed.lsm) {
-            // A canonical snapshot refers to no shared file: once it completes the older ones may go.
-            keyed.confirmed = new Set();
-            keyed.taken.set(checkpointId, { reusable: keyed.confirmed });
-          }
-          if (keyed.backend instanceof HeapKeyedStateBackend) {
-            // Copy-on-write: only the key lists are taken now; entries are encoded between records.
-            const snapshot = keyed.backend.snapshotEncoded();
-            const timers = keyed.timers.snapshot();
-            if (snapshot.entries > 0 || timers.services.length > 0) {
-              const timerBytes = packState(timers);
-              const data = snapshot.states.then((states) => packKeyedStateChunks(states, timerBytes));
-              data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
-              part.keyed = { maxParallelism, keyGroupRange, data };
-            }
-            this.snapshotOperatorLists(i, checkpointId, part);
-            if (part.keyed || part.lists) parts[jo.id] = part;
-            continue;
-          }
-          const snapshot = keyed.backend.snapshot();
-          const timers = keyed.timers.snapshot();
-          if (snapshot instanceof Promise) {
-            // The backend captured its state already; the timers are live, so they are serialised now.
-            const timerBytes = packState(timers);
-            const data = snapshot.then((s) => packState({ states: s.states, timers: unpackState(timerBytes) }));
-            data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
-            part.keyed = { maxParallelism, keyGroupRange, data };
-          } else if (snapshot.states.length > 0 || timers.services.length > 0) {
-            part.keyed = { maxParallelism, keyGroupRange, data: packState({ states: snapshot.states, timers }) };
-          }
         }
+        if (snapshot.shared) part.shared = snapshot.shared;
       }
       this.snapshotOperatorLists(i, checkpointId, part);
       if (part.keyed || part.lists) parts[jo.id] = part;

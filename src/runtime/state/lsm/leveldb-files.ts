@@ -3,7 +3,7 @@
  * database: the set an incremental checkpoint must hold. Format: LevelDB's db/log_format.h and
  * db/version_edit.cc (LevelDB 1.20, as bundled by classic-level).
  */
-import { WeirError } from '../../errors.js';
+import { WeirError } from '../../../errors.js';
 
 const BLOCK = 32768;
 const HEADER = 7;

@@ -9,8 +9,11 @@
  * (a tag byte, then a fixed width or a varint length), so no key's bytes are a prefix of another's.
  * Metadata lives after every key group, under the prefix 0xFFFF (maxParallelism is at most 32768).
  */
-import { WeirError } from '../../errors.js';
-import type { NormalizedKey } from './heap-keyed-state-backend.js';
+import { WeirError } from '../../../errors.js';
+import type { NormalizedKey } from '../keyed-state-backend.js';
+import { isObjectNormKey } from '../state-objects.js';
+
+export { isObjectNormKey };
 
 /** maxParallelism above this would let key groups reach the metadata prefix. */
 export const LSM_MAX_PARALLELISM = 32768;
@@ -154,11 +157,6 @@ export function decodeEntryKey(s: string): DecodedEntryKey {
   const stateId = readU16(s, p);
   const [ns] = decodeKey(s, p + 2);
   return { keyGroup, nk, prefixLength: p, stateId, namespace: ns as string };
-}
-
-/** Object keys normalise to '\u0000j' + canonical JSON (see normalizeKey). */
-export function isObjectNormKey(nk: NormalizedKey): nk is string {
-  return typeof nk === 'string' && nk.charCodeAt(0) === 0 && nk.charCodeAt(1) === 106;
 }
 
 /**
