@@ -22,7 +22,7 @@ import { planJson } from '../graph/plan.js';
 import { blobPath } from '../runtime/blob/blob-server.js';
 import type { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
-import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from '../runtime/jobmanager/job-archive.js';
+import { JobArchive, limitExceptions, type JobArchiveFile, type JobArchiveFiles } from './job-archive.js';
 import type { JobMaster, JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Logger } from '../runtime/rpc/transport.js';
 import { cwdSchema, jobGraphSchema, programArgsSchema, validate } from '../runtime/rpc/validate.js';

@@ -9,7 +9,7 @@ import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
 import type { Logger } from '../rpc/transport.js';
-import { archiveJob } from './job-archive.js';
+import { archiveJob } from '../../rest/job-archive.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
 import type { ResourceManager } from './resource-manager.js';
 

@@ -25,13 +25,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isSecretKey } from '../../config/index.js';
-import { planJson } from '../../graph/plan.js';
-import { JOB_STATUSES, schemas, type JobDetails, type JobExceptions, type JobOverviewEntry, type JobPlanInfo } from '../../rest/api.js';
-import { jobDetails, jobExceptions, jobOverviewEntry } from '../../rest/views.js';
-import type { CheckpointConfigInfo, CheckpointingStatistics } from '../checkpoint/checkpoint-coordinator.js';
-import type { JobMaster } from './job-master.js';
-import { isGloballyTerminal } from './job-status.js';
+import { isSecretKey } from '../config/index.js';
+import { planJson } from '../graph/plan.js';
+import { JOB_STATUSES, schemas, type JobDetails, type JobExceptions, type JobOverviewEntry, type JobPlanInfo } from './api.js';
+import { jobDetails, jobExceptions, jobOverviewEntry } from './views.js';
+import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
+import type { JobMaster } from '../runtime/jobmanager/job-master.js';
+import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 
 export const ARCHIVE_FORMAT = 1;
 /** The most exceptions an archive keeps (newest first). */
