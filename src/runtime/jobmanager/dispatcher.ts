@@ -9,7 +9,6 @@ import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
 import type { Logger } from '../rpc/transport.js';
-import { archiveJob } from '../../rest/job-archive.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
 import type { ResourceManager } from './resource-manager.js';
 
@@ -38,10 +37,13 @@ export function applicationJobId(clusterId: string, index: number): string {
 }
 
 export interface DispatcherOptions {
-  /** jobmanager.archive.dir: every job that ends is archived there (job-archive.ts). */
-  archiveDir?: string | undefined;
+  /** Archives every job that ends (jobmanager.archive.dir; the archive is the REST layer's, rest/job-archive.ts). */
+  archive?: JobArchiver | undefined;
   log?: Logger;
 }
+
+/** Writes the archive of an ended job. */
+export type JobArchiver = (jm: JobMaster) => Promise<unknown>;
 
 export type JobTerminalListener = (jm: JobMaster, result: JobResult) => void | Promise<void>;
 
@@ -55,11 +57,11 @@ export class Dispatcher {
     private readonly options: DispatcherOptions = {},
   ) {
     // The archive is the first listener, so the logs a dedicated cluster copies in later find it.
-    const archiveDir = options.archiveDir;
-    if (archiveDir) {
+    const archive = options.archive;
+    if (archive) {
       this.onJobTerminal(async (jm) => {
         try {
-          await archiveJob(archiveDir, jm);
+          await archive(jm);
         } catch (e) {
           this.options.log?.warn(`archiving job ${jm.jobId} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
