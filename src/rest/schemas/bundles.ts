@@ -18,13 +18,8 @@ export type BundleUploadResponse = Static<typeof BundleUploadResponseSchema>;
 export const BlobUploadResponseSchema = Type.Object({ id: Type.String(), size: Type.Integer() });
 export type BlobUploadResponse = Static<typeof BlobUploadResponseSchema>;
 
-export const BundleInfoSchema = Type.Object({
-  id: Type.String(),
-  /** Display name given at upload (never used as a path). */
-  name: Type.String(),
-  uploaded: Type.Integer(),
-  size: Type.Integer(),
-});
+/** A stored bundle; `name` is the display name given at upload (never used as a path). */
+export const BundleInfoSchema = Type.Object({ id: Type.String(), name: Type.String(), uploaded: Type.Integer(), size: Type.Integer() });
 export type BundleInfo = Static<typeof BundleInfoSchema>;
 
 export const BundleListSchema = Type.Object({ address: Type.String(), files: Type.Array(BundleInfoSchema) });

@@ -5,22 +5,11 @@
  * the lifecycle of per-job and application clusters); `settled()` waits for what they started.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
 import type { Logger } from '../rpc/transport.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
 import type { ResourceManager } from './resource-manager.js';
-
-export interface JobOverview {
-  jid: string;
-  name: string;
-  state: JobStatus;
-  'start-time': number;
-  'end-time': number;
-  duration: number;
-  'last-modification': number;
-}
 
 /** Flink's job ids are 32 hex digits. */
 export function newJobId(): string {
@@ -120,22 +109,6 @@ export class Dispatcher {
 
   list(): JobMaster[] {
     return [...this.jobs.values()];
-  }
-
-  overview(): JobOverview[] {
-    return this.list().map((jm) => {
-      const end = jm.endTime;
-      const last = Math.max(...Object.values(jm.statusTimestamps).map(Number));
-      return {
-        jid: jm.jobId,
-        name: jm.jobName,
-        state: jm.status,
-        'start-time': jm.startTime,
-        'end-time': end,
-        duration: (end > 0 ? end : Date.now()) - jm.startTime,
-        'last-modification': last,
-      };
-    });
   }
 
   cancel(jobId: string): void {
