@@ -101,10 +101,13 @@ export class ArchivedJobView implements JobView {
   }
 }
 
+/** What JobViews reads of the Dispatcher. */
+export type LiveJobs = Pick<Dispatcher, 'hasJob' | 'job' | 'list'>;
+
 /** The jobs the REST API serves: the Dispatcher's, then the archive's that the Dispatcher does not run (Flink's HistoryServer). */
 export class JobViews {
   constructor(
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: LiveJobs,
     private readonly archive: JobArchive | undefined,
   ) {}
 
