@@ -121,9 +121,10 @@ export class JobViews {
   /** The job with this id, live or archived; 404 when there is none. */
   async get(jobId: string): Promise<JobView> {
     if (this.dispatcher.hasJob(jobId)) return new LiveJobView(this.dispatcher.job(jobId));
-    const entry = await this.archive?.overview(jobId);
-    if (!entry) throw jobNotFound(jobId);
-    return new ArchivedJobView(this.archive!, entry);
+    const archive = this.archive;
+    const entry = await archive?.overview(jobId);
+    if (!archive || !entry) throw jobNotFound(jobId);
+    return new ArchivedJobView(archive, entry);
   }
 
   /** A job this JobManager runs (what can be told to do something); 404 otherwise. */
