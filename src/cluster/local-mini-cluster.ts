@@ -12,6 +12,7 @@ import type { ToJobManager, ToTaskManager } from '../runtime/rpc/messages.js';
 import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
 import { TaskManager } from '../runtime/taskmanager/task-manager.js';
 import type { Bundle } from './bundler.js';
+import { jobArchiver } from './job-archiver.js';
 import type { ClusterClient, JobProgress, SubmissionRequest } from './cluster-client.js';
 import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-master.js';
 
@@ -32,7 +33,7 @@ export class LocalMiniCluster implements ClusterClient {
 
   constructor(opts: MiniClusterOptions = {}) {
     this.slotsPerTm = Math.max(1, opts.slotsPerTaskManager ?? 1);
-    this.jobManager = new JobManager({ archiveDir: opts.archiveDir });
+    this.jobManager = new JobManager({ archive: jobArchiver(opts.archiveDir) });
     for (let i = 0; i < (opts.taskManagers ?? 1); i++) this.addTaskManager(this.slotsPerTm);
   }
 

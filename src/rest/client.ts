@@ -140,8 +140,8 @@ export class RestClient {
       const s = await this.savepointStatus(jobId, triggerId);
       if (s.status.id === 'COMPLETED') {
         const op = s.operation;
-        if (op && 'location' in op) return op.location;
-        const cause = op && 'failure-cause' in op ? op['failure-cause']['stack-trace'].replace(/^WEIR_SAVEPOINT: /, '') : 'no location';
+        if (op?.location !== undefined) return op.location;
+        const cause = op?.['failure-cause']?.['stack-trace'].replace(/^WEIR_SAVEPOINT: /, '') ?? 'no location';
         throw new WeirError('WEIR_SAVEPOINT', `the savepoint of job ${jobId} failed: ${cause}`, { jobId });
       }
       if (Date.now() > deadline)

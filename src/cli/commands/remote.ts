@@ -14,7 +14,7 @@ import { restUrl } from '../../cluster/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
 import { RestApiError, RestClient } from '../../rest/client.js';
 import { SAVEPOINT_TYPES } from '../flink-options.js';
-import type { JobArchive } from '../../runtime/jobmanager/job-archive.js';
+import type { JobArchive } from '../../rest/job-archive.js';
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED']);
 
@@ -125,7 +125,7 @@ export function registerRemoteCommands(program: Command): void {
         // No cluster answers: with --all and jobmanager.archive.dir, the archive is listed directly.
         const unreachable = e instanceof WeirError && !(e instanceof RestApiError) && e.code === 'WEIR_JOBMANAGER_UNREACHABLE';
         if (!o.all || archiveDir === undefined || !unreachable) throw e;
-        const { JobArchive } = await import('../../runtime/jobmanager/job-archive.js');
+        const { JobArchive } = await import('../../rest/job-archive.js');
         archive = new JobArchive(archiveDir, (m) => process.stderr.write(`Warning: ${m}\n`));
         process.stderr.write(`No JobManager answers at ${rest.url}: listing the job archive ${archive.dir} (jobmanager.archive.dir)\n`);
         jobs = await archive.list();

@@ -22,6 +22,7 @@ import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
 import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../cluster-client.js';
+import { jobArchiver } from '../job-archiver.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
 
@@ -68,7 +69,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const jobManager = new JobManager({
     slotsPerTaskManager: config.get('taskmanager.numberOfTaskSlots'),
     taskManagerTimeout: config.get('resourcemanager.taskmanager-timeout'),
-    archiveDir: config.get('jobmanager.archive.dir'),
+    archive: jobArchiver(config.get('jobmanager.archive.dir')),
     log,
   });
   const blobServer = new BlobServer(blobDir);

@@ -5,23 +5,11 @@
  * the lifecycle of per-job and application clusters); `settled()` waits for what they started.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { JobStatus } from '../../api/job-client.js';
 import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
 import type { Logger } from '../rpc/transport.js';
-import { archiveJob } from './job-archive.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
 import type { ResourceManager } from './resource-manager.js';
-
-export interface JobOverview {
-  jid: string;
-  name: string;
-  state: JobStatus;
-  'start-time': number;
-  'end-time': number;
-  duration: number;
-  'last-modification': number;
-}
 
 /** Flink's job ids are 32 hex digits. */
 export function newJobId(): string {
@@ -38,10 +26,13 @@ export function applicationJobId(clusterId: string, index: number): string {
 }
 
 export interface DispatcherOptions {
-  /** jobmanager.archive.dir: every job that ends is archived there (job-archive.ts). */
-  archiveDir?: string | undefined;
+  /** Archives every job that ends (jobmanager.archive.dir; the archive is the REST layer's, rest/job-archive.ts). */
+  archive?: JobArchiver | undefined;
   log?: Logger;
 }
+
+/** Writes the archive of an ended job. */
+export type JobArchiver = (jm: JobMaster) => Promise<unknown>;
 
 export type JobTerminalListener = (jm: JobMaster, result: JobResult) => void | Promise<void>;
 
@@ -55,11 +46,11 @@ export class Dispatcher {
     private readonly options: DispatcherOptions = {},
   ) {
     // The archive is the first listener, so the logs a dedicated cluster copies in later find it.
-    const archiveDir = options.archiveDir;
-    if (archiveDir) {
+    const archive = options.archive;
+    if (archive) {
       this.onJobTerminal(async (jm) => {
         try {
-          await archiveJob(archiveDir, jm);
+          await archive(jm);
         } catch (e) {
           this.options.log?.warn(`archiving job ${jm.jobId} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -118,22 +109,6 @@ export class Dispatcher {
 
   list(): JobMaster[] {
     return [...this.jobs.values()];
-  }
-
-  overview(): JobOverview[] {
-    return this.list().map((jm) => {
-      const end = jm.endTime;
-      const last = Math.max(...Object.values(jm.statusTimestamps).map(Number));
-      return {
-        jid: jm.jobId,
-        name: jm.jobName,
-        state: jm.status,
-        'start-time': jm.startTime,
-        'end-time': end,
-        duration: (end > 0 ? end : Date.now()) - jm.startTime,
-        'last-modification': last,
-      };
-    });
   }
 
   cancel(jobId: string): void {

@@ -14,7 +14,7 @@ export class JobManager {
   constructor(options: ResourceManagerOptions & DispatcherOptions = {}) {
     this.resourceManager = new ResourceManager(options);
     this.dispatcher = new Dispatcher(this.resourceManager, {
-      archiveDir: options.archiveDir,
+      archive: options.archive,
       ...(options.log ? { log: options.log } : {}),
     });
   }

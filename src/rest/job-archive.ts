@@ -25,13 +25,22 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isSecretKey } from '../../config/index.js';
-import { planJson } from '../../graph/plan.js';
-import { JOB_STATUSES, schemas, type JobDetails, type JobExceptions, type JobOverviewEntry, type JobPlanInfo } from '../../rest/api.js';
-import { jobDetails, jobExceptions, jobOverviewEntry } from '../../rest/views.js';
-import type { CheckpointConfigInfo, CheckpointingStatistics } from '../checkpoint/checkpoint-coordinator.js';
-import type { JobMaster } from './job-master.js';
-import { isGloballyTerminal } from './job-status.js';
+import { isSecretKey } from '../config/index.js';
+import { planJson } from '../graph/plan.js';
+import {
+  CHECKPOINTING_STATISTICS_FIELDS,
+  JobDetailsSchema,
+  JobExceptionsSchema,
+  JOB_STATUSES,
+  type JobDetails,
+  type JobExceptions,
+  type JobOverviewEntry,
+  type JobPlanInfo,
+} from './api.js';
+import { jobDetails, jobExceptions, jobOverviewEntry } from './views.js';
+import type { CheckpointConfigInfo, CheckpointingStatistics } from '../runtime/checkpoint/checkpoint-coordinator.js';
+import type { JobMaster } from '../runtime/jobmanager/job-master.js';
+import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 
 export const ARCHIVE_FORMAT = 1;
 /** The most exceptions an archive keeps (newest first). */
@@ -104,10 +113,10 @@ export type ArchivedJobOverview = JobOverviewEntry & { archived: true };
 
 /** Top-level fields a file must have to be served (the REST response schemas'). */
 const REQUIRED: Partial<Record<JobArchiveFile, readonly string[]>> = {
-  job: (schemas.jobDetails as { required: string[] }).required,
+  job: JobDetailsSchema.required,
   plan: ['plan'],
-  exceptions: (schemas.jobExceptions as { required: string[] }).required,
-  checkpoints: (schemas.jobCheckpoints as { required: string[] }).required,
+  exceptions: JobExceptionsSchema.required,
+  checkpoints: CHECKPOINTING_STATISTICS_FIELDS,
 };
 
 function isOverview(v: unknown, jobId: string): v is JobOverviewEntry {
