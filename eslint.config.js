@@ -30,6 +30,41 @@ const nodeGlobals = Object.fromEntries(
   ].map((name) => [name, 'readonly']),
 );
 
+/**
+ * The layer table of docs/ARCHITECTURE.md as lint rules: a folder may import only the layers below
+ * it. Bottom to top: util, errors, config (usable by all) < api (with the connectors it offers
+ * shortcuts for) < graph < runtime < rest < client < providers < cluster < cli. src/index.ts and
+ * src/bootstrap.ts (the composition root) stand outside the table. Static imports, re-exports and
+ * dynamic import() are all checked.
+ */
+const LAYERS = [
+  {
+    files: ['src/util/**', 'src/errors.ts'],
+    forbid: ['config', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+  },
+  { files: ['src/config/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/api/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/graph/**'], forbid: ['runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/runtime/**'], forbid: ['rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/rest/**'], forbid: ['client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/client/**'], forbid: ['providers', 'cluster', 'cli'] },
+  { files: ['src/providers/**'], forbid: ['cluster', 'cli'] },
+  { files: ['src/cluster/**'], forbid: ['cli'] },
+];
+
+const layerRules = LAYERS.map(({ files, forbid }) => {
+  const regex = `^(\\.\\./)+(${forbid.join('|')})(/|\\.js$|$)`;
+  const message = `breaks the layer table (docs/ARCHITECTURE.md): ${files[0]} may not import ${forbid.join(', ')}`;
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+      'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+    },
+  };
+});
+
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'output/', '.weir/', 'scratch/'] },
   js.configs.recommended,
@@ -44,4 +79,5 @@ export default defineConfig(
       ],
     },
   },
+  ...layerRules,
 );

@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProgram } from '../dist/cluster/run-program.js';
+import { runProgram } from '../dist/client/run-program.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

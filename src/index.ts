@@ -1,6 +1,9 @@
 /**
  * What programs import from 'weir' (DESIGN §5). Connectors live under 'weir/connectors/*'.
  */
+// Registers the local executor and the cluster clients the lower layers look up (composition root).
+import './bootstrap.js';
+
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';
 export {

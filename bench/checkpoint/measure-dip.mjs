@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Configuration } from '../../dist/config/index.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
-import { RemoteClusterClient } from '../../dist/cluster/remote-cluster-client.js';
+import { runProgram } from '../../dist/client/run-program.js';
+import { RemoteClusterClient } from '../../dist/client/remote-cluster-client.js';
 import { startCluster, stopCluster } from '../../dist/cluster/standalone/cluster-script.js';
 import { RestClient } from '../../dist/rest/client.js';
-import type { ClusterClient } from '../../dist/cluster/cluster-client.js';
+import type { ClusterClient } from '../../dist/client/cluster-client.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10);
 

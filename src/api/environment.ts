@@ -7,6 +7,7 @@
 import { WeirError } from '../errors.js';
 import { SingleOutputStreamOperator } from './datastream.js';
 import {
+  getDefaultPipelineExecutor,
   getPipelineExecutorFactory,
   nextExecutionIndex,
   type CheckpointingMode,
@@ -47,9 +48,15 @@ export class StreamExecutionEnvironment {
     const factory = getPipelineExecutorFactory();
     const env = new StreamExecutionEnvironment(
       factory ??
-        (async () => {
-          const { createLocalExecutor } = await import('../cluster/local-executor.js');
-          return createLocalExecutor();
+        (() => {
+          const load = getDefaultPipelineExecutor();
+          if (!load) {
+            throw new WeirError(
+              'WEIR_INTERNAL',
+              "no pipeline executor is registered: import StreamExecutionEnvironment from 'weir' (the package's entry registers the local one)",
+            );
+          }
+          return load();
         }),
     );
     env.configure(config);

@@ -92,3 +92,21 @@ export function executionCount(): number {
 export function getPipelineExecutorFactory(): PipelineExecutorFactory | undefined {
   return (globalThis as Holder)[FACTORY];
 }
+
+/** What an environment runs on when nothing else installed a factory: loaded only when used. */
+export type DefaultPipelineExecutorLoader = () => Promise<PipelineExecutor>;
+
+const DEFAULT = Symbol.for('weir.defaultPipelineExecutor');
+
+/**
+ * Registers the executor a program gets outside `weir` (e.g. `tsx job.ts`): the embedded local
+ * cluster. The API knows no executor; the composition root (src/bootstrap.ts) registers it, as
+ * Flink's PipelineExecutorServiceLoader finds executors the API does not name.
+ */
+export function setDefaultPipelineExecutor(loader: DefaultPipelineExecutorLoader): void {
+  (globalThis as { [DEFAULT]?: DefaultPipelineExecutorLoader })[DEFAULT] = loader;
+}
+
+export function getDefaultPipelineExecutor(): DefaultPipelineExecutorLoader | undefined {
+  return (globalThis as { [DEFAULT]?: DefaultPipelineExecutorLoader })[DEFAULT];
+}

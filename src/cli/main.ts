@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { isJobKey, isSecretKey, loadConfiguration, type Configuration } from '../config/index.js';
 import { WeirError, describeError } from '../errors.js';
-import type { SubmittedJob } from '../cluster/program-executor.js';
+import '../bootstrap.js';
+import type { SubmittedJob } from '../client/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
@@ -151,7 +152,7 @@ async function runApplication(
   detached: boolean,
 ): Promise<void> {
   const [{ bundleProgram }, { runApplicationCluster, archivedLogs }] = await Promise.all([
-    import('../cluster/bundler.js'),
+    import('../client/bundler.js'),
     import('../providers/process/process-cluster.js'),
   ]);
   const c = config.clone();
@@ -239,7 +240,7 @@ export function buildCli(): Command {
       // Targets whose cluster outlives this command: progress is polled over REST, -d prints the job id.
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();
-      const { runProgram } = await import('../cluster/run-program.js');
+      const { runProgram } = await import('../client/run-program.js');
       const attachedJobs = new Map<string, SubmittedJob>();
       if (o.shutdownOnAttachedExit && remote && !o.detached) cancelOnInterrupt(attachedJobs);
       // Watchers stop also when the run throws (a lost JobManager): their polls would keep this process alive.
@@ -290,7 +291,7 @@ export function buildCli(): Command {
       const config = loadConfig(o, jobManagerAddress(o.jobmanager));
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
       const [{ inspectProgram }, { planJson, planText }] = await Promise.all([
-        import('../cluster/inspect-program.js'),
+        import('../client/inspect-program.js'),
         import('../graph/plan.js'),
       ]);
       const { jobGraph } = await inspectProgram(file, args, config, parallelism);

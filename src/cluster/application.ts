@@ -16,8 +16,8 @@ import type { ApplicationStatus } from '../rest/api.js';
 import { applicationJobId } from '../runtime/jobmanager/dispatcher.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import type { Logger } from '../runtime/rpc/transport.js';
-import type { Bundle } from './bundler.js';
-import type { ClusterClient } from './cluster-client.js';
+import type { Bundle } from '../client/bundler.js';
+import type { ClusterClient } from '../client/cluster-client.js';
 
 export interface ApplicationOptions {
   /** A program (bundled here) or a bundle made by weir (`<sha256>.mjs`, used as it is). */
@@ -63,9 +63,9 @@ export class Application {
 
   private async run(): Promise<ApplicationStatus> {
     const { log } = this.o;
-    const { runProgram } = await import('./run-program.js');
+    const { runProgram } = await import('../client/run-program.js');
     try {
-      const bundle = asBundle(this.o.program) ?? (await (await import('./bundler.js')).bundleProgram(this.o.program));
+      const bundle = asBundle(this.o.program) ?? (await (await import('../client/bundler.js')).bundleProgram(this.o.program));
       log.info(`running the application ${this.o.program} (cluster ${this.o.clusterId})`);
       const run = await runProgram({
         program: this.o.program,

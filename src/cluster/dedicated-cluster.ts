@@ -28,27 +28,10 @@ import type { RestServerOptions } from '../rest/server.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import type { Logger } from '../runtime/rpc/transport.js';
 import type { Application } from './application.js';
-import type { SubmissionRequest } from './cluster-client.js';
 import type { JobManagerProcess } from './standalone/jobmanager-main.js';
 
-/** What `jobmanager.json` holds. */
-export interface ClusterEndpoint {
-  pid: number;
-  restUrl: string;
-  rpcAddress: string;
-}
-
-/** What `job.json` holds (Per-Job). */
-export interface PerJobFile {
-  jobId: string;
-  /** File name of the bundle in the cluster directory. */
-  bundle: string;
-  request: SubmissionRequest;
-}
-
-export const JOB_FILE = 'job.json';
-export const ENDPOINT_FILE = 'jobmanager.json';
-export const JOBMANAGER_LOG = 'jobmanager.log';
+export { ENDPOINT_FILE, JOB_FILE, JOBMANAGER_LOG, type ClusterEndpoint, type PerJobFile } from '../providers/process/dedicated-files.js';
+import { ENDPOINT_FILE, JOBMANAGER_LOG, type ClusterEndpoint, type PerJobFile } from '../providers/process/dedicated-files.js';
 
 export interface DedicatedClusterOptions {
   config: Configuration;

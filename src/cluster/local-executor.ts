@@ -6,11 +6,11 @@ import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
 import type { JobClient } from '../api/job-client.js';
 import { Configuration, loadConfiguration } from '../config/index.js';
 import { WeirError } from '../errors.js';
-import { bundleProgram } from './bundler.js';
-import { installHostModules } from './host-modules.js';
+import { bundleProgram } from '../client/bundler.js';
+import { installHostModules } from '../runtime/host-modules.js';
 import { LocalMiniCluster } from './local-mini-cluster.js';
-import { ProgramExecutor } from './program-executor.js';
-import { graphDefaults } from './run-program.js';
+import { ProgramExecutor } from '../client/program-executor.js';
+import { graphDefaults } from '../client/run-program.js';
 
 let shared: { executor: Promise<ProgramExecutor>; cluster: LocalMiniCluster } | undefined;
 

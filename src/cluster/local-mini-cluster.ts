@@ -11,9 +11,9 @@ import { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { ToJobManager, ToTaskManager } from '../runtime/rpc/messages.js';
 import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
 import { TaskManager } from '../runtime/taskmanager/task-manager.js';
-import type { Bundle } from './bundler.js';
+import type { Bundle } from '../client/bundler.js';
 import { jobArchiver } from './job-archiver.js';
-import type { ClusterClient, JobProgress, SubmissionRequest } from './cluster-client.js';
+import type { ClusterClient, JobProgress, SubmissionRequest } from '../client/cluster-client.js';
 import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-master.js';
 
 export interface MiniClusterOptions {

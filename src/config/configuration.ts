@@ -10,7 +10,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parse as parseYaml, parse
 import type { Node as YamlNode, Document } from 'yaml';
 import { assertOptionsAvailable } from './availability.js';
 import { WeirError } from '../errors.js';
-import { toMillis } from '../api/time.js';
+import { toMillis } from '../util/duration.js';
 import { OPTIONS, OPTION_KEYS, RENAMED_KEYS, isOptionKey, isSecretKey } from './options.js';
 import type { KeysOfType, OptionKey, OptionSpec, OptionValue } from './options.js';
 

@@ -11,7 +11,7 @@ import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client
 import { ERROR_CODES, WeirError, type ErrorCode } from '../errors.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph } from '../graph/stream-graph.js';
-import { installHostModules } from '../cluster/host-modules.js';
+import { installHostModules } from './host-modules.js';
 import type { JobDeployment } from './rpc/messages.js';
 
 export interface ReplayedJob {

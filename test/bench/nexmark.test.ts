@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { ChecksumRowSink } from '../../bench/nexmark/checksum.js';
 import { runFused } from '../../bench/nexmark/fused.js';
 import { NexmarkGenerator } from '../../bench/nexmark/generator.js';

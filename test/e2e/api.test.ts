@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProgram, type ProgramRun } from '../../dist/cluster/run-program.js';
+import { runProgram, type ProgramRun } from '../../dist/client/run-program.js';
 import { LATE_EVENTS, LATE_EXPECTED, NUMBERS, PURCHASES, READINGS, WINDOW_EVENTS, type Ev, type Reading } from '../programs/data.js';
 
 const programs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Configuration } from '../../dist/config/index.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { startCluster, stopCluster } from '../../dist/cluster/standalone/cluster-script.js';
 import { RestClient } from '../../dist/rest/client.js';
 

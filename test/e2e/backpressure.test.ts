@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runProgram } from '../../dist/cluster/run-program.js';
-import type { SubmittedJob } from '../../dist/cluster/program-executor.js';
+import { runProgram } from '../../dist/client/run-program.js';
+import type { SubmittedJob } from '../../dist/client/program-executor.js';
 
 const deadline = (ms: number): number => Date.now() + ms;
 

@@ -23,7 +23,7 @@ import { after, test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
 import type { Logger } from '../../dist/runtime/rpc/transport.js';
 

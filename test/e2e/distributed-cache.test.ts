@@ -17,7 +17,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { WeirError } from '../../dist/errors.js';
 import type { Translation } from '../programs/cached-file.js';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import {
   ALLOWED_LATENESS_MS,
   OUT_OF_ORDERNESS_MS,

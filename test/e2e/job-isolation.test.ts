@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 
 test("a finished job's worker threads end with it", async () => {
   const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });

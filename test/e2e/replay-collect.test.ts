@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 
 const programs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs');
 const PARALLELISMS = [1, 2];

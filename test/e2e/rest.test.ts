@@ -13,11 +13,11 @@ import { connect as connectSocket, createServer, type AddressInfo } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { bundleProgram, type Bundle } from '../../dist/cluster/bundler.js';
-import { inspectProgram } from '../../dist/cluster/inspect-program.js';
+import { bundleProgram, type Bundle } from '../../dist/client/bundler.js';
+import { inspectProgram } from '../../dist/client/inspect-program.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { RemoteClusterClient } from '../../dist/cluster/remote-cluster-client.js';
-import { graphDefaults, runProgram } from '../../dist/cluster/run-program.js';
+import { RemoteClusterClient } from '../../dist/client/remote-cluster-client.js';
+import { graphDefaults, runProgram } from '../../dist/client/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { planJson } from '../../dist/graph/plan.js';
 import type { JobResult } from '../../dist/runtime/jobmanager/job-master.js';

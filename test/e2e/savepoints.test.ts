@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { RestApiError, RestClient } from '../../dist/rest/client.js';
 import type { CheckpointingStatistics } from '../../dist/runtime/checkpoint/checkpoint-coordinator.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { runProgram } from '../../dist/cluster/run-program.js';
+import { runProgram } from '../../dist/client/run-program.js';
 
 for (const parallelism of [1, 2]) {
   test(`socket text source feeds a keyed sum (parallelism ${parallelism})`, async () => {

@@ -6,16 +6,20 @@
  * every TaskManager has registered. A conf dir without security.cluster.secret gets a random one in
  * its config.yaml first, so the processes authenticate each other from the start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import { loadConfiguration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
-import { restUrl } from '../remote-cluster-client.js';
+import { restUrl } from '../../client/remote-cluster-client.js';
 import type { ClientRpc, ClusterOverview } from '../../runtime/rpc/messages.js';
+import { alive, defaultWeirCommand, spawnWeir, tail } from '../../providers/process/weir-process.js';
+
+export { alive, defaultWeirCommand, spawnWeir, tail };
+export type { SpawnWeirOptions } from '../../providers/process/weir-process.js';
 
 export interface StartClusterOptions {
   /** Directory of config.yaml (created when missing). */
@@ -54,44 +58,6 @@ export interface StopClusterOptions {
 
 const JM_PID = 'weir-jobmanager.pid';
 const TM_PID = 'weir-taskmanager.pid';
-
-export function defaultWeirCommand(): string[] {
-  return [process.execPath, fileURLToPath(new URL('../../../bin/weir.mjs', import.meta.url))];
-}
-
-export interface SpawnWeirOptions {
-  /** File the process's stdout and stderr are appended to. */
-  log: string;
-  /** Its own process group, so it outlives the command that started it. */
-  detached: boolean;
-  cwd?: string;
-  /** Added to this process's environment. */
-  env?: Record<string, string>;
-  weirCommand?: string[];
-}
-
-/**
- * Starts `weir <args>` as a child process logging to `o.log` (what `weir cluster start` and the
- * process resource provider run). Throws WEIR_CLUSTER_DEPLOYMENT when it cannot be started.
- */
-export function spawnWeir(args: string[], o: SpawnWeirOptions): ChildProcess {
-  const [cmd, ...cmdArgs] = o.weirCommand ?? defaultWeirCommand();
-  const fd = openSync(o.log, 'a', 0o600);
-  try {
-    const child = spawn(cmd!, [...cmdArgs, ...args], {
-      detached: o.detached,
-      stdio: ['ignore', fd, fd],
-      ...(o.cwd ? { cwd: o.cwd } : {}),
-      env: { ...process.env, ...(o.env ?? {}) },
-    });
-    if (child.pid === undefined) throw new WeirError('WEIR_CLUSTER_DEPLOYMENT', `cannot start 'weir ${args[0] ?? ''}' (${cmd})`);
-    // A failed spawn is also reported as an 'error' event after the pid check; the exit handlers see it.
-    child.on('error', () => undefined);
-    return child;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Adds a random security.cluster.secret to `<confDir>/config.yaml` unless it has one; returns whether it did. */
 export function ensureClusterSecret(confDir: string): boolean {
@@ -136,29 +102,12 @@ export async function clusterOverview(
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Whether `pid` still runs a weir process (guards against pid reuse); true where it cannot be told. */
 function isWeirProcess(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('weir');
   } catch {
     return alive(pid);
-  }
-}
-
-export function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }
 

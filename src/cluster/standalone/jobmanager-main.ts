@@ -21,7 +21,7 @@ import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
 import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
-import type { ClusterClient } from '../cluster-client.js';
+import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';

@@ -20,7 +20,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnWeir, tail } from '../../cluster/standalone/cluster-script.js';
+import { spawnWeir, tail } from './weir-process.js';
 import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 

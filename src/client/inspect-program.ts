@@ -10,7 +10,7 @@ import { WeirError } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { StreamGraph } from '../graph/stream-graph.js';
 import { bundleProgram } from './bundler.js';
-import { installHostModules } from './host-modules.js';
+import { installHostModules } from '../runtime/host-modules.js';
 import { resolveGraphs } from './program-executor.js';
 import { graphDefaults } from './run-program.js';
 

@@ -12,7 +12,8 @@ import type { StreamGraphDefaults } from '../graph/stream-graph.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { bundleProgram, type Bundle } from './bundler.js';
 import type { ClusterClient } from './cluster-client.js';
-import { installHostModules } from './host-modules.js';
+import { installHostModules } from '../runtime/host-modules.js';
+import { createCluster } from './cluster-clients.js';
 import { ProgramExecutor, type ProgramListener, type SubmittedJob } from './program-executor.js';
 
 export interface RunProgramOptions {
@@ -52,40 +53,7 @@ export function graphDefaults(config: Configuration, parallelism?: number): Stre
   };
 }
 
-export async function createCluster(config: Configuration): Promise<ClusterClient> {
-  const target = String(config.get('execution.target') ?? 'local');
-  if (target === 'local') {
-    // The mini-cluster (JobManager and TaskManager code) is loaded only by the target that runs it.
-    const { LocalMiniCluster } = await import('./local-mini-cluster.js');
-    return new LocalMiniCluster({
-      taskManagers: Number(config.get('minicluster.number-of-taskmanagers') ?? 1),
-      slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),
-      archiveDir: config.get('jobmanager.archive.dir'),
-    });
-  }
-  if (target === 'remote' || target === 'process-session') {
-    // A running session cluster, reached through its REST API (rest.address/rest.port, or -m host:port).
-    const { RemoteClusterClient, restUrl } = await import('./remote-cluster-client.js');
-    return new RemoteClusterClient({
-      url: restUrl(config),
-      token: config.get('security.rest.token'),
-    });
-  }
-  if (target === 'process-per-job') {
-    const { PerJobClusterClient } = await import('../providers/process/process-cluster.js');
-    return new PerJobClusterClient(config);
-  }
-  if (target === 'process-application') {
-    throw new WeirError(
-      'WEIR_CONFIG_BAD_VALUE',
-      "execution.target 'process-application' runs main() in the JobManager, not in this client: use 'weir run -t process-application'",
-    );
-  }
-  throw new WeirError(
-    'WEIR_CONFIG_BAD_VALUE',
-    `execution.target '${target}' is not available in this build (there is no Kubernetes provider yet): use local, remote, process-session, process-per-job or process-application`,
-  );
-}
+export { createCluster } from './cluster-clients.js';
 
 export async function runProgram(o: RunProgramOptions): Promise<ProgramRun> {
   const config = o.config ?? Configuration.fromEntries({});

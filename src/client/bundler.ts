@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { WeirError } from '../errors.js';
-import { HOST_MODULES } from './host-modules.js';
+import { HOST_MODULES } from '../runtime/host-modules.js';
 
 export interface Bundle {
   /** sha256 of the bundle's content. */
