@@ -184,7 +184,10 @@ async function runApplication(
   if (detached) return;
   const s = run.status!;
   process.stderr.write(`Application ${s.id} ${s.status}: ${s.jobs.length} job(s)${s.error ? ` — ${s.error}` : ''}\n`);
-  if (s.status !== 'FINISHED' || run.results.some((r) => r.status !== 'FINISHED')) process.exitCode = 1;
+  // A job main() cancelled itself through its JobClient is not a failure (as with the other targets).
+  const byProgram = new Set(s.cancelledByProgram ?? []);
+  if (s.status !== 'FINISHED' || run.results.some((r) => r.status !== 'FINISHED' && !(r.status === 'CANCELED' && byProgram.has(r.jobId))))
+    process.exitCode = 1;
 }
 
 export function buildCli(): Command {

@@ -45,6 +45,7 @@ export class Application {
   private state: ApplicationStatus['status'] = 'RUNNING';
   private error: string | undefined;
   private readonly jobIds: string[] = [];
+  private readonly cancelledByProgram: string[] = [];
   /** Resolves when the application is FINISHED or FAILED. */
   readonly done: Promise<ApplicationStatus>;
 
@@ -57,6 +58,7 @@ export class Application {
       id: this.o.clusterId,
       status: this.state,
       jobs: [...this.jobIds],
+      ...(this.cancelledByProgram.length ? { cancelledByProgram: [...this.cancelledByProgram] } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
     };
   }
@@ -83,7 +85,8 @@ export class Application {
           },
         },
       });
-      const failed = run.results.filter((r: JobResult) => r.status !== 'FINISHED');
+      for (const j of run.jobs) if (j.cancelledByProgram) this.cancelledByProgram.push(j.jobId);
+      const failed = run.results.filter((r: JobResult) => r.status !== 'FINISHED' && !this.cancelledByProgram.includes(r.jobId));
       this.state = 'FINISHED';
       log.info(
         `the application finished: main() returned and its ${run.results.length} job(s) ended${failed.length ? ` (${failed.length} not FINISHED)` : ''}`,

@@ -148,6 +148,20 @@ test('a program that cancels its own job through its JobClient and returns norma
   assert.match(r.out, /cancelled job [0-9a-f]{32}/);
 });
 
+test('a program that cancels its own job through its JobClient and returns normally exits 0 (process-application)', () => {
+  const r = weir([
+    'run',
+    '-t',
+    'process-application',
+    '-D',
+    `process.working-dir=${join(dir, 'app-work')}`,
+    'test/programs/self-cancel.ts',
+  ]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Application \S+ FINISHED: 1 job\(s\)/, r.out);
+  assert.match(r.out, /CANCELED/, r.out);
+});
+
 test('an attached run of a job restarting in a loop shows each distinct cause once and the restart count', async () => {
   const c = await session();
   const r = weir([

@@ -61,12 +61,15 @@ export type TaskManagersInfo = Static<typeof TaskManagersInfoSchema>;
 /**
  * `GET /application` (Weir): the application a per-job-less Application cluster runs. `status` is
  * RUNNING while main() runs or a job of it has not ended, then FINISHED (main() returned, every job
- * ended), or FAILED (main() threw; `error` says why). `jobs` are its job ids in submission order.
+ * ended), or FAILED (main() threw; `error` says why). `jobs` are its job ids in submission order;
+ * `cancelledByProgram` those main() cancelled through their JobClient.
  */
 export const ApplicationStatusSchema = Type.Object({
   id: Type.String(),
   status: OneOf(['RUNNING', 'FINISHED', 'FAILED']),
   jobs: Type.Array(Type.String()),
+  /** Jobs main() cancelled itself through their JobClient: CANCELED, yet not a failure of the application. */
+  cancelledByProgram: Type.Optional(Type.Array(Type.String())),
   error: Type.Optional(Type.String()),
 });
 export type ApplicationStatus = Static<typeof ApplicationStatusSchema>;
