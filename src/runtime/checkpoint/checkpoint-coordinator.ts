@@ -12,11 +12,9 @@
  *
  * A checkpoint that times out or that a task declines is aborted (its directory deleted, tasks told);
  * more consecutive failures than `tolerable-failed-checkpoints` fail the job over. A failover aborts
- * pending checkpoints without counting them as failures.
- *
- * Its collaborators, as in Flink: the request decider (when to trigger), the pending checkpoints,
- * the failure manager, the completed-checkpoint store with the shared-state registry, the
- * statistics tracker, and the savepoint requests. Time comes from an injectable clock.
+ * pending checkpoints without counting them as failures. It wires Flink's collaborators together
+ * (request decider, pending checkpoints, failure manager, completed-checkpoint store with the
+ * shared-state registry, statistics tracker, savepoint requests); time comes from a Clock.
  */
 import type { JobGraph } from '../../graph/job-graph.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -391,10 +389,8 @@ export class CheckpointCoordinator {
   // ---------------------------------------------------------------- statistics
 
   stats(): CheckpointingStatistics {
-    return this.statsTracker.stats(
-      this.pending.size,
-      this.completed.all().map((c) => c.stats),
-    );
+    const retained = this.completed.all().map((c) => c.stats);
+    return this.statsTracker.stats(this.pending.size, retained);
   }
 
   config(): CheckpointConfigInfo {
