@@ -2,7 +2,9 @@
  * The CheckpointCoordinator with a fake JobMaster: trigger order (enumerators first, then the
  * sources), completion on the last acknowledgement with _metadata written, retention, declines and
  * timeouts against tolerable-failed-checkpoints, finished tasks, failover, statistics, and the
- * shared-file registry of lsm incremental checkpoints.
+ * shared-file registry of lsm incremental checkpoints. Time is a manual clock: timers (the
+ * checkpoint timeout, a savepoint's or the final checkpoint's immediate trigger) fire when a test
+ * advances it; only file I/O is waited for.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import {
   type CheckpointingOptions,
 } from '../../src/runtime/checkpoint/checkpoint-coordinator.js';
 import { loadCheckpoint } from '../../src/runtime/checkpoint/storage.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import type { WeirError } from '../../src/errors.js';
 import type { JobGraph } from '../../src/graph/job-graph.js';
 import type { ExecutionState } from '../../src/runtime/rpc/messages.js';
@@ -58,6 +61,7 @@ interface Harness {
   states: Map<string, ExecutionState>;
   failures: WeirError[];
   base: string;
+  clock: ManualClock;
 }
 
 function harness(overrides: Partial<CheckpointingOptions> = {}): Harness {
@@ -93,13 +97,14 @@ function harness(overrides: Partial<CheckpointingOptions> = {}): Harness {
     baseDir: base,
     ...overrides,
   };
-  const cc = new CheckpointCoordinator(options, jobGraph, 'job', hooks);
-  return { cc, events, states, failures, base };
+  const clock = new ManualClock();
+  const cc = new CheckpointCoordinator(options, jobGraph, 'job', hooks, clock);
+  return { cc, events, states, failures, base, clock };
 }
 
-const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits for file I/O (checkpoint directory, _metadata, deletions) to have an effect, up to 2 s. */
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await tick();
+  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(cond(), what);
 }
 
@@ -156,7 +161,7 @@ test('a checkpoint snapshots the enumerators, then triggers the sources; it comp
   );
   assert.equal(h.cc.tryTrigger(), undefined, 'max-concurrent-checkpoints 1');
   ackAll(h, 1, ['sink/1']);
-  await tick(20);
+  await h.cc.quiesce();
   assert.equal(h.cc.latestCompleted(), undefined, 'one task has not acknowledged');
   assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), false);
   ackAll(h, 1, ['src/0', 'src/1', 'sink/0']);
@@ -216,7 +221,10 @@ test('a checkpoint that times out is aborted; a failover aborts pending ones wit
   const h = harness({ timeout: 30, tolerableFailures: 5 });
   h.cc.start();
   h.cc.tryTrigger();
-  await until(() => h.events.includes('abort 1'), 'timeout');
+  h.clock.advance(29);
+  assert.ok(!h.events.includes('abort 1'), 'not yet expired');
+  h.clock.advance(1);
+  assert.ok(h.events.includes('abort 1'), 'timeout');
   assert.match(h.cc.stats().latest.failed!.failure_message!, /expired/);
   h.cc.tryTrigger();
   await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
@@ -246,6 +254,7 @@ test('tasks must all be running; a finished task is not waited for; end of data 
 
   // The last running source reached its end of data: the next checkpoint starts now, not after the interval.
   h.cc.onEndOfData('src', 1);
+  h.clock.advance(0);
   await until(() => h.events.includes('trigger src/1 2'), 'the final checkpoint');
   h.cc.stop('done');
 });
@@ -352,6 +361,7 @@ test('savepoints are in the statistics: in history with is_savepoint, in latest.
 
   const target = path.join(h.base, 'savepoints');
   const triggerId = h.cc.triggerSavepoint(target);
+  h.clock.advance(0);
   await until(() => h.events.includes('trigger src/1 2'), 'the savepoint triggered');
   const pending = h.cc.stats();
   assert.equal(pending.history[0]!.is_savepoint, true);
@@ -383,6 +393,7 @@ test('savepoints are in the statistics: in history with is_savepoint, in latest.
 
   // Stop with savepoint is Flink's synchronous savepoint.
   const stopId = h.cc.triggerSavepoint(target, { stop: true });
+  h.clock.advance(0);
   await until(() => h.events.includes('trigger src/1 3'), 'the stop savepoint triggered');
   ackAll(h, 3);
   await until(() => h.cc.savepointStatus(stopId)?.status === 'COMPLETED', 'the stop savepoint');

@@ -1,9 +1,8 @@
 /**
- * Job and task status machines as tables (Flink's JobStatus and ExecutionState). Every transition
- * goes through `transition`, which refuses one the table does not list.
+ * Job and task status machines as tables (Flink's JobStatus and ExecutionState). A job's
+ * transitions go through JobStateMachine (job-state.ts), which ignores one the table does not list.
  */
 import type { JobStatus } from '../../api/job-client.js';
-import { WeirError } from '../../errors.js';
 import type { ExecutionState } from '../rpc/messages.js';
 
 export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
@@ -38,12 +37,6 @@ export function isGloballyTerminal(s: JobStatus): boolean {
 
 export function isTaskTerminal(s: ExecutionState): boolean {
   return s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED';
-}
-
-export function checkJobTransition(from: JobStatus, to: JobStatus, jobId: string): void {
-  if (!JOB_TRANSITIONS[from].includes(to)) {
-    throw new WeirError('WEIR_INTERNAL', `job ${jobId}: illegal status transition ${from} → ${to}`, { jobId });
-  }
 }
 
 /** Whether a task may move from `from` to `to`; stale reports (e.g. after a restart) are ignored by callers. */
