@@ -9,8 +9,8 @@ import { afterEach, test } from 'node:test';
 import { StreamExecutionEnvironment } from '../../src/api/environment.js';
 import { setPipelineExecutorFactory, type Pipeline } from '../../src/api/execution-context.js';
 import { OutputTag } from '../../src/api/output-tag.js';
-import { buildJobGraph, type JobGraph } from '../../src/graph/job-graph.js';
-import { buildStreamGraph } from '../../src/graph/stream-graph.js';
+import { buildJobGraph, isChainable, type JobGraph } from '../../src/graph/job-graph.js';
+import { buildStreamGraph, type StreamEdge, type StreamNode } from '../../src/graph/stream-graph.js';
 import { ChainingOutput, OperatorFailure, OperatorOutput } from '../../src/runtime/operators/chaining.js';
 import type { Output, StreamOperator } from '../../src/runtime/operators/operator.js';
 
@@ -213,6 +213,31 @@ test('a side output on a forward edge is chained, with its tag', async () => {
     ['even-out', undefined],
     ['odd-out', late.id],
   ]);
+});
+
+test('the rule itself: each condition alone keeps an edge from being chained', () => {
+  const edge = (o: {
+    kind?: 'forward' | 'rebalance';
+    sourceParallelism?: number;
+    inputs?: number;
+    source?: StreamNode['chainingStrategy'];
+    target?: StreamNode['chainingStrategy'];
+  }): StreamEdge => {
+    const source = { parallelism: o.sourceParallelism ?? 2, chainingStrategy: o.source ?? 'ALWAYS' } as StreamNode;
+    const target = { parallelism: 2, chainingStrategy: o.target ?? 'ALWAYS', inEdges: [] as StreamEdge[] } as StreamNode;
+    const e = { source, target, partitioner: { kind: o.kind ?? 'forward' } } as StreamEdge;
+    for (let i = 0; i < (o.inputs ?? 1); i++) target.inEdges.push(e);
+    return e;
+  };
+  assert.equal(isChainable(edge({}), true), true);
+  assert.equal(isChainable(edge({ source: 'HEAD' }), true), true, 'a HEAD source starts a chain that continues');
+  assert.equal(isChainable(edge({}), false), false, 'chaining disabled');
+  assert.equal(isChainable(edge({ kind: 'rebalance' }), true), false, 'not forward');
+  assert.equal(isChainable(edge({ sourceParallelism: 1 }), true), false, 'another parallelism');
+  assert.equal(isChainable(edge({ inputs: 2 }), true), false, 'more than one input');
+  assert.equal(isChainable(edge({ target: 'HEAD' }), true), false, 'the target starts a new chain');
+  assert.equal(isChainable(edge({ target: 'NEVER' }), true), false, 'the target is never chained');
+  assert.equal(isChainable(edge({ source: 'NEVER' }), true), false, 'the source is never chained');
 });
 
 // ---------------------------------------------------------------- at run time
