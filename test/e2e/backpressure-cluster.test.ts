@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,20 +12,13 @@ import { Configuration } from '../../dist/config/index.js';
 import { runProgram } from '../../dist/client/run-program.js';
 import { startCluster, stopCluster } from '../../dist/cluster/standalone/cluster-script.js';
 import { RestClient } from '../../dist/rest/client.js';
+import { freePort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-bp-cluster-'));
 const pidDir = join(dir, 'pid');
 after(async () => {
   await stopCluster({ pidDir });
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -49,6 +41,7 @@ test('a slow sink backpressures sources in other TaskManager processes; memory s
 
   const samples: { t: number; out: number; sunk: number; rss: number[] }[] = [];
   const deadline = Date.now() + 30_000;
+  // The pause is the sampling period of a measurement over time, not a synchronisation.
   while (samples.length < 16 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 300));
     const job = await rest.job(jobId);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runProgram } from '../../dist/client/run-program.js';
 import type { SubmittedJob } from '../../dist/client/program-executor.js';
+import { waitFor } from '../helpers/wait.js';
 
 const deadline = (ms: number): number => Date.now() + ms;
 
@@ -16,13 +17,13 @@ test('a slow sink slows the source down and memory stays bounded', async (t) => 
     () => 'finished',
     (e: { code?: string }) => e.code ?? 'error',
   );
-  const until = deadline(20_000);
-  while (!job && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the job to be submitted', 20_000, () => job);
   assert.ok(job, 'job was submitted');
 
   const samples: { t: number; out: number; sunk: number; rss: number }[] = [];
   const stopAt = deadline(20_000);
-  // Sample for ~4 s of RUNNING with records flowing.
+  // Sample for ~4 s of RUNNING with records flowing. The pause is the sampling period of a
+  // measurement over time, not a synchronisation.
   while (Date.now() < stopAt && samples.length < 16) {
     await new Promise((r) => setTimeout(r, 250));
     const p = await job.cluster.progress(job.jobId);

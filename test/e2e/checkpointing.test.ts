@@ -26,6 +26,7 @@ import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/client/run-program.js';
 import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
 import type { Logger } from '../../dist/runtime/rpc/transport.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'checkpointed-keyed.ts');
@@ -40,14 +41,6 @@ function tempDir(name: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `weir-${name}-`));
   tempDirs.push(d);
   return d;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The records of the committed part files of `out` (only committed part files may be there). */
@@ -127,7 +120,7 @@ test('a user function fails once: the job restores from the latest checkpoint an
     assert.ok(stats.counts.completed > restored.id - 1, JSON.stringify(stats.counts));
     assertExactlyOnce(committed(out), count);
     // A finished job's checkpoints are deleted (only cancelled and failed jobs keep them).
-    await waitFor(() => !fs.existsSync(path.join(checkpoints, jobId)), 5_000, 'the checkpoints of the finished job to be deleted');
+    await waitFor('the checkpoints of the finished job to be deleted', 5_000, () => !fs.existsSync(path.join(checkpoints, jobId)));
   } finally {
     await cluster.close();
   }
@@ -213,16 +206,16 @@ test('a cancelled job keeps its checkpoints (RETAIN_ON_CANCELLATION); a new job 
       () => assert.fail('the first job was cancelled'),
       (e: Error) => e,
     );
-    await waitFor(() => first !== '', 30_000, 'the first job to start');
+    await waitFor('the first job to start', 30_000, () => first !== '');
     const jm1 = cluster.jobManager.dispatcher.job(first);
-    await waitFor(() => jm1.checkpointStats().counts.completed >= 3, 30_000, 'three checkpoints');
+    await waitFor('three checkpoints', 30_000, () => jm1.checkpointStats().counts.completed >= 3);
     await cluster.cancel(first);
     assert.match((await run1).message, /cancel/i);
     assert.equal(jm1.status, 'CANCELED');
     // Kept: the two latest completed checkpoints, each with its _metadata.
     const completed = (): string[] =>
       fs.readdirSync(path.join(checkpoints, first)).filter((d) => fs.existsSync(path.join(checkpoints, first, d, '_metadata')));
-    await waitFor(() => completed().length === 2, 5_000, `two retained checkpoints (${completed().join(', ')})`);
+    await waitFor(`two retained checkpoints (${completed().join(', ')})`, 5_000, () => completed().length === 2);
 
     let second = '';
     const r = await runProgram({
@@ -321,7 +314,7 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
   try {
     // Two TaskManagers for the job's two slots and one spare per planned kill.
     for (let i = 0; i < 2 + KILLS; i++) startTm();
-    await waitFor(() => jm.rpc.taskManagerIds.length === 2 + KILLS, 30_000, 'the TaskManagers to register');
+    await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === 2 + KILLS);
 
     const count = 1_000_000;
     let jobId: string | undefined;
@@ -338,7 +331,7 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
       }),
       listener: { onSubmitted: (j) => (jobId = j.jobId) },
     });
-    await waitFor(() => jobId !== undefined, 30_000, 'the job to be submitted');
+    await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
     const job = jm.jobManager.dispatcher.job(jobId!);
 
     // Kill a TaskManager of the running job at random moments, each after the job (re)started and took a checkpoint.
@@ -348,10 +341,11 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
       const attempt = job.attempt;
       const completedBefore = job.checkpointStats().counts.completed;
       await waitFor(
-        () => ended() || (job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore),
-        30_000,
         'a checkpoint of the running job',
+        30_000,
+        () => ended() || (job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore),
       );
+      // Not a synchronisation: a random moment, after the checkpoint, to kill at.
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 700)));
       if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
       const ids = job.taskManagerIds;
@@ -360,7 +354,7 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
       victim.child.kill('SIGKILL');
       await victim.exited;
       killed++;
-      await waitFor(() => job.attempt > attempt || ended(), 30_000, 'the job to fail over');
+      await waitFor('the job to fail over', 30_000, () => job.attempt > attempt || ended());
     }
 
     const r = await run;

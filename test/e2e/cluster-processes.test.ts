@@ -33,29 +33,14 @@ import { buildCli } from '../../dist/cli/main.js';
 import { startCluster, stopCluster } from '../../dist/cluster/standalone/cluster-script.js';
 import { connect, listen, type Logger } from '../../dist/runtime/rpc/transport.js';
 import { dataPlaneSchema, jobManagerRpcSchema, registrationResponseSchema, taskManagerRpcSchema } from '../../dist/runtime/rpc/validate.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const program = (name: string): string => path.join(root, 'test', 'programs', name);
 const SECRET = 'test-cluster-secret-0123456789abcdef';
 
 // ---------------------------------------------------------------- helpers
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function captureLogger(lines: string[]): Logger {
   const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
@@ -156,9 +141,9 @@ before(async () => {
     { handleSignals: false, log: captureLogger(jmLog) },
   );
   tmA = startTaskManager('a', jm.rpcAddress, 1);
-  await waitFor(() => registered().length === 1, 30_000, 'TaskManager a to register');
+  await waitFor('TaskManager a to register', 30_000, () => registered().length === 1);
   tmB = startTaskManager('b', jm.rpcAddress, 1);
-  await waitFor(() => registered().length === 2, 30_000, 'TaskManager b to register');
+  await waitFor('TaskManager b to register', 30_000, () => registered().length === 2);
   assert.deepEqual(registered(), [tmA.id, tmB.id]);
 });
 
@@ -203,7 +188,7 @@ test('a keyed exchange crosses two TaskManager processes', async () => {
 
 test('a TaskManager killed with SIGKILL: its job restarts on other slots, a job elsewhere is unaffected', async () => {
   const tmC = startTaskManager('c', jm.rpcAddress, 2);
-  await waitFor(() => registered().length === 3, 30_000, 'TaskManager c to register');
+  await waitFor('TaskManager c to register', 30_000, () => registered().length === 3);
 
   const submitted: SubmittedJob[] = [];
   const start = (args: string[]): Promise<Awaited<ReturnType<typeof runProgram>>> =>
@@ -216,9 +201,9 @@ test('a TaskManager killed with SIGKILL: its job restarts on other slots, a job 
     });
   // One program run at a time may be between its start and its submission (main() is global).
   const steady = start(['steady', '1', '3000', '600', '5']);
-  await waitFor(() => submitted.length === 1, 30_000, 'the steady job to be submitted');
+  await waitFor('the steady job to be submitted', 30_000, () => submitted.length === 1);
   const victimJob = start(['victim', '2', '3000', '1000', '7']);
-  await waitFor(() => submitted.length === 2, 30_000, 'the victim job to be submitted');
+  await waitFor('the victim job to be submitted', 30_000, () => submitted.length === 2);
   const steadyJm = jm.jobManager.dispatcher.job(submitted[0]!.jobId);
   const victimJm = jm.jobManager.dispatcher.job(submitted[1]!.jobId);
 
@@ -231,14 +216,10 @@ test('a TaskManager killed with SIGKILL: its job restarts on other slots, a job 
   assert.ok(victim, `the process of TaskManager ${victimId}`);
 
   // Kill it while records flow into the victim job's sink.
-  await waitFor(
-    () => {
-      const v = victimJm.vertexSummaries();
-      return victimJm.status === 'RUNNING' && v.at(-1)!.metrics.numRecordsIn > 200;
-    },
-    30_000,
-    'the victim job to process records',
-  );
+  await waitFor('the victim job to process records', 30_000, () => {
+    const v = victimJm.vertexSummaries();
+    return victimJm.status === 'RUNNING' && v.at(-1)!.metrics.numRecordsIn > 200;
+  });
   victim.child.kill('SIGKILL');
   await victim.exited;
 
@@ -273,7 +254,7 @@ test('a TaskManager that stops answering is lost after heartbeat.timeout, and re
   const before = registered().length;
   tm.child.kill('SIGSTOP');
   try {
-    await waitFor(() => !registered().includes(id), 10_000, `TaskManager ${id} to be lost by heartbeat`);
+    await waitFor(`TaskManager ${id} to be lost by heartbeat`, 10_000, () => !registered().includes(id));
     assert.ok(
       jmLog.some((l) => l.includes(`TaskManager ${id} is lost: no heartbeat`)),
       jmLog.join('\n'),
@@ -281,7 +262,7 @@ test('a TaskManager that stops answering is lost after heartbeat.timeout, and re
   } finally {
     tm.child.kill('SIGCONT');
   }
-  await waitFor(() => registered().includes(id) && registered().length === before, 20_000, `TaskManager ${id} to register again`);
+  await waitFor(`TaskManager ${id} to register again`, 20_000, () => registered().includes(id) && registered().length === before);
   assert.ok(
     tm.output.some((l) => l.includes('lost the JobManager')),
     tm.output.join('\n'),
@@ -407,7 +388,7 @@ test('a TaskManager ignores messages without its JobManager fencing token', asyn
     await Promise.race([tm.registered(), new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
     const conn = await connected;
     conn.send({ type: 'toTaskManager', fencingToken: 'a-stale-token', msg: { type: 'releaseJob', jobId: 'j1' } });
-    await waitFor(() => log.some((l) => l.includes('rejected a releaseJob message with a wrong fencing token')), 5_000, 'the rejection');
+    await waitFor('the rejection', 5_000, () => log.some((l) => l.includes('rejected a releaseJob message with a wrong fencing token')));
     // The right token is accepted (a heartbeat keeps the connection alive, nothing is logged).
     conn.send({ type: 'heartbeat', fencingToken: 'the-right-token' });
     assert.equal(log.filter((l) => l.includes('wrong fencing token')).length, 1);
@@ -429,9 +410,9 @@ test('a malformed job graph submitted over REST is a 400 naming the field, and n
     cluster: jm.client,
     listener: { onSubmitted: (j) => submitted.push(j) },
   });
-  await waitFor(() => submitted.length === 1, 30_000, 'the steady job to be submitted');
+  await waitFor('the steady job to be submitted', 30_000, () => submitted.length === 1);
   const steadyJm = jm.jobManager.dispatcher.job(submitted[0]!.jobId);
-  await waitFor(() => steadyJm.status === 'RUNNING', 30_000, 'the steady job to run');
+  await waitFor('the steady job to run', 30_000, () => steadyJm.status === 'RUNNING');
 
   const file = program('cluster-keyed.ts');
   const bundle = await bundleProgram(file);
@@ -531,7 +512,7 @@ test('a TaskManager that cannot read a submitted task fails that task and keeps 
         task: { vertexId: 'v1', subtask: 0, locations: {} },
       },
     });
-    await waitFor(() => reports.length > 0, 10_000, 'the task failure report');
+    await waitFor('the task failure report', 10_000, () => reports.length > 0);
     const r = reports[0] as {
       type: string;
       jobId: string;
@@ -550,7 +531,7 @@ test('a TaskManager that cannot read a submitted task fails that task and keeps 
       fencingToken: 'tok',
       msg: { type: 'submitTask', deployment: { jobId: 'j2', attempt: 1 }, slot: 0, task: { vertexId: 'v2', subtask: 3, locations: {} } },
     });
-    await waitFor(() => reports.length === 2, 10_000, 'the second task failure report');
+    await waitFor('the second task failure report', 10_000, () => reports.length === 2);
     assert.deepEqual((reports[1] as { jobId: string; attempt: number }).jobId, 'j2');
     assert.equal(conn.closed, false, log.join('\n'));
     assert.ok(!log.some((l) => l.includes('lost the JobManager')), log.join('\n'));
@@ -592,9 +573,9 @@ test('a TaskManager that loses its JobManager says so with WEIR_JOBMANAGER_LOST,
   );
   try {
     await Promise.race([registeredHere, new Promise((_, rej) => setTimeout(() => rej(new Error('no registration')), 10_000))]);
-    await waitFor(() => log.some((l) => l.includes('registered at the JobManager')), 10_000, 'the registration');
+    await waitFor('the registration', 10_000, () => log.some((l) => l.includes('registered at the JobManager')));
     closeConn!();
-    await waitFor(() => log.some((l) => l.includes('lost the JobManager')), 10_000, 'the loss to be logged');
+    await waitFor('the loss to be logged', 10_000, () => log.some((l) => l.includes('lost the JobManager')));
     const line = log.find((l) => l.includes('lost the JobManager'))!;
     assert.match(line, new RegExp(`The JobManager at 127\\.0\\.0\\.1:${fakeJm.port} is gone .*check its log.*\\[WEIR_JOBMANAGER_LOST\\]`));
   } finally {
@@ -646,14 +627,14 @@ test('a TaskManager whose slot thread is stuck in native code still exits on SIG
   const marker = path.join(workDir!, `stuck-${Date.now()}.marker`);
   try {
     const tm = startTaskManager('stuck', jm2.rpcAddress, 1);
-    await waitFor(() => jm2.rpc.taskManagerIds.length === 1, 30_000, 'the TaskManager to register');
+    await waitFor('the TaskManager to register', 30_000, () => jm2.rpc.taskManagerIds.length === 1);
     const running = runProgram({
       program: program('stuck-worker.ts'),
       args: [marker],
       config: Configuration.fromEntries({ 'restart-strategy.type': 'none' }),
       cluster: jm2.client,
     }).catch(() => undefined);
-    await waitFor(() => existsSync(marker), 60_000, 'the slot thread to get stuck');
+    await waitFor('the slot thread to get stuck', 60_000, () => existsSync(marker));
     const signalled = Date.now();
     tm.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
@@ -769,15 +750,17 @@ test('weir cluster start: the JobManager log tells the job lifecycle with causes
       vertices: { name: string; status: string; tasks: Record<string, number> }[];
       'status-counts': Record<string, number>;
     }
-    let restarting: Details | undefined;
-    const deadline = Date.now() + 60_000;
-    while (restarting === undefined && Date.now() < deadline) {
-      if (jobId !== '') {
+    // Polled often: RESTARTING lasts the restart delay (3 s).
+    const restarting: Details | undefined = await waitFor(
+      'the job to be RESTARTING',
+      60_000,
+      async () => {
+        if (jobId === '') return undefined;
         const d = (await (await fetch(`${url}/jobs/${jobId}`)).json()) as Details;
-        if (d.state === 'RESTARTING') restarting = d;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+        return d.state === 'RESTARTING' ? d : undefined;
+      },
+      { maxIntervalMs: 20 },
+    );
     assert.ok(restarting, 'the job was seen RESTARTING');
     const shown = JSON.stringify(restarting.vertices);
     for (const v of restarting.vertices) {

@@ -1,12 +1,11 @@
 /**
  * What the deployment-mode tests share: the real `weir` command (synchronously or as a process whose
- * output is collected), free ports, deadlines, reading a keyed sum's output, and the bookkeeping
+ * output is collected), reading a keyed sum's output, and the bookkeeping
  * that kills every process a test started (also the ones a cluster started, found in its logs) and
  * removes its directories.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,24 +39,6 @@ export function weirAsync(args: string[], opts: { cwd?: string } = {}): { child:
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const done = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out })));
   return { child, done, output: () => out };
-}
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-export async function waitFor<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export function alive(pid: number): boolean {

@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { cleanup, freePort, getJson, notePids, tempDir, waitFor, weir, weirAsync } from './deploy-helpers.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+import { cleanup, getJson, notePids, tempDir, weir, weirAsync } from './deploy-helpers.js';
 
 const dir = tempDir('weir-isolation-');
 const work = join(dir, 'work');

@@ -16,20 +16,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { applicationJobId } from '../../dist/runtime/jobmanager/dispatcher.js';
-import {
-  alive,
-  cleanup,
-  expectedSums,
-  finalSums,
-  freePort,
-  getJson,
-  notePid,
-  notePids,
-  tempDir,
-  waitFor,
-  weir,
-  weirAsync,
-} from './deploy-helpers.js';
+import { alive, cleanup, expectedSums, finalSums, getJson, notePid, notePids, tempDir, weir, weirAsync } from './deploy-helpers.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = tempDir('weir-deploy-');
 const work = join(dir, 'work');

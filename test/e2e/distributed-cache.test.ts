@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +20,8 @@ import { runProgram } from '../../dist/client/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { WeirError } from '../../dist/errors.js';
 import type { Translation } from '../programs/cached-file.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = process.cwd();
 const WEIR = join(root, 'bin', 'weir.mjs');
@@ -36,22 +37,6 @@ const clusterTmp = join(dir, 'cluster-tmp');
 function weir(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): { code: number; out: string } {
   const r = spawnSync(process.execPath, [WEIR, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env: { ...process.env, ...env } });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function waitFor(what: string, ms: number, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    assert.ok(Date.now() < deadline, `timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string, ...parts: string[]): Promise<string> {

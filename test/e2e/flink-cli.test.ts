@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'weir-flink-cli-'));
@@ -35,16 +36,6 @@ function weirAsync(args: string[], cwd = process.cwd()): Running {
   return { child, output: () => out, exited };
 }
 
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Resolves with the exit code, or rejects when the process is still running after `ms`. */
 async function exitWithin(r: Running, ms: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
@@ -59,14 +50,6 @@ async function exitWithin(r: Running, ms: number): Promise<number> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface Cluster {
@@ -103,7 +86,7 @@ for (const how of ['kill -9', 'DELETE /cluster'] as const) {
   test(`an attached weir run whose JobManager is gone (${how}) reports WEIR_JOBMANAGER_LOST and exits non-zero`, async () => {
     const c = await startCluster(`lost-${how === 'kill -9' ? 'kill' : 'delete'}`);
     const run = weirAsync(['run', '-m', c.m, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, `lost-out-${how.length}`)]);
-    await until('the job to run', () => /RUNNING/.test(run.output()));
+    await waitFor('the job to run', 60_000, () => /RUNNING/.test(run.output()));
     if (how === 'kill -9') process.kill(c.jobManagerPid, 'SIGKILL');
     else await fetch(`http://${c.m}/cluster`, { method: 'DELETE' });
     const code = await exitWithin(run, 45_000);
@@ -221,7 +204,7 @@ test("Flink's spellings: list -r/-s in Flink's format, checkpoint, savepoint --t
   const submitted = weir(['run', '-detached', ...m, ...conf, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, 'flink-a')]);
   assert.equal(submitted.code, 0, submitted.out);
   const id = /JobID ([0-9a-f]{32})/.exec(submitted.stdout)![1]!;
-  await until('the job to run', () => /\(RUNNING\)/.test(weir(['list', ...m, '-r']).stdout));
+  await waitFor('the job to run', 60_000, () => /\(RUNNING\)/.test(weir(['list', ...m, '-r']).stdout));
 
   const running = weir(['list', ...m, '-r']);
   assert.equal(running.code, 0, running.out);
@@ -277,7 +260,7 @@ test("Flink's spellings: list -r/-s in Flink's format, checkpoint, savepoint --t
     '200',
     join(dir, 'flink-b'),
   ]);
-  await until('the restored job to run', () => / RUNNING/.test(attached.output()), 60_000).catch((e: unknown) => {
+  await waitFor('the restored job to run', 60_000, () => / RUNNING/.test(attached.output())).catch((e: unknown) => {
     attached.child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}:\n${attached.output()}`);
   });
@@ -295,7 +278,9 @@ test("Flink's spellings: list -r/-s in Flink's format, checkpoint, savepoint --t
   // cancel -s/--withSavepoint: a savepoint, then the job ends.
   const third = weir(['run', '-d', ...m, ...conf, 'test/programs/session-job.ts', '--', 'inf', '200', join(dir, 'flink-c')]);
   const id3 = /JobID ([0-9a-f]{32})/.exec(third.stdout)![1]!;
-  await until('the third job to run', () => FLINK_LINE(id3, 'session-job-inf', 'RUNNING').test(weir(['list', ...m, '-r']).stdout));
+  await waitFor('the third job to run', 60_000, () =>
+    FLINK_LINE(id3, 'session-job-inf', 'RUNNING').test(weir(['list', ...m, '-r']).stdout),
+  );
   // As in Flink, `cancel -s <jobId>`: the option's optional value is the job id (default savepoint directory).
   const cancelled = weir(['cancel', ...m, '-s', id3]);
   assert.equal(cancelled.code, 0, cancelled.out);

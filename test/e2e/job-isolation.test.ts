@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/client/run-program.js';
+import { waitFor } from '../helpers/wait.js';
 
 test("a finished job's worker threads end with it", async () => {
   const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
@@ -15,11 +16,7 @@ test("a finished job's worker threads end with it", async () => {
       run.results.map((r) => r.status),
       ['FINISHED'],
     );
-    const deadline = Date.now() + 10_000;
-    while (cluster.taskManagers.some((tm) => tm.activeWorkers > 0)) {
-      assert.ok(Date.now() < deadline, 'workers were terminated');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('workers were terminated', 10_000, () => cluster.taskManagers.every((tm) => tm.activeWorkers === 0));
     const second = await runProgram({ program: 'test/programs/cluster-keyed.ts', args: ['100', '2'], cluster });
     assert.equal(second.results[0]!.status, 'FINISHED', 'the same cluster runs the next job');
   } finally {

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { waitFor } from '../helpers/wait.js';
 
 const root = process.cwd();
 const WEIR = join(root, 'bin', 'weir.mjs');
@@ -68,14 +69,6 @@ function rxBytes(ns: string, dev: string): number {
   return Number(r.out.trim());
 }
 
-async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('records of a keyed exchange cross a veth link between two network namespaces', async (t) => {
   const problem = setupNamespaces();
   if (problem) {
@@ -103,10 +96,10 @@ test('records of a keyed exchange cross a veth link between two network namespac
   const tmLogA: string[] = [];
   const tmLogB: string[] = [];
   startIn(NS_A, ['jobmanager', '--conf-dir', confA], jmLog);
-  await until('the JobManager', () => jmLog.some((l) => /REST API|listening|started/i.test(l)), 20_000);
+  await waitFor('the JobManager', 20_000, () => jmLog.some((l) => /REST API|listening|started/i.test(l)));
   startIn(NS_A, ['taskmanager', '--conf-dir', confA], tmLogA);
   startIn(NS_B, ['taskmanager', '--conf-dir', confB], tmLogB);
-  await until('two registered TaskManagers', () => jmLog.filter((l) => /registered/i.test(l)).length >= 2, 20_000);
+  await waitFor('two registered TaskManagers', 20_000, () => jmLog.filter((l) => /registered/i.test(l)).length >= 2);
 
   const before = rxBytes(NS_B, VETH_B) + rxBytes(NS_A, VETH_A);
   const out = join(dir, 'out');

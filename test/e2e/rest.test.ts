@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { connect as connectSocket, createServer, type AddressInfo } from 'node:net';
+import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,6 +23,8 @@ import { planJson } from '../../dist/graph/plan.js';
 import type { JobResult } from '../../dist/runtime/jobmanager/job-master.js';
 import { RestApiError, RestClient } from '../../dist/rest/client.js';
 import { isLoopbackAddress, startRestServer, type RestServer } from '../../dist/rest/server.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
 const NO_CONF = join(tmpdir(), 'weir-no-conf');
@@ -34,15 +36,6 @@ function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
     p.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
   ]);
-}
-
-async function waitUntil(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 function weir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -66,16 +59,6 @@ async function http(
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
-}
-
-/** A port nothing listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function keys(o: unknown): string[] {
@@ -161,7 +144,7 @@ test('three jobs submitted concurrently: /jobs/overview lists them, one is cance
   assert.ok(bundles.files.some((f) => f.id === a.bundle.id && f.name === 'rest-count.ts'));
 
   const [idA, idB, idSlow] = ids as [string, string, string];
-  await waitUntil('the slow job to run with records flowing', 30_000, async () => {
+  await waitFor('the slow job to run with records flowing', 30_000, async () => {
     const p = await client.progress(idSlow);
     return p.status === 'RUNNING' && p.vertices.at(-1)!.metrics.numRecordsIn > 0;
   });
@@ -339,7 +322,7 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
   const running = await client.submit(slow.request, slow.bundle);
   t.after(() => client.cancel(running).catch(() => undefined));
   const sunk = async (): Promise<number> => (await client.progress(running)).vertices.at(-1)!.metrics.numRecordsIn;
-  await waitUntil('records to flow', 30_000, async () => (await sunk()) > 0);
+  await waitFor('records to flow', 30_000, async () => (await sunk()) > 0);
   const before = await sunk();
   const u = server.url;
   const bundleId = slow.bundle.id;
@@ -461,7 +444,7 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
 
   // None of that touched the running job.
   assert.equal((await client.progress(running)).status, 'RUNNING');
-  await waitUntil('more records to flow after the bad requests', 10_000, async () => (await sunk()) > before);
+  await waitFor('more records to flow after the bad requests', 10_000, async () => (await sunk()) > before);
   await client.cancel(running);
   const r = await within(30_000, client.waitForResult(running), 'the cancelled job');
   assert.equal(r.status, 'CANCELED');
@@ -633,7 +616,7 @@ test('DELETE /cluster calls the shutdown callback after answering', async () => 
   try {
     const r = await http(`${s.url}/cluster`, { method: 'DELETE' });
     assert.equal(r.status, 200);
-    await waitUntil('the shutdown callback', 5_000, async () => called === 1);
+    await waitFor('the shutdown callback', 5_000, async () => called === 1);
   } finally {
     await s.close();
   }
@@ -660,7 +643,7 @@ test('weir list and weir cancel against the cluster; weir run -m attached and -d
   const id = /Job has been submitted with JobID ([0-9a-f]{32})/.exec(detached.stdout)?.[1];
   assert.ok(id, detached.stdout);
   t.after(() => client.cancel(id).catch(() => undefined));
-  await waitUntil('the detached job to run', 30_000, async () => (await client.progress(id)).status === 'RUNNING');
+  await waitFor('the detached job to run', 30_000, async () => (await client.progress(id)).status === 'RUNNING');
 
   const listed = await weir('list', '-m', m);
   assert.equal(listed.code, 0, listed.stderr);

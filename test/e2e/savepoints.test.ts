@@ -22,6 +22,7 @@ import type { CheckpointingStatistics } from '../../dist/runtime/checkpoint/chec
 import type { KeyedStatePart } from '../../dist/runtime/checkpoint/state-assignment.js';
 import { unpackState, type CheckpointMetadata, type SubtaskStateFile } from '../../dist/runtime/checkpoint/storage.js';
 import { startRestServer, type RestServer } from '../../dist/rest/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'savepoint-keyed.ts');
@@ -56,14 +57,6 @@ function tempDir(name: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `weir-${name}-`));
   tempDirs.push(d);
   return d;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
@@ -153,9 +146,9 @@ test('savepoint a running job (REST), stop it with a savepoint (weir stop), resu
     listener: { onSubmitted: (j) => (jobId = j.jobId) },
   });
   run1.catch(() => undefined);
-  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  await waitFor('the job to be submitted', 30_000, () => jobId !== '');
   const jm = cluster.jobManager.dispatcher.job(jobId);
-  await waitFor(() => jm.checkpointStats().counts.completed >= 1, 30_000, 'a first checkpoint');
+  await waitFor('a first checkpoint', 30_000, () => jm.checkpointStats().counts.completed >= 1);
 
   // A savepoint through REST: the job goes on.
   const triggerId = await rest.triggerSavepoint(jobId, { 'target-directory': savepoints });
@@ -193,7 +186,7 @@ test('savepoint a running job (REST), stop it with a savepoint (weir stop), resu
     );
   assert.ok(before < COUNT, `the job was stopped before the end of its input (${before} committed)`);
   // Savepoints outlive the job (its checkpoints are deleted).
-  await waitFor(() => !fs.existsSync(path.join(checkpoints, jobId)), 5_000, 'the checkpoints of the stopped job to be deleted');
+  await waitFor('the checkpoints of the stopped job to be deleted', 5_000, () => !fs.existsSync(path.join(checkpoints, jobId)));
   assert.ok(fs.existsSync(path.join(stoppedSavepoint, '_metadata')));
   assert.ok(fs.existsSync(path.join(first, '_metadata')));
 
@@ -296,9 +289,9 @@ test('a savepoint without a target directory (and no execution.checkpointing.sav
     listener: { onSubmitted: (j) => (jobId = j.jobId) },
   });
   run.catch(() => undefined);
-  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  await waitFor('the job to be submitted', 30_000, () => jobId !== '');
   const jm = cluster.jobManager.dispatcher.job(jobId);
-  await waitFor(() => jm.status === 'RUNNING', 30_000, 'the job to run');
+  await waitFor('the job to run', 30_000, () => jm.status === 'RUNNING');
   await assert.rejects(rest.triggerSavepoint(jobId, {}), (e: unknown) => {
     assert.ok(e instanceof RestApiError);
     assert.equal(e.status, 400);
@@ -367,9 +360,9 @@ test('savepoints are canonical: hashmap (p=2) → lsm (p=3) → hashmap (p=1) gi
       listener: { onSubmitted: (j) => (jobId = j.jobId) },
     });
     run.catch(() => undefined);
-    await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+    await waitFor('the job to be submitted', 30_000, () => jobId !== '');
     const jm = cluster.jobManager.dispatcher.job(jobId);
-    await waitFor(() => jm.checkpointStats().counts.completed >= 2, 30_000, 'two checkpoints');
+    await waitFor('two checkpoints', 30_000, () => jm.checkpointStats().counts.completed >= 2);
     if (checkIncremental) {
       // lsm checkpoints are incremental: table files in the job's shared directory, referred to by the state files.
       const latest = jm.checkpointStats().latest.completed!;
@@ -418,13 +411,13 @@ test('lsm (p=2) → hashmap (p=3): a savepoint of an lsm job resumes on the heap
     listener: { onSubmitted: (j) => (jobId = j.jobId) },
   });
   run.catch(() => undefined);
-  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  await waitFor('the job to be submitted', 30_000, () => jobId !== '');
   const jm = cluster.jobManager.dispatcher.job(jobId);
-  await waitFor(() => jm.checkpointStats().counts.completed >= 1, 30_000, 'a checkpoint');
+  await waitFor('a checkpoint', 30_000, () => jm.checkpointStats().counts.completed >= 1);
   const savepoint = await weirStop(jobId, path.join(dir, 'savepoints'));
   assert.equal((await within(30_000, run, 'the stopped job')).results[0]!.status, 'FINISHED');
   // The lsm working databases of the job are gone with its workers.
-  await waitFor(() => !fs.existsSync(path.join(dir, 'lsm', `${jobId}-0`)), 10_000, 'the lsm working directory to be removed');
+  await waitFor('the lsm working directory to be removed', 10_000, () => !fs.existsSync(path.join(dir, 'lsm', `${jobId}-0`)));
   const r = await within(
     60_000,
     runProgram({ program: PROGRAM, args: args(out, 3), cluster, config: config(checkpoints, { 'execution.savepoint.path': savepoint }) }),
@@ -463,9 +456,9 @@ test('weir stop --drain fires the open event-time windows into the savepoint; wi
       listener: { onSubmitted: (j) => (jobId = j.jobId) },
     });
     run.catch(() => undefined);
-    await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+    await waitFor('the job to be submitted', 30_000, () => jobId !== '');
     // Every complete window (10 per key) fired and was committed; the last one waits for its end.
-    await waitFor(() => rows(out).length >= 20, 60_000, 'the complete windows to be committed');
+    await waitFor('the complete windows to be committed', 60_000, () => rows(out).length >= 20);
     await weirStop(jobId, path.join(dir, 'savepoints'), ...(drain ? ['--drain'] : []));
     const r = await within(30_000, run, 'the stopped job');
     assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
@@ -498,8 +491,8 @@ test('a savepoint whose state has another kind than the job uses fails the job w
     listener: { onSubmitted: (j) => (jobId = j.jobId) },
   });
   run.catch(() => undefined);
-  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
-  await waitFor(() => cluster.jobManager.dispatcher.job(jobId).checkpointStats().counts.completed >= 1, 30_000, 'a checkpoint');
+  await waitFor('the job to be submitted', 30_000, () => jobId !== '');
+  await waitFor('a checkpoint', 30_000, () => cluster.jobManager.dispatcher.job(jobId).checkpointStats().counts.completed >= 1);
   const savepoint = await weirStop(jobId, path.join(dir, 'savepoints'));
   await within(30_000, run, 'the stopped job');
 
@@ -545,9 +538,9 @@ test('savepoints show in the checkpoint statistics; weir stop without --drain en
     listener: { onSubmitted: (j) => (jobId = j.jobId) },
   });
   run.catch(() => undefined);
-  await waitFor(() => jobId !== '', 30_000, 'the job to be submitted');
+  await waitFor('the job to be submitted', 30_000, () => jobId !== '');
   const jm = cluster.jobManager.dispatcher.job(jobId);
-  await waitFor(() => jm.checkpointStats().counts.completed >= 2, 30_000, 'checkpoints');
+  await waitFor('checkpoints', 30_000, () => jm.checkpointStats().counts.completed >= 2);
   // A savepoint through REST shows in the checkpoint statistics (Flink's CheckpointingStatistics).
   const triggerId = await rest.triggerSavepoint(jobId, { 'target-directory': path.join(dir, 'savepoints') });
   const location = await within(30_000, rest.awaitSavepoint(jobId, triggerId), 'the savepoint');

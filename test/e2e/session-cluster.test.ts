@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'weir-session-'));
@@ -28,14 +29,6 @@ function weirAsync(...args: string[]): Promise<{ code: number; out: string }> {
     c.stderr.on('data', (b: Buffer) => (out += b.toString()));
     c.on('exit', (code) => resolve({ code: code ?? -1, out }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function finalSums(out: string): Map<number, number> {
@@ -104,15 +97,13 @@ test('a session cluster runs three jobs at once; one is cancelled, the others fi
   const cancelled = weir('cancel', '-m', m, ids[2]!);
   assert.equal(cancelled.code, 0, cancelled.out);
 
-  const deadline = Date.now() + 60_000;
-  let all = '';
-  for (;;) {
-    all = weir('list', '--all', '-m', m).out;
+  await waitFor('jobs to reach FINISHED, FINISHED, CANCELED', 60_000, () => {
+    const all = weir('list', '--all', '-m', m).out;
     const lineOf = (id: string): string => all.split('\n').find((l) => l.includes(id)) ?? '';
-    if (/FINISHED/.test(lineOf(ids[0]!)) && /FINISHED/.test(lineOf(ids[1]!)) && /CANCELED/.test(lineOf(ids[2]!))) break;
-    assert.ok(Date.now() < deadline, `jobs did not reach FINISHED, FINISHED, CANCELED:\n${all}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    if (/FINISHED/.test(lineOf(ids[0]!)) && /FINISHED/.test(lineOf(ids[1]!)) && /CANCELED/.test(lineOf(ids[2]!))) return true;
+    // Reported if the deadline passes.
+    throw new Error(`jobs did not reach FINISHED, FINISHED, CANCELED:\n${all}`);
+  });
   assert.deepEqual(finalSums(outA), expectedSums(4000));
   assert.deepEqual(finalSums(outB), expectedSums(3000));
 });

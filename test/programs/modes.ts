@@ -101,7 +101,8 @@ unbounded
   .filter(() => false)
   .sinkTo(out('never'));
 const endless = await unbounded.executeAsync('endless job');
-await new Promise((r) => setTimeout(r, 200));
+// Cancelled once it runs (bounded: at most 30 s of polling).
+for (let i = 0; i < 600 && (await endless.getJobStatus()) !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
 const statusBeforeCancel = await endless.getJobStatus();
 await endless.cancel();
 let cancelError: string | undefined;

@@ -23,6 +23,7 @@ import { ManualClock } from '../../src/runtime/clock.js';
 import type { WeirError } from '../../src/errors.js';
 import type { JobGraph } from '../../src/graph/job-graph.js';
 import type { ExecutionState } from '../../src/runtime/rpc/messages.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -102,12 +103,6 @@ function harness(overrides: Partial<CheckpointingOptions> = {}): Harness {
   return { cc, events, states, failures, base, clock };
 }
 
-/** Waits for file I/O (checkpoint directory, _metadata, deletions) to have an effect, up to 2 s. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), what);
-}
-
 function ackAll(h: Harness, id: number, except: string[] = []): void {
   for (const v of ['src', 'sink']) {
     for (const s of [0, 1]) {
@@ -153,7 +148,7 @@ test('a checkpoint snapshots the enumerators, then triggers the sources; it comp
   const h = harness();
   h.cc.start();
   assert.equal(h.cc.tryTrigger(), 1);
-  await until(() => h.events.length === 3, 'enumerators and both sources');
+  await waitFor('enumerators and both sources', 5_000, () => h.events.length === 3);
   assert.deepEqual(
     h.events,
     ['enumerators 1', 'trigger src/0 1', 'trigger src/1 1'],
@@ -165,7 +160,7 @@ test('a checkpoint snapshots the enumerators, then triggers the sources; it comp
   assert.equal(h.cc.latestCompleted(), undefined, 'one task has not acknowledged');
   assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), false);
   ackAll(h, 1, ['src/0', 'src/1', 'sink/0']);
-  await until(() => h.cc.latestCompleted() !== undefined, 'completion');
+  await waitFor('completion', 5_000, () => h.cc.latestCompleted() !== undefined);
   assert.deepEqual(h.events.slice(3), ['complete 1']);
 
   const cp = await loadCheckpoint(h.cc.storage.checkpointDir(1));
@@ -176,10 +171,10 @@ test('a checkpoint snapshots the enumerators, then triggers the sources; it comp
 
   // The next one subsumes it: num-retained 1 deletes chk-1.
   assert.equal(h.cc.tryTrigger(), 2);
-  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  await waitFor('trigger 2', 5_000, () => h.events.includes('trigger src/1 2'));
   ackAll(h, 2);
-  await until(() => h.cc.latestCompleted()?.id === 2, 'completion of 2');
-  await until(() => !fs.existsSync(h.cc.storage.checkpointDir(1)), 'chk-1 deleted');
+  await waitFor('completion of 2', 5_000, () => h.cc.latestCompleted()?.id === 2);
+  await waitFor('chk-1 deleted', 5_000, () => !fs.existsSync(h.cc.storage.checkpointDir(1)));
 
   const stats = h.cc.stats();
   assert.deepEqual(stats.counts, { restored: 0, total: 2, completed: 2, failed: 0, in_progress: 0 });
@@ -201,13 +196,13 @@ test('a declined checkpoint is aborted and, beyond tolerable-failed-checkpoints,
   const h = harness({ tolerableFailures: 1 });
   h.cc.start();
   h.cc.tryTrigger();
-  await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+  await waitFor('trigger', 5_000, () => h.events.includes('trigger src/1 1'));
   h.cc.decline('sink', 0, 1, 'disk full');
   assert.ok(h.events.includes('abort 1'));
   assert.equal(h.failures.length, 0, 'one failure is tolerated');
-  await until(() => !fs.existsSync(h.cc.storage.checkpointDir(1)), 'chk-1 deleted');
+  await waitFor('chk-1 deleted', 5_000, () => !fs.existsSync(h.cc.storage.checkpointDir(1)));
   h.cc.tryTrigger();
-  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  await waitFor('trigger 2', 5_000, () => h.events.includes('trigger src/1 2'));
   h.cc.decline('src', 1, 2, 'disk full');
   assert.equal(h.failures.length, 1);
   assert.match(h.failures[0]!.message, /More than 1 consecutive checkpoints failed.*disk full/);
@@ -227,7 +222,7 @@ test('a checkpoint that times out is aborted; a failover aborts pending ones wit
   assert.ok(h.events.includes('abort 1'), 'timeout');
   assert.match(h.cc.stats().latest.failed!.failure_message!, /expired/);
   h.cc.tryTrigger();
-  await until(() => h.events.includes('trigger src/1 2'), 'trigger 2');
+  await waitFor('trigger 2', 5_000, () => h.events.includes('trigger src/1 2'));
   h.cc.stop('failover');
   assert.equal(h.cc.stats().counts.in_progress, 0);
   assert.ok(!h.events.includes('abort 2'), 'tasks of a failed attempt are not told');
@@ -242,12 +237,12 @@ test('tasks must all be running; a finished task is not waited for; end of data 
   h.states.set('sink/1', 'RUNNING');
   h.states.set('src/0', 'FINISHED');
   assert.equal(h.cc.tryTrigger(), 1);
-  await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+  await waitFor('trigger', 5_000, () => h.events.includes('trigger src/1 1'));
   assert.ok(!h.events.includes('trigger src/0 1'), 'a finished source is not triggered');
   ackAll(h, 1, ['src/0', 'sink/1']);
   h.states.set('sink/1', 'FINISHED');
   h.cc.onTaskFinished('sink', 1);
-  await until(() => h.cc.latestCompleted()?.id === 1, 'completed without the finished tasks');
+  await waitFor('completed without the finished tasks', 5_000, () => h.cc.latestCompleted()?.id === 1);
   const cp = await loadCheckpoint(h.cc.storage.checkpointDir(1));
   assert.deepEqual(cp.metadata.operators.sink!.finished, [1]);
   assert.deepEqual(cp.metadata.operators.src!.files, [null, 'src-1.state']);
@@ -255,7 +250,7 @@ test('tasks must all be running; a finished task is not waited for; end of data 
   // The last running source reached its end of data: the next checkpoint starts now, not after the interval.
   h.cc.onEndOfData('src', 1);
   h.clock.advance(0);
-  await until(() => h.events.includes('trigger src/1 2'), 'the final checkpoint');
+  await waitFor('the final checkpoint', 5_000, () => h.events.includes('trigger src/1 2'));
   h.cc.stop('done');
 });
 
@@ -270,9 +265,9 @@ test('retention: a cancelled job keeps its checkpoints only with RETAIN_ON_CANCE
     const h = harness({ retention });
     h.cc.start();
     h.cc.tryTrigger();
-    await until(() => h.events.includes('trigger src/1 1'), 'trigger');
+    await waitFor('trigger', 5_000, () => h.events.includes('trigger src/1 1'));
     ackAll(h, 1);
-    await until(() => h.cc.latestCompleted() !== undefined, 'completion');
+    await waitFor('completion', 5_000, () => h.cc.latestCompleted() !== undefined);
     await h.cc.shutdown(status);
     assert.equal(fs.existsSync(path.join(h.cc.storage.checkpointDir(1), '_metadata')), kept, `${retention} ${status}`);
   }
@@ -300,9 +295,9 @@ test('shared files: deleted once no retained checkpoint refers to them; uploads 
   };
   const checkpoint = async (id: number, files: string[]): Promise<void> => {
     assert.equal(h.cc.tryTrigger(), id);
-    await until(() => h.events.includes(`trigger src/1 ${id}`), `trigger ${id}`);
+    await waitFor(`trigger ${id}`, 5_000, () => h.events.includes(`trigger src/1 ${id}`));
     ack(id, files);
-    await until(() => h.cc.latestCompleted()?.id === id, `completion of ${id}`);
+    await waitFor(`completion of ${id}`, 5_000, () => h.cc.latestCompleted()?.id === id);
     await h.cc.quiesce();
   };
   h.cc.start();
@@ -316,13 +311,13 @@ test('shared files: deleted once no retained checkpoint refers to them; uploads 
   put('b-chk-3-000009.ldb', 'a-chk-6-000011.ldb');
   put('a-chk-4-000010.ldb', 'a-chk-4.lsm.json', 'a-chk-4-MANIFEST-000003');
   h.cc.tryTrigger(); // 3
-  await until(() => h.events.includes('trigger src/1 3'), 'trigger 3');
+  await waitFor('trigger 3', 5_000, () => h.events.includes('trigger src/1 3'));
   h.cc.decline('sink', 0, 3, 'test');
-  await until(() => h.events.includes('abort 3'), 'abort 3');
+  await waitFor('abort 3', 5_000, () => h.events.includes('abort 3'));
   h.failures.length = 0;
   // Checkpoint 4 no longer refers to 000005, but checkpoint 2, still retained, does.
   await checkpoint(4, ['a-chk-4.lsm.json', 'a-chk-4-MANIFEST-000003', 'a-chk-2-000007.ldb', 'a-chk-4-000010.ldb']);
-  await until(() => !present().includes('b-chk-3-000009.ldb'), 'the sweep');
+  await waitFor('the sweep', 5_000, () => !present().includes('b-chk-3-000009.ldb'));
   assert.deepEqual(present(), [
     'a-chk-1-000005.ldb',
     'a-chk-2-000007.ldb',
@@ -336,7 +331,7 @@ test('shared files: deleted once no retained checkpoint refers to them; uploads 
   // Checkpoint 5 subsumes 2: its own files and 000005 go (000007 stays: checkpoint 4 refers to it); the upload for 6 is left alone.
   put('a-chk-5.lsm.json');
   await checkpoint(5, ['a-chk-5.lsm.json', 'a-chk-4-000010.ldb']);
-  await until(() => !present().includes('a-chk-1-000005.ldb'), 'the files of checkpoint 2 to be deleted');
+  await waitFor('the files of checkpoint 2 to be deleted', 5_000, () => !present().includes('a-chk-1-000005.ldb'));
   assert.deepEqual(present(), [
     'a-chk-2-000007.ldb',
     'a-chk-4-000010.ldb',
@@ -355,20 +350,20 @@ test('savepoints are in the statistics: in history with is_savepoint, in latest.
   const h = harness();
   h.cc.start();
   assert.equal(h.cc.tryTrigger(), 1);
-  await until(() => h.events.includes('trigger src/1 1'), 'trigger 1');
+  await waitFor('trigger 1', 5_000, () => h.events.includes('trigger src/1 1'));
   ackAll(h, 1);
-  await until(() => h.cc.latestCompleted()?.id === 1, 'checkpoint 1');
+  await waitFor('checkpoint 1', 5_000, () => h.cc.latestCompleted()?.id === 1);
 
   const target = path.join(h.base, 'savepoints');
   const triggerId = h.cc.triggerSavepoint(target);
   h.clock.advance(0);
-  await until(() => h.events.includes('trigger src/1 2'), 'the savepoint triggered');
+  await waitFor('the savepoint triggered', 5_000, () => h.events.includes('trigger src/1 2'));
   const pending = h.cc.stats();
   assert.equal(pending.history[0]!.is_savepoint, true);
   assert.equal(pending.history[0]!.checkpoint_type, 'SAVEPOINT');
   assert.equal(pending.counts.in_progress, 1);
   ackAll(h, 2);
-  await until(() => h.cc.savepointStatus(triggerId)?.status === 'COMPLETED', 'the savepoint');
+  await waitFor('the savepoint', 5_000, () => h.cc.savepointStatus(triggerId)?.status === 'COMPLETED');
   const location = h.cc.savepointStatus(triggerId)!.location!;
 
   const stats = h.cc.stats();
@@ -394,9 +389,9 @@ test('savepoints are in the statistics: in history with is_savepoint, in latest.
   // Stop with savepoint is Flink's synchronous savepoint.
   const stopId = h.cc.triggerSavepoint(target, { stop: true });
   h.clock.advance(0);
-  await until(() => h.events.includes('trigger src/1 3'), 'the stop savepoint triggered');
+  await waitFor('the stop savepoint triggered', 5_000, () => h.events.includes('trigger src/1 3'));
   ackAll(h, 3);
-  await until(() => h.cc.savepointStatus(stopId)?.status === 'COMPLETED', 'the stop savepoint');
+  await waitFor('the stop savepoint', 5_000, () => h.cc.savepointStatus(stopId)?.status === 'COMPLETED');
   const after = h.cc.stats();
   assert.equal(after.latest.savepoint!.id, 3);
   assert.equal(after.latest.savepoint!.checkpoint_type, 'SYNC_SAVEPOINT');
