@@ -2,6 +2,9 @@
  * Every error a user can hit carries a stable code from this table and a message that says what
  * to do. docs/errors.md lists the same codes; add new ones here and there together.
  */
+import { Type, type Static } from 'typebox';
+import { Int, Str } from './schema.js';
+
 export const ERROR_CODES = {
   WEIR_BAD_DURATION: 'A duration is neither milliseconds nor a string like 10s.',
   WEIR_CONFIG_UNKNOWN_KEY: 'A configuration key (conf/config.yaml or -D) is not one Weir knows.',
@@ -50,24 +53,26 @@ export class WeirError extends Error {
   }
 }
 
-export interface ErrorContext {
-  jobId?: string;
-  jobName?: string;
-  operator?: string;
-  subtask?: number;
-  parallelism?: number;
-}
+export const ErrorContext = Type.Object({
+  jobId: Type.Optional(Str(10_000)),
+  jobName: Type.Optional(Str(10_000)),
+  operator: Type.Optional(Str(10_000)),
+  subtask: Type.Optional(Int(0)),
+  parallelism: Type.Optional(Int(1)),
+});
+export type ErrorContext = Static<typeof ErrorContext>;
 
 /** The shape errors take when they cross threads, processes or the REST API. */
-export interface SerializedError {
-  code: ErrorCode;
-  message: string;
-  name: string;
-  stack?: string;
-  context: ErrorContext;
+export const SerializedError = Type.Object({
+  code: Type.Enum(Object.keys(ERROR_CODES) as ErrorCode[], { mustBe: 'a Weir error code' }),
+  message: Str(),
+  name: Str(1000),
+  stack: Type.Optional(Str()),
+  context: ErrorContext,
   /** The user's own error message and stack, when a user function threw. */
-  cause?: { name: string; message: string; stack?: string };
-}
+  cause: Type.Optional(Type.Object({ name: Str(1000), message: Str(), stack: Type.Optional(Str()) })),
+});
+export type SerializedError = Static<typeof SerializedError>;
 
 export function serializeError(e: unknown, fallbackCode: ErrorCode = 'WEIR_INTERNAL', context: ErrorContext = {}): SerializedError {
   if (e instanceof WeirError) {

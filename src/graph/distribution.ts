@@ -4,7 +4,11 @@
  * forward (i → i) and rescale (each producer feeds a contiguous group of consumers, or a group of
  * producers feeds one consumer).
  */
-export type PartitionerKind = 'forward' | 'rebalance' | 'rescale' | 'broadcast' | 'global' | 'shuffle' | 'hash';
+import type { Static } from 'typebox';
+import { OneOf } from '../schema.js';
+
+export const PartitionerKind = OneOf('forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash');
+export type PartitionerKind = Static<typeof PartitionerKind>;
 
 export function isPointwise(kind: PartitionerKind): boolean {
   return kind === 'forward' || kind === 'rescale';
