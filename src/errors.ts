@@ -2,8 +2,7 @@
  * Every error a user can hit carries a stable code from this table and a message that says what
  * to do. docs/errors.md lists the same codes; add new ones here and there together.
  */
-import { Type, type Static } from 'typebox';
-import { Int, Str } from './schema.js';
+import type { ErrorContext, SerializedError } from './schema.js';
 
 export const ERROR_CODES = {
   WEIR_BAD_DURATION: 'A duration is neither milliseconds nor a string like 10s.',
@@ -53,26 +52,8 @@ export class WeirError extends Error {
   }
 }
 
-export const ErrorContext = Type.Object({
-  jobId: Type.Optional(Str(10_000)),
-  jobName: Type.Optional(Str(10_000)),
-  operator: Type.Optional(Str(10_000)),
-  subtask: Type.Optional(Int(0)),
-  parallelism: Type.Optional(Int(1)),
-});
-export type ErrorContext = Static<typeof ErrorContext>;
-
-/** The shape errors take when they cross threads, processes or the REST API. */
-export const SerializedError = Type.Object({
-  code: Type.Enum(Object.keys(ERROR_CODES) as ErrorCode[], { mustBe: 'a Weir error code' }),
-  message: Str(),
-  name: Str(1000),
-  stack: Type.Optional(Str()),
-  context: ErrorContext,
-  /** The user's own error message and stack, when a user function threw. */
-  cause: Type.Optional(Type.Object({ name: Str(1000), message: Str(), stack: Type.Optional(Str()) })),
-});
-export type SerializedError = Static<typeof SerializedError>;
+// Declared as schemas (src/schema.ts): errors cross threads, processes and the REST API.
+export type { ErrorContext, SerializedError };
 
 export function serializeError(e: unknown, fallbackCode: ErrorCode = 'WEIR_INTERNAL', context: ErrorContext = {}): SerializedError {
   if (e instanceof WeirError) {

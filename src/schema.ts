@@ -3,9 +3,14 @@
  * declared once as a TypeBox schema made of these; its TypeScript type is `Static<>` of that
  * schema, so a sender cannot write a field its receiver does not check. Receivers check what
  * arrives with ajv (runtime/rpc/validate.ts). Declarations only: nothing here compiles or checks.
+ *
+ * Loading TypeBox costs a few hundred ms of CPU, so only the boundary checks load declaration
+ * modules (this one, graph/graph-schema.ts, runtime/rpc/messages.ts); everything else imports their
+ * types with `import type`, which costs nothing at run time (a program, a slot thread, `weir run`).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Type, type Static, type TEnum, type TObject, type TSchema, type TUnion, type TUnsafe } from 'typebox';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
 
 const MAX_STRING = 1 << 20;
 
@@ -58,3 +63,29 @@ export const OneOf = <const V extends readonly string[]>(...values: V): TEnum<[.
 export function Tagged<const V extends TObject[]>(key: string, variants: [...V]): TUnsafe<Static<TUnion<V>>> {
   return Type.Unsafe<Static<TUnion<V>>>({ type: 'object', required: [key], discriminator: { propertyName: key }, oneOf: variants });
 }
+
+// ---------------------------------------------------------------- shared by every layer
+
+export const CheckpointingMode = OneOf('EXACTLY_ONCE', 'AT_LEAST_ONCE');
+export type CheckpointingMode = Static<typeof CheckpointingMode>;
+
+export const ErrorContext = Type.Object({
+  jobId: Type.Optional(Str(10_000)),
+  jobName: Type.Optional(Str(10_000)),
+  operator: Type.Optional(Str(10_000)),
+  subtask: Type.Optional(Int(0)),
+  parallelism: Type.Optional(Int(1)),
+});
+export type ErrorContext = Static<typeof ErrorContext>;
+
+/** The shape errors take when they cross threads, processes or the REST API. */
+export const SerializedError = Type.Object({
+  code: Type.Enum(Object.keys(ERROR_CODES) as ErrorCode[], { mustBe: 'a Weir error code' }),
+  message: Str(),
+  name: Str(1000),
+  stack: Type.Optional(Str()),
+  context: ErrorContext,
+  /** The user's own error message and stack, when a user function threw. */
+  cause: Type.Optional(Type.Object({ name: Str(1000), message: Str(), stack: Type.Optional(Str()) })),
+});
+export type SerializedError = Static<typeof SerializedError>;

@@ -4,11 +4,9 @@
  * forward (i → i) and rescale (each producer feeds a contiguous group of consumers, or a group of
  * producers feeds one consumer).
  */
-import type { Static } from 'typebox';
-import { OneOf } from '../schema.js';
+import type { PartitionerKind } from './graph-schema.js';
 
-export const PartitionerKind = OneOf('forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash');
-export type PartitionerKind = Static<typeof PartitionerKind>;
+export type { PartitionerKind };
 
 export function isPointwise(kind: PartitionerKind): boolean {
   return kind === 'forward' || kind === 'rescale';

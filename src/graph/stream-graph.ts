@@ -10,8 +10,7 @@ import type { Pipeline } from '../api/execution-context.js';
 import type { OutputTag } from '../api/output-tag.js';
 import type { ChainingStrategy, OperatorSpec, PartitionerSpec, Transformation } from '../api/transformation.js';
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js';
-import { Type, type Static } from 'typebox';
-import { Int, OneOf } from '../schema.js';
+import type { StreamGraphDefaults } from './graph-schema.js';
 
 export interface StreamNode {
   readonly id: string;
@@ -36,13 +35,7 @@ export interface StreamEdge {
   readonly inputIndex: number;
 }
 
-/** What a StreamGraph is built with where the program does not say (travels with every deployment). */
-export const StreamGraphDefaults = Type.Object({
-  parallelism: Int(1),
-  maxParallelism: Int(1),
-  runtimeMode: OneOf('STREAMING', 'BATCH'),
-});
-export type StreamGraphDefaults = Static<typeof StreamGraphDefaults>;
+export type { StreamGraphDefaults };
 
 export class StreamGraph {
   readonly byId = new Map<string, StreamNode>();

@@ -4,6 +4,8 @@
  * returns.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { test } from 'node:test';
 import type { JobGraph } from '../../src/graph/job-graph.js';
 import type { DataPlaneMessage, JobManagerRpc, TaskManagerRpc } from '../../src/runtime/rpc/messages.js';
@@ -168,4 +170,54 @@ test('a submitTask the TaskManager cannot run may still name its job and task', 
   };
   assert.equal(validate(jobManagerRpcSchema, broken), 'message.msg.deployment.cwd must be a string');
   assert.equal(validate(unreadableSubmitTaskSchema, broken), undefined);
+});
+
+test('every check compiles', async () => {
+  const checks = await import('../../src/runtime/rpc/validate.js');
+  const compiled = Object.entries(checks).filter(([name]) => name.endsWith('Schema'));
+  assert.ok(compiled.length >= 15, compiled.map(([n]) => n).join(', '));
+  for (const [name, s] of compiled) assert.equal(typeof validate(s as Parameters<typeof validate>[0], {}), 'string', name);
+});
+
+test('programs, slot threads and the local runtime use the message types without loading TypeBox or ajv', () => {
+  // Loading them costs a few hundred ms of CPU: only processes that check messages pay for it.
+  const hook = `export async function resolve(s, c, next) { if (s === 'typebox' || s === 'ajv') console.error('LOADS ' + s); return next(s, c); }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  for (const entry of [
+    'src/index.ts',
+    'src/runtime/taskmanager/task.ts',
+    'src/cluster/local-mini-cluster.ts',
+    'src/runtime/rpc/transport.ts',
+  ]) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(resolvePath(entry))});`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /LOADS/, entry);
+  }
+  // The check does see a module that loads them.
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--import',
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(resolvePath('src/runtime/rpc/validate.ts'))});`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.match(r.stderr, /LOADS typebox/);
 });

@@ -6,13 +6,27 @@
  * checked when they arrive (validate.ts compiles these schemas) and carry PROTOCOL_VERSION.
  */
 import { Type, type Static } from 'typebox';
-import { CheckpointingMode, type ExecutionRecord } from '../../api/execution-context.js';
-import { SerializedError } from '../../errors.js';
-import { JobGraph } from '../../graph/job-graph.js';
-import { StreamGraphDefaults } from '../../graph/stream-graph.js';
-import { Binary, Bool, Dict, Hex64, Int, List, Name, Nullable, Num, OneOf, Port, Str, Tagged } from '../../schema.js';
+import type { ExecutionRecord } from '../../api/execution-context.js';
+import { JobGraph, StreamGraphDefaults } from '../../graph/graph-schema.js';
+import {
+  Binary,
+  Bool,
+  CheckpointingMode,
+  Dict,
+  Hex64,
+  Int,
+  List,
+  Name,
+  Nullable,
+  Num,
+  OneOf,
+  Port,
+  SerializedError,
+  Str,
+  Tagged,
+} from '../../schema.js';
 
-export const PROTOCOL_VERSION = 1;
+export { BLOB_CHUNK_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const Path = Str(10_000);
 const JobId = Name(128);
@@ -415,8 +429,6 @@ export const BlobChunk = Type.Object({
   data: Binary,
 });
 export type BlobChunk = Static<typeof BlobChunk>;
-
-export const BLOB_CHUNK_BYTES = 1024 * 1024;
 
 /** JobManager → TaskManager on the RPC connection; every message carries the leader's fencing token. */
 export const JobManagerRpc = Tagged('type', [

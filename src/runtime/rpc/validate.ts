@@ -8,7 +8,7 @@
 import { MessagePort } from 'node:worker_threads';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Type, type Static, type TSchema } from 'typebox';
-import { JobGraph } from '../../graph/job-graph.js';
+import { JobGraph } from '../../graph/graph-schema.js';
 import {
   BlobChunk,
   ClientRpc,
@@ -26,33 +26,22 @@ import {
   ToTaskManager,
   UnreadableSubmitTask,
 } from './messages.js';
+import type { Schema } from './checker.js';
 
-/** A compiled check of the values of type T. */
-export interface Schema<T> {
-  /** Returns undefined when `v` is valid, else what is wrong with it (naming `path`). */
-  readonly check: (v: unknown, path: string) => string | undefined;
-  /** The declaration it checks. */
-  readonly schema: TSchema;
-  /** Type-level only. */
-  readonly _type?: T;
-}
-
-/** What is wrong with `v`, or undefined when `s` accepts it. */
-export function validate<T>(s: Schema<T>, v: unknown, path = 'message'): string | undefined {
-  try {
-    return s.check(v, path);
-  } catch (e) {
-    return `${path} could not be checked: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
-export function isValid<T>(s: Schema<T>, v: unknown): v is T {
-  return validate(s, v) === undefined;
-}
+export { isValid, validate, type Schema } from './checker.js';
 
 const CLASSES: Record<string, abstract new (...args: never[]) => unknown> = { Uint8Array, MessagePort };
 
-const ajv = new Ajv({ discriminator: true, verbose: true, allErrors: false, strictTuples: false });
+// The schemas are ours (built by TypeBox, compiled by the tests): checking them against the JSON
+// Schema meta-schema and optimising the generated code would double the time a compile takes.
+const ajv = new Ajv({
+  discriminator: true,
+  verbose: true,
+  allErrors: false,
+  strictTuples: false,
+  validateSchema: false,
+  code: { optimize: false },
+});
 ajv.addKeyword({
   keyword: 'instanceOf',
   schemaType: 'string',
