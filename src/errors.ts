@@ -2,6 +2,8 @@
  * Every error a user can hit carries a stable code from this table and a message that says what
  * to do. docs/errors.md lists the same codes; add new ones here and there together.
  */
+import type { ErrorContext, SerializedError } from './schema.js';
+
 export const ERROR_CODES = {
   WEIR_BAD_DURATION: 'A duration is neither milliseconds nor a string like 10s.',
   WEIR_CONFIG_UNKNOWN_KEY: 'A configuration key (conf/config.yaml or -D) is not one Weir knows.',
@@ -50,24 +52,8 @@ export class WeirError extends Error {
   }
 }
 
-export interface ErrorContext {
-  jobId?: string;
-  jobName?: string;
-  operator?: string;
-  subtask?: number;
-  parallelism?: number;
-}
-
-/** The shape errors take when they cross threads, processes or the REST API. */
-export interface SerializedError {
-  code: ErrorCode;
-  message: string;
-  name: string;
-  stack?: string;
-  context: ErrorContext;
-  /** The user's own error message and stack, when a user function threw. */
-  cause?: { name: string; message: string; stack?: string };
-}
+// Declared as schemas (src/schema.ts): errors cross threads, processes and the REST API.
+export type { ErrorContext, SerializedError };
 
 export function serializeError(e: unknown, fallbackCode: ErrorCode = 'WEIR_INTERNAL', context: ErrorContext = {}): SerializedError {
   if (e instanceof WeirError) {

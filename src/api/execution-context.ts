@@ -7,8 +7,9 @@
 import type { CachedFileRegistration } from './distributed-cache.js';
 import type { JobClient, JobExecutionResult, JobStatus } from './job-client.js';
 import type { Transformation } from './transformation.js';
+import type { CheckpointingMode } from '../schema.js';
 
-export type CheckpointingMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+export type { CheckpointingMode };
 
 /** Everything the environment settles before execute(); travels with the pipeline. */
 export interface EnvironmentSettings {

@@ -4,7 +4,9 @@
  * forward (i → i) and rescale (each producer feeds a contiguous group of consumers, or a group of
  * producers feeds one consumer).
  */
-export type PartitionerKind = 'forward' | 'rebalance' | 'rescale' | 'broadcast' | 'global' | 'shuffle' | 'hash';
+import type { PartitionerKind } from './graph-schema.js';
+
+export type { PartitionerKind };
 
 export function isPointwise(kind: PartitionerKind): boolean {
   return kind === 'forward' || kind === 'rescale';

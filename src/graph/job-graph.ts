@@ -7,65 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { StreamEdge, StreamGraph, StreamNode } from './stream-graph.js';
-import type { PartitionerKind } from './distribution.js';
-import type { OperatorType } from '../api/transformation.js';
 import { CapturedValues, dataText } from './plan-values.js';
+import type { ChainedOutput, JobEdge, JobGraph, JobOperator, JobVertex } from './graph-schema.js';
 
-export interface ChainedOutput {
-  /** Operator id of the chained successor. */
-  target: string;
-  inputIndex: number;
-  /** Side-output tag id, when this output carries a side output. */
-  tag: string | undefined;
-}
-
-export interface JobOperator {
-  id: string;
-  uid: string | undefined;
-  name: string;
-  type: OperatorType;
-  description: string;
-  keyed: boolean;
-  chainedOutputs: ChainedOutput[];
-  /** Ids of network edges leaving this operator. */
-  networkOutputs: string[];
-  /** A collect sink's limit: the JobMaster ends the job once that many records arrived. */
-  collectLimit?: { collectId: string; limit: number };
-}
-
-export interface JobVertex {
-  id: string;
-  name: string;
-  parallelism: number;
-  maxParallelism: number;
-  /** In chain order; the first is the head. */
-  operators: JobOperator[];
-  /** Network edges into the head operator. */
-  inputs: string[];
-  isSource: boolean;
-}
-
-export interface JobEdge {
-  id: string;
-  sourceVertex: string;
-  sourceOperator: string;
-  targetVertex: string;
-  targetOperator: string;
-  inputIndex: number;
-  partitioner: PartitionerKind;
-  tag: string | undefined;
-}
-
-export interface JobGraph {
-  jobName: string;
-  type: 'STREAMING' | 'BATCH';
-  /** Topology, settings and the source text of every user function. */
-  fingerprint: string;
-  /** Topology and settings only: for programs whose client code was compiled differently from the bundle. */
-  structureFingerprint: string;
-  vertices: JobVertex[];
-  edges: JobEdge[];
-}
+// Declared as schemas (graph-schema.ts): TaskManagers and the REST API check every graph they receive.
+export type { ChainedOutput, JobEdge, JobGraph, JobOperator, JobVertex };
 
 export function isChainable(e: StreamEdge, chainingEnabled: boolean): boolean {
   return (

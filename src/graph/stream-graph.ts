@@ -10,6 +10,7 @@ import type { Pipeline } from '../api/execution-context.js';
 import type { OutputTag } from '../api/output-tag.js';
 import type { ChainingStrategy, OperatorSpec, PartitionerSpec, Transformation } from '../api/transformation.js';
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js';
+import type { StreamGraphDefaults } from './graph-schema.js';
 
 export interface StreamNode {
   readonly id: string;
@@ -34,11 +35,7 @@ export interface StreamEdge {
   readonly inputIndex: number;
 }
 
-export interface StreamGraphDefaults {
-  parallelism: number;
-  maxParallelism: number;
-  runtimeMode: 'STREAMING' | 'BATCH';
-}
+export type { StreamGraphDefaults };
 
 export class StreamGraph {
   readonly byId = new Map<string, StreamNode>();

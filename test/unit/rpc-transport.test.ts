@@ -8,11 +8,17 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { Packr, Unpackr } from 'msgpackr';
 import { connect, listen, type Logger, type RpcConnection } from '../../src/runtime/rpc/transport.js';
-import { int, obj, str, tagged, type Schema } from '../../src/runtime/rpc/validate.js';
+import { Type, type Static } from 'typebox';
+import { compile, noMessagesSchema } from '../../src/runtime/rpc/validate.js';
+import { Int, Str, Tagged } from '../../src/schema.js';
 
-type Msg = { type: 'echo'; text: string } | { type: 'note'; n: number };
-const schema: Schema<Msg> = tagged('type', { echo: obj({ text: str() }), note: obj({ n: int() }) });
-const reply: Schema<{ text: string }> = obj({ text: str() });
+const Msg = Tagged('type', [
+  Type.Object({ type: Type.Literal('echo'), text: Str() }),
+  Type.Object({ type: Type.Literal('note'), n: Int() }),
+]);
+type Msg = Static<typeof Msg>;
+const schema = compile(Msg);
+const reply = compile(Type.Object({ text: Str() }));
 
 function logger(lines: string[]): Logger {
   const at = (l: string) => (m: string) => void lines.push(`${l} ${m}`);
@@ -41,7 +47,7 @@ const client = (secret: string, port: number, log: string[] = []): Promise<RpcCo
     secret,
     self: { role: 'client', id: 'c1' },
     peerRoles: ['jobmanager'],
-    incoming: tagged('type', {}),
+    incoming: noMessagesSchema,
     log: logger(log),
   });
 

@@ -79,7 +79,7 @@ export async function clusterOverview(
   timeoutMs = 5_000,
 ): Promise<ClusterOverview> {
   // The RPC stack is loaded here, not with the module: `weir run` uses spawnWeir without it.
-  const [{ connect, silentLogger }, { clusterOverviewSchema, tagged }] = await Promise.all([
+  const [{ connect, silentLogger }, { clusterOverviewSchema, noMessagesSchema }] = await Promise.all([
     import('../../runtime/rpc/transport.js'),
     import('../../runtime/rpc/validate.js'),
   ]);
@@ -90,7 +90,7 @@ export async function clusterOverview(
       secret,
       self: { role: 'client', id: `weir-cli-${process.pid}` },
       peerRoles: ['jobmanager'],
-      incoming: tagged('type', {}),
+      incoming: noMessagesSchema,
       log: silentLogger,
     },
     timeoutMs,

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeirError } from '../../errors.js';
-import { BLOB_CHUNK_BYTES } from '../rpc/messages.js';
+import { BLOB_CHUNK_BYTES } from '../rpc/protocol.js';
 
 export interface StoredBlob {
   /** SHA-256 of the content, hex. */

@@ -24,7 +24,7 @@ import type {
   ToTaskManager,
 } from '../rpc/messages.js';
 import { listen, RpcError, type Logger, type RpcConnection, type RpcServer } from '../rpc/transport.js';
-import { clientRpcSchema, taskManagerRpcSchema, tagged, type Schema } from '../rpc/validate.js';
+import { jobManagerRpcPortSchema } from '../rpc/validate.js';
 import type { JobManager } from './job-manager.js';
 import type { TaskManagerGateway } from './resource-manager.js';
 
@@ -46,14 +46,6 @@ interface RegisteredTaskManager {
   gateway: TaskManagerGateway;
   lastSeen: number;
 }
-
-const incomingSchema: Schema<Incoming> = tagged('type', {
-  register: taskManagerRpcSchema,
-  heartbeat: taskManagerRpcSchema,
-  report: taskManagerRpcSchema,
-  fetchBlob: taskManagerRpcSchema,
-  clusterOverview: clientRpcSchema,
-});
 
 export class JobManagerRpcServer {
   /** Fencing token of this JobManager (leader session): a new random id per start. */
@@ -92,7 +84,7 @@ export class JobManagerRpcServer {
         secret: this.o.secret,
         self: { role: 'jobmanager', id: `jobmanager-${randomBytes(4).toString('hex')}` },
         peerRoles: ['taskmanager', 'client'],
-        incoming: incomingSchema,
+        incoming: jobManagerRpcPortSchema,
         log: this.o.log,
         maxFrameBytes: 256 * 1024 * 1024,
       },

@@ -1,310 +1,518 @@
 /**
- * Every control-plane message, in one place: TaskManager ↔ slot worker, JobMaster ↔ source
- * coordinator, JobManager ↔ TaskManager. Messages are plain data; those that cross a process
- * boundary are validated when they arrive (see validate.ts) and carry PROTOCOL_VERSION.
+ * Every message that crosses a thread or process boundary, declared once: TaskManager ↔ slot
+ * worker, JobMaster ↔ source coordinator, JobManager ↔ TaskManager, TaskManager ↔ TaskManager
+ * (frames). Each is a TypeBox schema and its type is `Static<>` of it (one name for both), so a
+ * message cannot drift from what its receiver checks. Messages that cross a process boundary are
+ * checked when they arrive (validate.ts compiles these schemas) and carry PROTOCOL_VERSION.
  */
-import type { MessagePort } from 'node:worker_threads';
-import type { CheckpointingMode, ExecutionRecord } from '../../api/execution-context.js';
-import type { SourceSplit } from '../../api/source.js';
-import type { SerializedError } from '../../errors.js';
-import type { JobGraph } from '../../graph/job-graph.js';
-import type { StreamGraphDefaults } from '../../graph/stream-graph.js';
-import type { Frame } from '../network/events.js';
+import { Type, type Static } from 'typebox';
+import type { ExecutionRecord } from '../../api/execution-context.js';
+import { JobGraph, StreamGraphDefaults } from '../../graph/graph-schema.js';
+import {
+  Binary,
+  Bool,
+  CheckpointingMode,
+  Dict,
+  Hex64,
+  Int,
+  List,
+  Name,
+  Nullable,
+  Num,
+  OneOf,
+  Port,
+  SerializedError,
+  Str,
+  Tagged,
+} from '../../schema.js';
 
-export const PROTOCOL_VERSION = 1;
+export { BLOB_CHUNK_BYTES, PROTOCOL_VERSION } from './protocol.js';
+
+const Path = Str(10_000);
+const JobId = Name(128);
+const Attempt = Int(0);
+const Subtask = Int(0, 1 << 20);
+const CheckpointId = Int(1);
+const Parallelism = Int(1, 1 << 20);
+
+export { CheckpointingMode };
+
+export const TaskCheckpointSettings = Type.Object({
+  mode: CheckpointingMode,
+  /** The job's checkpoint directory (`<execution.checkpointing.dir>/<jobId>`), absolute; chk-<n>/ inside. */
+  jobDir: Path,
+});
+export type TaskCheckpointSettings = Static<typeof TaskCheckpointSettings>;
 
 /** Settings every task of a job runs with, resolved from the configuration once by the JobMaster. */
-export interface RuntimeSettings {
-  runtimeMode: 'STREAMING' | 'BATCH';
+export const RuntimeSettings = Type.Object({
+  runtimeMode: OneOf('STREAMING', 'BATCH'),
   /** ms; 0 flushes after every record batch processed. */
-  bufferTimeout: number;
-  bufferSize: number;
-  buffersPerChannel: number;
-  floatingBuffersPerGate: number;
-  maxBuffersPerChannel: number;
-  autoWatermarkInterval: number;
+  bufferTimeout: Num,
+  bufferSize: Int(1),
+  buffersPerChannel: Int(1),
+  floatingBuffersPerGate: Int(0),
+  maxBuffersPerChannel: Int(1),
+  autoWatermarkInterval: Num,
   /** All configuration values, for operators that read their own keys. */
-  config: Record<string, unknown>;
+  config: Dict(Type.Unknown()),
   /** Present when the job takes checkpoints (STREAMING with execution.checkpointing.interval). */
-  checkpointing?: TaskCheckpointSettings;
-}
-
-export type { CheckpointingMode };
-
-export interface TaskCheckpointSettings {
-  mode: CheckpointingMode;
-  /** The job's checkpoint directory (`<execution.checkpointing.dir>/<jobId>`), absolute; chk-<n>/ inside. */
-  jobDir: string;
-}
+  checkpointing: Type.Optional(TaskCheckpointSettings),
+});
+export type RuntimeSettings = Static<typeof RuntimeSettings>;
 
 /**
  * Where a subtask's state went in one checkpoint (Flink's TaskStateSnapshot handle): the file the
  * task wrote into chk-<n>/ (relative to that directory), or none when no operator of the chain
  * had state.
  */
-export interface SubtaskStateHandle {
-  file: string | null;
+export const SubtaskStateHandle = Type.Object({
+  file: Nullable(Name(300)),
   /** Bytes written. */
-  size: number;
+  size: Int(0),
   /**
    * Files in the job's shared directory (`<jobDir>/shared`) the state refers to: the table files
    * of lsm incremental checkpoints, shared by the checkpoints that still need them.
    */
-  shared?: string[];
+  shared: Type.Optional(List(Name(300), 1 << 20)),
   /** Bytes of the shared files referred to. */
-  sharedBytes?: number;
+  sharedBytes: Type.Optional(Int(0)),
   /** Bytes of the shared files this checkpoint uploaded (the others were uploaded before). */
-  uploadedBytes?: number;
-}
+  uploadedBytes: Type.Optional(Int(0)),
+});
+export type SubtaskStateHandle = Static<typeof SubtaskStateHandle>;
 
 /** What a checkpoint is taken for; savepoints are written in the canonical format, whatever the backend. */
-export interface CheckpointOptions {
-  savepoint?: boolean;
+export const CheckpointOptions = Type.Object({
+  savepoint: Type.Optional(Bool),
   /** Stop with savepoint: every task ends (FINISHED) once it has been told the savepoint completed. */
-  stop?: boolean;
+  stop: Type.Optional(Bool),
   /** Stop with savepoint --drain: the sources emit MAX_WATERMARK before the barrier. */
-  drain?: boolean;
-}
+  drain: Type.Optional(Bool),
+});
+export type CheckpointOptions = Static<typeof CheckpointOptions>;
 
-export interface SubtaskCheckpointMetrics {
+export const SubtaskCheckpointMetrics = Type.Object({
   /** Time of the synchronous part (in the mailbox). */
-  syncMs: number;
+  syncMs: Num,
   /** Time of the asynchronous part (writing). */
-  asyncMs: number;
+  asyncMs: Num,
   /** Time between the first and the last barrier (0 for sources). */
-  alignmentMs: number;
-}
+  alignmentMs: Num,
+});
+export type SubtaskCheckpointMetrics = Static<typeof SubtaskCheckpointMetrics>;
+
+export const OperatorRestore = Type.Object({
+  parallelism: Parallelism,
+  maxParallelism: Parallelism,
+  /** State file of each former subtask, absolute; null: no state (or the subtask had finished). */
+  files: List(Nullable(Path), 1 << 20),
+});
+export type OperatorRestore = Static<typeof OperatorRestore>;
 
 /**
  * The state a subtask starts from (Flink's JobManagerTaskRestore): for each operator of its chain
  * found in the checkpoint, the state files of all subtasks of that operator when the checkpoint
  * was taken; the task keeps its share (its key groups, its part of the operator lists).
  */
-export interface TaskRestore {
-  checkpointId: number;
+export const TaskRestore = Type.Object({
+  checkpointId: CheckpointId,
   /** The checkpoint directory, absolute. */
-  dir: string;
-  operators: Record<string, OperatorRestore>;
-}
-
-export interface OperatorRestore {
-  parallelism: number;
-  maxParallelism: number;
-  /** State file of each former subtask, absolute; null: no state (or the subtask had finished). */
-  files: (string | null)[];
-}
+  dir: Path,
+  operators: Dict(OperatorRestore),
+});
+export type TaskRestore = Static<typeof TaskRestore>;
 
 /** A distributed cache file of a job (env.registerCachedFile), as deployments carry it. */
-export interface DeployedCachedFile {
+export const DeployedCachedFile = Type.Object({
   /** The name tasks ask for (getDistributedCache().getFile(name)). */
-  name: string;
+  name: Str(1000),
   /** SHA-256 of the stored bytes (the file, or the packed directory): its id in the BlobServer. */
-  blobId: string;
-  executable: boolean;
-  directory: boolean;
+  blobId: Hex64,
+  executable: Bool,
+  directory: Bool,
   /** The registered path's last segment: the local copy keeps it. */
-  fileName: string;
+  fileName: Str(1000),
   /** Where the blob is in this process; a remote TaskManager replaces it with its BlobCache's copy. */
-  path: string;
-}
+  path: Path,
+});
+export type DeployedCachedFile = Static<typeof DeployedCachedFile>;
+
+/** Fields of a deployment a client submits as given (the REST API checks them with these too). */
+export const ProgramArgs = List(Str(), 10_000);
+export const Cwd = Path;
 
 /** What a slot worker needs to replay main() and run tasks of one job attempt. */
-export interface JobDeployment {
-  jobId: string;
-  attempt: number;
+export const JobDeployment = Type.Object({
+  jobId: JobId,
+  attempt: Attempt,
   /** Where the bundle is in this process; a remote TaskManager replaces it with its BlobCache's copy. */
-  bundlePath: string;
+  bundlePath: Path,
   /** SHA-256 of the bundle: its id in the BlobServer. */
-  bundleId: string;
-  programArgs: string[];
+  bundleId: Hex64,
+  programArgs: ProgramArgs,
   /** The working directory main() ran in at the client (relative paths resolve against it). */
-  cwd: string;
-  executionIndex: number;
-  graphDefaults: StreamGraphDefaults;
-  jobGraph: JobGraph;
-  settings: RuntimeSettings;
+  cwd: Cwd,
+  executionIndex: Int(0),
+  graphDefaults: StreamGraphDefaults,
+  jobGraph: JobGraph,
+  settings: RuntimeSettings,
   /** Data-plane address (host:port) of every TaskManager the job attempt runs on, by TaskManager id (distributed clusters only). */
-  tmDataAddresses?: Record<string, string>;
+  tmDataAddresses: Type.Optional(Dict(Str(300))),
   /** Compare only the topology when replaying (the client ran main() from differently compiled code). */
-  structuralCheck?: boolean;
-  /** What main() saw of its earlier execute() calls in the client, by execution index: the replay sees the same. */
-  observed?: ExecutionRecord[];
+  structuralCheck: Type.Optional(Bool),
+  /**
+   * What main() saw of its earlier execute() calls in the client, by execution index: the replay
+   * sees the same. Passed on as the client recorded it (the REST API checks it on submission).
+   */
+  observed: Type.Optional(Type.Array(Type.Unsafe<ExecutionRecord>(Type.Object({})))),
   /** The job's distributed cache files. */
-  cachedFiles?: DeployedCachedFile[];
-}
+  cachedFiles: Type.Optional(List(DeployedCachedFile, 10_000)),
+});
+export type JobDeployment = Static<typeof JobDeployment>;
 
-export interface TaskDeploymentDescriptor {
-  vertexId: string;
-  subtask: number;
+export const TaskDeploymentDescriptor = Type.Object({
+  vertexId: Name(),
+  subtask: Subtask,
   /** Worker address of every subtask of every vertex: locations[vertexId][subtask]. */
-  locations: Record<string, string[]>;
+  locations: Dict(List(Str(1000))),
   /** The checkpoint to restore from before any record is processed. */
-  restore?: TaskRestore;
-}
+  restore: Type.Optional(TaskRestore),
+});
+export type TaskDeploymentDescriptor = Static<typeof TaskDeploymentDescriptor>;
 
-export type ExecutionState =
-  'CREATED' | 'SCHEDULED' | 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
+export const ExecutionState = OneOf(
+  'CREATED',
+  'SCHEDULED',
+  'DEPLOYING',
+  'INITIALIZING',
+  'RUNNING',
+  'FINISHED',
+  'CANCELING',
+  'CANCELED',
+  'FAILED',
+);
+export type ExecutionState = Static<typeof ExecutionState>;
 
-export interface TaskMetrics {
-  numRecordsIn: number;
-  numRecordsOut: number;
-  numBytesIn: number;
-  numBytesOut: number;
-  backPressuredTimeMs: number;
-}
+export const TaskMetrics = Type.Object({
+  numRecordsIn: Num,
+  numRecordsOut: Num,
+  numBytesIn: Num,
+  numBytesOut: Num,
+  backPressuredTimeMs: Num,
+});
+export type TaskMetrics = Static<typeof TaskMetrics>;
 
-export type SourceEventKind = 'register' | 'request';
+export const SourceEventKind = OneOf('register', 'request');
+export type SourceEventKind = Static<typeof SourceEventKind>;
+
+/** A source split as messages carry it: the split's own fields travel along. */
+export const SourceSplit = Type.Object({ splitId: Str(10_000) });
+
+export const CheckpointNotificationKind = OneOf('complete', 'abort');
+export type CheckpointNotificationKind = Static<typeof CheckpointNotificationKind>;
+
+// ---------------------------------------------------------------- between threads of one process
 
 /** TaskManager → slot worker. */
-export type ToSlotWorker =
-  /** `cachedFiles`: name → path of the TaskManager's copy for this job attempt. */
-  | { type: 'init'; deployment: JobDeployment; workerAddress: string; cachedFiles?: Record<string, string> }
-  | { type: 'deploy'; task: TaskDeploymentDescriptor }
-  | { type: 'cancel' }
-  | { type: 'connect'; peer: string; port: MessagePort }
-  | { type: 'splits'; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean }
-  | {
-      type: 'triggerCheckpoint';
-      vertexId: string;
-      subtask: number;
-      checkpointId: number;
-      timestamp: number;
-      mode: CheckpointingMode;
-      options?: CheckpointOptions;
-    }
+export const ToSlotWorker = Tagged('type', [
+  Type.Object({
+    type: Type.Literal('init'),
+    deployment: JobDeployment,
+    workerAddress: Str(1000),
+    /** Name → path of the TaskManager's copy for this job attempt. */
+    cachedFiles: Type.Optional(Dict(Path)),
+  }),
+  Type.Object({ type: Type.Literal('deploy'), task: TaskDeploymentDescriptor }),
+  Type.Object({ type: Type.Literal('cancel') }),
+  Type.Object({ type: Type.Literal('connect'), peer: Str(1000), port: Port }),
+  Type.Object({ type: Type.Literal('splits'), vertexId: Name(), subtask: Subtask, splits: List(SourceSplit), noMoreSplits: Bool }),
+  Type.Object({
+    type: Type.Literal('triggerCheckpoint'),
+    vertexId: Name(),
+    subtask: Subtask,
+    checkpointId: CheckpointId,
+    timestamp: Int(0),
+    mode: CheckpointingMode,
+    options: Type.Optional(CheckpointOptions),
+  }),
   /** To every task of the worker. */
-  | { type: 'checkpointNotification'; checkpointId: number; kind: CheckpointNotificationKind };
+  Type.Object({ type: Type.Literal('checkpointNotification'), checkpointId: CheckpointId, kind: CheckpointNotificationKind }),
+]);
+export type ToSlotWorker = Static<typeof ToSlotWorker>;
 
-export type CheckpointNotificationKind = 'complete' | 'abort';
+/** A task's answer to a checkpoint, and a source's end of data (it waits for a final checkpoint); `job` adds the job's fields. */
+const checkpointReports = <P extends Record<string, typeof JobId | typeof Attempt>>(job: P) =>
+  [
+    Type.Object({
+      type: Type.Literal('acknowledgeCheckpoint'),
+      ...job,
+      vertexId: Name(),
+      subtask: Subtask,
+      checkpointId: CheckpointId,
+      handle: SubtaskStateHandle,
+      metrics: SubtaskCheckpointMetrics,
+    }),
+    Type.Object({
+      type: Type.Literal('declineCheckpoint'),
+      ...job,
+      vertexId: Name(),
+      subtask: Subtask,
+      checkpointId: CheckpointId,
+      reason: Str(100_000),
+    }),
+    Type.Object({ type: Type.Literal('endOfData'), ...job, vertexId: Name(), subtask: Subtask }),
+  ] as const;
+
+export const CheckpointReport = Tagged('type', [...checkpointReports({})]);
+export type CheckpointReport = Static<typeof CheckpointReport>;
 
 /** Slot worker → TaskManager. */
-export type FromSlotWorker =
-  | { type: 'ready' }
-  | { type: 'initFailed'; error: SerializedError }
-  | { type: 'taskState'; vertexId: string; subtask: number; state: ExecutionState; error?: SerializedError; metrics?: TaskMetrics }
-  | { type: 'requestConnection'; peer: string }
-  | { type: 'sourceEvent'; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
-  | { type: 'collect'; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
+export const FromSlotWorker = Tagged('type', [
+  Type.Object({ type: Type.Literal('ready') }),
+  Type.Object({ type: Type.Literal('initFailed'), error: SerializedError }),
+  Type.Object({
+    type: Type.Literal('taskState'),
+    vertexId: Name(),
+    subtask: Subtask,
+    state: ExecutionState,
+    error: Type.Optional(SerializedError),
+    metrics: Type.Optional(TaskMetrics),
+  }),
+  Type.Object({ type: Type.Literal('requestConnection'), peer: Str(1000) }),
+  Type.Object({ type: Type.Literal('sourceEvent'), operatorId: Name(), vertexId: Name(), subtask: Subtask, event: SourceEventKind }),
+  Type.Object({
+    type: Type.Literal('collect'),
+    collectId: Str(1000),
+    values: Type.Array(Type.Unknown()),
+    vertexId: Type.Optional(Name()),
+    subtask: Type.Optional(Subtask),
+  }),
   /** print()'s lines: on the port, so they are written before the task's FINISHED report is forwarded. */
-  | { type: 'print'; text: string; toStderr: boolean }
-  | CheckpointReport;
-
-/** A task's answer to a checkpoint, and a source's end of data (it waits for a final checkpoint). */
-export type CheckpointReport =
-  | {
-      type: 'acknowledgeCheckpoint';
-      vertexId: string;
-      subtask: number;
-      checkpointId: number;
-      handle: SubtaskStateHandle;
-      metrics: SubtaskCheckpointMetrics;
-    }
-  | { type: 'declineCheckpoint'; vertexId: string; subtask: number; checkpointId: number; reason: string }
-  | { type: 'endOfData'; vertexId: string; subtask: number };
+  Type.Object({ type: Type.Literal('print'), text: Str(), toStderr: Bool }),
+  ...checkpointReports({}),
+]);
+export type FromSlotWorker = Static<typeof FromSlotWorker>;
 
 /** JobMaster → source coordinator worker. */
-export type ToCoordinator =
+export const ToCoordinator = Tagged('type', [
   /** `restored`: the split enumerators' states of the checkpoint restored from, by source operator id. */
-  | { type: 'init'; deployment: JobDeployment; restored?: Record<string, unknown> }
-  | { type: 'sourceEvent'; operatorId: string; subtask: number; event: SourceEventKind }
+  Type.Object({ type: Type.Literal('init'), deployment: JobDeployment, restored: Type.Optional(Dict(Type.Unknown())) }),
+  Type.Object({ type: Type.Literal('sourceEvent'), operatorId: Name(), subtask: Subtask, event: SourceEventKind }),
   /** Snapshot every split enumerator (answered by `snapshot` or `snapshotFailed`, after every assignment made before it). */
-  | { type: 'snapshot'; checkpointId: number }
-  | { type: 'close' };
+  Type.Object({ type: Type.Literal('snapshot'), checkpointId: CheckpointId }),
+  Type.Object({ type: Type.Literal('close') }),
+]);
+export type ToCoordinator = Static<typeof ToCoordinator>;
 
 /** Source coordinator worker → JobMaster. */
-export type FromCoordinator =
-  | { type: 'ready' }
-  | { type: 'initFailed'; error: SerializedError }
-  | { type: 'assign'; operatorId: string; subtask: number; splits: SourceSplit[] }
-  | { type: 'noMoreSplits'; operatorId: string; subtask: number }
-  | { type: 'snapshot'; checkpointId: number; states: Record<string, unknown> }
-  | { type: 'snapshotFailed'; checkpointId: number; error: SerializedError }
-  | { type: 'failed'; error: SerializedError };
+export const FromCoordinator = Tagged('type', [
+  Type.Object({ type: Type.Literal('ready') }),
+  Type.Object({ type: Type.Literal('initFailed'), error: SerializedError }),
+  Type.Object({ type: Type.Literal('assign'), operatorId: Name(), subtask: Subtask, splits: List(SourceSplit) }),
+  Type.Object({ type: Type.Literal('noMoreSplits'), operatorId: Name(), subtask: Subtask }),
+  Type.Object({ type: Type.Literal('snapshot'), checkpointId: CheckpointId, states: Dict(Type.Unknown()) }),
+  Type.Object({ type: Type.Literal('snapshotFailed'), checkpointId: CheckpointId, error: SerializedError }),
+  Type.Object({ type: Type.Literal('failed'), error: SerializedError }),
+]);
+export type FromCoordinator = Static<typeof FromCoordinator>;
+
+// ---------------------------------------------------------------- JobManager ↔ TaskManager
 
 /** JobManager → TaskManager (a method call in the local cluster, a frame on the RPC connection in a real one). */
-export type ToTaskManager =
-  | { type: 'submitTask'; deployment: JobDeployment; slot: number; task: TaskDeploymentDescriptor }
-  | { type: 'splits'; jobId: string; attempt: number; vertexId: string; subtask: number; splits: SourceSplit[]; noMoreSplits: boolean }
-  | {
-      type: 'triggerCheckpoint';
-      jobId: string;
-      attempt: number;
-      vertexId: string;
-      subtask: number;
-      checkpointId: number;
-      timestamp: number;
-      mode: CheckpointingMode;
-      options?: CheckpointOptions;
-    }
+export const ToTaskManager = Tagged('type', [
+  Type.Object({ type: Type.Literal('submitTask'), deployment: JobDeployment, slot: Int(0, 1 << 16), task: TaskDeploymentDescriptor }),
+  Type.Object({
+    type: Type.Literal('splits'),
+    jobId: JobId,
+    attempt: Attempt,
+    vertexId: Name(),
+    subtask: Subtask,
+    splits: List(SourceSplit),
+    noMoreSplits: Bool,
+  }),
+  Type.Object({
+    type: Type.Literal('triggerCheckpoint'),
+    jobId: JobId,
+    attempt: Attempt,
+    vertexId: Name(),
+    subtask: Subtask,
+    checkpointId: CheckpointId,
+    timestamp: Int(0),
+    mode: CheckpointingMode,
+    options: Type.Optional(CheckpointOptions),
+  }),
   /** To every task of the job attempt on the TaskManager. */
-  | { type: 'checkpointNotification'; jobId: string; attempt: number; checkpointId: number; kind: CheckpointNotificationKind }
-  | { type: 'releaseJob'; jobId: string; attempt?: number };
+  Type.Object({
+    type: Type.Literal('checkpointNotification'),
+    jobId: JobId,
+    attempt: Attempt,
+    checkpointId: CheckpointId,
+    kind: CheckpointNotificationKind,
+  }),
+  Type.Object({ type: Type.Literal('releaseJob'), jobId: JobId, attempt: Type.Optional(Attempt) }),
+]);
+export type ToTaskManager = Static<typeof ToTaskManager>;
 
 /** TaskManager → JobManager. */
-export type ToJobManager =
-  | {
-      type: 'taskState';
-      jobId: string;
-      attempt: number;
-      vertexId: string;
-      subtask: number;
-      state: ExecutionState;
-      error?: SerializedError;
-      metrics?: TaskMetrics;
-    }
-  | { type: 'sourceEvent'; jobId: string; attempt: number; operatorId: string; vertexId: string; subtask: number; event: SourceEventKind }
-  | { type: 'collect'; jobId: string; attempt: number; collectId: string; values: unknown[]; vertexId?: string; subtask?: number }
-  | (CheckpointReport & { jobId: string; attempt: number });
+export const ToJobManager = Tagged('type', [
+  Type.Object({
+    type: Type.Literal('taskState'),
+    jobId: JobId,
+    attempt: Attempt,
+    vertexId: Name(),
+    subtask: Subtask,
+    state: ExecutionState,
+    error: Type.Optional(SerializedError),
+    metrics: Type.Optional(TaskMetrics),
+  }),
+  Type.Object({
+    type: Type.Literal('sourceEvent'),
+    jobId: JobId,
+    attempt: Attempt,
+    operatorId: Name(),
+    vertexId: Name(),
+    subtask: Subtask,
+    event: SourceEventKind,
+  }),
+  Type.Object({
+    type: Type.Literal('collect'),
+    jobId: JobId,
+    attempt: Attempt,
+    collectId: Str(1000),
+    values: Type.Array(Type.Unknown()),
+    vertexId: Type.Optional(Name()),
+    subtask: Type.Optional(Subtask),
+  }),
+  ...checkpointReports({ jobId: JobId, attempt: Attempt }),
+]);
+export type ToJobManager = Static<typeof ToJobManager>;
 
 // ---------------------------------------------------------------- over TCP (see transport.ts)
 
+export const TaskManagerHardware = Type.Object({ cpuCores: Int(0), physicalMemory: Num, freeMemory: Num });
+export type TaskManagerHardware = Static<typeof TaskManagerHardware>;
+
 /** TaskManager → JobManager on the RPC connection: one-way messages and requests. */
-export type TaskManagerRpc =
+const taskManagerRpc = [
   /** Request, answered by RegistrationResponse. */
-  | { type: 'register'; tmId: string; slots: number; dataAddress: string; hardware?: TaskManagerHardware }
-  | { type: 'heartbeat' }
-  | { type: 'report'; msg: ToJobManager }
+  Type.Object({
+    type: Type.Literal('register'),
+    tmId: Name(),
+    slots: Int(1, 1 << 16),
+    dataAddress: Str(300),
+    hardware: Type.Optional(TaskManagerHardware),
+  }),
+  Type.Object({ type: Type.Literal('heartbeat') }),
+  Type.Object({ type: Type.Literal('report'), msg: ToJobManager }),
   /** Request, answered by BlobChunk: up to BLOB_CHUNK_BYTES of a blob from `offset`. */
-  | { type: 'fetchBlob'; blobId: string; offset: number };
+  Type.Object({ type: Type.Literal('fetchBlob'), blobId: Hex64, offset: Int(0) }),
+] as const;
+export const TaskManagerRpc = Tagged('type', [...taskManagerRpc]);
+export type TaskManagerRpc = Static<typeof TaskManagerRpc>;
 
-export interface TaskManagerHardware {
-  cpuCores: number;
-  physicalMemory: number;
-  freeMemory: number;
-}
-
-export interface RegistrationResponse {
-  type: 'registered';
+export const RegistrationResponse = Type.Object({
+  type: Type.Literal('registered'),
   /** The JobManager leader's fencing token: every JobManager → TaskManager message carries it. */
-  fencingToken: string;
-  heartbeatInterval: number;
-  heartbeatTimeout: number;
-}
+  fencingToken: Str(200),
+  heartbeatInterval: Int(1),
+  heartbeatTimeout: Int(1),
+});
+export type RegistrationResponse = Static<typeof RegistrationResponse>;
 
-export interface BlobChunk {
-  type: 'blobChunk';
-  blobId: string;
+export const BlobChunk = Type.Object({
+  type: Type.Literal('blobChunk'),
+  blobId: Hex64,
   /** Size of the whole blob in bytes. */
-  size: number;
-  offset: number;
-  data: Uint8Array;
-}
-
-export const BLOB_CHUNK_BYTES = 1024 * 1024;
+  size: Int(0),
+  offset: Int(0),
+  data: Binary,
+});
+export type BlobChunk = Static<typeof BlobChunk>;
 
 /** JobManager → TaskManager on the RPC connection; every message carries the leader's fencing token. */
-export type JobManagerRpc =
-  { type: 'toTaskManager'; fencingToken: string; msg: ToTaskManager } | { type: 'heartbeat'; fencingToken: string };
+export const JobManagerRpc = Tagged('type', [
+  Type.Object({ type: Type.Literal('toTaskManager'), fencingToken: Str(200), msg: ToTaskManager }),
+  Type.Object({ type: Type.Literal('heartbeat'), fencingToken: Str(200) }),
+]);
+export type JobManagerRpc = Static<typeof JobManagerRpc>;
+
+/**
+ * What a TaskManager needs to fail a submitted task it cannot read: the job, attempt and task. A
+ * submitTask that passes this but not JobManagerRpc fails only that task.
+ */
+export const UnreadableSubmitTask = Type.Object({
+  type: Type.Literal('toTaskManager'),
+  fencingToken: Str(200),
+  msg: Type.Object({
+    type: Type.Literal('submitTask'),
+    deployment: Type.Object({
+      jobId: JobId,
+      attempt: Attempt,
+      jobGraph: Type.Optional(Type.Object({ jobName: Type.Optional(Type.Unknown()) })),
+    }),
+    task: Type.Object({ vertexId: Name(), subtask: Subtask }),
+  }),
+});
+export type UnreadableSubmitTask = Static<typeof UnreadableSubmitTask>;
 
 /** Tools (cluster scripts, tests) → JobManager on the RPC port: requests. */
-export type ClientRpc = { type: 'clusterOverview' };
+const clientRpc = [Type.Object({ type: Type.Literal('clusterOverview') })] as const;
+export const ClientRpc = Tagged('type', [...clientRpc]);
+export type ClientRpc = Static<typeof ClientRpc>;
 
-export interface ClusterOverview {
-  type: 'clusterOverview';
-  taskManagers: { id: string; slots: number; freeSlots: number; dataAddress: string }[];
-  slotsTotal: number;
-  slotsAvailable: number;
-}
+/** What the JobManager's RPC port receives: TaskManagers' messages and tools' requests. */
+export const ToJobManagerRpcPort = Tagged('type', [...taskManagerRpc, ...clientRpc]);
+
+export const ClusterOverview = Type.Object({
+  type: Type.Literal('clusterOverview'),
+  taskManagers: List(Type.Object({ id: Name(), slots: Int(0), freeSlots: Int(0), dataAddress: Str(300) })),
+  slotsTotal: Int(0),
+  slotsAvailable: Int(0),
+});
+export type ClusterOverview = Static<typeof ClusterOverview>;
+
+// ---------------------------------------------------------------- data plane
+
+/**
+ * What travels on a channel besides record batches: watermarks, watermark status, checkpoint
+ * barriers, the end of data and the end of the partition. Events keep their place in the channel's
+ * order relative to records; they do not consume credits (they are few and small), but never
+ * overtake buffered records.
+ */
+export const ChannelEvent = Tagged('t', [
+  Type.Object({ t: Type.Literal('wm'), v: Num }),
+  Type.Object({ t: Type.Literal('status'), idle: Bool }),
+  /** Checkpoint barrier: everything before it on the channel belongs to checkpoint `id`, everything after to later ones. */
+  Type.Object({
+    t: Type.Literal('barrier'),
+    id: CheckpointId,
+    timestamp: Int(0),
+    mode: CheckpointingMode,
+    savepoint: Type.Optional(Bool),
+    stop: Type.Optional(Bool),
+  }),
+  /**
+   * End of data (Flink's EndOfData): no more records or watermarks follow, but barriers still do, so
+   * the consumer can take part in the final checkpoint before end of partition. Sent only by jobs
+   * with checkpointing; without it end of partition alone ends the data.
+   */
+  Type.Object({ t: Type.Literal('eod') }),
+  /** End of partition: the producer subtask will send nothing more on this channel. */
+  Type.Object({ t: Type.Literal('eop') }),
+]);
+export type ChannelEvent = Static<typeof ChannelEvent>;
+
+/** A frame on a connection between two workers; `ch` names the channel (see channelId). */
+export const Frame = Tagged('k', [
+  Type.Object({ k: Type.Literal('data'), ch: Str(1000), buf: Binary }),
+  Type.Object({ k: Type.Literal('event'), ch: Str(1000), ev: ChannelEvent }),
+  Type.Object({ k: Type.Literal('credit'), ch: Str(1000), n: Int(0) }),
+]);
+export type Frame = Static<typeof Frame>;
 
 /** TaskManager ↔ TaskManager data connection: frames of the channels between worker `from` and worker `to`, in order. */
-export type DataPlaneMessage = { type: 'frames'; from: string; to: string; frames: Frame[] };
+export const DataPlaneMessage = Tagged('type', [
+  Type.Object({ type: Type.Literal('frames'), from: Str(1000), to: Str(1000), frames: List(Frame, 100_000) }),
+]);
+export type DataPlaneMessage = Static<typeof DataPlaneMessage>;

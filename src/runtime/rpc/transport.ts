@@ -18,8 +18,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
-import { PROTOCOL_VERSION } from './messages.js';
-import { validate, type Schema } from './validate.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+import { validate, type Schema } from './checker.js';
 
 export interface Logger {
   debug(msg: string): void;
