@@ -120,6 +120,8 @@ export async function deployCluster(o: DeployOptions): Promise<DeployedCluster> 
 export class PerJobClusterClient implements ClusterClient {
   readonly description = 'per-job cluster (process provider)';
   private readonly clusters = new Map<string, { cluster: DeployedCluster; rest: RemoteClusterClient }>();
+  /** Jobs whose result this client fetched: their clusters are ending. */
+  private readonly ended = new Set<string>();
 
   constructor(private readonly config: Configuration) {}
 
@@ -159,8 +161,10 @@ export class PerJobClusterClient implements ClusterClient {
     return this.of(jobId).stopWithSavepoint(jobId, dir, drain);
   }
 
-  waitForResult(jobId: string): Promise<JobResult> {
-    return this.of(jobId).waitForResult(jobId);
+  async waitForResult(jobId: string): Promise<JobResult> {
+    const r = await this.of(jobId).waitForResult(jobId);
+    this.ended.add(jobId);
+    return r;
   }
 
   logs(jobId: string): string {
@@ -169,6 +173,9 @@ export class PerJobClusterClient implements ClusterClient {
 
   async close(): Promise<void> {
     for (const c of this.clusters.values()) await c.rest.close();
+    // A cluster whose job ended tears itself down once its result was fetched: weir run returns after
+    // that, so nothing of the cluster (processes, directory) outlives the command.
+    for (const [jobId, c] of this.clusters) if (this.ended.has(jobId)) await awaitTeardown(c.cluster);
   }
 }
 
@@ -189,6 +196,21 @@ export interface ApplicationRun {
  * JobManager runs main(). Attached, follows the application until it has ended: each job as it
  * appears, its result, and the application's final status. Detached, returns once the cluster is up.
  */
+/** How long an attached client waits for an ended dedicated cluster to remove itself. */
+const TEARDOWN_WAIT_MS = 30_000;
+
+/** Waits (bounded) until the cluster's JobManager process has exited, which it does after cleaning up. */
+async function awaitTeardown(cluster: DeployedCluster): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), TEARDOWN_WAIT_MS)));
+  const how = await Promise.race([cluster.exited.then(() => 'exited' as const), timedOut]);
+  clearTimeout(timer);
+  if (how === 'timeout' && alive(cluster.pid))
+    process.stderr.write(
+      `Warning: the cluster ${cluster.clusterId} (pid ${cluster.pid}) did not end within ${TEARDOWN_WAIT_MS} ms of its job; see ${cluster.dir}\n`,
+    );
+}
+
 export async function runApplicationCluster(
   o: { config: Configuration; bundle: Bundle; args: string[]; cwd: string; detached: boolean },
   listener: ApplicationRunListener = {},
@@ -224,6 +246,7 @@ export async function runApplicationCluster(
       }
       if (status.status !== 'RUNNING') {
         const all = await Promise.all(results.values());
+        await awaitTeardown(cluster);
         return { cluster, status, results: all };
       }
       await new Promise((r) => setTimeout(r, 100));
