@@ -32,8 +32,7 @@ export class ChainingOutput implements Output {
   ) {}
   collect(value: unknown, timestamp: number | undefined): void {
     try {
-      const r = this.op.processElement(value, timestamp, this.input);
-      if (r !== undefined) void r;
+      this.op.processElement(value, timestamp, this.input);
     } catch (e) {
       throw attribute(e, this.opName);
     }
