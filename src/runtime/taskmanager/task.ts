@@ -27,12 +27,11 @@ import type {
   ValueStateDescriptor,
 } from '../../api/state.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
-import { consumersOf, producersOf } from '../../graph/distribution.js';
 import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
 import type { JobGraph, JobOperator, JobVertex } from '../../graph/job-graph.js';
 import type { StreamGraph } from '../../graph/stream-graph.js';
 import type { ConnectionManager } from '../network/connection-manager.js';
-import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
+import type { Barrier } from '../checkpoint/barrier-aligner.js';
 import { assignOperatorState, type AssignedOperatorState } from '../checkpoint/state-assignment.js';
 import {
   SHARED_DIR,
@@ -47,11 +46,9 @@ import {
   type OperatorSubtaskState,
   type SubtaskStateFile,
 } from '../checkpoint/storage.js';
-import { channelId, type Frame } from '../network/events.js';
-import { InputChannel } from '../network/input-channel.js';
-import { RecordWriter } from '../network/record-writer.js';
-import { ResultSubpartition } from '../network/result-subpartition.js';
-import { StatusWatermarkValve } from '../network/watermark-valve.js';
+import type { TaskNetworkContext } from '../network/channel.js';
+import { InputGate } from '../network/input-gate.js';
+import { ResultPartition } from '../network/result-partition.js';
 import { ChainingOutput, OperatorFailure, OperatorOutput, RecordWriterOutput, attribute } from '../operators/chaining.js';
 import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
@@ -142,23 +139,13 @@ export class Task {
   private readonly pendingWatermarks: [number, number][] = [];
   private head!: StreamOperator;
   private source: SourceOperator | undefined;
-  private readonly writers: RecordWriter[] = [];
-  private readonly subpartitions: ResultSubpartition[] = [];
-  private readonly channels: InputChannel[] = [];
-  /** Per channel: its logical input and its index in that input's valve. */
-  private readonly channelInput: number[] = [];
-  private readonly channelSlot: number[] = [];
-  private valves: StatusWatermarkValve[] = [];
-  /** Per input: channels that have not delivered end of data (or end of partition) yet. */
-  private dataOpenPerInput: number[] = [];
-  /** Per channel: end of data seen (1), end of partition seen (1). */
-  private dataEnded = new Uint8Array(0);
-  private channelEnded = new Uint8Array(0);
-  private openData = 0;
-  private openChannels = 0;
+  private readonly net: TaskNetworkContext;
+  /** Where the chain's network outputs go. */
+  private readonly partition: ResultPartition;
+  /** Where the head operator's input comes from (created with the chain). */
+  private gate: InputGate | undefined;
   /** Checkpointing of this job (undefined: none). */
   private readonly checkpointing: RuntimeSettings['checkpointing'];
-  private aligner: BarrierAligner | undefined;
   /** All input ended and the chain finished (end of data sent downstream). */
   private dataFinished = false;
   /** The first checkpoint this task snapshotted after dataFinished: once it completes the task may end. */
@@ -166,7 +153,6 @@ export class Task {
   private lastCompletedCheckpoint = 0;
   /** Asynchronous checkpoint work (state writes, commits) still running. */
   private readonly asyncWork = new Set<Promise<unknown>>();
-  private nextChannel = 0;
   private readonly mails: (() => void)[] = [];
   private wake: (() => void) | undefined;
   private signaled = false;
@@ -190,6 +176,10 @@ export class Task {
     this.vertex = v;
     this.name = `${v.name} (${desc.subtask + 1}/${v.parallelism})`;
     this.checkpointing = env.settings.runtimeMode === 'STREAMING' ? env.settings.checkpointing : undefined;
+    const { jobId, attempt, jobGraph, streamGraph, connections, settings } = env;
+    const locations = desc.locations;
+    this.net = { jobId, attempt, jobGraph, streamGraph, connections, settings, vertex: v, subtask: desc.subtask, locations };
+    this.partition = new ResultPartition(this.net, () => this.notify());
   }
 
   get subtask(): number {
@@ -210,7 +200,7 @@ export class Task {
       this.build();
       await this.initializeOperatorState(assigned);
       for (let i = this.operators.length - 1; i >= 0; i--) await this.call(i, () => this.operators[i]!.open());
-      for (const ch of this.channels) ch.open();
+      this.gate!.open();
       this.startFlushTimer();
       this.env.reportState(vertexId, subtask, 'RUNNING');
       // Live metrics for progress displays and the REST API.
@@ -219,11 +209,11 @@ export class Task {
         METRICS_INTERVAL_MS,
       );
       if (this.source) await this.runSource();
-      else await this.runInputs();
+      else if (this.gate!.numChannels > 0) await this.pollInputs(this.gate!, (g) => g.allDataEnded);
       if (this.headPrefetch) await this.prefetchAllTimers(this.headPrefetch);
       await this.finishChain();
       if (this.checkpointing) {
-        for (const w of this.writers) w.broadcastEvent({ t: 'eod' });
+        this.partition.broadcastEvent({ t: 'eod' });
         this.dataFinished = true;
         if (this.source) this.env.endOfData(vertexId, subtask);
         await this.awaitFinalCheckpoint();
@@ -298,7 +288,7 @@ export class Task {
           this.notify();
         }
       } else {
-        this.aligner?.abort(checkpointId);
+        this.gate?.abortCheckpoint(checkpointId);
         for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
       }
     });
@@ -317,7 +307,7 @@ export class Task {
   // ---------------------------------------------------------------- construction
 
   private build(): void {
-    const { jobGraph, streamGraph, settings } = this.env;
+    const { streamGraph, settings } = this.env;
     const ops = this.vertex.operators;
     const instances = new Map<string, StreamOperator>();
     const built: StreamOperator[] = new Array<StreamOperator>(ops.length);
@@ -368,7 +358,7 @@ export class Task {
       this.source = this.head;
       for (const p of this.pendingSplits.splice(0)) this.addSplits(p.splits, p.noMore);
     }
-    this.buildInputs(jobGraph);
+    this.gate = this.createGate();
   }
 
   private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
@@ -387,88 +377,23 @@ export class Task {
     }
     for (const edgeId of jo.networkOutputs) {
       const edge = this.env.jobGraph.edges.find((e) => e.id === edgeId)!;
-      add(edge.tag, new RecordWriterOutput(this.buildWriter(edge.id)));
+      add(edge.tag, new RecordWriterOutput(this.partition.createWriter(edge.id)));
     }
     return new OperatorOutput(main, side);
   }
 
-  private buildWriter(edgeId: string): RecordWriter {
-    const { jobGraph, streamGraph, settings, connections } = this.env;
-    const edge = jobGraph.edges.find((e) => e.id === edgeId)!;
-    const target = jobGraph.vertices.find((v) => v.id === edge.targetVertex)!;
-    const consumers = consumersOf(edge.partitioner, this.vertex.parallelism, target.parallelism, this.desc.subtask);
-    const subs = consumers.map((c) => {
-      const ch = channelId(this.env.jobId, this.env.attempt, edge.id, this.desc.subtask, c);
-      const peer = this.desc.locations[target.id]![c]!;
-      const sp = new ResultSubpartition(ch, connections.sinkTo(peer), settings.bufferSize, settings.maxBuffersPerChannel, () =>
-        this.notify(),
-      );
-      connections.register(ch, 'producer', (f: Frame) => {
-        if (f.k === 'credit') sp.addCredit(f.n);
-      });
-      this.subpartitions.push(sp);
-      return sp;
+  private createGate(): InputGate {
+    return new InputGate(this.net, this.checkpointing !== undefined, {
+      onData: () => this.notify(),
+      watermark: (wm, input) => {
+        // With a backend that loads state ahead the keys of the timers the watermark fires are loaded first.
+        if (this.headPrefetch) this.pendingWatermarks.push([wm, input]);
+        else this.call(0, () => this.head.processWatermark(wm, input));
+      },
+      endInput: (input) => this.call(0, () => this.head.endInput(input)),
+      aligned: (b, alignmentMs) => this.performCheckpoint(b, alignmentMs),
+      cancelled: (id, reason) => this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, id, reason),
     });
-    const sEdge = streamGraph.edge(edge.id);
-    const keySelector = sEdge.partitioner.kind === 'hash' ? sEdge.partitioner.keySelector : undefined;
-    const w = new RecordWriter(
-      subs,
-      consumers,
-      edge.partitioner,
-      keySelector,
-      target.parallelism,
-      sEdge.target.maxParallelism,
-      this.desc.subtask,
-    );
-    this.writers.push(w);
-    return w;
-  }
-
-  private buildInputs(jobGraph: JobGraph): void {
-    const { settings, connections } = this.env;
-    const inputs = this.vertex.inputs.map((id) => jobGraph.edges.find((e) => e.id === id)!);
-    const numInputs = inputs.reduce((m, e) => Math.max(m, e.inputIndex + 1), 0);
-    const perInput = new Array<number>(numInputs).fill(0);
-    const plan: { edgeId: string; producer: number; peer: string; input: number }[] = [];
-    for (const e of inputs) {
-      const src = jobGraph.vertices.find((v) => v.id === e.sourceVertex)!;
-      for (const p of producersOf(e.partitioner, src.parallelism, this.vertex.parallelism, this.desc.subtask)) {
-        plan.push({ edgeId: e.id, producer: p, peer: this.desc.locations[src.id]![p]!, input: e.inputIndex });
-      }
-    }
-    const credit = Math.max(
-      settings.buffersPerChannel,
-      settings.buffersPerChannel + Math.floor(settings.floatingBuffersPerGate / Math.max(1, plan.length)),
-    );
-    for (const p of plan) {
-      const ch = channelId(this.env.jobId, this.env.attempt, p.edgeId, p.producer, this.desc.subtask);
-      const input = new InputChannel(ch, p.producer, connections.sinkTo(p.peer), credit, () => this.notify());
-      connections.register(ch, 'consumer', (f: Frame) => input.receive(f));
-      this.channels.push(input);
-      this.channelInput.push(p.input);
-      this.channelSlot.push(perInput[p.input]!++);
-    }
-    this.dataOpenPerInput = [...perInput];
-    this.dataEnded = new Uint8Array(this.channels.length);
-    this.channelEnded = new Uint8Array(this.channels.length);
-    this.openData = this.openChannels = this.channels.length;
-    if (this.checkpointing && this.channels.length > 0) {
-      this.aligner = new BarrierAligner(this.channels.length, {
-        aligned: (b, alignmentMs) => this.performCheckpoint(b, alignmentMs),
-        cancelled: (id, reason) => this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, id, reason),
-      });
-    }
-    this.valves = perInput.map(
-      (n, input) =>
-        new StatusWatermarkValve(n, {
-          watermark: (wm) => {
-            // With a backend that loads state ahead the keys of the timers the watermark fires are loaded first.
-            if (this.headPrefetch) this.pendingWatermarks.push([wm, input]);
-            else this.call(0, () => this.head.processWatermark(wm, input));
-          },
-          status: () => undefined,
-        }),
-    );
   }
 
   private runtimeContext(jo: JobOperator, maxParallelism: number, backend: KeyedStateBackend | undefined): RuntimeContext {
@@ -559,11 +484,6 @@ export class Task {
     if (this.stopping && this.asyncWork.size === 0) throw new StoppedError();
   }
 
-  private outputsAvailable(): boolean {
-    for (let i = 0; i < this.writers.length; i++) if (!this.writers[i]!.isAvailable()) return false;
-    return true;
-  }
-
   private async awaitBlocker(): Promise<void> {
     while (this.blocker) {
       const b = this.blocker;
@@ -576,7 +496,7 @@ export class Task {
 
   private async awaitOutputs(): Promise<void> {
     const t0 = performance.now();
-    while (!this.outputsAvailable()) {
+    while (!this.partition.isAvailable()) {
       this.checkCanceled();
       this.runMails();
       await this.waitSignal();
@@ -600,7 +520,7 @@ export class Task {
       this.checkCanceled();
       this.runMails();
       if (this.blocker) await this.awaitBlocker();
-      if (!this.outputsAvailable()) await this.awaitOutputs();
+      if (!this.partition.isAvailable()) await this.awaitOutputs();
       const status = this.call(0, () => src.pollNext());
       if (status === 'END_OF_INPUT') break;
       if (this.env.settings.bufferTimeout === 0) this.flushAll();
@@ -618,46 +538,28 @@ export class Task {
     if (src.bounded) this.call(0, () => src.processWatermark(MAX_WATERMARK));
   }
 
-  private async runInputs(): Promise<void> {
-    if (this.channels.length === 0) return;
-    await this.pollInputs(() => this.openData === 0);
-  }
-
   /**
-   * The input loop: polls the channels round-robin (skipping channels blocked by an alignment),
-   * feeds records to the head operator and handles events, until `done()` holds.
+   * The input loop: takes buffers and events from the gate (round-robin over channels not blocked
+   * by an alignment), feeds records to the head operator and lets the gate handle events, until
+   * `done(gate)` holds.
    */
-  private async pollInputs(done: () => boolean): Promise<void> {
+  private async pollInputs(gate: InputGate, done: (gate: InputGate) => boolean): Promise<void> {
     let slice = performance.now();
-    const n = this.channels.length;
-    const aligner = this.aligner;
     for (;;) {
       this.checkCanceled();
       this.runMails();
-      if (done()) return;
-      if (!this.outputsAvailable()) await this.awaitOutputs();
-      // Round-robin over channels with data.
-      let ch: InputChannel | undefined;
-      let idx = -1;
-      for (let k = 0; k < n; k++) {
-        const j = (this.nextChannel + k) % n;
-        if (this.channels[j]!.hasData && (aligner === undefined || !aligner.isBlocked(j))) {
-          ch = this.channels[j];
-          idx = j;
-          break;
-        }
-      }
-      if (!ch) {
+      if (done(gate)) return;
+      if (!this.partition.isAvailable()) await this.awaitOutputs();
+      const item = gate.pollNext();
+      if (item === undefined) {
         this.flushAll();
         await this.waitSignal();
         slice = performance.now();
         continue;
       }
-      this.nextChannel = (idx + 1) % n;
-      const item = ch.poll()!;
-      const input = this.channelInput[idx]!;
       if (item.k === 'data') {
         const { values, timestamps } = item;
+        const input = gate.input;
         this.metrics.numRecordsIn += values.length;
         if (this.headPrefetch) await this.prefetchRecords(this.headPrefetch, values, input);
         const head = this.head;
@@ -671,19 +573,8 @@ export class Task {
         }
         if (this.env.settings.bufferTimeout === 0) this.flushAll();
       } else {
-        const ev = item.ev;
-        if (ev.t === 'wm') this.valves[input]!.inputWatermark(this.channelSlot[idx]!, ev.v);
-        else if (ev.t === 'status') this.valves[input]!.inputStatus(this.channelSlot[idx]!, ev.idle);
-        else if (ev.t === 'barrier') aligner?.onBarrier(idx, ev);
-        else if (ev.t === 'eod') await this.endOfData(idx, input);
-        else if (ev.t === 'eop') {
-          await this.endOfData(idx, input);
-          if (this.channelEnded[idx] === 0) {
-            this.channelEnded[idx] = 1;
-            this.openChannels--;
-            aligner?.onEndOfPartition(idx);
-          }
-        }
+        const pending = gate.processEvent(item.ev);
+        if (pending !== undefined) await pending;
         if (this.pendingWatermarks.length > 0) await this.deliverWatermarks();
       }
       if (performance.now() - slice > TIME_SLICE_MS) {
@@ -693,18 +584,11 @@ export class Task {
     }
   }
 
-  /** Channel `idx` has no more data (end of data, or end of partition without it): an input whose channels all ended ends. */
-  private async endOfData(idx: number, input: number): Promise<void> {
-    if (this.dataEnded[idx] === 1) return;
-    this.dataEnded[idx] = 1;
-    this.openData--;
-    if (--this.dataOpenPerInput[input]! === 0) await this.call(0, () => this.head.endInput(input));
-  }
-
   /** After end of data: keep taking part in checkpoints until one taken after it completed, and (inputs) until every channel ended. */
   private async awaitFinalCheckpoint(): Promise<void> {
-    if (this.channels.length > 0) {
-      await this.pollInputs(() => this.finalCheckpointDone() && this.openChannels === 0);
+    const gate = this.gate!;
+    if (gate.numChannels > 0) {
+      await this.pollInputs(gate, (g) => this.finalCheckpointDone() && g.partitionsEnded);
       return;
     }
     for (;;) {
@@ -881,7 +765,7 @@ export class Task {
       forward.stop = true;
       this.stopSavepoint = b.id;
     }
-    for (const w of this.writers) w.broadcastEvent(forward);
+    this.partition.broadcastEvent(forward);
     if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
     const syncMs = performance.now() - t0;
     this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.vertex.name);
@@ -1009,8 +893,8 @@ export class Task {
   /** Sends end-of-partition everywhere and waits until every frame has left (credit permitting). */
   private async drainOutputs(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
-    for (const w of this.writers) w.broadcastEvent({ t: 'eop' });
-    while (!this.subpartitions.every((s) => s.drained)) {
+    this.partition.broadcastEvent({ t: 'eop' });
+    while (!this.partition.drained) {
       this.checkCanceled();
       this.runMails();
       await this.waitSignal();
@@ -1031,12 +915,12 @@ export class Task {
   }
 
   private flushAll(): void {
-    for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
+    this.partition.flush();
   }
 
   private startFlushTimer(): void {
     const t = this.env.settings.bufferTimeout;
-    if (t > 0 && this.writers.length) this.flushTimer = setInterval(() => this.mail(() => this.flushAll()), t);
+    if (t > 0 && this.partition.writers.length) this.flushTimer = setInterval(() => this.mail(() => this.flushAll()), t);
   }
 
   private cleanup(): void {
@@ -1044,25 +928,19 @@ export class Task {
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const ch of this.channels) this.env.connections.unregister(ch.channel, 'consumer');
-    for (const sp of this.subpartitions) this.env.connections.unregister(sp.channel, 'producer');
+    this.gate?.release();
+    this.partition.release();
     for (const t of this.timerManagers) t.dispose();
     for (const b of this.backends) b.dispose();
   }
 
   private snapshotMetrics(): TaskMetrics {
-    let out = 0;
-    let bytesOut = 0;
-    for (const w of this.writers) out += w.recordsOut;
-    for (const s of this.subpartitions) bytesOut += s.bytesOut;
     if (this.source) this.metrics.numRecordsIn = this.source.recordsOut;
-    let bytesIn = 0;
-    for (const c of this.channels) bytesIn += c.bytesIn;
     return {
       ...this.metrics,
-      numRecordsOut: out,
-      numBytesOut: bytesOut,
-      numBytesIn: bytesIn,
+      numRecordsOut: this.partition.recordsOut,
+      numBytesOut: this.partition.bytesOut,
+      numBytesIn: this.gate?.bytesIn ?? 0,
       backPressuredTimeMs: Math.round(this.metrics.backPressuredTimeMs),
     };
   }
