@@ -36,6 +36,7 @@ import {
 /** What of the operator chain a checkpoint reads and a restore fills. */
 export interface CheckpointedChain {
   readonly operators: readonly StreamOperator[];
+  readonly opNames: readonly string[];
   readonly keyedByOp: ReadonlyMap<string, { readonly backend: KeyedStateBackend; readonly timers: HeapTimerServiceManager }>;
   /** Runs operator code; failures are tagged with the chain's i-th operator. */
   call<T>(i: number, fn: () => T): T;
@@ -103,6 +104,25 @@ export class SubtaskCheckpoint {
     const syncMs = performance.now() - t0;
     this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.ctx.vertex.name);
     return true;
+  }
+
+  /** Checkpoint `checkpointId` completed everywhere: backends and operators are told (sinks commit; their commits are tracked). */
+  notifyComplete(checkpointId: number): void {
+    const chain = this.chain;
+    for (const k of chain.keyedByOp.values()) k.backend.notifyCheckpointComplete(checkpointId);
+    for (let i = 0; i < chain.operators.length; i++) {
+      const op = chain.operators[i]!;
+      if (!op.notifyCheckpointComplete) continue;
+      const r = chain.call(i, () => op.notifyCheckpointComplete!(checkpointId));
+      if (r instanceof Promise) this.track(r, chain.opNames[i]!);
+    }
+  }
+
+  /** The coordinator aborted checkpoint `checkpointId`: backends and operators are told. */
+  notifyAborted(checkpointId: number): void {
+    const chain = this.chain;
+    for (const k of chain.keyedByOp.values()) k.backend.notifyCheckpointAborted(checkpointId);
+    for (let i = 0; i < chain.operators.length; i++) chain.call(i, () => chain.operators[i]!.notifyCheckpointAborted?.(checkpointId));
   }
 
   /** Keeps asynchronous work in view: the task ends only once it is done; a failure fails the task. */

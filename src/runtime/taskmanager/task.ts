@@ -1,14 +1,9 @@
 /**
- * One subtask of one JobVertex (Flink's Task + StreamTask): its lifecycle and its loop. The parts
- * are elsewhere: the operator chain (operator-chain.ts), the result partition it writes to and the
- * input gate it reads from (network/), the mailbox (mailbox.ts) and its part of checkpoints
- * (checkpoint/subtask-checkpoint.ts). Records, watermarks, timers, split assignments, checkpoint
- * barriers and cancellation are all handled on one loop, one at a time; a record's path is
- * reader → chain → partition ‖ gate → chain.
- *
- * Checkpoints: a source task snapshots when the coordinator triggers it (a mail), a task with inputs
- * when the barrier arrived on every channel (the gate's aligner). A restored task gets its state
- * back before its operators open. With checkpointing, a task that ran out of input sends end of
+ * One subtask of one JobVertex (Flink's Task + StreamTask): its lifecycle and its loop, on which
+ * records, watermarks, timers, split assignments, barriers and cancellation are handled one at a
+ * time. A record's path: reader → chain → partition ‖ gate → chain (operator-chain.ts, network/
+ * result-partition.ts and input-gate.ts); mails in mailbox.ts; snapshots and restore in
+ * checkpoint/subtask-checkpoint.ts. With checkpointing, a task that ran out of input sends end of
  * data, stays until a checkpoint taken after that completed (its final checkpoint: sinks commit
  * their last files), then ends its partitions.
  */
@@ -192,19 +187,9 @@ export class Task {
   /** A checkpoint completed (operators commit) or was aborted (alignment released). */
   notifyCheckpoint(checkpointId: number, kind: CheckpointNotificationKind): void {
     this.mailbox.mail(() => {
-      const chain = this.chain;
-      for (const k of chain.keyedByOp.values()) {
-        if (kind === 'complete') k.backend.notifyCheckpointComplete(checkpointId);
-        else k.backend.notifyCheckpointAborted(checkpointId);
-      }
       if (kind === 'complete') {
         if (checkpointId > this.lastCompletedCheckpoint) this.lastCompletedCheckpoint = checkpointId;
-        for (let i = 0; i < chain.operators.length; i++) {
-          const op = chain.operators[i]!;
-          if (!op.notifyCheckpointComplete) continue;
-          const r = chain.call(i, () => op.notifyCheckpointComplete!(checkpointId));
-          if (r instanceof Promise) this.checkpoints.track(r, chain.opNames[i]!);
-        }
+        this.checkpoints.notifyComplete(checkpointId);
         // Stop with savepoint: the task ends once what the savepoint's completion started (commits) is done.
         if (checkpointId === this.stopSavepoint) {
           this.stopping = true;
@@ -214,7 +199,7 @@ export class Task {
         }
       } else {
         this.gate?.abortCheckpoint(checkpointId);
-        for (let i = 0; i < chain.operators.length; i++) chain.call(i, () => chain.operators[i]!.notifyCheckpointAborted?.(checkpointId));
+        this.checkpoints.notifyAborted(checkpointId);
       }
     });
   }
