@@ -5,7 +5,7 @@
  *   node --import tsx bench/checkpoint/backend-snapshot.ts --backend hashmap --keys 1000000
  *   node --import tsx bench/checkpoint/backend-snapshot.ts --backend lsm --keys 1000000
  *
- * hashmap: the path a task takes at a barrier (src/runtime/taskmanager/task.ts, performCheckpoint,
+ * hashmap: the path a task takes at a barrier (src/runtime/checkpoint/subtask-checkpoint.ts, checkpointState,
  * snapshotChain and persistSnapshot), step by step: the synchronous part (in the mailbox, processing
  * stops) is the backend's snapshotEncoded() — it lists the keys — and the timers' snapshot; the
  * asynchronous part (the task processes records meanwhile; copy-on-write keeps the snapshot as of
@@ -20,7 +20,7 @@
  *   before. A second checkpoint after 1 % of the keys changed shows what an incremental one uploads.
  *   Restore: restoreFromFiles() into a fresh backend.
  * - canonical: snapshot() (every entry in the backend-independent format, what savepoints use and
- *   what task.ts's CheckpointedKeyedStateBackend interface takes today), then the same state file as
+ *   what a subtask's checkpoint takes through the KeyedStateBackend interface), then the same state file as
  *   the heap backend.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -92,7 +92,7 @@ async function fill(backend: KeyedStateBackend, state: ValueState<Counter>, ks: 
 }
 
 /**
- * The state file of one keyed operator, as task.ts writes it: the synchronous part packs the keyed
+ * The state file of one keyed operator, as subtask-checkpoint.ts writes it: the synchronous part packs the keyed
  * snapshot (and timers) now, the asynchronous part awaits what is still coming, packs the subtask
  * state file and writes it into chk-<n>/.
  */
@@ -104,7 +104,7 @@ async function canonicalCheckpoint(
   const dir = await storage.initCheckpoint(checkpointId);
   const keyGroupRange = keyGroupRangeForSubtask(maxParallelism, 1, 0);
   const t0 = performance.now();
-  // ---- synchronous part (task.ts snapshotChain)
+  // ---- synchronous part (subtask-checkpoint.ts snapshotChain)
   const s = snapshot();
   const timerSnapshot = timers.snapshot();
   let data: Uint8Array | Promise<Uint8Array>;
@@ -118,7 +118,7 @@ async function canonicalCheckpoint(
     data = packState({ states: (s as HeapStateSnapshot).states, timers: timerSnapshot });
   }
   const t1 = performance.now();
-  // ---- asynchronous part (task.ts persistSnapshot)
+  // ---- asynchronous part (subtask-checkpoint.ts persistSnapshot)
   const operators: Record<string, OperatorSubtaskState> = {
     [OPERATOR]: { keyed: { maxParallelism, keyGroupRange, data: await data } },
   };

@@ -128,7 +128,8 @@ export class OperatorHarness<OP extends StreamOperator = StreamOperator> {
   }
 
   processElement(value: unknown, timestamp?: number, input = 0): void {
-    const r = this.operator.processElement(value, timestamp, input);
+    // processElement is declared void; an operator that still returned a promise is caught here.
+    const r: unknown = this.operator.processElement(value, timestamp, input);
     if (r instanceof Promise) throw new Error('operator processed asynchronously; use processElementAsync');
   }
 

@@ -7,7 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Frame } from './events.js';
-import type { FrameSink } from './result-subpartition.js';
+import type { FrameSink } from './channel.js';
 
 export type FrameHandler = (frame: Frame) => void;
 export type ChannelEnd = 'consumer' | 'producer';

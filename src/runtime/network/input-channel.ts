@@ -6,7 +6,7 @@
  */
 import { BatchDecoder } from './buffer-codec.js';
 import type { ChannelEvent, Frame } from './events.js';
-import type { FrameSink } from './result-subpartition.js';
+import type { FrameSink } from './channel.js';
 
 export type InputItem = { k: 'data'; values: unknown[]; timestamps: (number | undefined)[] | null } | { k: 'event'; ev: ChannelEvent };
 

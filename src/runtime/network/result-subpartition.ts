@@ -7,11 +7,10 @@
  * stops the producing task: that is backpressure.
  */
 import { BatchEncoder } from './buffer-codec.js';
-import type { ChannelEvent, Frame } from './events.js';
+import type { FrameSink } from './channel.js';
+import type { ChannelEvent } from './events.js';
 
-export interface FrameSink {
-  send(frame: Frame): void;
-}
+export type { FrameSink } from './channel.js';
 
 type Queued = { k: 'data'; buf: Uint8Array } | { k: 'event'; ev: ChannelEvent };
 

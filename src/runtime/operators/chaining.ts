@@ -5,6 +5,7 @@
  * the right operator.
  */
 import type { OutputTag } from '../../api/output-tag.js';
+import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { RecordWriter } from '../network/record-writer.js';
 import type { Output, StreamOperator } from './operator.js';
 
@@ -23,6 +24,27 @@ export function attribute(e: unknown, operatorName: string): OperatorFailure {
   return e instanceof OperatorFailure ? e : new OperatorFailure(operatorName, e);
 }
 
+/** A task's failure as reported: user code's errors as WEIR_USER_FUNCTION naming the operator, others as they are. */
+export function describeFailure(
+  e: unknown,
+  ctx: { jobName: string; subtask: number; parallelism: number },
+  taskName: string,
+): SerializedError {
+  if (e instanceof OperatorFailure) {
+    const orig = e.original;
+    if (orig instanceof WeirError) return serializeError(orig, orig.code, { ...ctx, operator: e.operatorName });
+    const msg = orig instanceof Error ? `${orig.name === 'Error' ? '' : orig.name + ': '}${orig.message}` : String(orig);
+    const err = new WeirError(
+      'WEIR_USER_FUNCTION',
+      `Operator '${e.operatorName}' threw: ${msg}`,
+      { ...ctx, operator: e.operatorName },
+      { cause: orig },
+    );
+    return serializeError(err);
+  }
+  return serializeError(e, 'WEIR_INTERNAL', { ...ctx, operator: taskName });
+}
+
 /** Feeds one input of a chained operator. */
 export class ChainingOutput implements Output {
   constructor(
@@ -32,8 +54,7 @@ export class ChainingOutput implements Output {
   ) {}
   collect(value: unknown, timestamp: number | undefined): void {
     try {
-      const r = this.op.processElement(value, timestamp, this.input);
-      if (r !== undefined) void r;
+      this.op.processElement(value, timestamp, this.input);
     } catch (e) {
       throw attribute(e, this.opName);
     }

@@ -70,8 +70,11 @@ export interface RestoredOperatorState {
 export interface StreamOperator {
   /** Opens user functions; called once before any record. */
   open(): void | Promise<void>;
-  /** `input` is 0 for one-input operators, 0 or 1 for the two inputs of connect(). */
-  processElement(value: unknown, timestamp: number | undefined, input: number): void | Promise<void>;
+  /**
+   * `input` is 0 for one-input operators, 0 or 1 for the two inputs of connect(). Synchronous: an
+   * operator that must wait (a sink's write) hands the promise to the task's `block`.
+   */
+  processElement(value: unknown, timestamp: number | undefined, input: number): void;
   /** The watermark of one input advanced (already the minimum over that input's channels). */
   processWatermark(watermark: number, input: number): void;
   /** One input ended (all its channels delivered end-of-partition). */

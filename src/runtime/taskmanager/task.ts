@@ -1,120 +1,37 @@
 /**
- * One subtask of one JobVertex: its operator chain, its input channels and its result
- * subpartitions, driven by a single mailbox loop (Flink's StreamTask + MailboxProcessor). Records,
- * watermarks, timers, split assignments, checkpoint barriers and cancellation are all handled on
- * this loop, one at a time. The loop yields to the event loop regularly so that network frames and
- * timers get in.
- *
- * Checkpoints: a source task snapshots when the coordinator triggers it (a mail), a task with inputs
- * when the barrier arrived on every channel (BarrierAligner); the synchronous part serialises the
- * chain's state in the mailbox and forwards the barrier, the asynchronous part writes the state file
- * and acknowledges. A restored task gets its state back before its operators open. With
- * checkpointing, a task that ran out of input sends end of data, stays until a checkpoint taken
- * after that completed (its final checkpoint: sinks commit their last files), then ends its partitions.
+ * One subtask of one JobVertex (Flink's Task + StreamTask): its lifecycle and its loop, on which
+ * records, watermarks, timers, split assignments, barriers and cancellation are handled one at a
+ * time. A record's path: reader → chain → partition ‖ gate → chain (operator-chain.ts, network/
+ * result-partition.ts and input-gate.ts); mails in mailbox.ts; snapshots and restore in
+ * checkpoint/subtask-checkpoint.ts. With checkpointing, a task that ran out of input sends end of
+ * data, stays until a checkpoint taken after that completed (its final checkpoint: sinks commit
+ * their last files), then ends its partitions.
  */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { currentDistributedCache } from '../../api/distributed-cache.js';
-import type { KeySelector, RuntimeContext } from '../../api/functions.js';
 import type { SourceSplit } from '../../api/source.js';
 import { MAX_WATERMARK } from '../../api/time.js';
-import type {
-  AggregatingStateDescriptor,
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  StateDescriptor,
-  ValueStateDescriptor,
-} from '../../api/state.js';
-import { WeirError, serializeError, type SerializedError } from '../../errors.js';
-import { consumersOf, producersOf } from '../../graph/distribution.js';
-import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
-import type { JobGraph, JobOperator, JobVertex } from '../../graph/job-graph.js';
-import type { StreamGraph } from '../../graph/stream-graph.js';
-import type { ConnectionManager } from '../network/connection-manager.js';
-import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
-import { assignOperatorState, type AssignedOperatorState } from '../checkpoint/state-assignment.js';
-import {
-  SHARED_DIR,
-  checkpointDirName,
-  packState,
-  readSubtaskState,
-  sharedDirOf,
-  stateFileName,
-  subtaskStateFile,
-  writeSubtaskState,
-  type KeyedStateSnapshot,
-  type OperatorSubtaskState,
-  type SubtaskStateFile,
-} from '../checkpoint/storage.js';
-import { channelId, type Frame } from '../network/events.js';
-import { InputChannel } from '../network/input-channel.js';
-import { RecordWriter } from '../network/record-writer.js';
-import { ResultSubpartition } from '../network/result-subpartition.js';
-import { StatusWatermarkValve } from '../network/watermark-valve.js';
-import { ChainingOutput, OperatorFailure, OperatorOutput, RecordWriterOutput, attribute } from '../operators/chaining.js';
-import { createOperator } from '../operators/factory.js';
-import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
-import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
-import { SourceOperator } from '../operators/source-operator.js';
-import type { KeyedStateBackend, SharedStateFiles } from '../state/keyed-state-backend.js';
-import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
+import { WeirError, type SerializedError } from '../../errors.js';
+import type { JobVertex } from '../../graph/job-graph.js';
+import type { Barrier } from '../checkpoint/barrier-aligner.js';
+import { SubtaskCheckpoint, assignState, initializeOperatorState, restoreKeyedState } from '../checkpoint/subtask-checkpoint.js';
+import type { TaskNetworkContext } from '../network/channel.js';
+import { InputGate } from '../network/input-gate.js';
+import { ResultPartition } from '../network/result-partition.js';
+import { attribute, describeFailure } from '../operators/chaining.js';
+import type { SourceOperator } from '../operators/source-operator.js';
 import type {
   CheckpointingMode,
   CheckpointOptions,
   CheckpointNotificationKind,
-  ExecutionState,
   RuntimeSettings,
-  SourceEventKind,
-  SubtaskCheckpointMetrics,
-  SubtaskStateHandle,
   TaskDeploymentDescriptor,
   TaskMetrics,
-  TaskRestore,
 } from '../rpc/messages.js';
+import { Mailbox } from './mailbox.js';
+import { OperatorChain } from './operator-chain.js';
+import type { TaskEnvironment } from './task-environment.js';
 
-/** What the worker gives a task: the job, the network, and the way back to the JobMaster. */
-export interface TaskEnvironment {
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly jobGraph: JobGraph;
-  readonly streamGraph: StreamGraph;
-  readonly settings: RuntimeSettings;
-  readonly connections: ConnectionManager;
-  reportState(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError, metrics?: TaskMetrics): void;
-  sourceEvent(operatorId: string, vertexId: string, subtask: number, event: SourceEventKind): void;
-  sendCollected(collectId: string, values: unknown[], vertexId: string, subtask: number): void;
-  /** print()'s lines, written by the TaskManager's own process before this task's later reports. */
-  print(text: string, toStderr: boolean): void;
-  acknowledgeCheckpoint(
-    vertexId: string,
-    subtask: number,
-    checkpointId: number,
-    handle: SubtaskStateHandle,
-    metrics: SubtaskCheckpointMetrics,
-  ): void;
-  declineCheckpoint(vertexId: string, subtask: number, checkpointId: number, reason: string): void;
-  /** A source subtask ran out of input and waits for its final checkpoint. */
-  endOfData(vertexId: string, subtask: number): void;
-}
-
-/** The synchronous part of one operator's snapshot: state serialised, or still to come (promises). */
-interface OperatorSnapshotPart {
-  keyed?: Omit<KeyedStateSnapshot, 'data'> & { data: Uint8Array | Promise<Uint8Array> };
-  lists?: Record<string, { mode: 'split' | 'union'; data: Uint8Array | Promise<unknown[]> }>;
-  /** An incremental checkpoint's upload to the shared directory. */
-  shared?: Promise<SharedStateFiles>;
-}
-
-/** Keyed state and timers of one keyed operator of the chain. */
-interface KeyedOperatorState {
-  readonly backend: KeyedStateBackend;
-  readonly timers: HeapTimerServiceManager;
-  readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];
-}
-
-/** Keys whose state a prefetch loads at most, for timers (more are read as they fire). */
-const TIMER_PREFETCH_KEYS = 10_000;
+export type { TaskEnvironment } from './task-environment.js';
 
 class CanceledError extends Error {}
 
@@ -124,58 +41,27 @@ class StoppedError extends Error {}
 /** How often a running task reports its metrics (ms). */
 const METRICS_INTERVAL_MS = 500;
 
-/** How long the loop works before it lets the event loop run (ms). */
-const TIME_SLICE_MS = 5;
-
 export class Task {
   readonly vertex: JobVertex;
   readonly name: string;
-  private readonly operators: StreamOperator[] = [];
-  private readonly opNames: string[] = [];
-  private readonly backends: KeyedStateBackend[] = [];
-  private readonly timerManagers: HeapTimerServiceManager[] = [];
-  /** Keyed state and timers of each keyed operator of the chain, by operator id. */
-  private readonly keyedByOp = new Map<string, KeyedOperatorState>();
-  /** The head operator's keyed state when its backend loads state ahead: records and timers are prefetched. */
-  private headPrefetch: KeyedOperatorState | undefined;
-  /** Watermarks for the head operator waiting for the prefetch of their timers' keys: [watermark, input]. */
-  private readonly pendingWatermarks: [number, number][] = [];
-  private head!: StreamOperator;
-  private source: SourceOperator | undefined;
-  private readonly writers: RecordWriter[] = [];
-  private readonly subpartitions: ResultSubpartition[] = [];
-  private readonly channels: InputChannel[] = [];
-  /** Per channel: its logical input and its index in that input's valve. */
-  private readonly channelInput: number[] = [];
-  private readonly channelSlot: number[] = [];
-  private valves: StatusWatermarkValve[] = [];
-  /** Per input: channels that have not delivered end of data (or end of partition) yet. */
-  private dataOpenPerInput: number[] = [];
-  /** Per channel: end of data seen (1), end of partition seen (1). */
-  private dataEnded = new Uint8Array(0);
-  private channelEnded = new Uint8Array(0);
-  private openData = 0;
-  private openChannels = 0;
+  private readonly mailbox: Mailbox;
+  private readonly net: TaskNetworkContext;
+  private readonly partition: ResultPartition;
+  private readonly chain: OperatorChain;
+  private gate: InputGate | undefined;
+  /** This subtask's part of checkpoints, and the asynchronous work (commits) the task waits for. */
+  private readonly checkpoints: SubtaskCheckpoint;
   /** Checkpointing of this job (undefined: none). */
   private readonly checkpointing: RuntimeSettings['checkpointing'];
-  private aligner: BarrierAligner | undefined;
   /** All input ended and the chain finished (end of data sent downstream). */
   private dataFinished = false;
   /** The first checkpoint this task snapshotted after dataFinished: once it completes the task may end. */
   private finalCheckpoint: number | undefined;
   private lastCompletedCheckpoint = 0;
-  /** Asynchronous checkpoint work (state writes, commits) still running. */
-  private readonly asyncWork = new Set<Promise<unknown>>();
-  private nextChannel = 0;
-  private readonly mails: (() => void)[] = [];
-  private wake: (() => void) | undefined;
-  private signaled = false;
-  private blocker: Promise<unknown> | undefined;
   private canceled = false;
   /** The stop-with-savepoint this task took part in; once it completed the task ends. */
   private stopSavepoint: number | undefined;
   private stopping = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
   private flushTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private readonly metrics: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
@@ -190,6 +76,27 @@ export class Task {
     this.vertex = v;
     this.name = `${v.name} (${desc.subtask + 1}/${v.parallelism})`;
     this.checkpointing = env.settings.runtimeMode === 'STREAMING' ? env.settings.checkpointing : undefined;
+    this.mailbox = new Mailbox((m) => this.chain.call(0, m));
+    const { jobId, attempt, jobGraph, streamGraph, connections, settings } = env;
+    const locations = desc.locations;
+    this.net = { jobId, attempt, jobGraph, streamGraph, connections, settings, vertex: v, subtask: desc.subtask, locations };
+    this.partition = new ResultPartition(this.net, () => this.mailbox.notify());
+    this.chain = new OperatorChain(env, v, desc.subtask, this.partition, this.mailbox, this.checkpointing?.mode);
+    const ctx = {
+      vertex: v,
+      subtask: desc.subtask,
+      attempt,
+      jobDir: this.checkpointing?.jobDir,
+      acknowledge: env.acknowledgeCheckpoint.bind(env, v.id, desc.subtask),
+      decline: env.declineCheckpoint.bind(env, v.id, desc.subtask),
+      isCanceled: () => this.canceled,
+      notify: () => this.mailbox.notify(),
+      fail: (e: unknown, operatorName: string) =>
+        this.mailbox.mail(() => {
+          throw attribute(e, operatorName);
+        }),
+    };
+    this.checkpoints = new SubtaskCheckpoint(ctx, this.chain, this.partition);
   }
 
   get subtask(): number {
@@ -198,19 +105,21 @@ export class Task {
 
   /** Runs the task to its end and reports FINISHED, CANCELED or FAILED. Never rejects. */
   async run(): Promise<void> {
-    const { vertexId, subtask } = this.desc;
+    const { vertexId, subtask, restore } = this.desc;
     try {
       this.env.reportState(vertexId, subtask, 'INITIALIZING');
       // State first (Flink's initializeState), then open: no record is processed before the restore.
       // Keyed state is restored before the operators are built, so the states they register meet
       // the restored ones (a kind that changed is a clear error).
-      const assigned = await this.assignState(this.desc.restore);
-      this.createKeyedState();
-      await this.restoreKeyedState(assigned);
-      this.build();
-      await this.initializeOperatorState(assigned);
-      for (let i = this.operators.length - 1; i >= 0; i--) await this.call(i, () => this.operators[i]!.open());
-      for (const ch of this.channels) ch.open();
+      const assigned = await assignState(this.vertex, subtask, this.env.streamGraph, restore);
+      this.chain.createKeyedState();
+      await restoreKeyedState(this.chain, restore, assigned, this.checkpointing?.jobDir);
+      this.chain.build();
+      if (this.chain.source) for (const p of this.pendingSplits.splice(0)) this.addSplits(p.splits, p.noMore);
+      this.gate = this.createGate();
+      await initializeOperatorState(this.chain, this.vertex, restore, assigned);
+      await this.chain.open();
+      this.gate.open();
       this.startFlushTimer();
       this.env.reportState(vertexId, subtask, 'RUNNING');
       // Live metrics for progress displays and the REST API.
@@ -218,30 +127,30 @@ export class Task {
         () => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()),
         METRICS_INTERVAL_MS,
       );
-      if (this.source) await this.runSource();
-      else await this.runInputs();
-      if (this.headPrefetch) await this.prefetchAllTimers(this.headPrefetch);
+      if (this.chain.source) await this.runSource(this.chain.source);
+      else if (this.gate.numChannels > 0) await this.pollInputs(this.gate, (g) => g.allDataEnded);
+      await this.chain.prefetchAllTimers();
       await this.finishChain();
       if (this.checkpointing) {
-        for (const w of this.writers) w.broadcastEvent({ t: 'eod' });
+        this.partition.broadcastEvent({ t: 'eod' });
         this.dataFinished = true;
-        if (this.source) this.env.endOfData(vertexId, subtask);
+        if (this.chain.source) this.env.endOfData(vertexId, subtask);
         await this.awaitFinalCheckpoint();
       }
       await this.drainOutputs();
-      await this.closeAll();
+      await this.chain.close(() => this.canceled);
       this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
     } catch (e) {
       if (e instanceof StoppedError && !this.canceled) {
         try {
-          await this.closeAll();
+          await this.chain.close(() => this.canceled);
           this.env.reportState(vertexId, subtask, 'FINISHED', undefined, this.snapshotMetrics());
         } catch (closeFailure) {
           this.env.reportState(vertexId, subtask, 'FAILED', this.describeFailure(closeFailure), this.snapshotMetrics());
         }
         return;
       }
-      await this.closeAll().catch(() => undefined);
+      await this.chain.close(() => this.canceled).catch(() => undefined);
       if (e instanceof CanceledError || this.canceled) {
         this.env.reportState(vertexId, subtask, 'CANCELED', undefined, this.snapshotMetrics());
       } else {
@@ -254,20 +163,20 @@ export class Task {
 
   cancel(): void {
     this.canceled = true;
-    this.notify();
+    this.mailbox.notify();
   }
 
   /** The coordinator triggers a checkpoint at this source subtask (a mail: it runs between two polls of the reader). */
   triggerCheckpoint(checkpointId: number, timestamp: number, mode: CheckpointingMode, options: CheckpointOptions = {}): void {
-    this.mail(() => {
-      const src = this.source;
+    this.mailbox.mail(() => {
+      const src = this.chain.source;
       if (!src || !this.checkpointing) {
         this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, checkpointId, 'not a source task with checkpointing');
         return;
       }
       // Stop with savepoint --drain: event time ends before the barrier, so every event-time timer
       // and window downstream fires and its output belongs to the savepoint.
-      if (options.drain) this.call(0, () => src.processWatermark(MAX_WATERMARK));
+      if (options.drain) this.chain.call(0, () => src.processWatermark(MAX_WATERMARK));
       const barrier: Barrier = { t: 'barrier', id: checkpointId, timestamp, mode };
       if (options.savepoint) barrier.savepoint = true;
       if (options.stop) barrier.stop = true;
@@ -277,822 +186,225 @@ export class Task {
 
   /** A checkpoint completed (operators commit) or was aborted (alignment released). */
   notifyCheckpoint(checkpointId: number, kind: CheckpointNotificationKind): void {
-    this.mail(() => {
-      for (const k of this.keyedByOp.values()) {
-        if (kind === 'complete') k.backend.notifyCheckpointComplete(checkpointId);
-        else k.backend.notifyCheckpointAborted(checkpointId);
-      }
+    this.mailbox.mail(() => {
       if (kind === 'complete') {
         if (checkpointId > this.lastCompletedCheckpoint) this.lastCompletedCheckpoint = checkpointId;
-        for (let i = 0; i < this.operators.length; i++) {
-          const op = this.operators[i]!;
-          if (!op.notifyCheckpointComplete) continue;
-          const r = this.call(i, () => op.notifyCheckpointComplete!(checkpointId));
-          if (r instanceof Promise) this.track(r, this.opNames[i]!);
-        }
+        this.checkpoints.notifyComplete(checkpointId);
         // Stop with savepoint: the task ends once what the savepoint's completion started (commits) is done.
         if (checkpointId === this.stopSavepoint) {
           this.stopping = true;
           // The loops test `stopping` before they wait: a task whose input has stopped (its sources
           // ended with the same savepoint) and with no commit under way would otherwise wait forever.
-          this.notify();
+          this.mailbox.notify();
         }
       } else {
-        this.aligner?.abort(checkpointId);
-        for (let i = 0; i < this.operators.length; i++) this.call(i, () => this.operators[i]!.notifyCheckpointAborted?.(checkpointId));
+        this.gate?.abortCheckpoint(checkpointId);
+        this.checkpoints.notifyAborted(checkpointId);
       }
     });
   }
 
   /** Split assignments from the enumerator, delivered as a mail. */
   addSplits(splits: SourceSplit[], noMore: boolean): void {
-    this.mail(() => {
-      if (!this.source) return;
-      if (splits.length) this.source.addSplits(splits);
-      if (noMore) this.source.notifyNoMoreSplits();
+    this.mailbox.mail(() => {
+      const src = this.chain.source;
+      if (!src) return;
+      if (splits.length) src.addSplits(splits);
+      if (noMore) src.notifyNoMoreSplits();
     });
-    if (!this.source) this.pendingSplits.push({ splits, noMore });
-  }
-
-  // ---------------------------------------------------------------- construction
-
-  private build(): void {
-    const { jobGraph, streamGraph, settings } = this.env;
-    const ops = this.vertex.operators;
-    const instances = new Map<string, StreamOperator>();
-    const built: StreamOperator[] = new Array<StreamOperator>(ops.length);
-    for (let i = ops.length - 1; i >= 0; i--) {
-      const jo = ops[i]!;
-      const node = streamGraph.node(jo.id);
-      const output = this.buildOutput(jo, instances, ops);
-      const keyed = this.keyedByOp.get(jo.id);
-      const backend: KeyedStateBackend | undefined = keyed?.backend;
-      const timers: HeapTimerServiceManager | undefined = keyed?.timers;
-      const pts = this.processingTimeService();
-      const ctx: OperatorContext = {
-        jobId: this.env.jobId,
-        operatorId: jo.id,
-        operatorName: jo.name,
-        subtask: this.desc.subtask,
-        parallelism: this.vertex.parallelism,
-        maxParallelism: node.maxParallelism,
-        attempt: this.env.attempt,
-        runtimeMode: settings.runtimeMode,
-        output,
-        processingTimeService: pts,
-        keySelectors: node.transformation.keySelectors,
-        keyedStateBackend: backend,
-        timerServiceManager: timers,
-        runtimeContext: this.runtimeContext(jo, node.maxParallelism, backend),
-        config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
-        ...(this.checkpointing ? { checkpointingMode: this.checkpointing.mode } : {}),
-      };
-      const op = createOperator(node.spec, ctx, {
-        block: (p) => {
-          this.blocker = this.blocker ? Promise.all([this.blocker, p]) : p;
-        },
-        splits: {
-          register: () => this.env.sourceEvent(jo.id, this.vertex.id, this.desc.subtask, 'register'),
-          requestSplit: () => this.env.sourceEvent(jo.id, this.vertex.id, this.desc.subtask, 'request'),
-        },
-        sendCollected: (id, values) => this.env.sendCollected(id, values, this.vertex.id, this.desc.subtask),
-        print: (text, toStderr) => this.env.print(text, toStderr),
-      });
-      instances.set(jo.id, op);
-      built[i] = op;
-    }
-    this.operators.push(...built);
-    this.opNames.push(...ops.map((o) => o.name));
-    this.head = built[0]!;
-    if (this.head instanceof SourceOperator) {
-      this.source = this.head;
-      for (const p of this.pendingSplits.splice(0)) this.addSplits(p.splits, p.noMore);
-    }
-    this.buildInputs(jobGraph);
-  }
-
-  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
-    const main: Output[] = [];
-    const side = new Map<string, Output[]>();
-    const add = (tag: string | undefined, o: Output): void => {
-      if (tag === undefined) main.push(o);
-      else {
-        if (!side.has(tag)) side.set(tag, []);
-        side.get(tag)!.push(o);
-      }
-    };
-    for (const c of jo.chainedOutputs) {
-      const name = ops.find((o) => o.id === c.target)!.name;
-      add(c.tag, new ChainingOutput(instances.get(c.target)!, name, c.inputIndex));
-    }
-    for (const edgeId of jo.networkOutputs) {
-      const edge = this.env.jobGraph.edges.find((e) => e.id === edgeId)!;
-      add(edge.tag, new RecordWriterOutput(this.buildWriter(edge.id)));
-    }
-    return new OperatorOutput(main, side);
-  }
-
-  private buildWriter(edgeId: string): RecordWriter {
-    const { jobGraph, streamGraph, settings, connections } = this.env;
-    const edge = jobGraph.edges.find((e) => e.id === edgeId)!;
-    const target = jobGraph.vertices.find((v) => v.id === edge.targetVertex)!;
-    const consumers = consumersOf(edge.partitioner, this.vertex.parallelism, target.parallelism, this.desc.subtask);
-    const subs = consumers.map((c) => {
-      const ch = channelId(this.env.jobId, this.env.attempt, edge.id, this.desc.subtask, c);
-      const peer = this.desc.locations[target.id]![c]!;
-      const sp = new ResultSubpartition(ch, connections.sinkTo(peer), settings.bufferSize, settings.maxBuffersPerChannel, () =>
-        this.notify(),
-      );
-      connections.register(ch, 'producer', (f: Frame) => {
-        if (f.k === 'credit') sp.addCredit(f.n);
-      });
-      this.subpartitions.push(sp);
-      return sp;
-    });
-    const sEdge = streamGraph.edge(edge.id);
-    const keySelector = sEdge.partitioner.kind === 'hash' ? sEdge.partitioner.keySelector : undefined;
-    const w = new RecordWriter(
-      subs,
-      consumers,
-      edge.partitioner,
-      keySelector,
-      target.parallelism,
-      sEdge.target.maxParallelism,
-      this.desc.subtask,
-    );
-    this.writers.push(w);
-    return w;
-  }
-
-  private buildInputs(jobGraph: JobGraph): void {
-    const { settings, connections } = this.env;
-    const inputs = this.vertex.inputs.map((id) => jobGraph.edges.find((e) => e.id === id)!);
-    const numInputs = inputs.reduce((m, e) => Math.max(m, e.inputIndex + 1), 0);
-    const perInput = new Array<number>(numInputs).fill(0);
-    const plan: { edgeId: string; producer: number; peer: string; input: number }[] = [];
-    for (const e of inputs) {
-      const src = jobGraph.vertices.find((v) => v.id === e.sourceVertex)!;
-      for (const p of producersOf(e.partitioner, src.parallelism, this.vertex.parallelism, this.desc.subtask)) {
-        plan.push({ edgeId: e.id, producer: p, peer: this.desc.locations[src.id]![p]!, input: e.inputIndex });
-      }
-    }
-    const credit = Math.max(
-      settings.buffersPerChannel,
-      settings.buffersPerChannel + Math.floor(settings.floatingBuffersPerGate / Math.max(1, plan.length)),
-    );
-    for (const p of plan) {
-      const ch = channelId(this.env.jobId, this.env.attempt, p.edgeId, p.producer, this.desc.subtask);
-      const input = new InputChannel(ch, p.producer, connections.sinkTo(p.peer), credit, () => this.notify());
-      connections.register(ch, 'consumer', (f: Frame) => input.receive(f));
-      this.channels.push(input);
-      this.channelInput.push(p.input);
-      this.channelSlot.push(perInput[p.input]!++);
-    }
-    this.dataOpenPerInput = [...perInput];
-    this.dataEnded = new Uint8Array(this.channels.length);
-    this.channelEnded = new Uint8Array(this.channels.length);
-    this.openData = this.openChannels = this.channels.length;
-    if (this.checkpointing && this.channels.length > 0) {
-      this.aligner = new BarrierAligner(this.channels.length, {
-        aligned: (b, alignmentMs) => this.performCheckpoint(b, alignmentMs),
-        cancelled: (id, reason) => this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, id, reason),
-      });
-    }
-    this.valves = perInput.map(
-      (n, input) =>
-        new StatusWatermarkValve(n, {
-          watermark: (wm) => {
-            // With a backend that loads state ahead the keys of the timers the watermark fires are loaded first.
-            if (this.headPrefetch) this.pendingWatermarks.push([wm, input]);
-            else this.call(0, () => this.head.processWatermark(wm, input));
-          },
-          status: () => undefined,
-        }),
-    );
-  }
-
-  private runtimeContext(jo: JobOperator, maxParallelism: number, backend: KeyedStateBackend | undefined): RuntimeContext {
-    const state = <S>(d: StateDescriptor): S => {
-      if (!backend) {
-        throw new WeirError(
-          'WEIR_STATE_ACCESS',
-          `operator '${jo.name}' used keyed state '${d.name}' but its input is not keyed: call keyBy() before it`,
-        );
-      }
-      return backend.getState(d) as S;
-    };
-    return {
-      getJobId: () => this.env.jobId,
-      getTaskName: () => this.vertex.name,
-      getIndexOfThisSubtask: () => this.desc.subtask,
-      getNumberOfParallelSubtasks: () => this.vertex.parallelism,
-      getMaxNumberOfParallelSubtasks: () => maxParallelism,
-      getAttemptNumber: () => this.env.attempt,
-      getState: <T>(d: ValueStateDescriptor<T>) => state(d),
-      getListState: <T>(d: ListStateDescriptor<T>) => state(d),
-      getMapState: <K, V>(d: MapStateDescriptor<K, V>) => state(d),
-      getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
-      getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
-      getDistributedCache: currentDistributedCache,
-    } as RuntimeContext;
-  }
-
-  private processingTimeService(): ProcessingTimeService {
-    return {
-      getCurrentProcessingTime: () => Date.now(),
-      registerTimer: (time, callback) => {
-        // A timer for T fires once T has fully passed (as Flink: delay + 1 ms), so a record
-        // processed during millisecond T still belongs before the timer, never after it.
-        let handle: NodeJS.Timeout;
-        const arm = (): void => {
-          handle = setTimeout(
-            () => {
-              this.timers.delete(handle);
-              if (Date.now() <= time) arm();
-              else this.mail(() => callback(time));
-            },
-            Math.max(0, time - Date.now()) + 1,
-          );
-          this.timers.add(handle);
-        };
-        arm();
-        return () => {
-          clearTimeout(handle);
-          this.timers.delete(handle);
-        };
-      },
-    };
-  }
-
-  // ---------------------------------------------------------------- mailbox
-
-  private mail(fn: () => void): void {
-    this.mails.push(fn);
-    this.notify();
-  }
-
-  private notify(): void {
-    if (this.wake) {
-      const w = this.wake;
-      this.wake = undefined;
-      w();
-    } else this.signaled = true;
-  }
-
-  private waitSignal(): Promise<void> {
-    if (this.signaled) {
-      this.signaled = false;
-      return Promise.resolve();
-    }
-    return new Promise((r) => (this.wake = r));
-  }
-
-  private runMails(): void {
-    while (this.mails.length) {
-      const m = this.mails.shift()!;
-      this.call(0, m);
-    }
-  }
-
-  private checkCanceled(): void {
-    if (this.canceled) throw new CanceledError();
-    if (this.stopping && this.asyncWork.size === 0) throw new StoppedError();
-  }
-
-  private outputsAvailable(): boolean {
-    for (let i = 0; i < this.writers.length; i++) if (!this.writers[i]!.isAvailable()) return false;
-    return true;
-  }
-
-  private async awaitBlocker(): Promise<void> {
-    while (this.blocker) {
-      const b = this.blocker;
-      this.blocker = undefined;
-      const t0 = performance.now();
-      await b;
-      this.metrics.backPressuredTimeMs += performance.now() - t0;
-    }
-  }
-
-  private async awaitOutputs(): Promise<void> {
-    const t0 = performance.now();
-    while (!this.outputsAvailable()) {
-      this.checkCanceled();
-      this.runMails();
-      await this.waitSignal();
-    }
-    this.metrics.backPressuredTimeMs += performance.now() - t0;
-  }
-
-  /** Runs operator code; failures are tagged with the operator (index i of the chain) if not yet. */
-  private call<T>(i: number, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw attribute(e, this.opNames[i] ?? this.vertex.name);
-    }
-  }
-
-  private async runSource(): Promise<void> {
-    const src = this.source!;
-    let slice = performance.now();
-    for (;;) {
-      this.checkCanceled();
-      this.runMails();
-      if (this.blocker) await this.awaitBlocker();
-      if (!this.outputsAvailable()) await this.awaitOutputs();
-      const status = this.call(0, () => src.pollNext());
-      if (status === 'END_OF_INPUT') break;
-      if (this.env.settings.bufferTimeout === 0) this.flushAll();
-      if (status === 'NOTHING_AVAILABLE') {
-        this.flushAll();
-        await Promise.race([src.isAvailable(), this.waitSignal()]);
-        slice = performance.now();
-        continue;
-      }
-      if (performance.now() - slice > TIME_SLICE_MS) {
-        await yieldToEventLoop();
-        slice = performance.now();
-      }
-    }
-    if (src.bounded) this.call(0, () => src.processWatermark(MAX_WATERMARK));
-  }
-
-  private async runInputs(): Promise<void> {
-    if (this.channels.length === 0) return;
-    await this.pollInputs(() => this.openData === 0);
-  }
-
-  /**
-   * The input loop: polls the channels round-robin (skipping channels blocked by an alignment),
-   * feeds records to the head operator and handles events, until `done()` holds.
-   */
-  private async pollInputs(done: () => boolean): Promise<void> {
-    let slice = performance.now();
-    const n = this.channels.length;
-    const aligner = this.aligner;
-    for (;;) {
-      this.checkCanceled();
-      this.runMails();
-      if (done()) return;
-      if (!this.outputsAvailable()) await this.awaitOutputs();
-      // Round-robin over channels with data.
-      let ch: InputChannel | undefined;
-      let idx = -1;
-      for (let k = 0; k < n; k++) {
-        const j = (this.nextChannel + k) % n;
-        if (this.channels[j]!.hasData && (aligner === undefined || !aligner.isBlocked(j))) {
-          ch = this.channels[j];
-          idx = j;
-          break;
-        }
-      }
-      if (!ch) {
-        this.flushAll();
-        await this.waitSignal();
-        slice = performance.now();
-        continue;
-      }
-      this.nextChannel = (idx + 1) % n;
-      const item = ch.poll()!;
-      const input = this.channelInput[idx]!;
-      if (item.k === 'data') {
-        const { values, timestamps } = item;
-        this.metrics.numRecordsIn += values.length;
-        if (this.headPrefetch) await this.prefetchRecords(this.headPrefetch, values, input);
-        const head = this.head;
-        for (let r = 0; r < values.length; r++) {
-          try {
-            head.processElement(values[r], timestamps === null ? undefined : (timestamps[r] ?? undefined), input);
-          } catch (e) {
-            throw attribute(e, this.opNames[0]!);
-          }
-          if (this.blocker) await this.awaitBlocker();
-        }
-        if (this.env.settings.bufferTimeout === 0) this.flushAll();
-      } else {
-        const ev = item.ev;
-        if (ev.t === 'wm') this.valves[input]!.inputWatermark(this.channelSlot[idx]!, ev.v);
-        else if (ev.t === 'status') this.valves[input]!.inputStatus(this.channelSlot[idx]!, ev.idle);
-        else if (ev.t === 'barrier') aligner?.onBarrier(idx, ev);
-        else if (ev.t === 'eod') await this.endOfData(idx, input);
-        else if (ev.t === 'eop') {
-          await this.endOfData(idx, input);
-          if (this.channelEnded[idx] === 0) {
-            this.channelEnded[idx] = 1;
-            this.openChannels--;
-            aligner?.onEndOfPartition(idx);
-          }
-        }
-        if (this.pendingWatermarks.length > 0) await this.deliverWatermarks();
-      }
-      if (performance.now() - slice > TIME_SLICE_MS) {
-        await yieldToEventLoop();
-        slice = performance.now();
-      }
-    }
-  }
-
-  /** Channel `idx` has no more data (end of data, or end of partition without it): an input whose channels all ended ends. */
-  private async endOfData(idx: number, input: number): Promise<void> {
-    if (this.dataEnded[idx] === 1) return;
-    this.dataEnded[idx] = 1;
-    this.openData--;
-    if (--this.dataOpenPerInput[input]! === 0) await this.call(0, () => this.head.endInput(input));
-  }
-
-  /** After end of data: keep taking part in checkpoints until one taken after it completed, and (inputs) until every channel ended. */
-  private async awaitFinalCheckpoint(): Promise<void> {
-    if (this.channels.length > 0) {
-      await this.pollInputs(() => this.finalCheckpointDone() && this.openChannels === 0);
-      return;
-    }
-    for (;;) {
-      this.checkCanceled();
-      this.runMails();
-      if (this.finalCheckpointDone()) return;
-      await this.waitSignal();
-    }
-  }
-
-  private finalCheckpointDone(): boolean {
-    return this.finalCheckpoint !== undefined && this.lastCompletedCheckpoint >= this.finalCheckpoint && this.asyncWork.size === 0;
-  }
-
-  // ---------------------------------------------------------------- checkpoints
-
-  /** Reads, per operator of the chain, its share of the checkpoint restored from (none on a fresh start). */
-  private async assignState(restore: TaskRestore | undefined): Promise<Map<string, AssignedOperatorState>> {
-    const out = new Map<string, AssignedOperatorState>();
-    if (!restore) return out;
-    const files = new Map<string, Promise<SubtaskStateFile>>();
-    const read = (f: string): Promise<SubtaskStateFile> => {
-      let p = files.get(f);
-      if (!p) files.set(f, (p = readSubtaskState(f)));
-      return p;
-    };
-    for (const jo of this.vertex.operators) {
-      const r = restore.operators[jo.id];
-      if (!r) continue;
-      const maxParallelism = this.env.streamGraph.node(jo.id).maxParallelism;
-      out.set(jo.id, await assignOperatorState(jo.id, jo.name, r, this.desc.subtask, this.vertex.parallelism, maxParallelism, read));
-    }
-    return out;
-  }
-
-  /** The keyed state backend (state.backend.type) and timers of every keyed operator of the chain. */
-  private createKeyedState(): void {
-    const { streamGraph, settings, jobId, attempt } = this.env;
-    const ops = this.vertex.operators;
-    for (let i = 0; i < ops.length; i++) {
-      const jo = ops[i]!;
-      if (!jo.keyed) continue;
-      const node = streamGraph.node(jo.id);
-      const opts = { maxParallelism: node.maxParallelism, operatorName: jo.name, ...(jo.uid !== undefined ? { operatorUid: jo.uid } : {}) };
-      const backend = createConfiguredKeyedStateBackend(settings.config, { jobId, attempt }, opts);
-      let timers: HeapTimerServiceManager | undefined = undefined;
-      const pts = backend.prefetch ? this.prefetchingTimeService(backend, () => timers!) : this.processingTimeService();
-      timers = new HeapTimerServiceManager(backend, pts);
-      this.backends.push(backend);
-      this.timerManagers.push(timers);
-      const k: KeyedOperatorState = { backend, timers, keySelectors: node.transformation.keySelectors };
-      this.keyedByOp.set(jo.id, k);
-      if (i === 0 && backend.prefetch) this.headPrefetch = k;
-    }
-  }
-
-  /** Restores keyed state (the backend reads what its checkpoint format needs) and timers, before the operators are built. */
-  private async restoreKeyedState(assigned: Map<string, AssignedOperatorState>): Promise<void> {
-    const restore = this.desc.restore;
-    for (const [opId, k] of this.keyedByOp) {
-      await k.backend.open?.();
-      const a = assigned.get(opId);
-      if (!restore || !a) continue;
-      const range = a.keyGroupRange;
-      const sharedDir = sharedDirOf(restore.dir);
-      const ownSharedDir =
-        this.checkpointing !== undefined && path.resolve(sharedDir) === path.resolve(this.checkpointing.jobDir, SHARED_DIR);
-      await k.backend.restoreState(a.keyed, { range, sharedDir, ownSharedDir });
-      for (const part of a.keyed) k.timers.restore(part.timers, range);
-    }
-  }
-
-  /** Gives each operator its restored operator state (or tells it that it starts fresh), before any operator opens. */
-  private async initializeOperatorState(assigned: Map<string, AssignedOperatorState>): Promise<void> {
-    const restore = this.desc.restore;
-    const ops = this.vertex.operators;
-    for (let i = 0; i < ops.length; i++) {
-      const op = this.operators[i]!;
-      if (!op.initializeState) continue;
-      const a = assigned.get(ops[i]!.id);
-      if (!restore || !a) {
-        await this.call(i, () => op.initializeState!(undefined));
-        continue;
-      }
-      const checkpointId = restore.checkpointId;
-      await this.call(i, () => op.initializeState!({ checkpointId, get: (name) => a.lists.get(name) }));
-    }
-  }
-
-  private opName(opId: string): string {
-    return this.vertex.operators.find((o) => o.id === opId)?.name ?? this.vertex.name;
-  }
-
-  // ---------------------------------------------------------------- backends that load state ahead
-
-  /** Loads the state of the keys of a buffer's records before they are processed (state access stays synchronous). */
-  private prefetchRecords(k: KeyedOperatorState, values: readonly unknown[], input: number): Promise<void> {
-    const select = k.keySelectors[input];
-    if (select === undefined) return Promise.resolve();
-    const keys = new Array<unknown>(values.length);
-    try {
-      for (let r = 0; r < values.length; r++) keys[r] = select(values[r]);
-    } catch (e) {
-      throw attribute(e, this.opNames[0]!);
-    }
-    return k.backend.prefetch!(keys);
-  }
-
-  /** Watermarks for the head operator: the keys of the event-time timers each fires are loaded first. */
-  private async deliverWatermarks(): Promise<void> {
-    const k = this.headPrefetch!;
-    for (let guard = 0; guard < 1_000_000 && this.pendingWatermarks.length > 0; guard++) {
-      const [wm, input] = this.pendingWatermarks.shift()!;
-      await k.backend.prefetch!(k.timers.dueKeys('event', wm, TIMER_PREFETCH_KEYS));
-      this.call(0, () => this.head.processWatermark(wm, input));
-    }
-  }
-
-  /** BATCH end of input: every remaining timer fires, so their keys are loaded first. */
-  private async prefetchAllTimers(k: KeyedOperatorState): Promise<void> {
-    if (this.env.settings.runtimeMode !== 'BATCH') return;
-    await k.backend.prefetch!(k.timers.dueKeys('event', MAX_WATERMARK, TIMER_PREFETCH_KEYS));
-    await k.backend.prefetch!(k.timers.dueKeys('processing', Number.MAX_SAFE_INTEGER, TIMER_PREFETCH_KEYS));
-  }
-
-  /** The processing-time service of a prefetching backend's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
-  private prefetchingTimeService(backend: KeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
-    const base = this.processingTimeService();
-    return {
-      getCurrentProcessingTime: () => base.getCurrentProcessingTime(),
-      registerTimer: (time, callback) => {
-        let cancelled = false;
-        const cancel = base.registerTimer(time, (t) => {
-          if (cancelled) return;
-          backend.prefetch!(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
-            () =>
-              this.mail(() => {
-                if (!cancelled) callback(t);
-              }),
-            (e: unknown) =>
-              this.mail(() => {
-                throw e;
-              }),
-          );
-        });
-        return () => {
-          cancelled = true;
-          cancel();
-        };
-      },
-    };
-  }
-
-  // ---------------------------------------------------------------- checkpoints
-
-  /**
-   * The synchronous part of a checkpoint (in the mailbox, between two records): every operator's
-   * state is serialised now (keyed values are shared with the live state), then the barrier goes
-   * downstream behind every record emitted before it; the rest is written asynchronously.
-   */
-  private performCheckpoint(b: Barrier, alignmentMs: number): void {
-    const t0 = performance.now();
-    let parts: Record<string, OperatorSnapshotPart>;
-    try {
-      parts = this.snapshotChain(b.id, b.savepoint === true);
-    } catch (e) {
-      // Not forwarded: downstream alignments are released when the coordinator aborts the checkpoint.
-      this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, b.id, describe(e));
-      return;
-    }
-    const forward: Barrier = { t: 'barrier', id: b.id, timestamp: b.timestamp, mode: b.mode };
-    if (b.savepoint) forward.savepoint = true;
-    if (b.stop) {
-      forward.stop = true;
-      this.stopSavepoint = b.id;
-    }
-    for (const w of this.writers) w.broadcastEvent(forward);
-    if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
-    const syncMs = performance.now() - t0;
-    this.track(this.persistSnapshot(b.id, parts, syncMs, alignmentMs), this.vertex.name);
-  }
-
-  /** Each keyed backend takes its part (savepoints are canonical whatever the backend); timers are serialised now. */
-  private snapshotChain(checkpointId: number, savepoint: boolean): Record<string, OperatorSnapshotPart> {
-    const parts: Record<string, OperatorSnapshotPart> = {};
-    const ops = this.vertex.operators;
-    const sharedDir = this.checkpointing ? path.join(this.checkpointing.jobDir, SHARED_DIR) : undefined;
-    for (let i = 0; i < ops.length; i++) {
-      const jo = ops[i]!;
-      const part: OperatorSnapshotPart = {};
-      const keyed = this.keyedByOp.get(jo.id);
-      if (keyed) {
-        const maxParallelism = keyed.backend.maxParallelism;
-        const keyGroupRange = keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.desc.subtask);
-        const snapshot = keyed.backend.snapshot({ checkpointId, savepoint, sharedDir });
-        const timers = keyed.timers.snapshot();
-        if (!snapshot.empty || timers.services.length > 0) {
-          const data = snapshot.data(packState(timers));
-          data.catch(() => undefined); // awaited (and its failure reported) by the asynchronous part
-          part.keyed = { maxParallelism, keyGroupRange, data };
-        }
-        if (snapshot.shared) part.shared = snapshot.shared;
-      }
-      this.snapshotOperatorLists(i, checkpointId, part);
-      if (part.keyed || part.lists) parts[jo.id] = part;
-    }
-    return parts;
-  }
-
-  /** The operator state (named lists) of the chain's i-th operator, into `part`. */
-  private snapshotOperatorLists(i: number, checkpointId: number, part: OperatorSnapshotPart): void {
-    const op = this.operators[i]!;
-    const snap = op.snapshotState ? this.call(i, () => op.snapshotState!(checkpointId)) : undefined;
-    if (!snap) return;
-    const lists: NonNullable<OperatorSnapshotPart['lists']> = {};
-    for (const [name, l] of Object.entries(snap)) {
-      if (!Array.isArray(l.items)) l.items.catch(() => undefined); // awaited by the asynchronous part
-      lists[name] = { mode: l.mode, data: Array.isArray(l.items) ? packState(l.items) : l.items };
-    }
-    if (Object.keys(lists).length > 0) part.lists = lists;
-  }
-
-  /** The asynchronous part: finishes what operators still prepare, writes the state file, acknowledges (or declines). */
-  private async persistSnapshot(
-    checkpointId: number,
-    parts: Record<string, OperatorSnapshotPart>,
-    syncMs: number,
-    alignmentMs: number,
-  ): Promise<void> {
-    const t0 = performance.now();
-    const { id: vertexId } = this.vertex;
-    const subtask = this.desc.subtask;
-    try {
-      const operators: Record<string, OperatorSubtaskState> = {};
-      for (const [opId, part] of Object.entries(parts)) {
-        const entry: OperatorSubtaskState = {};
-        if (part.keyed) entry.keyed = { ...part.keyed, data: await part.keyed.data };
-        if (part.lists) {
-          entry.lists = {};
-          for (const [name, l] of Object.entries(part.lists)) {
-            entry.lists[name] = { mode: l.mode, data: l.data instanceof Uint8Array ? l.data : packState(await l.data) };
-          }
-        }
-        operators[opId] = entry;
-      }
-      const shared: string[] = [];
-      let sharedBytes = 0;
-      let uploadedBytes = 0;
-      for (const part of Object.values(parts)) {
-        if (!part.shared) continue;
-        const r = await part.shared;
-        for (const f of r.files) shared.push(f);
-        sharedBytes += r.totalBytes;
-        uploadedBytes += r.uploadedBytes;
-      }
-      let handle: SubtaskStateHandle = { file: null, size: 0 };
-      if (Object.keys(operators).length > 0) {
-        const bytes = packState(subtaskStateFile(checkpointId, vertexId, subtask, operators));
-        const name = stateFileName(vertexId, subtask, this.env.attempt);
-        await writeSubtaskState(`${this.checkpointing!.jobDir}/${checkpointDirName(checkpointId)}`, name, bytes);
-        handle = { file: name, size: bytes.byteLength };
-        if (shared.length > 0) Object.assign(handle, { shared, sharedBytes, uploadedBytes });
-      }
-      if (this.canceled) return;
-      this.env.acknowledgeCheckpoint(vertexId, subtask, checkpointId, handle, {
-        syncMs: Math.round(syncMs),
-        asyncMs: Math.round(performance.now() - t0),
-        alignmentMs,
-      });
-    } catch (e) {
-      if (!this.canceled) this.env.declineCheckpoint(vertexId, subtask, checkpointId, describe(e));
-    }
-  }
-
-  /** Keeps asynchronous work in view: the task ends only once it is done; a failure fails the task. */
-  private track(p: Promise<unknown>, operatorName: string): void {
-    this.asyncWork.add(p);
-    p.then(
-      () => {
-        this.asyncWork.delete(p);
-        this.notify();
-      },
-      (e: unknown) => {
-        this.asyncWork.delete(p);
-        this.mail(() => {
-          throw attribute(e, operatorName);
-        });
-      },
-    );
-  }
-
-  /** All inputs ended: finish the chain from head to tail (each may still emit to the next). */
-  private async finishChain(): Promise<void> {
-    for (let i = 0; i < this.operators.length; i++) {
-      if (i > 0) await this.call(i, () => this.operators[i]!.endInput(0));
-      await this.call(i, () => this.operators[i]!.finish());
-      if (this.blocker) await this.awaitBlocker();
-      this.runMails();
-    }
-  }
-
-  /** Sends end-of-partition everywhere and waits until every frame has left (credit permitting). */
-  private async drainOutputs(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    for (const w of this.writers) w.broadcastEvent({ t: 'eop' });
-    while (!this.subpartitions.every((s) => s.drained)) {
-      this.checkCanceled();
-      this.runMails();
-      await this.waitSignal();
-    }
-  }
-
-  private closed = false;
-  private async closeAll(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (let i = 0; i < this.operators.length; i++) {
-      try {
-        await this.operators[i]!.close();
-      } catch (e) {
-        if (!this.canceled) throw attribute(e, this.opNames[i]!);
-      }
-    }
-  }
-
-  private flushAll(): void {
-    for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
-  }
-
-  private startFlushTimer(): void {
-    const t = this.env.settings.bufferTimeout;
-    if (t > 0 && this.writers.length) this.flushTimer = setInterval(() => this.mail(() => this.flushAll()), t);
-  }
-
-  private cleanup(): void {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    if (this.metricsTimer) clearInterval(this.metricsTimer);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const ch of this.channels) this.env.connections.unregister(ch.channel, 'consumer');
-    for (const sp of this.subpartitions) this.env.connections.unregister(sp.channel, 'producer');
-    for (const t of this.timerManagers) t.dispose();
-    for (const b of this.backends) b.dispose();
-  }
-
-  private snapshotMetrics(): TaskMetrics {
-    let out = 0;
-    let bytesOut = 0;
-    for (const w of this.writers) out += w.recordsOut;
-    for (const s of this.subpartitions) bytesOut += s.bytesOut;
-    if (this.source) this.metrics.numRecordsIn = this.source.recordsOut;
-    let bytesIn = 0;
-    for (const c of this.channels) bytesIn += c.bytesIn;
-    return {
-      ...this.metrics,
-      numRecordsOut: out,
-      numBytesOut: bytesOut,
-      numBytesIn: bytesIn,
-      backPressuredTimeMs: Math.round(this.metrics.backPressuredTimeMs),
-    };
+    if (!this.chain.source) this.pendingSplits.push({ splits, noMore });
   }
 
   metricsNow(): TaskMetrics {
     return this.snapshotMetrics();
   }
 
+  private createGate(): InputGate {
+    const chain = this.chain;
+    return new InputGate(this.net, this.checkpointing !== undefined, {
+      onData: () => this.mailbox.notify(),
+      watermark: (wm, input) => chain.processWatermark(wm, input),
+      endInput: (input) => chain.endInput(input),
+      aligned: (b, alignmentMs) => this.performCheckpoint(b, alignmentMs),
+      cancelled: (id, reason) => this.env.declineCheckpoint(this.vertex.id, this.desc.subtask, id, reason),
+    });
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private checkCanceled(): void {
+    if (this.canceled) throw new CanceledError();
+    if (this.stopping && this.checkpoints.pendingWork === 0) throw new StoppedError();
+  }
+
+  private async awaitBlocker(): Promise<void> {
+    const chain = this.chain;
+    while (chain.blocker) {
+      const b = chain.blocker;
+      chain.blocker = undefined;
+      const t0 = performance.now();
+      await b;
+      this.metrics.backPressuredTimeMs += performance.now() - t0;
+    }
+  }
+
+  /** Backpressure: waits (running mails) until every subpartition has room again. */
+  private async awaitOutputs(): Promise<void> {
+    const t0 = performance.now();
+    while (!this.partition.isAvailable()) {
+      this.checkCanceled();
+      this.mailbox.runMails();
+      await this.mailbox.waitSignal();
+    }
+    this.metrics.backPressuredTimeMs += performance.now() - t0;
+  }
+
+  /** The source loop: the reader emits into the chain while the outputs have room. */
+  private async runSource(src: SourceOperator): Promise<void> {
+    const { mailbox, partition, chain } = this;
+    const flushEach = this.env.settings.bufferTimeout === 0;
+    mailbox.startSlice();
+    for (;;) {
+      this.checkCanceled();
+      mailbox.runMails();
+      if (chain.blocker) await this.awaitBlocker();
+      if (!partition.isAvailable()) await this.awaitOutputs();
+      const status = chain.call(0, () => src.pollNext());
+      if (status === 'END_OF_INPUT') break;
+      if (flushEach) partition.flush();
+      if (status === 'NOTHING_AVAILABLE') {
+        partition.flush();
+        await Promise.race([src.isAvailable(), mailbox.waitSignal()]);
+        mailbox.startSlice();
+        continue;
+      }
+      if (mailbox.sliceOver()) await mailbox.yield();
+    }
+    if (src.bounded) chain.call(0, () => src.processWatermark(MAX_WATERMARK));
+  }
+
+  /**
+   * The input loop: takes buffers and events from the gate (round-robin over channels not blocked
+   * by an alignment), feeds records to the head operator and lets the gate handle events, until
+   * `done(gate)` holds.
+   */
+  private async pollInputs(gate: InputGate, done: (gate: InputGate) => boolean): Promise<void> {
+    const { mailbox, partition, chain } = this;
+    const flushEach = this.env.settings.bufferTimeout === 0;
+    mailbox.startSlice();
+    for (;;) {
+      this.checkCanceled();
+      mailbox.runMails();
+      if (done(gate)) return;
+      if (!partition.isAvailable()) await this.awaitOutputs();
+      const item = gate.pollNext();
+      if (item === undefined) {
+        partition.flush();
+        await mailbox.waitSignal();
+        mailbox.startSlice();
+        continue;
+      }
+      if (item.k === 'data') {
+        const { values, timestamps } = item;
+        const input = gate.input;
+        this.metrics.numRecordsIn += values.length;
+        const prefetch = chain.prefetchRecords(values, input);
+        if (prefetch !== undefined) await prefetch;
+        const head = chain.head;
+        for (let r = 0; r < values.length; r++) {
+          try {
+            head.processElement(values[r], timestamps === null ? undefined : (timestamps[r] ?? undefined), input);
+          } catch (e) {
+            throw attribute(e, chain.opNames[0]!);
+          }
+          if (chain.blocker) await this.awaitBlocker();
+        }
+        if (flushEach) partition.flush();
+      } else {
+        const pending = gate.processEvent(item.ev);
+        if (pending !== undefined) await pending;
+        if (chain.hasPendingWatermarks) await chain.deliverWatermarks();
+      }
+      if (mailbox.sliceOver()) await mailbox.yield();
+    }
+  }
+
+  /** After end of data: keep taking part in checkpoints until one taken after it completed, and (inputs) until every channel ended. */
+  private async awaitFinalCheckpoint(): Promise<void> {
+    const gate = this.gate!;
+    if (gate.numChannels > 0) {
+      await this.pollInputs(gate, (g) => this.finalCheckpointDone() && g.partitionsEnded);
+      return;
+    }
+    for (;;) {
+      this.checkCanceled();
+      this.mailbox.runMails();
+      if (this.finalCheckpointDone()) return;
+      await this.mailbox.waitSignal();
+    }
+  }
+
+  private finalCheckpointDone(): boolean {
+    return this.finalCheckpoint !== undefined && this.lastCompletedCheckpoint >= this.finalCheckpoint && this.checkpoints.pendingWork === 0;
+  }
+
+  /** The synchronous part of a checkpoint (in the mailbox); the barrier goes downstream, the rest is written asynchronously. */
+  private performCheckpoint(b: Barrier, alignmentMs: number): void {
+    if (!this.checkpoints.checkpointState(b, alignmentMs)) return;
+    if (b.stop) this.stopSavepoint = b.id;
+    if (this.dataFinished && this.finalCheckpoint === undefined) this.finalCheckpoint = b.id;
+  }
+
+  // ---------------------------------------------------------------- the end
+
+  /** All inputs ended: finish the chain from head to tail (each may still emit to the next). */
+  private async finishChain(): Promise<void> {
+    const { operators } = this.chain;
+    for (let i = 0; i < operators.length; i++) {
+      if (i > 0) await this.chain.call(i, () => operators[i]!.endInput(0));
+      await this.chain.call(i, () => operators[i]!.finish());
+      if (this.chain.blocker) await this.awaitBlocker();
+      this.mailbox.runMails();
+    }
+  }
+
+  /** Sends end-of-partition everywhere and waits until every frame has left (credit permitting). */
+  private async drainOutputs(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.partition.broadcastEvent({ t: 'eop' });
+    while (!this.partition.drained) {
+      this.checkCanceled();
+      this.mailbox.runMails();
+      await this.mailbox.waitSignal();
+    }
+  }
+
+  private startFlushTimer(): void {
+    const t = this.env.settings.bufferTimeout;
+    if (t > 0 && this.partition.writers.length) this.flushTimer = setInterval(() => this.mailbox.mail(() => this.partition.flush()), t);
+  }
+
+  private cleanup(): void {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.gate?.release();
+    this.partition.release();
+    this.chain.dispose();
+  }
+
+  private snapshotMetrics(): TaskMetrics {
+    if (this.chain.source) this.metrics.numRecordsIn = this.chain.source.recordsOut;
+    return {
+      ...this.metrics,
+      numRecordsOut: this.partition.recordsOut,
+      numBytesOut: this.partition.bytesOut,
+      numBytesIn: this.gate?.bytesIn ?? 0,
+      backPressuredTimeMs: Math.round(this.metrics.backPressuredTimeMs),
+    };
+  }
+
   private describeFailure(e: unknown): SerializedError {
     const ctx = { jobName: this.env.jobGraph.jobName, subtask: this.desc.subtask, parallelism: this.vertex.parallelism };
-    if (e instanceof OperatorFailure) {
-      const orig = e.original;
-      if (orig instanceof WeirError) return serializeError(orig, orig.code, { ...ctx, operator: e.operatorName });
-      const msg = orig instanceof Error ? `${orig.name === 'Error' ? '' : orig.name + ': '}${orig.message}` : String(orig);
-      const err = new WeirError(
-        'WEIR_USER_FUNCTION',
-        `Operator '${e.operatorName}' threw: ${msg}`,
-        { ...ctx, operator: e.operatorName },
-        { cause: orig },
-      );
-      return serializeError(err);
-    }
-    return serializeError(e, 'WEIR_INTERNAL', { ...ctx, operator: this.vertex.name });
+    return describeFailure(e, ctx, this.vertex.name);
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
 }

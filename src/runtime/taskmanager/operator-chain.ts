@@ -1,0 +1,327 @@
+/**
+ * The operators of one task (Flink's OperatorChain): built tail first so each operator's output
+ * can call its chained successors directly, with RecordWriterOutputs into the task's result
+ * partition for network edges. Keyed operators get their state backend and timers here, and every
+ * operator its runtime context and a processing-time service whose timers fire as mails. With a
+ * backend that loads state ahead (prefetch), the keys a buffer of records or a watermark's timers
+ * will touch are loaded before the head operator sees them, so state access stays synchronous.
+ */
+import { currentDistributedCache } from '../../api/distributed-cache.js';
+import type { KeySelector, RuntimeContext } from '../../api/functions.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from '../../api/state.js';
+import { MAX_WATERMARK } from '../../api/time.js';
+import { WeirError } from '../../errors.js';
+import type { JobOperator, JobVertex } from '../../graph/job-graph.js';
+import type { ResultPartition } from '../network/result-partition.js';
+import { ChainingOutput, OperatorOutput, RecordWriterOutput, attribute } from '../operators/chaining.js';
+import { createOperator } from '../operators/factory.js';
+import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
+import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
+import { SourceOperator } from '../operators/source-operator.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
+import type { Mailbox } from './mailbox.js';
+import type { TaskEnvironment } from './task-environment.js';
+
+/** Keyed state and timers of one keyed operator of the chain. */
+export interface KeyedOperatorState {
+  readonly backend: KeyedStateBackend;
+  readonly timers: HeapTimerServiceManager;
+  readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];
+}
+
+/** Keys whose state a prefetch loads at most, for timers (more are read as they fire). */
+const TIMER_PREFETCH_KEYS = 10_000;
+
+export class OperatorChain {
+  /** Head first. */
+  readonly operators: StreamOperator[] = [];
+  readonly opNames: string[] = [];
+  head!: StreamOperator;
+  source: SourceOperator | undefined;
+  /** Keyed state and timers of each keyed operator of the chain, by operator id. */
+  readonly keyedByOp = new Map<string, KeyedOperatorState>();
+  /** What a sink's write waits for: the task awaits it before the next record. */
+  blocker: Promise<unknown> | undefined;
+  private readonly backends: KeyedStateBackend[] = [];
+  private readonly timerManagers: HeapTimerServiceManager[] = [];
+  /** The head operator's keyed state when its backend loads state ahead: records and timers are prefetched. */
+  private headPrefetch: KeyedOperatorState | undefined;
+  /** Watermarks for the head operator waiting for the prefetch of their timers' keys: [watermark, input]. */
+  private readonly pendingWatermarks: [number, number][] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly env: TaskEnvironment,
+    private readonly vertex: JobVertex,
+    private readonly subtask: number,
+    private readonly partition: ResultPartition,
+    private readonly mailbox: Mailbox,
+    private readonly checkpointingMode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' | undefined,
+  ) {}
+
+  /** Runs operator code; failures are tagged with the operator (index i of the chain) if not yet. */
+  call<T>(i: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw attribute(e, this.opNames[i] ?? this.vertex.name);
+    }
+  }
+
+  /** The keyed state backend (state.backend.type) and timers of every keyed operator of the chain. */
+  createKeyedState(): void {
+    const { streamGraph, settings, jobId, attempt } = this.env;
+    const ops = this.vertex.operators;
+    for (let i = 0; i < ops.length; i++) {
+      const jo = ops[i]!;
+      if (!jo.keyed) continue;
+      const node = streamGraph.node(jo.id);
+      const opts = { maxParallelism: node.maxParallelism, operatorName: jo.name, ...(jo.uid !== undefined ? { operatorUid: jo.uid } : {}) };
+      const backend = createConfiguredKeyedStateBackend(settings.config, { jobId, attempt }, opts);
+      let timers: HeapTimerServiceManager | undefined = undefined;
+      const pts = backend.prefetch ? this.prefetchingTimeService(backend, () => timers!) : this.processingTimeService();
+      timers = new HeapTimerServiceManager(backend, pts);
+      this.backends.push(backend);
+      this.timerManagers.push(timers);
+      const k: KeyedOperatorState = { backend, timers, keySelectors: node.transformation.keySelectors };
+      this.keyedByOp.set(jo.id, k);
+      if (i === 0 && backend.prefetch) this.headPrefetch = k;
+    }
+  }
+
+  /** Creates the operators, tail first, each with its output and context. */
+  build(): void {
+    const { streamGraph, settings } = this.env;
+    const ops = this.vertex.operators;
+    const instances = new Map<string, StreamOperator>();
+    const built: StreamOperator[] = new Array<StreamOperator>(ops.length);
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const jo = ops[i]!;
+      const node = streamGraph.node(jo.id);
+      const keyed = this.keyedByOp.get(jo.id);
+      const ctx: OperatorContext = {
+        jobId: this.env.jobId,
+        operatorId: jo.id,
+        operatorName: jo.name,
+        subtask: this.subtask,
+        parallelism: this.vertex.parallelism,
+        maxParallelism: node.maxParallelism,
+        attempt: this.env.attempt,
+        runtimeMode: settings.runtimeMode,
+        output: this.buildOutput(jo, instances, ops),
+        processingTimeService: this.processingTimeService(),
+        keySelectors: node.transformation.keySelectors,
+        keyedStateBackend: keyed?.backend,
+        timerServiceManager: keyed?.timers,
+        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend),
+        config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
+        ...(this.checkpointingMode ? { checkpointingMode: this.checkpointingMode } : {}),
+      };
+      const { id: vertexId } = this.vertex;
+      const op = createOperator(node.spec, ctx, {
+        block: (p) => {
+          this.blocker = this.blocker ? Promise.all([this.blocker, p]) : p;
+        },
+        splits: {
+          register: () => this.env.sourceEvent(jo.id, vertexId, this.subtask, 'register'),
+          requestSplit: () => this.env.sourceEvent(jo.id, vertexId, this.subtask, 'request'),
+        },
+        sendCollected: (id, values) => this.env.sendCollected(id, values, vertexId, this.subtask),
+        print: (text, toStderr) => this.env.print(text, toStderr),
+      });
+      instances.set(jo.id, op);
+      built[i] = op;
+    }
+    this.operators.push(...built);
+    this.opNames.push(...ops.map((o) => o.name));
+    this.head = built[0]!;
+    if (this.head instanceof SourceOperator) this.source = this.head;
+  }
+
+  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
+    const main: Output[] = [];
+    const side = new Map<string, Output[]>();
+    const add = (tag: string | undefined, o: Output): void => {
+      if (tag === undefined) main.push(o);
+      else {
+        if (!side.has(tag)) side.set(tag, []);
+        side.get(tag)!.push(o);
+      }
+    };
+    for (const c of jo.chainedOutputs) {
+      const name = ops.find((o) => o.id === c.target)!.name;
+      add(c.tag, new ChainingOutput(instances.get(c.target)!, name, c.inputIndex));
+    }
+    for (const edgeId of jo.networkOutputs) {
+      const edge = this.env.jobGraph.edges.find((e) => e.id === edgeId)!;
+      add(edge.tag, new RecordWriterOutput(this.partition.createWriter(edge.id)));
+    }
+    return new OperatorOutput(main, side);
+  }
+
+  private runtimeContext(jo: JobOperator, maxParallelism: number, backend: KeyedStateBackend | undefined): RuntimeContext {
+    const state = <S>(d: StateDescriptor): S => {
+      if (!backend) {
+        throw new WeirError(
+          'WEIR_STATE_ACCESS',
+          `operator '${jo.name}' used keyed state '${d.name}' but its input is not keyed: call keyBy() before it`,
+        );
+      }
+      return backend.getState(d) as S;
+    };
+    return {
+      getJobId: () => this.env.jobId,
+      getTaskName: () => this.vertex.name,
+      getIndexOfThisSubtask: () => this.subtask,
+      getNumberOfParallelSubtasks: () => this.vertex.parallelism,
+      getMaxNumberOfParallelSubtasks: () => maxParallelism,
+      getAttemptNumber: () => this.env.attempt,
+      getState: <T>(d: ValueStateDescriptor<T>) => state(d),
+      getListState: <T>(d: ListStateDescriptor<T>) => state(d),
+      getMapState: <K, V>(d: MapStateDescriptor<K, V>) => state(d),
+      getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
+      getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
+      getDistributedCache: currentDistributedCache,
+    } as RuntimeContext;
+  }
+
+  private processingTimeService(): ProcessingTimeService {
+    return {
+      getCurrentProcessingTime: () => Date.now(),
+      registerTimer: (time, callback) => {
+        // A timer for T fires once T has fully passed (as Flink: delay + 1 ms), so a record
+        // processed during millisecond T still belongs before the timer, never after it.
+        let handle: NodeJS.Timeout;
+        const arm = (): void => {
+          handle = setTimeout(
+            () => {
+              this.timers.delete(handle);
+              if (Date.now() <= time) arm();
+              else this.mailbox.mail(() => callback(time));
+            },
+            Math.max(0, time - Date.now()) + 1,
+          );
+          this.timers.add(handle);
+        };
+        arm();
+        return () => {
+          clearTimeout(handle);
+          this.timers.delete(handle);
+        };
+      },
+    };
+  }
+
+  /** The processing-time service of a prefetching backend's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
+  private prefetchingTimeService(backend: KeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
+    const base = this.processingTimeService();
+    return {
+      getCurrentProcessingTime: () => base.getCurrentProcessingTime(),
+      registerTimer: (time, callback) => {
+        let cancelled = false;
+        const cancel = base.registerTimer(time, (t) => {
+          if (cancelled) return;
+          backend.prefetch!(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
+            () =>
+              this.mailbox.mail(() => {
+                if (!cancelled) callback(t);
+              }),
+            (e: unknown) =>
+              this.mailbox.mail(() => {
+                throw e;
+              }),
+          );
+        });
+        return () => {
+          cancelled = true;
+          cancel();
+        };
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- driving the head
+
+  /** Opens the operators, tail first (a successor is ready before anything reaches it). */
+  async open(): Promise<void> {
+    for (let i = this.operators.length - 1; i >= 0; i--) await this.call(i, () => this.operators[i]!.open());
+  }
+
+  /** Loads the state of the keys of a buffer's records before they are processed; undefined when nothing loads ahead. */
+  prefetchRecords(values: readonly unknown[], input: number): Promise<void> | undefined {
+    const k = this.headPrefetch;
+    if (k === undefined) return undefined;
+    const select = k.keySelectors[input];
+    if (select === undefined) return undefined;
+    const keys = new Array<unknown>(values.length);
+    try {
+      for (let r = 0; r < values.length; r++) keys[r] = select(values[r]);
+    } catch (e) {
+      throw attribute(e, this.opNames[0]!);
+    }
+    return k.backend.prefetch!(keys);
+  }
+
+  /** A watermark for the head operator; with prefetch it waits for deliverWatermarks. */
+  processWatermark(watermark: number, input: number): void {
+    if (this.headPrefetch) this.pendingWatermarks.push([watermark, input]);
+    else this.call(0, () => this.head.processWatermark(watermark, input));
+  }
+
+  get hasPendingWatermarks(): boolean {
+    return this.pendingWatermarks.length > 0;
+  }
+
+  /** Watermarks for the head operator: the keys of the event-time timers each fires are loaded first. */
+  async deliverWatermarks(): Promise<void> {
+    const k = this.headPrefetch!;
+    for (let guard = 0; guard < 1_000_000 && this.pendingWatermarks.length > 0; guard++) {
+      const [wm, input] = this.pendingWatermarks.shift()!;
+      await k.backend.prefetch!(k.timers.dueKeys('event', wm, TIMER_PREFETCH_KEYS));
+      this.call(0, () => this.head.processWatermark(wm, input));
+    }
+  }
+
+  /** One input of the head operator ended. */
+  endInput(input: number): void | Promise<void> {
+    return this.call(0, () => this.head.endInput(input));
+  }
+
+  /** BATCH end of input: every remaining timer fires, so their keys are loaded first. */
+  async prefetchAllTimers(): Promise<void> {
+    const k = this.headPrefetch;
+    if (!k || this.env.settings.runtimeMode !== 'BATCH') return;
+    await k.backend.prefetch!(k.timers.dueKeys('event', MAX_WATERMARK, TIMER_PREFETCH_KEYS));
+    await k.backend.prefetch!(k.timers.dueKeys('processing', Number.MAX_SAFE_INTEGER, TIMER_PREFETCH_KEYS));
+  }
+
+  /** Closes every operator once; failures of close are ignored once `canceled()` holds. */
+  async close(canceled: () => boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = 0; i < this.operators.length; i++) {
+      try {
+        await this.operators[i]!.close();
+      } catch (e) {
+        if (!canceled()) throw attribute(e, this.opNames[i]!);
+      }
+    }
+  }
+
+  /** Cancels the processing-time timers and releases the keyed state. */
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const t of this.timerManagers) t.dispose();
+    for (const b of this.backends) b.dispose();
+  }
+}
