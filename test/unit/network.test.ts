@@ -1,21 +1,31 @@
 /**
  * The network layer, unit by unit: the record writer (partitioners, batching), the result
- * subpartition (credit-based flow control), the input channel and the consumer side of a task's
- * input (round-robin polling, alignment, end of partition), and the watermark valve.
+ * subpartition (credit-based flow control), the input channel, the input gate (round-robin polling,
+ * credit, alignment, end of data and of partition per input, watermarks), the result partition
+ * (credit registration, availability, events) and the watermark valve.
  *
- * The fixtures at the top are the only places that name the classes under test, so that the tests
- * follow them when the producer and consumer sides move (result partition, input gate).
+ * The gate and the partition are the real classes over a TestConnections that records what they
+ * send and delivers frames by hand.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MIN_WATERMARK } from '../../src/api/time.js';
 import type { PartitionerKind } from '../../src/graph/distribution.js';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../src/graph/key-groups.js';
-import { BarrierAligner, type Barrier } from '../../src/runtime/checkpoint/barrier-aligner.js';
+import { StreamExecutionEnvironment } from '../../src/api/environment.js';
+import { setPipelineExecutorFactory, type Pipeline } from '../../src/api/execution-context.js';
+import type { JobEdge, JobGraph, JobVertex } from '../../src/graph/job-graph.js';
+import { buildJobGraph } from '../../src/graph/job-graph.js';
+import { buildStreamGraph, StreamGraph } from '../../src/graph/stream-graph.js';
+import type { Barrier } from '../../src/runtime/checkpoint/barrier-aligner.js';
 import { BatchDecoder } from '../../src/runtime/network/buffer-codec.js';
-import type { ChannelEvent, Frame } from '../../src/runtime/network/events.js';
-import { InputChannel, type InputItem } from '../../src/runtime/network/input-channel.js';
+import type { FrameSink, NetworkSettings } from '../../src/runtime/network/channel.js';
+import { ConnectionManager, type ChannelEnd, type FrameHandler } from '../../src/runtime/network/connection-manager.js';
+import { channelId, type ChannelEvent, type Frame } from '../../src/runtime/network/events.js';
+import { InputChannel } from '../../src/runtime/network/input-channel.js';
+import { InputGate } from '../../src/runtime/network/input-gate.js';
 import { RecordWriter } from '../../src/runtime/network/record-writer.js';
+import { ResultPartition } from '../../src/runtime/network/result-partition.js';
 import { ResultSubpartition } from '../../src/runtime/network/result-subpartition.js';
 import { StatusWatermarkValve } from '../../src/runtime/network/watermark-valve.js';
 
@@ -110,51 +120,127 @@ function wire(opts: { initialCredit: number; maxBacklog?: number; bufferSize?: n
 }
 
 /**
- * The consumer side of a task's input: the channels polled round-robin, skipping the ones an
- * alignment blocked; end of partition counted once per channel. This is the selection Task's input
- * loop makes today (task.ts, pollInputs), over the public behaviour of InputChannel and BarrierAligner.
+ * A worker's connections as one task sees them: what it sends to each peer is recorded, and frames
+ * reach its channel ends when the test delivers them (the real manager delivers them on a later turn).
  */
-class Gate {
-  private next = 0;
-  readonly ended = new Set<number>();
-  readonly aligned: number[] = [];
-  readonly cancelled: number[] = [];
-  readonly aligner: BarrierAligner;
+class TestConnections extends ConnectionManager {
+  readonly sent: { peer: string; frame: Frame }[] = [];
+  readonly ends = { consumer: new Map<string, FrameHandler>(), producer: new Map<string, FrameHandler>() };
 
-  constructor(readonly channels: InputChannel[]) {
-    this.aligner = new BarrierAligner(channels.length, {
-      aligned: (b) => this.aligned.push(b.id),
-      cancelled: (id) => this.cancelled.push(id),
-    });
+  constructor() {
+    super('self', () => {});
   }
 
-  get open(): number {
-    return this.channels.length - this.ended.size;
+  override sinkTo(peer: string): FrameSink {
+    return { send: (frame) => this.sent.push({ peer, frame }) };
   }
 
-  /** The next item and the channel it came from, or undefined when no unblocked channel has data. */
-  pollNext(): { ch: number; item: InputItem } | undefined {
-    const n = this.channels.length;
-    for (let k = 0; k < n; k++) {
-      const j = (this.next + k) % n;
-      if (this.channels[j]!.hasData && !this.aligner.isBlocked(j)) {
-        this.next = (j + 1) % n;
-        const item = this.channels[j]!.poll()!;
-        if (item.k === 'event' && item.ev.t === 'barrier') this.aligner.onBarrier(j, item.ev);
-        if (item.k === 'event' && item.ev.t === 'eop' && !this.ended.has(j)) {
-          this.ended.add(j);
-          this.aligner.onEndOfPartition(j);
-        }
-        return { ch: j, item };
-      }
-    }
-    return undefined;
+  override register(channel: string, end: ChannelEnd, handler: FrameHandler): void {
+    this.ends[end].set(channel, handler);
+  }
+
+  override unregister(channel: string, end: ChannelEnd): void {
+    this.ends[end].delete(channel);
+  }
+
+  deliver(end: ChannelEnd, frame: Frame): void {
+    const h = this.ends[end].get(frame.ch);
+    assert.ok(h, `no ${end} end registered for ${frame.ch}`);
+    h(frame);
+  }
+
+  /** The credits sent so far, as `peer:n`. */
+  credits(): string[] {
+    return this.sent.flatMap(({ peer, frame }) => (frame.k === 'credit' ? [`${peer}:${frame.n}`] : []));
   }
 }
 
-/** A channel fed directly with frames (what arrived on the connection). */
-function channel(index: number, credits: Frame[] = []): InputChannel {
-  return new InputChannel(`ch${index}`, index, { send: (f) => credits.push(f) }, 2, () => {});
+const SETTINGS: NetworkSettings = { bufferSize: BIG, maxBuffersPerChannel: 1_000, buffersPerChannel: 2, floatingBuffersPerGate: 0 };
+
+/**
+ * The real InputGate of subtask 0 of vertex `op`, fed by one upstream vertex per entry of `edges`
+ * (its parallelism, over a rebalance edge: one channel per producer subtask), on logical input
+ * `inputs[i]` (0 by default). Channels are numbered in the gate's order: edge by edge, producer by
+ * producer; the producer of channel k lives on worker `w<k>`. What the gate tells its task is kept.
+ */
+function gate(edges: number[], opts: { inputs?: number[]; checkpointing?: boolean; settings?: Partial<NetworkSettings> } = {}) {
+  const vertex = (id: string, parallelism: number, inputs: string[]): JobVertex => ({
+    id,
+    name: id,
+    parallelism,
+    maxParallelism: 128,
+    operators: [],
+    inputs,
+    isSource: inputs.length === 0,
+  });
+  const jobEdges: JobEdge[] = edges.map((_, i) => ({
+    id: `e${i}`,
+    sourceVertex: `up${i}`,
+    sourceOperator: `up${i}`,
+    targetVertex: 'op',
+    targetOperator: 'op',
+    inputIndex: opts.inputs?.[i] ?? 0,
+    partitioner: 'rebalance',
+  }));
+  const op = vertex(
+    'op',
+    1,
+    jobEdges.map((e) => e.id),
+  );
+  const jobGraph: JobGraph = {
+    jobName: 'gate',
+    type: 'STREAMING',
+    fingerprint: '',
+    structureFingerprint: '',
+    vertices: [...edges.map((p, i) => vertex(`up${i}`, p, [])), op],
+    edges: jobEdges,
+  };
+  const chIds: string[] = [];
+  const locations: Record<string, string[]> = { op: ['self'] };
+  edges.forEach((p, i) => {
+    locations[`up${i}`] = Array.from({ length: p }, (_, producer) => {
+      chIds.push(channelId('job', 0, `e${i}`, producer, 0));
+      return `w${chIds.length - 1}`;
+    });
+  });
+  const conns = new TestConnections();
+  const told = {
+    onData: 0,
+    watermarks: [] as string[],
+    ended: [] as number[],
+    aligned: [] as number[],
+    cancelled: [] as number[],
+  };
+  const g = new InputGate(
+    {
+      jobId: 'job',
+      attempt: 0,
+      jobGraph,
+      streamGraph: new StreamGraph('gate', [], 'STREAMING', true),
+      vertex: op,
+      subtask: 0,
+      locations,
+      connections: conns,
+      settings: { ...SETTINGS, ...opts.settings },
+    },
+    opts.checkpointing ?? true,
+    {
+      onData: () => told.onData++,
+      watermark: (wm, input) => told.watermarks.push(`${input}:${wm}`),
+      endInput: (input) => void told.ended.push(input),
+      aligned: (b) => told.aligned.push(b.id),
+      cancelled: (id) => told.cancelled.push(id),
+    },
+  );
+  g.open();
+  return {
+    g,
+    conns,
+    told,
+    chIds,
+    data: (k: number, values: unknown[]): void => conns.deliver('consumer', { k: 'data', ch: chIds[k]!, buf: encode(values) }),
+    event: (k: number, ev: ChannelEvent): void => conns.deliver('consumer', { k: 'event', ch: chIds[k]!, ev }),
+  };
 }
 
 const encode = (values: unknown[]): Uint8Array => {
@@ -163,18 +249,23 @@ const encode = (values: unknown[]): Uint8Array => {
   p.sub.flush();
   return (p.frames[0] as Extract<Frame, { k: 'data' }>).buf;
 };
-const dataFrame = (ch: number, values: unknown[]): Frame => ({ k: 'data', ch: `ch${ch}`, buf: encode(values) });
-const eventFrame = (ch: number, ev: ChannelEvent): Frame => ({ k: 'event', ch: `ch${ch}`, ev });
 const barrier = (id: number, mode: Barrier['mode'] = 'EXACTLY_ONCE'): Barrier => ({ t: 'barrier', id, timestamp: 0, mode });
 
-/** Drains the gate: what it yielded, as `ch:record` or `ch:event`. */
-function drain(g: Gate, limit = 1_000): string[] {
+/**
+ * Drains the gate as the task's input loop does (events handed back to the gate, awaited when it
+ * returns a promise): what it yielded, records as themselves and events as `eop`, `barrier1`...
+ */
+async function drain(g: InputGate, limit = 1_000): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < limit; i++) {
-    const r = g.pollNext();
-    if (!r) return out;
-    if (r.item.k === 'data') for (const v of r.item.values) out.push(`${r.ch}:${String(v)}`);
-    else out.push(`${r.ch}:${r.item.ev.t}${r.item.ev.t === 'barrier' ? r.item.ev.id : ''}`);
+    const item = g.pollNext();
+    if (!item) return out;
+    if (item.k === 'data') for (const v of item.values) out.push(String(v));
+    else {
+      out.push(`${item.ev.t}${item.ev.t === 'barrier' ? item.ev.id : ''}`);
+      const pending = g.processEvent(item.ev);
+      if (pending !== undefined) await pending;
+    }
   }
   throw new Error(`the gate yielded more than ${limit} items`);
 }
@@ -445,88 +536,286 @@ test('input channel: never more buffers in flight than credits announced', () =>
   );
 });
 
-// ---------------------------------------------------------------- input gate: polling, alignment, end of partition
+// ---------------------------------------------------------------- input gate: polling, credit, alignment, end of input
 
-test('gate: channels are polled round-robin, one buffer or event at a time', () => {
-  const chs = [channel(0), channel(1), channel(2)];
-  const g = new Gate(chs);
-  chs[0]!.receive(dataFrame(0, ['a1']));
-  chs[0]!.receive(dataFrame(0, ['a2']));
-  chs[0]!.receive(dataFrame(0, ['a3']));
-  chs[1]!.receive(dataFrame(1, ['b1']));
-  chs[2]!.receive(dataFrame(2, ['c1']));
-  chs[2]!.receive(dataFrame(2, ['c2']));
-  assert.deepEqual(drain(g), ['0:a1', '1:b1', '2:c1', '0:a2', '2:c2', '0:a3']);
+test('gate: channels are polled round-robin, one buffer or event at a time; the task is woken when an empty channel gets data', async () => {
+  const { g, told, data } = gate([3]);
+  assert.equal(g.numChannels, 3);
+  data(0, ['a1']);
+  data(0, ['a2']);
+  data(0, ['a3']);
+  data(1, ['b1']);
+  data(2, ['c1']);
+  data(2, ['c2']);
+  assert.equal(told.onData, 3, 'once per channel that had nothing');
+  assert.deepEqual(await drain(g), ['a1', 'b1', 'c1', 'a2', 'c2', 'a3']);
+  data(1, ['b2']);
+  assert.equal(told.onData, 4, 'an emptied channel wakes the task again');
+  assert.ok(g.bytesIn > 0);
 });
 
-test('gate: EXACTLY_ONCE alignment blocks each channel once its barrier arrived, until the last one did', () => {
-  const chs = [channel(0), channel(1)];
-  const g = new Gate(chs);
-  chs[0]!.receive(dataFrame(0, ['a1']));
-  chs[0]!.receive(eventFrame(0, barrier(1)));
-  chs[0]!.receive(dataFrame(0, ['a2 after the barrier']));
-  chs[1]!.receive(dataFrame(1, ['b1']));
-  chs[1]!.receive(dataFrame(1, ['b2']));
-  assert.deepEqual(drain(g), ['0:a1', '1:b1', '0:barrier1', '1:b2']);
-  assert.ok(g.aligner.isBlocked(0), 'what follows the barrier waits in its channel');
-  assert.equal(g.aligner.pendingCheckpoint, 1);
-  assert.deepEqual(g.aligned, []);
-  chs[1]!.receive(eventFrame(1, barrier(1)));
-  assert.deepEqual(drain(g), ['1:barrier1', '0:a2 after the barrier']);
-  assert.deepEqual(g.aligned, [1], 'aligned when the last barrier arrived');
-  assert.equal(g.aligner.isBlocked(0), false, 'and every channel is released');
+test('gate: open() announces each channel its initial credit; a credit returns as a buffer is taken, none for events', async () => {
+  const { g, conns, data, event } = gate([3], { settings: { buffersPerChannel: 2, floatingBuffersPerGate: 4 } });
+  assert.deepEqual(conns.credits(), ['w0:3', 'w1:3', 'w2:3'], '2 exclusive buffers and a third of the 4 floating ones, to each producer');
+  assert.deepEqual(
+    conns.sent.map((s) => s.frame.ch),
+    [0, 1, 2].map((k) => channelId('job', 0, 'e0', k, 0)),
+  );
+  data(1, ['b1']);
+  event(1, { t: 'wm', v: 1 });
+  data(2, ['c1']);
+  assert.deepEqual(conns.credits().slice(3), [], 'no credit before the buffer is taken');
+  assert.deepEqual(await drain(g), ['b1', 'c1', 'wm']);
+  assert.deepEqual(conns.credits().slice(3), ['w1:1', 'w2:1'], 'one credit per buffer, to its producer; none for the event');
+  // Without floating buffers the exclusive ones are the initial credit.
+  assert.deepEqual(gate([2]).conns.credits(), ['w0:2', 'w1:2']);
 });
 
-test('gate: AT_LEAST_ONCE blocks nothing and is aligned at the last barrier', () => {
-  const chs = [channel(0), channel(1)];
-  const g = new Gate(chs);
-  chs[0]!.receive(eventFrame(0, barrier(1, 'AT_LEAST_ONCE')));
-  chs[0]!.receive(dataFrame(0, ['a after']));
-  assert.deepEqual(drain(g), ['0:barrier1', '0:a after']);
-  assert.equal(g.aligner.isBlocked(0), false);
-  chs[1]!.receive(eventFrame(1, barrier(1, 'AT_LEAST_ONCE')));
-  drain(g);
-  assert.deepEqual(g.aligned, [1]);
+test('gate: EXACTLY_ONCE alignment blocks each channel once its barrier arrived, until the last one did', async () => {
+  const { g, told, data, event } = gate([2]);
+  data(0, ['a1']);
+  event(0, barrier(1));
+  data(0, ['a2 after the barrier']);
+  data(1, ['b1']);
+  data(1, ['b2']);
+  assert.deepEqual(await drain(g), ['a1', 'b1', 'barrier1', 'b2'], 'what follows the barrier waits in its channel');
+  assert.deepEqual(told.aligned, []);
+  event(1, barrier(1));
+  assert.deepEqual(await drain(g), ['barrier1', 'a2 after the barrier']);
+  assert.deepEqual(told.aligned, [1], 'aligned when the last barrier arrived');
+  data(0, ['a3']);
+  data(1, ['b3']);
+  assert.deepEqual(await drain(g), ['b3', 'a3'], 'and every channel is released (round-robin goes on after channel 0)');
 });
 
-test('gate: an ended channel counts as aligned; end of partition is counted once per channel', () => {
-  const chs = [channel(0), channel(1), channel(2)];
-  const g = new Gate(chs);
-  chs[0]!.receive(eventFrame(0, barrier(1)));
-  chs[1]!.receive(eventFrame(1, { t: 'eop' }));
-  chs[1]!.receive(eventFrame(1, { t: 'eop' }));
-  assert.deepEqual(drain(g), ['0:barrier1', '1:eop', '1:eop']);
-  assert.equal(g.open, 2, 'a repeated end of partition is not counted again');
-  assert.ok(chs[1]!.ended);
-  assert.deepEqual(g.aligned, []);
-  chs[2]!.receive(eventFrame(2, { t: 'eop' }));
-  drain(g);
-  assert.deepEqual(g.aligned, [1], "the last open channel's end completes the alignment");
-  assert.equal(g.open, 1);
+test('gate: AT_LEAST_ONCE blocks nothing and is aligned at the last barrier', async () => {
+  const { g, told, event, data } = gate([2]);
+  event(0, barrier(1, 'AT_LEAST_ONCE'));
+  data(0, ['a after']);
+  assert.deepEqual(await drain(g), ['barrier1', 'a after']);
+  data(0, ['a again']);
+  assert.deepEqual(await drain(g), ['a again'], 'the channel is not blocked');
+  event(1, barrier(1, 'AT_LEAST_ONCE'));
+  await drain(g);
+  assert.deepEqual(told.aligned, [1]);
 });
 
-test('gate: a newer barrier cancels the alignment under way; late and aborted barriers are ignored', () => {
-  const chs = [channel(0), channel(1)];
-  const g = new Gate(chs);
-  chs[0]!.receive(eventFrame(0, barrier(1)));
-  drain(g);
-  assert.ok(g.aligner.isBlocked(0));
-  g.aligner.abort(1);
-  assert.equal(g.aligner.isBlocked(0), false, 'an abort releases the blocked channels');
-  chs[1]!.receive(eventFrame(1, barrier(1)));
-  drain(g);
-  assert.deepEqual([g.aligned, g.cancelled], [[], []], 'a barrier of an aborted checkpoint is ignored');
-  chs[0]!.receive(eventFrame(0, barrier(2)));
-  chs[0]!.receive(dataFrame(0, ['x']));
-  chs[1]!.receive(dataFrame(1, ['y']));
-  chs[1]!.receive(eventFrame(1, barrier(3)));
-  assert.deepEqual(drain(g), ['0:barrier2', '1:y', '1:barrier3', '0:x'], 'the cancelled alignment released channel 0');
-  assert.deepEqual(g.cancelled, [2], 'barrier 3 overtook the alignment of 2');
-  assert.ok(g.aligner.isBlocked(1));
-  assert.equal(g.aligner.isBlocked(0), false);
-  chs[0]!.receive(eventFrame(0, barrier(3)));
-  assert.deepEqual(drain(g), ['0:barrier3']);
-  assert.deepEqual(g.aligned, [3]);
+test('gate: without checkpointing barriers block nothing and align nothing', async () => {
+  const { g, told, event, data } = gate([2], { checkpointing: false });
+  event(0, barrier(1));
+  data(0, ['a after']);
+  event(1, barrier(1));
+  assert.deepEqual(await drain(g), ['barrier1', 'barrier1', 'a after']);
+  assert.deepEqual([told.aligned, told.cancelled], [[], []]);
+});
+
+test('gate: an ended channel counts as aligned; end of partition is counted once per channel and ends the input with the last', async () => {
+  const { g, told, event } = gate([3]);
+  event(0, barrier(1));
+  event(1, { t: 'eop' });
+  event(1, { t: 'eop' });
+  assert.deepEqual(await drain(g), ['barrier1', 'eop', 'eop']);
+  assert.deepEqual(told.aligned, []);
+  event(2, { t: 'eop' });
+  await drain(g);
+  assert.deepEqual(told.aligned, [1], "the last open channel's end completes the alignment");
+  assert.equal(g.partitionsEnded, false, 'a repeated end of partition is not counted again');
+  assert.equal(g.allDataEnded, false);
+  assert.deepEqual(told.ended, [], 'channel 0 is still open');
+  event(0, { t: 'eop' });
+  await drain(g);
+  assert.ok(g.partitionsEnded);
+  assert.ok(g.allDataEnded, 'end of partition without end of data ends the data too');
+  assert.deepEqual(told.ended, [0], 'the input ends once, with its last channel');
+});
+
+test('gate: end of data is counted per logical input; end of partition after it does not end the input again', async () => {
+  // Input 0 from two producers, input 1 from one: channels 0 and 1 are input 0, channel 2 is input 1.
+  const { g, told, event, data } = gate([2, 1], { inputs: [0, 1] });
+  data(2, ['x']);
+  assert.equal(g.pollNext()?.k, 'data');
+  assert.equal(g.input, 1, 'the logical input of the item polled');
+  data(0, ['y']);
+  assert.equal(g.pollNext()?.k, 'data');
+  assert.equal(g.input, 0);
+  event(0, { t: 'eod' });
+  event(0, { t: 'eod' });
+  await drain(g);
+  assert.deepEqual(told.ended, [], 'a repeated end of data is not counted again');
+  event(2, { t: 'eod' });
+  await drain(g);
+  assert.deepEqual(told.ended, [1], 'input 1 ended with its one channel');
+  assert.equal(g.allDataEnded, false);
+  event(1, { t: 'eod' });
+  await drain(g);
+  assert.deepEqual(told.ended, [1, 0]);
+  assert.ok(g.allDataEnded);
+  assert.equal(g.partitionsEnded, false, 'the channels are still open until end of partition');
+  for (const k of [0, 1, 2]) event(k, { t: 'eop' });
+  await drain(g);
+  assert.ok(g.partitionsEnded);
+  assert.deepEqual(told.ended, [1, 0], 'no input ends twice');
+});
+
+test('gate: an abort releases the blocked channels; a newer barrier cancels the alignment under way; late and aborted barriers are ignored', async () => {
+  const { g, told, event, data } = gate([2]);
+  event(0, barrier(1));
+  data(0, ['a after 1']);
+  assert.deepEqual(await drain(g), ['barrier1'], 'channel 0 is blocked');
+  g.abortCheckpoint(1);
+  assert.deepEqual(await drain(g), ['a after 1'], 'an abort releases the blocked channels');
+  event(1, barrier(1));
+  await drain(g);
+  assert.deepEqual([told.aligned, told.cancelled], [[], []], 'a barrier of an aborted checkpoint is ignored');
+  event(0, barrier(2));
+  data(0, ['x']);
+  data(1, ['y']);
+  event(1, barrier(3));
+  data(1, ['y after 3']);
+  assert.deepEqual(await drain(g), ['barrier2', 'y', 'barrier3', 'x'], 'the cancelled alignment released channel 0; channel 1 waits for 3');
+  assert.deepEqual(told.cancelled, [2], 'barrier 3 overtook the alignment of 2');
+  event(0, barrier(3));
+  assert.deepEqual(await drain(g), ['barrier3', 'y after 3']);
+  assert.deepEqual(told.aligned, [3]);
+});
+
+test('gate: watermarks go through the valve of their logical input: the minimum over its active channels', async () => {
+  const { g, told, event } = gate([2, 1], { inputs: [0, 1] });
+  event(0, { t: 'wm', v: 10 });
+  await drain(g);
+  assert.deepEqual(told.watermarks, [], 'channel 1 of input 0 has no watermark yet');
+  event(1, { t: 'wm', v: 5 });
+  event(2, { t: 'wm', v: 7 });
+  await drain(g);
+  assert.deepEqual(told.watermarks, ['0:5', '1:7']);
+  event(1, { t: 'status', idle: true });
+  await drain(g);
+  assert.deepEqual(told.watermarks, ['0:5', '1:7', '0:10'], 'without the idle channel the minimum of input 0 is 10');
+  event(0, { t: 'wm', v: 8 });
+  await drain(g);
+  assert.equal(told.watermarks.length, 3, 'a watermark never goes back');
+});
+
+test('gate: release() stops receiving frames on every channel', () => {
+  const { g, conns } = gate([2, 1], { inputs: [0, 1] });
+  assert.equal(conns.ends.consumer.size, 3);
+  g.release();
+  assert.equal(conns.ends.consumer.size, 0);
+});
+
+// ---------------------------------------------------------------- result partition
+
+/** The real ResultPartition of the source subtask of `source (1) -rebalance-> map (2)`, with peers w1 and w2 for the map's subtasks. */
+async function partition(settings: Partial<NetworkSettings> = {}) {
+  let pipeline: Pipeline | undefined;
+  setPipelineExecutorFactory(() => ({
+    execute: (p) => {
+      pipeline = p;
+      return Promise.reject(new Error('kept, not run'));
+    },
+  }));
+  try {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(1);
+    env
+      .fromSequence(0, 9)
+      .rebalance()
+      .map((x) => x)
+      .setParallelism(2)
+      .print();
+    await assert.rejects(env.executeAsync('partition'), /kept, not run/);
+  } finally {
+    setPipelineExecutorFactory(undefined);
+  }
+  assert.ok(pipeline);
+  const streamGraph = buildStreamGraph(pipeline, { parallelism: 1, maxParallelism: 128, runtimeMode: 'STREAMING' });
+  const jobGraph = buildJobGraph(streamGraph);
+  const edge = jobGraph.edges.find((e) => e.partitioner === 'rebalance')!;
+  const source = jobGraph.vertices.find((v) => v.id === edge.sourceVertex)!;
+  const map = jobGraph.vertices.find((v) => v.id === edge.targetVertex)!;
+  assert.equal(map.parallelism, 2);
+  const conns = new TestConnections();
+  let available = 0;
+  const rp = new ResultPartition(
+    {
+      jobId: 'job',
+      attempt: 0,
+      jobGraph,
+      streamGraph,
+      vertex: source,
+      subtask: 0,
+      locations: { [source.id]: ['self'], [map.id]: ['w1', 'w2'] },
+      connections: conns,
+      settings: { ...SETTINGS, ...settings },
+    },
+    () => available++,
+  );
+  const w = rp.createWriter(edge.id);
+  const ch = [0, 1].map((c) => channelId('job', 0, edge.id, 0, c));
+  const decoder = new BatchDecoder();
+  return {
+    rp,
+    w,
+    conns,
+    ch,
+    available: () => available,
+    credit: (c: number, n: number): void => conns.deliver('producer', { k: 'credit', ch: ch[c]!, n }),
+    /** What reached each peer: records and event types, in order. */
+    sent: (): Record<string, unknown[]> => {
+      const out: Record<string, unknown[]> = {};
+      for (const { peer, frame } of conns.sent) {
+        const list = (out[`${peer} ${frame.ch === ch[0] ? 'ch0' : frame.ch === ch[1] ? 'ch1' : frame.ch}`] ??= []);
+        if (frame.k === 'data') list.push(decoder.decode(frame.buf)[0]);
+        else if (frame.k === 'event') list.push(frame.ev.t);
+      }
+      return out;
+    },
+  };
+}
+
+test('result partition: a subpartition per consumer registered for its credits; unavailable while a backlog is at its maximum; a credit wakes the task', async () => {
+  const { rp, w, conns, credit, available, sent } = await partition({ maxBuffersPerChannel: 2 });
+  assert.equal(rp.subpartitions.length, 2);
+  assert.equal(conns.ends.producer.size, 2);
+  assert.ok(rp.isAvailable());
+  for (let round = 0; round < 2; round++) {
+    w.emit(`r${round}a`, undefined);
+    w.emit(`r${round}b`, undefined);
+    rp.flush();
+  }
+  assert.deepEqual(conns.sent, [], 'nothing leaves before a consumer announced itself');
+  assert.equal(rp.isAvailable(), false, 'two buffers waiting on each subpartition: backpressure');
+  credit(0, 1);
+  assert.equal(available(), 1, 'the task is told');
+  assert.equal(rp.isAvailable(), false, "the other subpartition's backlog is still at its maximum");
+  credit(1, 1);
+  assert.equal(available(), 2);
+  assert.ok(rp.isAvailable());
+  assert.deepEqual(sent(), { 'w1 ch0': [['r0a']], 'w2 ch1': [['r0b']] }, 'one buffer per credit, to the worker of its consumer');
+  assert.equal(rp.recordsOut, 4);
+  assert.ok(rp.bytesOut > 0);
+  rp.release();
+  assert.equal(conns.ends.producer.size, 0, 'no more credits are listened for');
+});
+
+test('result partition: events use no credit but never overtake buffers; drained once end of partition left', async () => {
+  const { rp, w, credit, sent } = await partition();
+  credit(0, 1);
+  credit(1, 1);
+  w.emit('a', undefined);
+  w.emit('b', undefined);
+  rp.broadcastEvent({ t: 'wm', v: 5 }); // flushes first: one buffer each, against the credit
+  rp.broadcastEvent(barrier(1)); // no credit left: events leave all the same
+  assert.deepEqual(sent(), { 'w1 ch0': [['a'], 'wm', 'barrier'], 'w2 ch1': [['b'], 'wm', 'barrier'] });
+  w.emit('c', undefined);
+  w.emit('d', undefined);
+  rp.broadcastEvent({ t: 'eop' });
+  assert.equal(rp.drained, false, 'the buffers wait for credit, and the end of partition behind them');
+  assert.deepEqual(sent()['w1 ch0'], [['a'], 'wm', 'barrier']);
+  credit(0, 1);
+  credit(1, 1);
+  assert.deepEqual(sent(), { 'w1 ch0': [['a'], 'wm', 'barrier', ['c'], 'eop'], 'w2 ch1': [['b'], 'wm', 'barrier', ['d'], 'eop'] });
+  assert.ok(rp.drained);
 });
 
 // ---------------------------------------------------------------- watermark valve
