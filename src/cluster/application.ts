@@ -53,9 +53,15 @@ export class Application {
     this.done = this.run();
   }
 
+  private readonly startTime = Date.now();
+  private endTime = -1;
+
   status(): ApplicationStatus {
     return {
       id: this.o.clusterId,
+      name: basename(this.o.program),
+      startTime: this.startTime,
+      endTime: this.endTime,
       status: this.state,
       jobs: [...this.jobIds],
       ...(this.cancelledByProgram.length ? { cancelledByProgram: [...this.cancelledByProgram] } : {}),
@@ -88,11 +94,13 @@ export class Application {
       for (const j of run.jobs) if (j.cancelledByProgram) this.cancelledByProgram.push(j.jobId);
       const failed = run.results.filter((r: JobResult) => r.status !== 'FINISHED' && !this.cancelledByProgram.includes(r.jobId));
       this.state = 'FINISHED';
+      this.endTime = Date.now();
       log.info(
         `the application finished: main() returned and its ${run.results.length} job(s) ended${failed.length ? ` (${failed.length} not FINISHED)` : ''}`,
       );
     } catch (e) {
       this.state = 'FAILED';
+      this.endTime = Date.now();
       this.error = e instanceof WeirError ? `${e.message} [${e.code}]` : e instanceof Error ? e.message : String(e);
       log.error(`the application failed: ${this.error}`);
       // A job of a failed application does not outlive it.

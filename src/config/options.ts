@@ -464,6 +464,11 @@ export const OPTIONS = {
   },
 
   // ---- logging -----------------------------------------------------------------------------
+  'env.log.dir': {
+    type: 'string',
+    description:
+      "Directory of this process's log files, listed by the REST API (`/jobmanager/logs`, `/taskmanagers/:id/logs`) and served by file name. `weir cluster start` sets it to its --log-dir. Not set: no log file is listed.",
+  },
   'weir.log.level': {
     type: 'enum',
     values: ['error', 'warn', 'info', 'debug'],

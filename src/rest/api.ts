@@ -10,3 +10,6 @@ export * from './schemas/cluster.js';
 export * from './schemas/jobs.js';
 export * from './schemas/checkpoints.js';
 export * from './schemas/bundles.js';
+export * from './schemas/vertices.js';
+export * from './schemas/jobmanager.js';
+export * from './schemas/checkpoint-details.js';

@@ -29,6 +29,11 @@ import { clusterRoutes } from './routes/cluster.js';
 import type { RestApp, RouteContext } from './routes/context.js';
 import { jobRoutes } from './routes/jobs.js';
 import { taskManagerRoutes } from './routes/taskmanagers.js';
+import { applicationRoutes } from './routes/applications.js';
+import { jobExtraRoutes } from './routes/job-extras.js';
+import { processInfoRoutes } from './routes/process-info.js';
+import { unavailableRoutes } from './routes/unavailable.js';
+import { vertexRoutes } from './routes/vertices.js';
 import { isLoopbackAddress, tokenMatches, urlHost } from './security.js';
 
 export { isLoopbackAddress } from './security.js';
@@ -214,6 +219,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     },
   };
   for (const routes of [clusterRoutes, taskManagerRoutes, jobRoutes, checkpointRoutes, bundleRoutes]) routes(app, ctx);
+  for (const routes of [vertexRoutes, jobExtraRoutes, processInfoRoutes, applicationRoutes, unavailableRoutes]) routes(app, ctx);
 
   try {
     await app.listen({ host: bindAddress, port });

@@ -2,13 +2,12 @@
  * What the REST API shows of the JobManager's state, in Flink's JSON shapes: pure functions from a
  * JobMaster (or a TaskManager's gateway) to a response body.
  */
-import { cpus, freemem, totalmem } from 'node:os';
+import { ioMetrics } from './vertex-views.js';
 import type { JobStatus } from '../api/job-client.js';
 import type { SerializedError } from '../errors.js';
 import { planJson } from '../graph/plan.js';
 import { isGloballyTerminal } from '../runtime/jobmanager/job-status.js';
 import type { JobMaster, JobResult, VertexSummary } from '../runtime/jobmanager/job-master.js';
-import type { TaskManagerGateway } from '../runtime/jobmanager/resource-manager.js';
 import type { ExecutionState } from '../runtime/rpc/messages.js';
 import {
   EXECUTION_STATES,
@@ -22,8 +21,10 @@ import {
   type JobResultResponse,
   type JobTaskCounts,
   type JobVertexDetails,
-  type TaskManagerInfo,
 } from './api.js';
+
+/** Weir's scheduler is Flink's Default one: every vertex at its parallelism, whole-job restarts. */
+export const SCHEDULER_TYPE = 'Default';
 
 const TERMINAL_TASK_STATES: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 
@@ -96,6 +97,9 @@ export function jobOverviewEntry(jm: JobMaster, now = Date.now()): JobOverviewEn
     duration: jobDuration(jm, now),
     'last-modification': lastModification(jm),
     tasks: jobTaskCounts(jm),
+    jobType: jm.jobGraph.type,
+    schedulerType: SCHEDULER_TYPE,
+    'pending-operators': 0,
   };
 }
 
@@ -121,19 +125,8 @@ export function jobDetails(jm: JobMaster, now = Date.now()): JobDetails {
       'end-time': ended,
       duration: started > 0 ? (ended > 0 ? ended : now) - started : -1,
       tasks: vertexTaskCounts(v, jm.status),
-      metrics: {
-        'read-bytes': v.metrics.numBytesIn,
-        'read-bytes-complete': complete,
-        'write-bytes': v.metrics.numBytesOut,
-        'write-bytes-complete': complete,
-        'read-records': v.metrics.numRecordsIn,
-        'read-records-complete': complete,
-        'write-records': v.metrics.numRecordsOut,
-        'write-records-complete': complete,
-        'accumulated-backpressured-time': v.metrics.backPressuredTimeMs,
-        'accumulated-idle-time': 0,
-        'accumulated-busy-time': 0,
-      },
+      // Figures are complete once every subtask reported them (a subtask that ended always has).
+      metrics: ioMetrics(v.metrics, (v.metricsComplete ?? false) || complete),
     };
   });
   const timestamps = zeroCounts(JOB_STATUSES);
@@ -144,6 +137,8 @@ export function jobDetails(jm: JobMaster, now = Date.now()): JobDetails {
     isStoppable: false,
     state: jm.status,
     'job-type': jg.type,
+    schedulerType: SCHEDULER_TYPE,
+    'pending-operators': 0,
     'start-time': jm.startTime,
     'end-time': jm.endTime,
     duration: jobDuration(jm, now),
@@ -220,36 +215,4 @@ export function completedResult(r: JobResult): JobResultResponse {
     };
   }
   return out;
-}
-
-/** What a TaskManager's gateway may tell about itself beyond its id and slots (a remote one does). */
-interface TaskManagerDescription {
-  /** host:port of its data plane. */
-  dataAddress?: string;
-  lastHeartbeat?: number;
-  hardware?: { cpuCores: number; physicalMemory: number; freeMemory: number; managedMemory?: number };
-}
-
-export function taskManagerInfo(gw: TaskManagerGateway, freeSlots: number, now = Date.now()): TaskManagerInfo {
-  const d = gw as TaskManagerGateway & TaskManagerDescription;
-  // A gateway without a data address is a TaskManager in this process: its hardware is ours.
-  const local = d.dataAddress === undefined;
-  const hw = d.hardware ?? (local ? { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem() } : undefined);
-  const port = local ? -1 : Number(/:(\d+)$/.exec(d.dataAddress!)?.[1] ?? -1);
-  return {
-    id: gw.id,
-    path: d.dataAddress ?? 'in-process',
-    dataPort: port,
-    jmxPort: -1,
-    timeSinceLastHeartbeat: d.lastHeartbeat !== undefined ? Math.max(0, now - d.lastHeartbeat) : 0,
-    slotsNumber: gw.numberOfSlots,
-    freeSlots,
-    hardware: {
-      cpuCores: hw?.cpuCores ?? -1,
-      physicalMemory: hw?.physicalMemory ?? -1,
-      freeMemory: hw?.freeMemory ?? -1,
-      managedMemory: hw?.managedMemory ?? 0,
-    },
-    blocked: false,
-  };
 }

@@ -54,6 +54,7 @@ function runningJob(jobId: string): { jm: JobMaster; cancelled: () => boolean } 
     startTime: 10,
     endTime: -1,
     statusTimestamps: { RUNNING: 10 },
+    jobGraph: { type: 'STREAMING', vertices: [] },
     exceptions: [],
     vertexSummaries: () => [],
     checkpointConfig: () => undefined,

@@ -146,7 +146,8 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
   const children: { pid: number; log: string }[] = [];
   const startProcess = (role: 'jobmanager' | 'taskmanager', index: number, args: string[]): number => {
     const log = join(o.logDir, `weir-${role}-${index}-${host0}.log`);
-    const child = spawnWeir([role, '--conf-dir', confDir, ...dynamic.flatMap((d) => ['-D', d]), ...args], {
+    const logDir = ['-D', `env.log.dir=${resolve(o.logDir)}`];
+    const child = spawnWeir([role, '--conf-dir', confDir, ...logDir, ...dynamic.flatMap((d) => ['-D', d]), ...args], {
       log,
       detached: true,
       env: { WEIR_CONF_DIR: confDir },

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { Configuration } from '../../config/index.js';
 import { WeirError, describeError, serializeError } from '../../errors.js';
 import { BlobCache } from '../../runtime/blob/blob-cache.js';
@@ -22,11 +23,12 @@ import type {
   BlobChunk,
   DeployedCachedFile,
   JobManagerRpc,
+  TaskManagerInspection,
   TaskManagerRpc,
   ToJobManager,
   ToTaskManager,
 } from '../../runtime/rpc/messages.js';
-import { connect, isLoopback, parseHostPort, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
+import { connect, isLoopback, parseHostPort, RpcError, type Logger, type RpcConnection } from '../../runtime/rpc/transport.js';
 import {
   blobChunkSchema,
   isValid,
@@ -36,6 +38,7 @@ import {
 } from '../../runtime/rpc/validate.js';
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
+import { inspectProcess } from '../../util/process-info.js';
 import { createLogger } from './log.js';
 
 export interface RunTaskManagerOptions {
@@ -87,6 +90,8 @@ interface LinkOptions {
   slots: number;
   dataAddress: string;
   log: Logger;
+  /** This process's log directory (env.log.dir), listed and read when the JobManager asks. */
+  logDir: string | undefined;
   onMessage(msg: ToTaskManager): void;
   /** A submitted task this TaskManager cannot read: fail that task only. */
   onUnreadableTask(jobId: string, attempt: number, vertexId: string, subtask: number, why: string): void;
@@ -201,6 +206,12 @@ class JobManagerLink {
       this.lastSeen = Date.now();
       if (m.type === 'toTaskManager') o.onMessage(m.msg);
     };
+    // The JobManager's REST API asks about this process: its log files and a thread dump.
+    conn.onRequest = async (m): Promise<TaskManagerInspection> => {
+      if (m.type !== 'inspect') throw new RpcError(`${m.type} is not a request`);
+      if (m.fencingToken !== this.token) throw new RpcError('wrong fencing token');
+      return inspectProcess(m.what, m.name, o.logDir);
+    };
     // A submitTask the schema refuses fails that task; the connection and the other jobs stay.
     // Anything else unreadable closes the connection (the transport's default).
     conn.onInvalidMessage = (m, why) => {
@@ -222,7 +233,12 @@ class JobManagerLink {
     this.conn = conn;
     let r;
     try {
-      const hardware = { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem() };
+      const hardware = {
+        cpuCores: cpus().length,
+        physicalMemory: totalmem(),
+        freeMemory: freemem(),
+        heapLimit: getHeapStatistics().heap_size_limit,
+      };
       r = await conn.request(
         { type: 'register', tmId: o.tmId, slots: o.slots, dataAddress: o.dataAddress, hardware },
         registrationResponseSchema,
@@ -289,6 +305,7 @@ export async function runTaskManager(
     slots,
     dataAddress,
     log,
+    logDir: config.get('env.log.dir'),
     onMessage: (msg) => dispatch(msg),
     onUnreadableTask: (jobId, attempt, vertexId, subtask, why) => {
       const error = new WeirError(

@@ -44,7 +44,7 @@ export interface DeployOptions {
 }
 
 /** Keys the client's configuration does not pass on to a dedicated cluster (the cluster sets its own). */
-const NOT_PASSED = new Set(['execution.target', 'jobmanager.rpc.port', 'rest.port', 'rest.address', 'process.cluster-id']);
+const NOT_PASSED = new Set(['execution.target', 'jobmanager.rpc.port', 'rest.port', 'rest.address', 'process.cluster-id', 'env.log.dir']);
 
 /** The archive directory of a job's logs, when jobmanager.archive.dir is set. */
 export function archivedLogs(config: Configuration, jobId: string): string | undefined {
@@ -76,6 +76,8 @@ export async function deployCluster(o: DeployOptions): Promise<DeployedCluster> 
     if (!NOT_PASSED.has(key)) lines.push(`${key}: ${JSON.stringify(p.slice(eq + 1))}`);
   }
   lines.push('jobmanager.rpc.port: 0', 'rest.port: 0', `process.cluster-id: ${JSON.stringify(clusterId)}`);
+  // The cluster's processes log to <dir>/log: the REST API lists and serves those files.
+  lines.push(`env.log.dir: ${JSON.stringify(join(dir, 'log'))}`);
   if (!config.get('security.cluster.secret')) lines.push(`security.cluster.secret: "${randomBytes(32).toString('hex')}"`);
   writeFileSync(join(dir, 'conf', 'config.yaml'), lines.join('\n') + '\n', { mode: 0o600 });
 

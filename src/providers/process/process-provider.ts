@@ -19,7 +19,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { spawnWeir, tail } from './weir-process.js';
 import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
@@ -119,6 +119,8 @@ export class ProcessResourceProvider implements ResourceProvider {
       `taskmanager.resource-id=${id}`,
       '-D',
       `taskmanager.numberOfTaskSlots=${slots}`,
+      '-D',
+      `env.log.dir=${resolve(this.o.logDir)}`,
     ];
     let child: ChildProcess;
     try {

@@ -28,6 +28,8 @@ export function clusterRoutes(app: RestApp, ctx: RouteContext): void {
       'jobs-failed': jobs.filter((j) => j.status === 'FAILED').length,
       'flink-version': version,
       'flink-commit': commit(),
+      'taskmanagers-blocked': 0,
+      'slots-free-and-blocked': 0,
     };
   });
 

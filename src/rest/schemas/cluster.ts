@@ -12,6 +12,8 @@ export const ClusterOverviewSchema = Type.Object({
   'jobs-failed': Type.Integer(),
   'flink-version': Type.String(),
   'flink-commit': Type.String(),
+  'taskmanagers-blocked': Type.Optional(Type.Integer()),
+  'slots-free-and-blocked': Type.Optional(Type.Integer()),
 });
 export type ClusterOverview = Static<typeof ClusterOverviewSchema>;
 
@@ -42,15 +44,45 @@ export const HardwareDescriptionSchema = Type.Object({
 });
 export type HardwareDescription = Static<typeof HardwareDescriptionSchema>;
 
+/** Flink's ResourceProfileInfo (memory in MiB). */
+export const ResourceProfileSchema = Type.Object({
+  cpuCores: Type.Number(),
+  taskHeapMemory: Type.Integer(),
+  taskOffHeapMemory: Type.Integer(),
+  managedMemory: Type.Integer(),
+  networkMemory: Type.Integer(),
+  extendedResources: Type.Record(Type.String(), Type.Number()),
+});
+
 export const TaskManagerInfoSchema = Type.Object({
   id: Type.String(),
   path: Type.String(),
   dataPort: Type.Integer(),
   jmxPort: Type.Integer(),
+  /** Flink's name; the value is the time of the last heartbeat (ms since the epoch), as in Flink. */
   timeSinceLastHeartbeat: Type.Integer(),
   slotsNumber: Type.Integer(),
   freeSlots: Type.Integer(),
+  totalResource: ResourceProfileSchema,
+  freeResource: ResourceProfileSchema,
   hardware: HardwareDescriptionSchema,
+  memoryConfiguration: Type.Object(
+    Object.fromEntries(
+      [
+        'frameworkHeap',
+        'taskHeap',
+        'frameworkOffHeap',
+        'taskOffHeap',
+        'networkMemory',
+        'managedMemory',
+        'jvmMetaspace',
+        'jvmOverhead',
+        'totalFlinkMemory',
+        'totalProcessMemory',
+      ].map((k) => [k, Type.Integer()]),
+    ),
+  ),
+  assignedTasks: Type.Integer(),
   blocked: Type.Boolean(),
 });
 export type TaskManagerInfo = Static<typeof TaskManagerInfoSchema>;
@@ -66,6 +98,10 @@ export type TaskManagersInfo = Static<typeof TaskManagersInfoSchema>;
  */
 export const ApplicationStatusSchema = Type.Object({
   id: Type.String(),
+  /** The program's file name, when and since when it ran (-1: still running). */
+  name: Type.Optional(Type.String()),
+  startTime: Type.Optional(Type.Integer()),
+  endTime: Type.Optional(Type.Integer()),
   status: OneOf(['RUNNING', 'FINISHED', 'FAILED']),
   jobs: Type.Array(Type.String()),
   /** Jobs main() cancelled itself through their JobClient: CANCELED, yet not a failure of the application. */

@@ -44,6 +44,10 @@ export const JobOverviewEntrySchema = Type.Object({
   duration: Type.Integer(),
   'last-modification': Type.Integer(),
   tasks: JobTaskCountsSchema,
+  /** Optional: archived entries written before these fields existed lack them. */
+  jobType: Type.Optional(OneOf(['STREAMING', 'BATCH'])),
+  schedulerType: Type.Optional(Type.String()),
+  'pending-operators': Type.Optional(Type.Integer()),
   /** Weir: the job comes from the job archive (jobmanager.archive.dir), not from this JobManager. */
   archived: Type.Optional(Type.Boolean()),
 });
@@ -113,6 +117,8 @@ export const JobDetailsSchema = Type.Object({
   isStoppable: Type.Boolean(),
   state: JobStatusSchema,
   'job-type': OneOf(['STREAMING', 'BATCH']),
+  schedulerType: Type.Optional(Type.String()),
+  'pending-operators': Type.Optional(Type.Integer()),
   'start-time': Type.Integer(),
   'end-time': Type.Integer(),
   duration: Type.Integer(),

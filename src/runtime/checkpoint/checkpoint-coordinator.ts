@@ -23,7 +23,18 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import type { CheckpointCoordinatorHooks, CheckpointTask } from './checkpoint-hooks.js';
 import { checkpointConfigInfo, type CheckpointConfigInfo, type CheckpointingOptions } from './checkpoint-options.js';
 import { CheckpointRequestDecider } from './checkpoint-request-decider.js';
-import { CheckpointStatsTracker, pendingStatsEntry, type CheckpointingStatistics } from './checkpoint-stats-tracker.js';
+import {
+  CheckpointStatsTracker,
+  pendingStatsEntry,
+  type CheckpointingStatistics,
+  type CheckpointStatsEntry,
+  type SubtaskCheckpointAck,
+} from './checkpoint-stats-tracker.js';
+
+export interface CheckpointDetails {
+  entry: CheckpointStatsEntry;
+  subtaskAcks(vertexId: string): SubtaskCheckpointAck[];
+}
 import { CompletedCheckpointStore, type CompletedCheckpoint } from './completed-checkpoint-store.js';
 import { PendingCheckpoint, taskKey } from './pending-checkpoint.js';
 import {
@@ -220,7 +231,7 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const savepoint = this.decider.take(now);
     if (savepoint) savepoint.status.checkpointId = id;
-    const stats = pendingStatsEntry(id, now, tasks.length, savepoint);
+    const stats = pendingStatsEntry(id, now, tasks, savepoint);
     this.statsTracker.reportPending(stats);
     const p = new PendingCheckpoint(
       id,
@@ -276,7 +287,16 @@ export class CheckpointCoordinator {
     metrics: SubtaskCheckpointMetrics,
   ): void {
     const p = this.pending.get(checkpointId);
-    if (p?.acknowledge(taskKey(vertexId, subtask), handle, metrics, this.clock.now())) this.maybeComplete(p);
+    const now = this.clock.now();
+    if (!p?.acknowledge(taskKey(vertexId, subtask), handle, metrics, now)) return;
+    this.statsTracker.reportSubtaskAck(p.stats, vertexId, {
+      index: subtask,
+      ack_timestamp: now,
+      state_size: handle.size + (handle.sharedBytes ?? 0),
+      checkpointed_size: handle.size + (handle.uploadedBytes ?? 0),
+      ...metrics,
+    });
+    this.maybeComplete(p);
   }
 
   decline(vertexId: string, subtask: number, checkpointId: number, reason: string): void {
@@ -395,5 +415,12 @@ export class CheckpointCoordinator {
 
   config(): CheckpointConfigInfo {
     return checkpointConfigInfo(this.options);
+  }
+
+  /** One checkpoint of the history (GET /jobs/:id/checkpoints/details/:cid), with its vertices' subtask acknowledgements. */
+  checkpointDetails(id: number): CheckpointDetails | undefined {
+    const entry = this.statsTracker.entry(id);
+    if (!entry) return undefined;
+    return { entry, subtaskAcks: (vertexId) => this.statsTracker.subtaskAcks(id, vertexId) ?? [] };
   }
 }

@@ -4,11 +4,39 @@
  * summary of the completed ones' sizes and durations.
  */
 
-/** One row of Flink's checkpoint history (/jobs/:id/checkpoints). */
-export interface CheckpointStatsEntry {
-  className: '.CompletedCheckpointStatistics' | '.PendingCheckpointStatistics' | '.FailedCheckpointStatistics';
+type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** Flink's TaskCheckpointStatistics: one vertex's part of a checkpoint. */
+export interface TaskCheckpointStats {
   id: number;
-  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  status: CheckpointStatus;
+  latest_ack_timestamp: number;
+  checkpointed_size: number;
+  state_size: number;
+  end_to_end_duration: number;
+  alignment_buffered: number;
+  processed_data: number;
+  persisted_data: number;
+  num_subtasks: number;
+  num_acknowledged_subtasks: number;
+}
+
+/** One subtask's acknowledgement of a checkpoint (Flink's SubtaskCheckpointStatistics, completed). */
+export interface SubtaskCheckpointAck {
+  index: number;
+  ack_timestamp: number;
+  checkpointed_size: number;
+  state_size: number;
+  syncMs: number;
+  asyncMs: number;
+  alignmentMs: number;
+}
+
+/** One row of Flink's checkpoint history (/jobs/:id/checkpoints); `className` is Flink's JSON type name. */
+export interface CheckpointStatsEntry {
+  className: 'completed' | 'in_progress' | 'failed';
+  id: number;
+  status: CheckpointStatus;
   is_savepoint: boolean;
   /** CANONICAL for a savepoint (its state is backend-independent), null for a checkpoint. */
   savepointFormat: 'CANONICAL' | null;
@@ -24,7 +52,8 @@ export interface CheckpointStatsEntry {
   num_acknowledged_subtasks: number;
   /** SYNC_SAVEPOINT: a stop-with-savepoint (the job ends with it). */
   checkpoint_type: 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC_SAVEPOINT';
-  tasks: Record<string, unknown>;
+  /** Per vertex, by vertex id. */
+  tasks: Record<string, TaskCheckpointStats>;
   external_path?: string;
   discarded?: boolean;
   failure_timestamp?: number;
@@ -72,15 +101,40 @@ export interface CheckpointingStatistics {
 
 const HISTORY_SIZE = 10;
 
-/** The statistics row of a checkpoint just triggered. */
+/**
+ * The statistics row of a checkpoint just triggered, over the job's subtasks (a number: that many
+ * subtasks of no known vertex). Subtasks that had finished count as acknowledged, with no state.
+ */
 export function pendingStatsEntry(
   id: number,
   now: number,
-  numSubtasks: number,
+  subtasks: number | readonly { vertexId: string; state: string }[],
   savepoint: { stop: boolean } | undefined,
 ): CheckpointStatsEntry {
+  const perVertex: Record<string, number> = {};
+  const finished: Record<string, number> = {};
+  for (const t of typeof subtasks === 'number' ? [] : subtasks) {
+    perVertex[t.vertexId] = (perVertex[t.vertexId] ?? 0) + 1;
+    if (t.state === 'FINISHED') finished[t.vertexId] = (finished[t.vertexId] ?? 0) + 1;
+  }
+  const numSubtasks = typeof subtasks === 'number' ? subtasks : subtasks.length;
+  const tasks: Record<string, TaskCheckpointStats> = {};
+  for (const [v, n] of Object.entries(perVertex))
+    tasks[v] = {
+      id,
+      status: 'IN_PROGRESS',
+      latest_ack_timestamp: -1,
+      checkpointed_size: 0,
+      state_size: 0,
+      end_to_end_duration: 0,
+      alignment_buffered: 0,
+      processed_data: 0,
+      persisted_data: 0,
+      num_subtasks: n,
+      num_acknowledged_subtasks: finished[v] ?? 0,
+    };
   return {
-    className: '.PendingCheckpointStatistics',
+    className: 'in_progress',
     id,
     status: 'IN_PROGRESS',
     is_savepoint: savepoint !== undefined,
@@ -96,8 +150,12 @@ export function pendingStatsEntry(
     num_subtasks: numSubtasks,
     num_acknowledged_subtasks: 0,
     checkpoint_type: savepoint ? (savepoint.stop ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT',
-    tasks: {},
+    tasks,
   };
+}
+
+function setTaskStatus(s: CheckpointStatsEntry, status: CheckpointStatus): void {
+  for (const t of Object.values(s.tasks)) t.status = status;
 }
 
 export class CheckpointStatsTracker {
@@ -108,11 +166,43 @@ export class CheckpointStatsTracker {
   private restored: RestoredCheckpointStats | null = null;
   private readonly completedSizes: number[] = [];
   private readonly completedDurations: number[] = [];
+  /** Per checkpoint of the history: each vertex's subtask acknowledgements. */
+  private readonly acks = new Map<number, Map<string, SubtaskCheckpointAck[]>>();
 
   reportPending(s: CheckpointStatsEntry): void {
     this.counts.total++;
     this.history.unshift(s);
-    if (this.history.length > HISTORY_SIZE) this.history.pop();
+    this.acks.set(s.id, new Map());
+    if (this.history.length > HISTORY_SIZE) this.acks.delete(this.history.pop()!.id);
+  }
+
+  /** A subtask acknowledged checkpoint `s` at `now` (the checkpoint-wide figures are the PendingCheckpoint's). */
+  reportSubtaskAck(s: CheckpointStatsEntry, vertexId: string, ack: SubtaskCheckpointAck): void {
+    const t = s.tasks[vertexId];
+    if (t) {
+      t.num_acknowledged_subtasks++;
+      t.latest_ack_timestamp = ack.ack_timestamp;
+      t.state_size += ack.state_size;
+      t.checkpointed_size += ack.checkpointed_size;
+      t.end_to_end_duration = ack.ack_timestamp - s.trigger_timestamp;
+    }
+    const byVertex = this.acks.get(s.id);
+    if (!byVertex) return;
+    const list = byVertex.get(vertexId) ?? [];
+    list.push(ack);
+    byVertex.set(vertexId, list);
+  }
+
+  /** The subtask acknowledgements of one vertex in checkpoint `id`, while it is in the history. */
+  subtaskAcks(id: number, vertexId: string): SubtaskCheckpointAck[] | undefined {
+    const byVertex = this.acks.get(id);
+    return byVertex ? [...(byVertex.get(vertexId) ?? [])] : undefined;
+  }
+
+  /** The statistics row of checkpoint `id`, while it is in the history. */
+  entry(id: number): CheckpointStatsEntry | undefined {
+    const h = this.history.find((x) => x.id === id);
+    return h ? { ...h } : undefined;
   }
 
   /**
@@ -120,8 +210,9 @@ export class CheckpointStatsTracker {
    * savepoint is reported so) counts, but stays out of the summary.
    */
   reportCompleted(s: CheckpointStatsEntry, now: number, externalPath: string | undefined, subsumed = false): void {
-    s.className = '.CompletedCheckpointStatistics';
+    s.className = 'completed';
     s.status = 'COMPLETED';
+    setTaskStatus(s, 'COMPLETED');
     s.end_to_end_duration = now - s.trigger_timestamp;
     if (externalPath !== undefined) s.external_path = externalPath;
     s.discarded = false;
@@ -134,8 +225,9 @@ export class CheckpointStatsTracker {
   }
 
   reportFailed(s: CheckpointStatsEntry, now: number, reason: string): void {
-    s.className = '.FailedCheckpointStatistics';
+    s.className = 'failed';
     s.status = 'FAILED';
+    setTaskStatus(s, 'FAILED');
     s.failure_timestamp = now;
     s.failure_message = reason;
     this.counts.failed++;

@@ -15,6 +15,7 @@ import {
   emptyCheckpointingStatistics,
   type CheckpointConfigInfo,
   type CheckpointCoordinatorHooks,
+  type CheckpointDetails,
   type CheckpointingStatistics,
   type SavepointStatus,
 } from '../checkpoint/checkpoint-coordinator.js';
@@ -30,11 +31,12 @@ import { isGloballyTerminal } from './job-status.js';
 import type { ResourceManager } from './resource-manager.js';
 import { RestorePoint } from './restore-point.js';
 import { createRestartStrategy } from './restart-strategy.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type SubtaskSummary } from './scheduler.js';
 import { SourceCoordinatorHost } from './source-coordinator-host.js';
 import { savepointTarget, StopWithSavepointManager } from './stop-with-savepoint.js';
 
 export * from './job-result.js';
+export type { SubtaskSummary } from './scheduler.js';
 export { stopJobWithSavepoint } from './stop-with-savepoint.js';
 
 export class JobMaster {
@@ -197,6 +199,11 @@ export class JobMaster {
     return this.scheduler.vertexSummaries();
   }
 
+  /** Every subtask of the current attempt: state, metrics, state timestamps, TaskManager. */
+  subtaskSummaries(): SubtaskSummary[] {
+    return this.scheduler.subtaskSummaries();
+  }
+
   /** Checkpoint statistics in Flink's shape (GET /jobs/:id/checkpoints). */
   checkpointStats(): CheckpointingStatistics {
     return this.checkpoints?.stats() ?? emptyCheckpointingStatistics();
@@ -205,6 +212,11 @@ export class JobMaster {
   /** Checkpointing configuration in Flink's shape, or undefined when the job takes no checkpoints. */
   checkpointConfig(): CheckpointConfigInfo | undefined {
     return this.checkpoints?.config();
+  }
+
+  /** One checkpoint of the statistics' history, with per-subtask acknowledgements. */
+  checkpointDetails(id: number): CheckpointDetails | undefined {
+    return this.checkpoints?.checkpointDetails(id);
   }
 
   // ------------------------------------------------------------------ reports of the attempt

@@ -42,6 +42,8 @@ export interface VertexSummary {
   /** How many subtasks are in each state (REST aggregates them as Flink does). */
   states?: Partial<Record<ExecutionState, number>>;
   metrics: TaskMetrics;
+  /** Every subtask's metrics are in `metrics` (each reported at least once in this attempt). */
+  metricsComplete?: boolean;
 }
 
 export interface ExceptionEntry {

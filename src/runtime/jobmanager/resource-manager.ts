@@ -12,7 +12,7 @@
  * the waiting requests fail with the reason).
  */
 import { WeirError, type ErrorCode } from '../../errors.js';
-import type { ToTaskManager } from '../rpc/messages.js';
+import type { InspectionKind, TaskManagerInspection, ToTaskManager } from '../rpc/messages.js';
 import type { ResourceProvider } from './resource-provider.js';
 
 export interface TaskManagerGateway {
@@ -21,6 +21,8 @@ export interface TaskManagerGateway {
   /** host:port of the TaskManager's data plane (distributed clusters only). */
   readonly dataAddress?: string;
   send(msg: ToTaskManager): void;
+  /** Asks a TaskManager in another process about that process (REST: its logs, thread dump); in-process ones have none. */
+  inspect?(what: InspectionKind, name?: string): Promise<TaskManagerInspection>;
 }
 
 export interface SlotAllocation {

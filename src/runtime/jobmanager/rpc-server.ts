@@ -24,7 +24,10 @@ import type {
   ToTaskManager,
 } from '../rpc/messages.js';
 import { listen, RpcError, type Logger, type RpcConnection, type RpcServer } from '../rpc/transport.js';
-import { jobManagerRpcPortSchema } from '../rpc/validate.js';
+import { jobManagerRpcPortSchema, taskManagerInspectionSchema } from '../rpc/validate.js';
+
+/** How long the REST API waits for a TaskManager to tell its logs or thread dump. */
+const INSPECT_TIMEOUT_MS = 10_000;
 import type { JobManager } from './job-manager.js';
 import type { TaskManagerGateway } from './resource-manager.js';
 
@@ -191,6 +194,12 @@ export class JobManagerRpcServer {
       send: (msg: ToTaskManager) => {
         conn.send({ type: 'toTaskManager', fencingToken: this.fencingToken, msg });
       },
+      inspect: (what, name) =>
+        conn.request(
+          { type: 'inspect', fencingToken: this.fencingToken, what, ...(name !== undefined ? { name } : {}) },
+          taskManagerInspectionSchema,
+          INSPECT_TIMEOUT_MS,
+        ),
     };
     t.gateway = gateway;
     this.tms.set(id, t);

@@ -17,6 +17,27 @@ import type { ResourceManager, SlotAllocation } from './resource-manager.js';
 interface TaskExecution {
   state: ExecutionState;
   metrics: TaskMetrics | undefined;
+  /** When the subtask entered each state in this attempt (Flink's status timestamps). */
+  timestamps: Partial<Record<ExecutionState, number>>;
+  /** The previous metrics report and when it came: rates are deltas between two reports. */
+  previous?: { at: number; metrics: TaskMetrics };
+  /** The latest backpressured share of wall time, between the last two reports (0..1). */
+  backPressuredRatio: number;
+}
+
+/** One subtask of the current attempt as the REST API shows it. */
+export interface SubtaskSummary {
+  vertexId: string;
+  subtask: number;
+  state: ExecutionState;
+  metrics: TaskMetrics;
+  timestamps: Partial<Record<ExecutionState, number>>;
+  /** The TaskManager the subtask runs on, with its data address (distributed clusters only). */
+  taskManagerId: string | undefined;
+  dataAddress: string | undefined;
+  backPressuredRatio: number;
+  /** Whether its TaskManager reported its metrics in this attempt (Flink's `*-complete` flags). */
+  metricsReported: boolean;
 }
 
 const EMPTY_METRICS: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
@@ -76,7 +97,10 @@ export class Scheduler {
   prepareTasks(): void {
     this.tasks = new Map();
     for (const v of this.jobGraph.vertices)
-      for (let s = 0; s < v.parallelism; s++) this.tasks.set(`${v.id}/${s}`, { state: 'DEPLOYING', metrics: undefined });
+      for (let s = 0; s < v.parallelism; s++) {
+        const timestamps = { DEPLOYING: Date.now() };
+        this.tasks.set(`${v.id}/${s}`, { state: 'DEPLOYING', metrics: undefined, timestamps, backPressuredRatio: 0 });
+      }
   }
 
   /** Submits every subtask of the attempt, each with its operators' state of `restore`. */
@@ -121,14 +145,44 @@ export class Scheduler {
   /** Applies a task's reported state; returns the state it left, or undefined for a report that changes nothing. */
   updateTaskState(task: string, state: ExecutionState, metrics?: TaskMetrics): ExecutionState | undefined {
     const t = this.tasks.get(task);
-    if (!t || t.state === state || !canTaskTransition(t.state, state)) {
-      if (t && metrics) t.metrics = metrics;
-      return undefined;
-    }
+    if (t && metrics) this.updateMetrics(t, metrics);
+    if (!t || t.state === state || !canTaskTransition(t.state, state)) return undefined;
     const from = t.state;
     t.state = state;
-    if (metrics) t.metrics = metrics;
+    t.timestamps[state] = Date.now();
     return from;
+  }
+
+  private updateMetrics(t: TaskExecution, metrics: TaskMetrics): void {
+    const now = Date.now();
+    const p = t.previous;
+    if (p && now > p.at) {
+      const ratio = (metrics.backPressuredTimeMs - p.metrics.backPressuredTimeMs) / (now - p.at);
+      t.backPressuredRatio = Math.min(1, Math.max(0, ratio));
+    }
+    t.previous = { at: now, metrics };
+    t.metrics = metrics;
+  }
+
+  /** Every subtask of the current attempt, vertex by vertex (REST's vertex, subtask and TaskManager views). */
+  subtaskSummaries(): SubtaskSummary[] {
+    return this.jobGraph.vertices.flatMap((v) =>
+      Array.from({ length: v.parallelism }, (_, s) => {
+        const t = this.tasks.get(`${v.id}/${s}`);
+        const tm = this.allocation[s]?.tm;
+        return {
+          vertexId: v.id,
+          subtask: s,
+          state: t?.state ?? 'CREATED',
+          metrics: t?.metrics ?? { ...EMPTY_METRICS },
+          timestamps: { ...(t?.timestamps ?? {}) },
+          taskManagerId: tm?.id,
+          dataAddress: tm?.dataAddress,
+          backPressuredRatio: t?.state === 'RUNNING' ? t.backPressuredRatio : 0,
+          metricsReported: t?.metrics !== undefined,
+        };
+      }),
+    );
   }
 
   taskState(task: string): ExecutionState | undefined {
@@ -141,12 +195,23 @@ export class Scheduler {
 
   /** Tasks of the attempt just torn down that had not ended: CANCELED. */
   cancelTasks(): void {
-    for (const t of this.tasks.values()) if (!isTaskTerminal(t.state)) t.state = 'CANCELED';
+    const now = Date.now();
+    for (const t of this.tasks.values())
+      if (!isTaskTerminal(t.state)) {
+        t.state = 'CANCELED';
+        t.timestamps.CANCELED = now;
+      }
   }
 
   /** A restart: the new attempt's tasks wait for slots before they deploy. */
   rescheduleTasks(): void {
-    for (const t of this.tasks.values()) t.state = 'SCHEDULED';
+    const now = Date.now();
+    for (const t of this.tasks.values()) {
+      t.state = 'SCHEDULED';
+      t.timestamps = { SCHEDULED: now };
+      t.backPressuredRatio = 0;
+      delete t.previous;
+    }
   }
 
   /** The subtasks of the current attempt, for the CheckpointCoordinator. */
@@ -166,15 +231,17 @@ export class Scheduler {
     return this.jobGraph.vertices.map((v) => {
       const metrics = { ...EMPTY_METRICS };
       const counts: Partial<Record<ExecutionState, number>> = {};
+      let metricsComplete = true;
       for (let s = 0; s < v.parallelism; s++) {
         const t = this.tasks.get(`${v.id}/${s}`);
         const state = t?.state ?? 'CREATED';
         counts[state] = (counts[state] ?? 0) + 1;
         if (t?.metrics) for (const k of Object.keys(metrics) as (keyof TaskMetrics)[]) metrics[k] += t.metrics[k];
+        else metricsComplete = false;
       }
       const states = Object.keys(counts) as ExecutionState[];
       const status: ExecutionState | 'MIXED' = states.length === 1 ? states[0]! : 'MIXED';
-      return { id: v.id, name: v.name, parallelism: v.parallelism, status, states: counts, metrics };
+      return { id: v.id, name: v.name, parallelism: v.parallelism, status, states: counts, metrics, metricsComplete };
     });
   }
 

@@ -8,6 +8,7 @@ import { serializeError, type SerializedError } from '../../errors.js';
 import type { SourceSplit } from '../../api/source.js';
 import type { FromCoordinator, JobDeployment, SourceEventKind, ToCoordinator } from '../rpc/messages.js';
 import { workerEntry } from '../worker-entry.js';
+import { trackWorkerThread } from '../../util/process-info.js';
 
 type SnapshotDone = (states: Record<string, unknown> | Error) => void;
 
@@ -33,6 +34,7 @@ export class SourceCoordinatorHost {
   start(d: JobDeployment, restored: Record<string, unknown> | undefined, events: SourceCoordinatorEvents): Promise<boolean> {
     return new Promise((resolve) => {
       const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'));
+      trackWorkerThread(w, `Source coordinator of ${this.jobName}`);
       this.worker = w;
       let settled = false;
       const settle = (ok: boolean): void => {

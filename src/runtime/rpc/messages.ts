@@ -390,7 +390,13 @@ export type ToJobManager = Static<typeof ToJobManager>;
 
 // ---------------------------------------------------------------- over TCP (see transport.ts)
 
-export const TaskManagerHardware = Type.Object({ cpuCores: Int(0), physicalMemory: Num, freeMemory: Num });
+export const TaskManagerHardware = Type.Object({
+  cpuCores: Int(0),
+  physicalMemory: Num,
+  freeMemory: Num,
+  /** The V8 heap limit of the TaskManager's process (bytes). */
+  heapLimit: Type.Optional(Num),
+});
 export type TaskManagerHardware = Static<typeof TaskManagerHardware>;
 
 /** TaskManager → JobManager on the RPC connection: one-way messages and requests. */
@@ -430,11 +436,33 @@ export const BlobChunk = Type.Object({
 });
 export type BlobChunk = Static<typeof BlobChunk>;
 
+/** What the JobManager's REST API asks a TaskManager about its process (its logs, a thread dump). */
+export const InspectionKind = OneOf('logs', 'log', 'threadDump');
+export type InspectionKind = Static<typeof InspectionKind>;
+
 /** JobManager → TaskManager on the RPC connection; every message carries the leader's fencing token. */
 export const JobManagerRpc = Tagged('type', [
   Type.Object({ type: Type.Literal('toTaskManager'), fencingToken: Str(200), msg: ToTaskManager }),
   Type.Object({ type: Type.Literal('heartbeat'), fencingToken: Str(200) }),
+  /** Request, answered by TaskManagerInspection: `name` is a log file's name (what: 'log'). */
+  Type.Object({ type: Type.Literal('inspect'), fencingToken: Str(200), what: InspectionKind, name: Type.Optional(Str(255)) }),
 ]);
+
+const LogFile = Type.Object({ name: Str(255), size: Num, mtime: Num });
+export const TaskManagerInspection = Type.Object({
+  type: Type.Literal('inspection'),
+  logs: Type.Optional(List(LogFile, 100_000)),
+  /** A log file's end, or why it cannot be read. */
+  log: Type.Optional(
+    Type.Object({
+      text: Type.Optional(Str()),
+      truncated: Type.Optional(Bool),
+      refused: Type.Optional(OneOf('bad-name', 'no-dir', 'missing')),
+    }),
+  ),
+  threads: Type.Optional(List(Type.Object({ threadName: Str(1000), stringifiedThreadInfo: Str() }), 100_000)),
+});
+export type TaskManagerInspection = Static<typeof TaskManagerInspection>;
 export type JobManagerRpc = Static<typeof JobManagerRpc>;
 
 /**

@@ -20,6 +20,7 @@ import {
   JobManagerRpc,
   ProgramArgs,
   RegistrationResponse,
+  TaskManagerInspection,
   TaskManagerRpc,
   ToJobManager,
   ToJobManagerRpcPort,
@@ -144,6 +145,7 @@ export const toJobManagerSchema = compile(ToJobManager);
 export const taskManagerRpcSchema = compile(TaskManagerRpc);
 export const registrationResponseSchema = compile(RegistrationResponse);
 export const blobChunkSchema = compile(BlobChunk);
+export const taskManagerInspectionSchema = compile(TaskManagerInspection);
 export const jobManagerRpcSchema = compile(JobManagerRpc);
 export const unreadableSubmitTaskSchema = compile(UnreadableSubmitTask);
 export const clientRpcSchema = compile(ClientRpc);

@@ -22,6 +22,7 @@ import type {
 import { lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
+import { trackWorkerThread } from '../../util/process-info.js';
 
 interface SlotWorker {
   worker: Worker;
@@ -219,6 +220,7 @@ export class TaskManager {
       stderr: false,
     });
     const { jobId, attempt } = d;
+    trackWorkerThread(worker, `Slot ${address} (job ${jobId}, attempt ${attempt})`);
     let resolveReady!: (ok: boolean) => void;
     const sw: SlotWorker = { worker, address, ready: new Promise<boolean>((r) => (resolveReady = r)), tasks: new Set() };
     this.workers.set(address, sw);

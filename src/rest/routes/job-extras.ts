@@ -1,0 +1,146 @@
+/**
+ * More of a job: `/jobs/:id/config`, `/jobs/:id/accumulators`, one checkpoint's details
+ * (`/jobs/:id/checkpoints/details/:cid`, + `/subtasks/:vid`) and a manual checkpoint's status
+ * (`/jobs/:id/checkpoints/:triggerid`; the trigger id is the checkpoint's id).
+ */
+import type { SubtaskCheckpointAck } from '../../runtime/checkpoint/checkpoint-coordinator.js';
+import {
+  CheckpointDetailsParams,
+  CheckpointStatisticsSchema,
+  CheckpointTriggerParams,
+  CheckpointTriggerStatusSchema,
+  CheckpointVertexParams,
+  IdParams,
+  JobAccumulatorsInfoSchema,
+  JobConfigInfoSchema,
+  TaskCheckpointDetailsSchema,
+  withErrors,
+  type StatsSummary,
+  type SubtaskCheckpointStatistics,
+} from '../api.js';
+import { HttpError } from '../http-error.js';
+import type { RestApp, RouteContext } from './context.js';
+
+function summary(values: number[]): StatsSummary {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0);
+  return {
+    min: s[0] ?? 0,
+    max: s.at(-1) ?? 0,
+    avg: s.length ? Math.round(s.reduce((a, b) => a + b, 0) / s.length) : 0,
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    p999: q(0.999),
+  };
+}
+
+function subtaskStats(index: number, ack: SubtaskCheckpointAck | undefined, triggered: number): SubtaskCheckpointStatistics {
+  if (!ack) return { className: 'pending', index, status: 'pending_or_failed' };
+  return {
+    className: 'completed',
+    index,
+    status: 'completed',
+    ack_timestamp: ack.ack_timestamp,
+    end_to_end_duration: ack.ack_timestamp - triggered,
+    state_size: ack.state_size,
+    checkpointed_size: ack.checkpointed_size,
+    checkpoint: { sync: Math.round(ack.syncMs), async: Math.round(ack.asyncMs) },
+    alignment: { buffered: 0, processed: 0, persisted: 0, duration: Math.round(ack.alignmentMs) },
+    start_delay: 0,
+    unaligned_checkpoint: false,
+    aborted: false,
+  };
+}
+
+export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
+  const ok = <S>(s: S) => withErrors({ 200: s as never });
+
+  app.get('/jobs/:id/config', { schema: { params: IdParams, response: ok(JobConfigInfoSchema) } }, async (req) => {
+    const jm = jobs.running(req.params.id);
+    const c = jm.submission.config;
+    const userConfig: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c)) if (k.startsWith('pipeline.global-job-parameters.')) userConfig[k.slice(31)] = String(v);
+    return {
+      jid: jm.jobId,
+      name: jm.jobName,
+      'execution-config': {
+        'execution-mode': 'PIPELINED',
+        'restart-strategy': String(
+          c['restart-strategy.type'] ?? (c['execution.checkpointing.interval'] !== undefined ? 'fixed-delay' : 'none'),
+        ),
+        'job-parallelism': Math.max(...jm.jobGraph.vertices.map((v) => v.parallelism)),
+        'object-reuse-mode': [true, 'true'].includes(c['pipeline.object-reuse'] as string),
+        'user-config': userConfig,
+      },
+    };
+  });
+
+  app.get('/jobs/:id/accumulators', { schema: { params: IdParams, response: ok(JobAccumulatorsInfoSchema) } }, async (req) => {
+    jobs.running(req.params.id);
+    return { 'job-accumulators': [], 'user-task-accumulators': [], 'serialized-user-task-accumulators': {} };
+  });
+
+  const details = (id: string, cid: string) => {
+    const jm = jobs.running(id);
+    const d = jm.checkpointDetails(Number(cid));
+    if (!d) throw new HttpError(404, `Checkpoint ${cid} of job ${id} is not in its checkpoint history (the latest 10 are kept)`);
+    return { jm, d };
+  };
+
+  app.get(
+    '/jobs/:id/checkpoints/details/:cid',
+    { schema: { params: CheckpointDetailsParams, response: ok(CheckpointStatisticsSchema) } },
+    async (req) => details(req.params.id, req.params.cid).d.entry,
+  );
+
+  app.get(
+    '/jobs/:id/checkpoints/details/:cid/subtasks/:vid',
+    { schema: { params: CheckpointVertexParams, response: ok(TaskCheckpointDetailsSchema) } },
+    async (req) => {
+      const { jm, d } = details(req.params.id, req.params.cid);
+      const task = d.entry.tasks[req.params.vid];
+      const v = jm.jobGraph.vertices.find((x) => x.id === req.params.vid);
+      if (!task || !v) throw new HttpError(404, `Checkpoint ${req.params.cid} of job ${req.params.id} has no vertex ${req.params.vid}`);
+      const acks = d.subtaskAcks(v.id);
+      const byIndex = new Map(acks.map((a) => [a.index, a]));
+      const t0 = d.entry.trigger_timestamp;
+      return {
+        ...task,
+        summary: {
+          state_size: summary(acks.map((a) => a.state_size)),
+          checkpointed_size: summary(acks.map((a) => a.checkpointed_size)),
+          end_to_end_duration: summary(acks.map((a) => a.ack_timestamp - t0)),
+          checkpoint_duration: {
+            sync: summary(acks.map((a) => Math.round(a.syncMs))),
+            async: summary(acks.map((a) => Math.round(a.asyncMs))),
+          },
+          alignment: {
+            buffered: summary(acks.map(() => 0)),
+            processed: summary(acks.map(() => 0)),
+            persisted: summary(acks.map(() => 0)),
+            duration: summary(acks.map((a) => Math.round(a.alignmentMs))),
+          },
+          start_delay: summary(acks.map(() => 0)),
+        },
+        subtasks: Array.from({ length: v.parallelism }, (_, i) => subtaskStats(i, byIndex.get(i), t0)),
+      };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/checkpoints/:triggerid',
+    { schema: { params: CheckpointTriggerParams, response: ok(CheckpointTriggerStatusSchema) } },
+    async (req) => {
+      const { d } = details(req.params.id, req.params.triggerid);
+      const e = d.entry;
+      if (e.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' as const } };
+      if (e.status === 'COMPLETED') return { status: { id: 'COMPLETED' as const }, operation: { checkpointId: e.id } };
+      return {
+        status: { id: 'COMPLETED' as const },
+        operation: { failureCause: { class: 'WeirError', 'stack-trace': `WEIR_CHECKPOINT: ${e.failure_message ?? ''}` } },
+      };
+    },
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * A running job's vertices: `/jobs/:id/vertices/:vid` (+ `/subtasks/:index`, `/attempts/:attempt`,
+ * `/subtasktimes`, `/taskmanagers`, `/accumulators`, `/subtasks/accumulators`, `/backpressure`,
+ * `/watermarks`). Served from the JobMaster of a job this JobManager runs or ran.
+ */
+import {
+  AttemptParams,
+  JobVertexAccumulatorsInfoSchema,
+  JobVertexBackPressureInfoSchema,
+  JobVertexDetailsInfoSchema,
+  JobVertexTaskManagersInfoSchema,
+  MetricCollectionSchema,
+  SubtaskAttemptAccumulatorsInfoSchema,
+  SubtaskAttemptDetailsSchema,
+  SubtaskParams,
+  SubtasksAllAccumulatorsInfoSchema,
+  SubtasksTimesInfoSchema,
+  VertexParams,
+  withErrors,
+} from '../api.js';
+import { HttpError } from '../http-error.js';
+import { reportedInputWatermark } from '../task-times.js';
+import {
+  endpointOf,
+  subtaskAttemptDetails,
+  subtaskOf,
+  subtasksOf,
+  subtaskTimes,
+  vertexBackPressure,
+  vertexDetails,
+  vertexOf,
+  vertexTaskManagers,
+} from '../vertex-views.js';
+import type { RestApp, RouteContext } from './context.js';
+
+export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
+  const opts = <S>(params: S, ok: unknown) => ({ schema: { params, response: withErrors({ 200: ok as never }) } });
+
+  app.get('/jobs/:id/vertices/:vid', opts(VertexParams, JobVertexDetailsInfoSchema), async (req) =>
+    vertexDetails(jobs.running(req.params.id), req.params.vid),
+  );
+
+  app.get('/jobs/:id/vertices/:vid/subtasks/:index', opts(SubtaskParams, SubtaskAttemptDetailsSchema), async (req) => {
+    const jm = jobs.running(req.params.id);
+    return subtaskAttemptDetails(subtaskOf(jm, req.params.vid, req.params.index), jm.attempt, Date.now());
+  });
+
+  app.get('/jobs/:id/vertices/:vid/subtasks/:index/attempts/:attempt', opts(AttemptParams, SubtaskAttemptDetailsSchema), async (req) => {
+    const jm = jobs.running(req.params.id);
+    const s = subtaskOf(jm, req.params.vid, req.params.index);
+    // Weir restarts the whole job and keeps the current attempt's subtasks only.
+    if (Number(req.params.attempt) !== jm.attempt)
+      throw new HttpError(
+        404,
+        `Subtask ${req.params.index} of vertex ${req.params.vid} runs attempt ${jm.attempt}; earlier attempts are not kept`,
+      );
+    return subtaskAttemptDetails(s, jm.attempt, Date.now());
+  });
+
+  app.get('/jobs/:id/vertices/:vid/subtasktimes', opts(VertexParams, SubtasksTimesInfoSchema), async (req) =>
+    subtaskTimes(jobs.running(req.params.id), req.params.vid),
+  );
+
+  app.get('/jobs/:id/vertices/:vid/taskmanagers', opts(VertexParams, JobVertexTaskManagersInfoSchema), async (req) =>
+    vertexTaskManagers(jobs.running(req.params.id), req.params.vid),
+  );
+
+  app.get('/jobs/:id/vertices/:vid/backpressure', opts(VertexParams, JobVertexBackPressureInfoSchema), async (req) =>
+    vertexBackPressure(jobs.running(req.params.id), req.params.vid),
+  );
+
+  // Flink's `<subtask>.currentInputWatermark` entries, for the subtasks whose TaskManager reports one.
+  app.get('/jobs/:id/vertices/:vid/watermarks', opts(VertexParams, MetricCollectionSchema), async (req) => {
+    const jm = jobs.running(req.params.id);
+    vertexOf(jm, req.params.vid);
+    const metrics = subtasksOf(jm, req.params.vid).flatMap((s) => {
+      const wm = reportedInputWatermark(s.metrics);
+      return wm === undefined ? [] : [{ id: `${s.subtask}.currentInputWatermark`, value: String(wm) }];
+    });
+    return { metrics };
+  });
+
+  // User accumulators are job-wide in Weir (the JobExecutionResult's); per vertex there are none.
+  app.get('/jobs/:id/vertices/:vid/accumulators', opts(VertexParams, JobVertexAccumulatorsInfoSchema), async (req) => {
+    const v = vertexOf(jobs.running(req.params.id), req.params.vid);
+    return { id: v.id, 'user-accumulators': [] };
+  });
+
+  app.get('/jobs/:id/vertices/:vid/subtasks/accumulators', opts(VertexParams, SubtasksAllAccumulatorsInfoSchema), async (req) => {
+    const jm = jobs.running(req.params.id);
+    const v = vertexOf(jm, req.params.vid);
+    const subtasks = subtasksOf(jm, v.id).map((s) => ({
+      subtask: s.subtask,
+      attempt: jm.attempt,
+      endpoint: endpointOf(s),
+      'user-accumulators': [],
+    }));
+    return { id: v.id, parallelism: v.parallelism, subtasks };
+  });
+
+  app.get(
+    '/jobs/:id/vertices/:vid/subtasks/:index/attempts/:attempt/accumulators',
+    opts(AttemptParams, SubtaskAttemptAccumulatorsInfoSchema),
+    async (req) => {
+      const jm = jobs.running(req.params.id);
+      const s = subtaskOf(jm, req.params.vid, req.params.index);
+      if (Number(req.params.attempt) !== jm.attempt)
+        throw new HttpError(
+          404,
+          `Subtask ${req.params.index} of vertex ${req.params.vid} runs attempt ${jm.attempt}; earlier attempts are not kept`,
+        );
+      return { subtask: s.subtask, attempt: jm.attempt, id: `${req.params.vid}_${s.subtask}_${jm.attempt}`, 'user-accumulators': [] };
+    },
+  );
+}
