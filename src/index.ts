@@ -69,6 +69,8 @@ export {
 } from './api/windows.js';
 export { OutputTag } from './api/output-tag.js';
 export { DistributedCache } from './api/distributed-cache.js';
+export { DoubleCounter, Histogram, IntCounter, LongCounter } from './api/accumulators.js';
+export type { Accumulator, AccumulatorSnapshot, AccumulatorType } from './api/accumulators.js';
 export type {
   Source,
   SourceSplit,

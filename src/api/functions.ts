@@ -3,6 +3,7 @@
  * class instance with the named method; rich functions add `open(ctx)` and `close()`, which the
  * runtime calls once per subtask before the first record and after the last.
  */
+import type { Accumulator, DoubleCounter, Histogram, IntCounter, LongCounter } from './accumulators.js';
 import { currentDistributedCache, type DistributedCache } from './distributed-cache.js';
 import type { OutputTag } from './output-tag.js';
 import type {
@@ -38,6 +39,18 @@ export interface RuntimeContext {
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** The local copies of the files the program registered with env.registerCachedFile(path, name). */
   getDistributedCache(): DistributedCache;
+  /**
+   * Registers an accumulator under `name` for this task (Flink's addAccumulator): its values of
+   * every subtask are merged into the job's result (`accumulators[name]`). A name may be added once per task.
+   */
+  addAccumulator<V, R>(name: string, accumulator: Accumulator<V, R>): void;
+  /** The accumulator registered under `name` in this task, if any. */
+  getAccumulator<V, R>(name: string): Accumulator<V, R> | undefined;
+  /** The IntCounter under `name`, registered on first use. */
+  getIntCounter(name: string): IntCounter;
+  getLongCounter(name: string): LongCounter;
+  getDoubleCounter(name: string): DoubleCounter;
+  getHistogram(name: string): Histogram;
 }
 
 /** Lifecycle hooks any function object may have. */

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ExecutionRecord, Pipeline, PipelineExecutor } from '../api/execution-context.js';
+import { resultValue } from '../api/accumulators.js';
 import type { JobClient, JobExecutionResult, JobStatus } from '../api/job-client.js';
 import { Configuration } from '../config/index.js';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.js';
@@ -201,5 +202,7 @@ function errorRecord(e: unknown): { code: string; message: string } {
 }
 
 export function toExecutionResult(r: JobResult): JobExecutionResult {
-  return { jobId: r.jobId, jobName: r.jobName, netRuntime: r.endTime - r.startTime, accumulators: {}, collected: r.collected };
+  const accumulators: Record<string, unknown> = {};
+  for (const [name, acc] of Object.entries(r.accumulators ?? {})) accumulators[name] = resultValue(acc);
+  return { jobId: r.jobId, jobName: r.jobName, netRuntime: r.endTime - r.startTime, accumulators, collected: r.collected };
 }

@@ -4,7 +4,7 @@
  * per-subtask summaries. Weir restarts a job as a whole, so a subtask's attempt number is the job's
  * attempt and there are never concurrent attempts.
  */
-import type { JobMaster, SubtaskSummary } from '../runtime/jobmanager/job-master.js';
+import { SUMMED_METRICS, type JobMaster, type SubtaskSummary } from '../runtime/jobmanager/job-master.js';
 import type { ExecutionState, TaskMetrics } from '../runtime/rpc/messages.js';
 import type {
   AggregateFigures,
@@ -178,7 +178,7 @@ export function vertexTaskManagers(jm: JobMaster, vertexId: string, now = Date.n
     const ends = times.map((t) => t.end);
     const end = ends.every((e) => e > 0) ? Math.max(...ends) : -1;
     const sum: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
-    for (const s of subtasks) for (const k of Object.keys(sum) as (keyof TaskMetrics)[]) sum[k] += s.metrics[k];
+    for (const s of subtasks) for (const k of SUMMED_METRICS) sum[k] += s.metrics[k];
     return {
       endpoint: endpointOf(subtasks[0]!),
       'taskmanager-id': tmId,

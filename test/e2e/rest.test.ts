@@ -205,8 +205,10 @@ test("every documented path answers with Flink's field names", async () => {
       'jobs-finished',
       'jobs-running',
       'slots-available',
+      'slots-free-and-blocked',
       'slots-total',
       'taskmanagers',
+      'taskmanagers-blocked',
     ].sort(),
   );
   assert.equal(overview.taskmanagers, 1);
@@ -401,7 +403,8 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
       match: /FINISHED/,
     },
     { what: 'an unknown TaskManager', res: http(`${u}/taskmanagers/tm-99`), status: 404, match: /TaskManager tm-99 not found/ },
-    { what: 'an unknown path', res: http(`${u}/jars`), status: 404, match: /Not found/ },
+    { what: 'an unknown path', res: http(`${u}/no-such-resource`), status: 404, match: /Not found/ },
+    { what: "Flink's jars", res: http(`${u}/jars`), status: 404, match: /has no meaning in Weir: .*use GET \/bundles/ },
     {
       what: 'JSON sent as a bundle',
       res: http(`${u}/bundles/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_PARALLELISM } from '../../src/graph/key-groups.js';
 import { HeapTimerServiceManager } from '../../src/runtime/operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, RuntimeMode, StreamOperator } from '../../src/runtime/operators/operator.js';
 import { HeapKeyedStateBackend } from '../../src/runtime/state/heap-keyed-state-backend.js';
+import { DoubleCounter, Histogram, IntCounter, LongCounter, TaskAccumulators } from '../../src/runtime/taskmanager/task-accumulators.js';
 
 export interface TimestampedValue {
   value: unknown;
@@ -203,6 +204,7 @@ export function createRuntimeContext(name: string, maxParallelism: number, backe
     if (backend === undefined) throw new WeirError('WEIR_STATE_ACCESS', `State '${d.name}' needs a keyed stream: call keyBy() first`);
     return backend.getState(d);
   };
+  const accumulators = new TaskAccumulators(name);
   return {
     getJobId: () => 'test-job',
     getTaskName: () => name,
@@ -216,5 +218,11 @@ export function createRuntimeContext(name: string, maxParallelism: number, backe
     getReducingState: state,
     getAggregatingState: state,
     getDistributedCache: () => new DistributedCache(new Map()),
+    addAccumulator: (n, acc) => accumulators.add(n, acc),
+    getAccumulator: (n) => accumulators.get(n),
+    getIntCounter: (n) => accumulators.getOrAdd(n, IntCounter),
+    getLongCounter: (n) => accumulators.getOrAdd(n, LongCounter),
+    getDoubleCounter: (n) => accumulators.getOrAdd(n, DoubleCounter),
+    getHistogram: (n) => accumulators.getOrAdd(n, Histogram),
   };
 }

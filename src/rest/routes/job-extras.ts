@@ -5,6 +5,7 @@
  */
 import type { SubtaskCheckpointAck } from '../../runtime/checkpoint/checkpoint-coordinator.js';
 import {
+  AccumulatorsQuery,
   CheckpointDetailsParams,
   CheckpointStatisticsSchema,
   CheckpointTriggerParams,
@@ -18,6 +19,7 @@ import {
   type StatsSummary,
   type SubtaskCheckpointStatistics,
 } from '../api.js';
+import { userAccumulators } from '../accumulator-views.js';
 import { HttpError } from '../http-error.js';
 import type { RestApp, RouteContext } from './context.js';
 
@@ -77,10 +79,23 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
     };
   });
 
-  app.get('/jobs/:id/accumulators', { schema: { params: IdParams, response: ok(JobAccumulatorsInfoSchema) } }, async (req) => {
-    jobs.running(req.params.id);
-    return { 'job-accumulators': [], 'user-task-accumulators': [], 'serialized-user-task-accumulators': {} };
-  });
+  app.get(
+    '/jobs/:id/accumulators',
+    { schema: { params: IdParams, querystring: AccumulatorsQuery, response: ok(JobAccumulatorsInfoSchema) } },
+    async (req) => {
+      const accumulators = jobs.running(req.params.id).accumulators();
+      const serialized: Record<string, string> = {};
+      // ?includeSerializedValue=true: each value as Flink's SerializedValue would carry it (here, its JSON in base64).
+      if (req.query.includeSerializedValue === 'true')
+        for (const [name, acc] of Object.entries(accumulators))
+          serialized[name] = Buffer.from(JSON.stringify(acc.value)).toString('base64');
+      return {
+        'job-accumulators': [],
+        'user-task-accumulators': userAccumulators(accumulators),
+        'serialized-user-task-accumulators': serialized,
+      };
+    },
+  );
 
   const details = (id: string, cid: string) => {
     const jm = jobs.running(id);

@@ -19,6 +19,7 @@ import {
   withErrors,
 } from '../api.js';
 import { HttpError } from '../http-error.js';
+import { userAccumulators } from '../accumulator-views.js';
 import { reportedInputWatermark } from '../task-times.js';
 import {
   endpointOf,
@@ -80,10 +81,10 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
     return { metrics };
   });
 
-  // User accumulators are job-wide in Weir (the JobExecutionResult's); per vertex there are none.
   app.get('/jobs/:id/vertices/:vid/accumulators', opts(VertexParams, JobVertexAccumulatorsInfoSchema), async (req) => {
-    const v = vertexOf(jobs.running(req.params.id), req.params.vid);
-    return { id: v.id, 'user-accumulators': [] };
+    const jm = jobs.running(req.params.id);
+    const v = vertexOf(jm, req.params.vid);
+    return { id: v.id, 'user-accumulators': userAccumulators(jm.accumulators(v.id)) };
   });
 
   app.get('/jobs/:id/vertices/:vid/subtasks/accumulators', opts(VertexParams, SubtasksAllAccumulatorsInfoSchema), async (req) => {
@@ -93,7 +94,7 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
       subtask: s.subtask,
       attempt: jm.attempt,
       endpoint: endpointOf(s),
-      'user-accumulators': [],
+      'user-accumulators': userAccumulators(s.metrics.accumulators),
     }));
     return { id: v.id, parallelism: v.parallelism, subtasks };
   });
@@ -109,7 +110,8 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
           404,
           `Subtask ${req.params.index} of vertex ${req.params.vid} runs attempt ${jm.attempt}; earlier attempts are not kept`,
         );
-      return { subtask: s.subtask, attempt: jm.attempt, id: `${req.params.vid}_${s.subtask}_${jm.attempt}`, 'user-accumulators': [] };
+      const id = `${req.params.vid}_${s.subtask}_${jm.attempt}`;
+      return { subtask: s.subtask, attempt: jm.attempt, id, 'user-accumulators': userAccumulators(s.metrics.accumulators) };
     },
   );
 }

@@ -52,6 +52,8 @@ export const JobConfigInfoSchema = Type.Object({
 });
 export type JobConfigInfo = Static<typeof JobConfigInfoSchema>;
 
+export const AccumulatorsQuery = Type.Object({ includeSerializedValue: Type.Optional(Type.Enum(['true', 'false'], { type: 'string' })) });
+
 export const JobAccumulatorsInfoSchema = Type.Object({
   'job-accumulators': Type.Array(UserAccumulatorSchema),
   'user-task-accumulators': Type.Array(UserAccumulatorSchema),

@@ -6,6 +6,7 @@
  * an older attempt are ignored; time comes from an injectable clock. Every attempt after a failure
  * (and the first, given execution.savepoint.path) restores from the latest completed checkpoint.
  */
+import type { AccumulatorSnapshot } from '../../api/accumulators.js';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -36,7 +37,7 @@ import { SourceCoordinatorHost } from './source-coordinator-host.js';
 import { savepointTarget, StopWithSavepointManager } from './stop-with-savepoint.js';
 
 export * from './job-result.js';
-export type { SubtaskSummary } from './scheduler.js';
+export { SUMMED_METRICS, type SubtaskSummary } from './scheduler.js';
 export { stopJobWithSavepoint } from './stop-with-savepoint.js';
 
 export class JobMaster {
@@ -197,6 +198,11 @@ export class JobMaster {
   /** Per-vertex state and metrics for REST and the CLI's progress. */
   vertexSummaries(): VertexSummary[] {
     return this.scheduler.vertexSummaries();
+  }
+
+  /** The accumulators of the current attempt's subtasks, merged by name (of one vertex, or of the job). */
+  accumulators(vertexId?: string): Record<string, AccumulatorSnapshot> {
+    return this.scheduler.accumulators(vertexId);
   }
 
   /** Every subtask of the current attempt: state, metrics, state timestamps, TaskManager. */
@@ -402,6 +408,7 @@ export class JobMaster {
       endTime: this.endTime,
       collected: this.collect.result(),
       vertices: this.vertexSummaries(),
+      accumulators: this.scheduler.accumulators(),
     };
     if (error) r.error = error;
     this.resolveDone(r);

@@ -1,4 +1,5 @@
 /** A job as submitted to the JobManager, its runtime settings, and its result. */
+import type { AccumulatorSnapshot } from '../../api/accumulators.js';
 import type { ExecutionRecord } from '../../api/execution-context.js';
 import { WeirError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
@@ -32,6 +33,8 @@ export interface JobResult {
   error?: SerializedError;
   collected: Record<string, unknown[]>;
   vertices: VertexSummary[];
+  /** The job's accumulators, merged over its subtasks (absent in results of older versions). */
+  accumulators?: Record<string, AccumulatorSnapshot>;
 }
 
 export interface VertexSummary {

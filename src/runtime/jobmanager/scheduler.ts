@@ -3,6 +3,7 @@
  * of the current attempt, the deployment of every subtask (subtask i of every vertex shares slot i),
  * the subtasks' states and metrics, and what the JobMaster sends to the attempt's TaskManagers.
  */
+import { mergeSnapshots, type AccumulatorSnapshot } from '../../api/accumulators.js';
 import type { SourceSplit } from '../../api/source.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import type { CheckpointTask } from '../checkpoint/checkpoint-coordinator.js';
@@ -39,6 +40,9 @@ export interface SubtaskSummary {
   /** Whether its TaskManager reported its metrics in this attempt (Flink's `*-complete` flags). */
   metricsReported: boolean;
 }
+
+/** The figures of TaskMetrics that add up over subtasks. */
+export const SUMMED_METRICS = ['numRecordsIn', 'numRecordsOut', 'numBytesIn', 'numBytesOut', 'backPressuredTimeMs'] as const;
 
 const EMPTY_METRICS: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
 
@@ -236,13 +240,32 @@ export class Scheduler {
         const t = this.tasks.get(`${v.id}/${s}`);
         const state = t?.state ?? 'CREATED';
         counts[state] = (counts[state] ?? 0) + 1;
-        if (t?.metrics) for (const k of Object.keys(metrics) as (keyof TaskMetrics)[]) metrics[k] += t.metrics[k];
+        if (t?.metrics) for (const k of SUMMED_METRICS) metrics[k] += t.metrics[k];
         else metricsComplete = false;
       }
       const states = Object.keys(counts) as ExecutionState[];
       const status: ExecutionState | 'MIXED' = states.length === 1 ? states[0]! : 'MIXED';
       return { id: v.id, name: v.name, parallelism: v.parallelism, status, states: counts, metrics, metricsComplete };
     });
+  }
+
+  /**
+   * The accumulators of the current attempt's subtasks (of one vertex, or of the job), merged by
+   * name as Flink merges them into the job's result. A name registered with different kinds in
+   * different tasks keeps the kind first seen (vertex order, then subtask order).
+   */
+  accumulators(vertexId?: string): Record<string, AccumulatorSnapshot> {
+    const out: Record<string, AccumulatorSnapshot> = {};
+    for (const v of this.jobGraph.vertices) {
+      if (vertexId !== undefined && v.id !== vertexId) continue;
+      for (let s = 0; s < v.parallelism; s++) {
+        for (const [name, acc] of Object.entries(this.tasks.get(`${v.id}/${s}`)?.metrics?.accumulators ?? {})) {
+          const prev = out[name];
+          out[name] = prev ? (mergeSnapshots(prev, acc) ?? prev) : { ...acc };
+        }
+      }
+    }
+    return out;
   }
 
   /** How the JobManager's log names a subtask. */

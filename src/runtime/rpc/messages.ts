@@ -194,12 +194,20 @@ export const ExecutionState = OneOf(
 );
 export type ExecutionState = Static<typeof ExecutionState>;
 
+/** An accumulator's local value (api/accumulators.ts): a number, or a Histogram's counts by value. */
+export const AccumulatorSnapshot = Type.Object({
+  type: OneOf('IntCounter', 'LongCounter', 'DoubleCounter', 'Histogram'),
+  value: Type.Union([Num, Dict(Num)]),
+});
+
 export const TaskMetrics = Type.Object({
   numRecordsIn: Num,
   numRecordsOut: Num,
   numBytesIn: Num,
   numBytesOut: Num,
   backPressuredTimeMs: Num,
+  /** The task's accumulators by name (when it has any). */
+  accumulators: Type.Optional(Dict(AccumulatorSnapshot)),
 });
 export type TaskMetrics = Static<typeof TaskMetrics>;
 

@@ -29,6 +29,7 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
 import type { Mailbox } from './mailbox.js';
 import type { TaskEnvironment } from './task-environment.js';
+import { DoubleCounter, Histogram, IntCounter, LongCounter, TaskAccumulators } from './task-accumulators.js';
 
 /** Keyed state and timers of one keyed operator of the chain. */
 export interface KeyedOperatorState {
@@ -58,6 +59,8 @@ export class OperatorChain {
   private readonly pendingWatermarks: [number, number][] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** The task's accumulators, shared by the operators of the chain. */
+  readonly accumulators: TaskAccumulators;
 
   constructor(
     private readonly env: TaskEnvironment,
@@ -66,7 +69,9 @@ export class OperatorChain {
     private readonly partition: ResultPartition,
     private readonly mailbox: Mailbox,
     private readonly checkpointingMode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' | undefined,
-  ) {}
+  ) {
+    this.accumulators = new TaskAccumulators(vertex.name);
+  }
 
   /** Runs operator code; failures are tagged with the operator (index i of the chain) if not yet. */
   call<T>(i: number, fn: () => T): T {
@@ -191,6 +196,12 @@ export class OperatorChain {
       getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
       getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
       getDistributedCache: currentDistributedCache,
+      addAccumulator: (name, acc) => this.accumulators.add(name, acc),
+      getAccumulator: (name) => this.accumulators.get(name),
+      getIntCounter: (name) => this.accumulators.getOrAdd(name, IntCounter),
+      getLongCounter: (name) => this.accumulators.getOrAdd(name, LongCounter),
+      getDoubleCounter: (name) => this.accumulators.getOrAdd(name, DoubleCounter),
+      getHistogram: (name) => this.accumulators.getOrAdd(name, Histogram),
     } as RuntimeContext;
   }
 

@@ -394,12 +394,14 @@ export class Task {
 
   private snapshotMetrics(): TaskMetrics {
     if (this.chain.source) this.metrics.numRecordsIn = this.chain.source.recordsOut;
+    const accumulators = this.chain.accumulators.snapshot();
     return {
       ...this.metrics,
       numRecordsOut: this.partition.recordsOut,
       numBytesOut: this.partition.bytesOut,
       numBytesIn: this.gate?.bytesIn ?? 0,
       backPressuredTimeMs: Math.round(this.metrics.backPressuredTimeMs),
+      ...(accumulators ? { accumulators } : {}),
     };
   }
 
