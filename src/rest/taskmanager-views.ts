@@ -39,6 +39,16 @@ function resources(cpuCores: number, heapBytes: number, share: number) {
   };
 }
 
+/** A share of a resource profile (a slot's part of its TaskManager's). */
+export function scaled(r: TaskManagerInfo['totalResource'], share: number): TaskManagerInfo['totalResource'] {
+  return {
+    ...r,
+    cpuCores: Math.round(r.cpuCores * share * 100) / 100,
+    taskHeapMemory: Math.floor(r.taskHeapMemory * share),
+    extendedResources: {},
+  };
+}
+
 export function taskManagerInfo(gw: TaskManagerGateway, freeSlots: number, assigned: number, now = Date.now()): TaskManagerInfo {
   const d = gw as TaskManagerGateway & TaskManagerDescription;
   // A gateway without a data address is a TaskManager in this process: its hardware is ours.

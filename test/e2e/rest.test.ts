@@ -230,7 +230,20 @@ test("every documented path answers with Flink's field names", async () => {
 
   const ov = (await http(`${u}/jobs/overview`)).body as { jobs: Record<string, unknown>[] };
   for (const j of ov.jobs) {
-    assert.deepEqual(keys(j), ['duration', 'end-time', 'jid', 'last-modification', 'name', 'start-time', 'state', 'tasks']);
+    assert.deepEqual(keys(j), [
+      'duration',
+      'end-time',
+      'jid',
+      'jobType',
+      'last-modification',
+      'name',
+      'pending-operators',
+      'schedulerType',
+      'start-time',
+      'state',
+      'tasks',
+    ]);
+    assert.equal(j.schedulerType, 'Default');
     assertHasKeys(j.tasks, ['total', 'running', 'finished', 'canceled', 'failed', 'created', 'deploying'], 'tasks');
   }
   const doneOverview = ov.jobs.find((j) => j.jid === done)!;
@@ -311,7 +324,8 @@ test("every documented path answers with Flink's field names", async () => {
   assert.equal(tm.slotsNumber, 4);
   assertHasKeys(tm.hardware, ['cpuCores', 'physicalMemory', 'freeMemory', 'managedMemory'], 'hardware');
   const one = (await http(`${u}/taskmanagers/${tm.id as string}`)).body;
-  assert.deepEqual([one.id, one.path, one.slotsNumber, keys(one)], [tm.id, tm.path, 4, keys(tm)]);
+  // The details add Flink's allocatedSlots to the list's fields.
+  assert.deepEqual([one.id, one.path, one.slotsNumber, keys(one)], [tm.id, tm.path, 4, [...keys(tm), 'allocatedSlots'].sort()]);
 
   const conf = (await http(`${u}/jobmanager/config`)).body as unknown as { key: string; value: string }[];
   assert.ok(Array.isArray(conf));

@@ -1,7 +1,7 @@
 /** The TaskManagers: `/taskmanagers`, `/taskmanagers/:id`. */
-import { IdParams, TaskManagerInfoSchema, TaskManagersInfoSchema, withErrors } from '../api.js';
+import { IdParams, TaskManagerDetailsSchema, TaskManagersInfoSchema, withErrors } from '../api.js';
 import { HttpError } from '../http-error.js';
-import { assignedTasks, taskManagerInfo } from '../taskmanager-views.js';
+import { assignedTasks, scaled, taskManagerInfo } from '../taskmanager-views.js';
 import type { RestApp, RouteContext } from './context.js';
 
 export function taskManagerRoutes(app: RestApp, { jobManager }: RouteContext): void {
@@ -13,9 +13,22 @@ export function taskManagerRoutes(app: RestApp, { jobManager }: RouteContext): v
     taskmanagers: rm.taskManagers().map(info),
   }));
 
-  app.get('/taskmanagers/:id', { schema: { params: IdParams, response: withErrors({ 200: TaskManagerInfoSchema }) } }, async (req) => {
+  app.get('/taskmanagers/:id', { schema: { params: IdParams, response: withErrors({ 200: TaskManagerDetailsSchema }) } }, async (req) => {
     const t = rm.taskManagers().find((x) => x.gw.id === req.params.id);
     if (!t) throw new HttpError(404, `TaskManager ${req.params.id} not found`);
-    return info(t);
+    const base = info(t);
+    const jobs = jobManager.dispatcher.list();
+    const owners = rm.slotOwners(t.gw.id);
+    const slotShare = t.gw.numberOfSlots > 0 ? 1 / t.gw.numberOfSlots : 0;
+    // Weir gives subtask i of every vertex of a job slot i (slot sharing): a slot's tasks are those
+    // of the job on this TaskManager divided over the job's slots here.
+    const allocatedSlots = owners.flatMap((jobId) => {
+      if (jobId === undefined) return [];
+      const jm = jobs.find((j) => j.jobId === jobId);
+      const here = owners.filter((o) => o === jobId).length;
+      const tasks = jm ? assignedTasks([jm], t.gw.id) : 0;
+      return [{ jobId, assignedTasks: here > 0 ? Math.round(tasks / here) : 0, resource: scaled(base.totalResource, slotShare) }];
+    });
+    return { ...base, allocatedSlots };
   });
 }

@@ -87,6 +87,13 @@ export const TaskManagerInfoSchema = Type.Object({
 });
 export type TaskManagerInfo = Static<typeof TaskManagerInfoSchema>;
 
+/** `/taskmanagers/:id`: Flink's TaskManagerDetailsInfo, with the slots allocated to jobs. */
+export const TaskManagerDetailsSchema = Type.Object({
+  ...TaskManagerInfoSchema.properties,
+  allocatedSlots: Type.Array(Type.Object({ jobId: Type.String(), assignedTasks: Type.Integer(), resource: ResourceProfileSchema })),
+});
+export type TaskManagerDetails = Static<typeof TaskManagerDetailsSchema>;
+
 export const TaskManagersInfoSchema = Type.Object({ taskmanagers: Type.Array(TaskManagerInfoSchema) });
 export type TaskManagersInfo = Static<typeof TaskManagersInfoSchema>;
 

@@ -98,6 +98,11 @@ export class ResourceManager {
     return [...this.tms.values()].map((t) => ({ gw: t.gw, freeSlots: t.owners.filter((o) => o === undefined).length }));
   }
 
+  /** The job each slot of a TaskManager is allocated to (undefined: free), by slot index. */
+  slotOwners(tmId: string): (string | undefined)[] {
+    return [...(this.tms.get(tmId)?.owners ?? [])];
+  }
+
   get totalSlots(): number {
     let n = 0;
     for (const t of this.tms.values()) n += t.owners.length;
