@@ -132,4 +132,18 @@ export class JobViews {
     if (!this.dispatcher.hasJob(jobId)) throw jobNotFound(jobId);
     return this.dispatcher.job(jobId);
   }
+
+  /**
+   * A job this JobManager runs or ran, for what only its JobMaster knows (`what`); an archived
+   * job is a 404 saying the archive does not keep that.
+   */
+  async live(jobId: string, what: string): Promise<JobMaster> {
+    if (this.dispatcher.hasJob(jobId)) return this.dispatcher.job(jobId);
+    if (await this.archive?.overview(jobId))
+      throw new HttpError(
+        404,
+        `Job ${jobId} is served from the job archive, which keeps its overview, details, plan, exceptions and checkpoints, not its ${what}`,
+      );
+    throw jobNotFound(jobId);
+  }
 }

@@ -165,14 +165,14 @@ function taskName(e: SerializedError): string | null {
 export function jobExceptions(jm: JobMaster, max = 20): JobExceptions {
   const all = [...jm.exceptions].reverse();
   const shown = all.slice(0, max);
-  const entries: ExceptionHistoryEntry[] = shown.map(({ timestamp, error }) => ({
+  const entries: ExceptionHistoryEntry[] = shown.map(({ timestamp, error, taskManagerId, endpoint }) => ({
     exceptionName: error.cause?.name ?? error.name,
     stacktrace: stacktrace(error),
     timestamp,
     taskName: taskName(error),
-    location: null,
-    endpoint: null,
-    taskManagerId: null,
+    location: endpoint ?? null,
+    endpoint: endpoint ?? null,
+    taskManagerId: taskManagerId ?? null,
     failureLabels: {},
     concurrentExceptions: [],
     code: error.code,
@@ -182,12 +182,12 @@ export function jobExceptions(jm: JobMaster, max = 20): JobExceptions {
   return {
     'root-exception': root ? stacktrace(root.error) : null,
     timestamp: root ? root.timestamp : null,
-    'all-exceptions': shown.map(({ timestamp, error }) => ({
+    'all-exceptions': shown.map(({ timestamp, error, taskManagerId, endpoint }) => ({
       exception: stacktrace(error),
       task: taskName(error),
-      location: null,
+      location: endpoint ?? null,
       timestamp,
-      taskManagerId: null,
+      taskManagerId: taskManagerId ?? null,
     })),
     truncated: all.length > shown.length,
     exceptionHistory: { entries, truncated: all.length > shown.length },

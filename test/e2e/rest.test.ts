@@ -302,6 +302,9 @@ test("every documented path answers with Flink's field names", async () => {
   );
   assert.match(entry.stacktrace as string, /bad record 700/);
   assert.match(entry.taskName as string, /explode \(1\/1\)/);
+  // Where the failed task ran: its TaskManager (in this process: 'in-process').
+  assert.equal(typeof entry.taskManagerId, 'string');
+  assert.equal(entry.endpoint, 'in-process');
   assert.equal(entry.code, 'WEIR_USER_FUNCTION');
   assertHasKeys(exc['all-exceptions'][0], ['exception', 'task', 'location', 'timestamp', 'taskManagerId'], 'all-exceptions entry');
 

@@ -105,6 +105,10 @@ test('a live job and an archived job answer the same questions; the live one win
     () => views.running(ARCHIVED),
     (e: unknown) => e instanceof HttpError && e.statusCode === 404,
   );
+  // What only a JobMaster knows: an archived job's 404 says the archive does not keep it.
+  await rejectsWith(views.live(ARCHIVED, 'accumulators'), 404, /served from the job archive, .* not its accumulators/);
+  await rejectsWith(views.live('d'.repeat(32), 'accumulators'), 404, /Job d+ not found/);
+  assert.equal(await views.live(LIVE, 'accumulators'), live.jm);
 
   const l = await views.get(BOTH);
   assert.equal(await l.status(), 'RUNNING');

@@ -56,11 +56,14 @@ function subtaskStats(index: number, ack: SubtaskCheckpointAck | undefined, trig
   };
 }
 
+/** What an archived job's 404 says the archive does not keep. */
+const LIVE_ONLY = 'configuration, accumulators or checkpoint details';
+
 export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
   const ok = <S>(s: S) => withErrors({ 200: s as never });
 
   app.get('/jobs/:id/config', { schema: { params: IdParams, response: ok(JobConfigInfoSchema) } }, async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     const c = jm.submission.config;
     const userConfig: Record<string, string> = {};
     for (const [k, v] of Object.entries(c)) if (k.startsWith('pipeline.global-job-parameters.')) userConfig[k.slice(31)] = String(v);
@@ -83,7 +86,7 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
     '/jobs/:id/accumulators',
     { schema: { params: IdParams, querystring: AccumulatorsQuery, response: ok(JobAccumulatorsInfoSchema) } },
     async (req) => {
-      const accumulators = jobs.running(req.params.id).accumulators();
+      const accumulators = (await jobs.live(req.params.id, LIVE_ONLY)).accumulators();
       const serialized: Record<string, string> = {};
       // ?includeSerializedValue=true: each value as Flink's SerializedValue would carry it (here, its JSON in base64).
       if (req.query.includeSerializedValue === 'true')
@@ -97,8 +100,8 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
     },
   );
 
-  const details = (id: string, cid: string) => {
-    const jm = jobs.running(id);
+  const details = async (id: string, cid: string) => {
+    const jm = await jobs.live(id, LIVE_ONLY);
     const d = jm.checkpointDetails(Number(cid));
     if (!d) throw new HttpError(404, `Checkpoint ${cid} of job ${id} is not in its checkpoint history (the latest 10 are kept)`);
     return { jm, d };
@@ -107,14 +110,14 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
   app.get(
     '/jobs/:id/checkpoints/details/:cid',
     { schema: { params: CheckpointDetailsParams, response: ok(CheckpointStatisticsSchema) } },
-    async (req) => details(req.params.id, req.params.cid).d.entry,
+    async (req) => (await details(req.params.id, req.params.cid)).d.entry,
   );
 
   app.get(
     '/jobs/:id/checkpoints/details/:cid/subtasks/:vid',
     { schema: { params: CheckpointVertexParams, response: ok(TaskCheckpointDetailsSchema) } },
     async (req) => {
-      const { jm, d } = details(req.params.id, req.params.cid);
+      const { jm, d } = await details(req.params.id, req.params.cid);
       const task = d.entry.tasks[req.params.vid];
       const v = jm.jobGraph.vertices.find((x) => x.id === req.params.vid);
       if (!task || !v) throw new HttpError(404, `Checkpoint ${req.params.cid} of job ${req.params.id} has no vertex ${req.params.vid}`);
@@ -148,7 +151,7 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
     '/jobs/:id/checkpoints/:triggerid',
     { schema: { params: CheckpointTriggerParams, response: ok(CheckpointTriggerStatusSchema) } },
     async (req) => {
-      const { d } = details(req.params.id, req.params.triggerid);
+      const { d } = await details(req.params.id, req.params.triggerid);
       const e = d.entry;
       if (e.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' as const } };
       if (e.status === 'COMPLETED') return { status: { id: 'COMPLETED' as const }, operation: { checkpointId: e.id } };

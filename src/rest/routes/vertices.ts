@@ -34,20 +34,23 @@ import {
 } from '../vertex-views.js';
 import type { RestApp, RouteContext } from './context.js';
 
+/** What an archived job's 404 says the archive does not keep. */
+const LIVE_ONLY = 'per-vertex and per-subtask details';
+
 export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
   const opts = <S>(params: S, ok: unknown) => ({ schema: { params, response: withErrors({ 200: ok as never }) } });
 
   app.get('/jobs/:id/vertices/:vid', opts(VertexParams, JobVertexDetailsInfoSchema), async (req) =>
-    vertexDetails(jobs.running(req.params.id), req.params.vid),
+    vertexDetails(await jobs.live(req.params.id, LIVE_ONLY), req.params.vid),
   );
 
   app.get('/jobs/:id/vertices/:vid/subtasks/:index', opts(SubtaskParams, SubtaskAttemptDetailsSchema), async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     return subtaskAttemptDetails(subtaskOf(jm, req.params.vid, req.params.index), jm.attempt, Date.now());
   });
 
   app.get('/jobs/:id/vertices/:vid/subtasks/:index/attempts/:attempt', opts(AttemptParams, SubtaskAttemptDetailsSchema), async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     const s = subtaskOf(jm, req.params.vid, req.params.index);
     // Weir restarts the whole job and keeps the current attempt's subtasks only.
     if (Number(req.params.attempt) !== jm.attempt)
@@ -59,20 +62,20 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
   });
 
   app.get('/jobs/:id/vertices/:vid/subtasktimes', opts(VertexParams, SubtasksTimesInfoSchema), async (req) =>
-    subtaskTimes(jobs.running(req.params.id), req.params.vid),
+    subtaskTimes(await jobs.live(req.params.id, LIVE_ONLY), req.params.vid),
   );
 
   app.get('/jobs/:id/vertices/:vid/taskmanagers', opts(VertexParams, JobVertexTaskManagersInfoSchema), async (req) =>
-    vertexTaskManagers(jobs.running(req.params.id), req.params.vid),
+    vertexTaskManagers(await jobs.live(req.params.id, LIVE_ONLY), req.params.vid),
   );
 
   app.get('/jobs/:id/vertices/:vid/backpressure', opts(VertexParams, JobVertexBackPressureInfoSchema), async (req) =>
-    vertexBackPressure(jobs.running(req.params.id), req.params.vid),
+    vertexBackPressure(await jobs.live(req.params.id, LIVE_ONLY), req.params.vid),
   );
 
   // Flink's `<subtask>.currentInputWatermark` entries, for the subtasks whose TaskManager reports one.
   app.get('/jobs/:id/vertices/:vid/watermarks', opts(VertexParams, MetricCollectionSchema), async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     vertexOf(jm, req.params.vid);
     const metrics = subtasksOf(jm, req.params.vid).flatMap((s) => {
       const wm = reportedInputWatermark(s.metrics);
@@ -82,13 +85,13 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
   });
 
   app.get('/jobs/:id/vertices/:vid/accumulators', opts(VertexParams, JobVertexAccumulatorsInfoSchema), async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     const v = vertexOf(jm, req.params.vid);
     return { id: v.id, 'user-accumulators': userAccumulators(jm.accumulators(v.id)) };
   });
 
   app.get('/jobs/:id/vertices/:vid/subtasks/accumulators', opts(VertexParams, SubtasksAllAccumulatorsInfoSchema), async (req) => {
-    const jm = jobs.running(req.params.id);
+    const jm = await jobs.live(req.params.id, LIVE_ONLY);
     const v = vertexOf(jm, req.params.vid);
     const subtasks = subtasksOf(jm, v.id).map((s) => ({
       subtask: s.subtask,
@@ -103,7 +106,7 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
     '/jobs/:id/vertices/:vid/subtasks/:index/attempts/:attempt/accumulators',
     opts(AttemptParams, SubtaskAttemptAccumulatorsInfoSchema),
     async (req) => {
-      const jm = jobs.running(req.params.id);
+      const jm = await jobs.live(req.params.id, LIVE_ONLY);
       const s = subtaskOf(jm, req.params.vid, req.params.index);
       if (Number(req.params.attempt) !== jm.attempt)
         throw new HttpError(

@@ -274,7 +274,9 @@ export class JobMaster {
     if (state === 'FAILED') {
       const e = error ?? serializeError(new Error(`task ${vertexId}/${subtask} failed`));
       this.log.warn(`${this.scheduler.taskName(vertexId, subtask, this.attempt)} switched from ${from} to FAILED: ${causeLine(e)}`);
-      this.fail(e, true);
+      // Where the task ran (Flink's exception history names the TaskManager and its endpoint).
+      const at = this.scheduler.subtaskSummaries().find((x) => x.vertexId === vertexId && x.subtask === subtask);
+      this.fail(e, true, at?.taskManagerId ? { taskManagerId: at.taskManagerId, endpoint: at.dataAddress ?? 'in-process' } : undefined);
       return;
     }
     if (state === 'FINISHED') this.checkpoints?.onTaskFinished(vertexId, subtask);
@@ -347,12 +349,12 @@ export class JobMaster {
 
   // ------------------------------------------------------------------ failover and the end
 
-  private fail(error: SerializedError, restartable: boolean): void {
+  private fail(error: SerializedError, restartable: boolean, where?: { taskManagerId?: string; endpoint?: string }): void {
     if (isGloballyTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') return;
     // Late reports of the attempt that already failed change nothing while the restart waits.
     if (this.failover.restartPending) return;
     error.context = { jobId: this.jobId, jobName: this.jobName, ...error.context };
-    this.exceptions.push({ timestamp: this.clock.now(), error });
+    this.exceptions.push({ timestamp: this.clock.now(), error, ...(where ?? {}) });
     if (this.status === 'CREATED' || this.status === 'INITIALIZING') {
       this.teardown();
       if (this.status === 'INITIALIZING') this.state.transition('CREATED');

@@ -52,6 +52,9 @@ export interface VertexSummary {
 export interface ExceptionEntry {
   timestamp: number;
   error: SerializedError;
+  /** The TaskManager the failed task ran on, and its data address ('in-process' for a local one). */
+  taskManagerId?: string;
+  endpoint?: string;
 }
 
 export function resolveRuntimeSettings(jg: JobGraph, get: (key: string) => unknown): RuntimeSettings {
