@@ -127,7 +127,7 @@ before(async () => {
     '100000000',
     '2000',
     '7',
-    '300',
+    '1000',
   );
   assert.equal(r.code, 0, r.out);
   const m = /Started application cluster (\S+) \(JobManager pid (\d+)\) — (\S+)/.exec(r.out);
@@ -200,6 +200,11 @@ test('every GET path of the spec: a body valid against its schema, or a document
   const failures: string[] = [];
   let served = 0;
   for (const path of paths) {
+    // The latest completed checkpoint now (the history keeps the latest 10).
+    if (path.includes('{checkpointid}'))
+      params.checkpointid = String(
+        ((await json(`/jobs/${jobId}/checkpoints`)) as { latest: { completed: { id: number } } }).latest.completed.id,
+      );
     const res = await fetch(`${url}${fill(path)}`, { signal: AbortSignal.timeout(20_000) });
     const text = await res.text();
     if (path in UNAVAILABLE_PATHS) {
@@ -313,4 +318,25 @@ test('logs are listed and read by file name only; thread dumps name the worker t
     tmThreads.threadInfos.some((t) => t.threadName.startsWith('Slot ')),
     JSON.stringify(tmThreads),
   );
+});
+
+test("Application mode: the cluster's application and its jobs", async () => {
+  const ov = (await json('/applications/overview')) as { applications: { id: string; status: string; jobs: Record<string, number> }[] };
+  assert.equal(ov.applications.length, 1);
+  assert.equal(ov.applications[0]!.id, clusterId);
+  assert.equal(ov.applications[0]!.status, 'RUNNING');
+  assert.deepEqual(ov.applications[0]!.jobs, { RUNNING: 1 });
+  const details = (await json(`/jobs/${jobId}`)) as { name: string };
+  const app = (await json(`/applications/${clusterId}`)) as {
+    name: string;
+    jobs: { jid: string; jobType: string; schedulerType: string }[];
+  };
+  assert.equal(app.name, details.name, `the name of its first job (${details.name})`);
+  assert.deepEqual(
+    app.jobs.map((j) => [j.jid, j.jobType, j.schedulerType]),
+    [[jobId, 'STREAMING', 'Default']],
+  );
+  const other = await fetch(`${url}/applications/no-such-application`);
+  assert.equal(other.status, 404);
+  assert.match(((await other.json()) as { errors: string[] }).errors[0]!, /this cluster runs application/);
 });

@@ -33,6 +33,8 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
     return a;
   };
   const jobsOf = (a: ApplicationStatus): JobMaster[] => a.jobs.filter((j) => dispatcher.hasJob(j)).map((j) => dispatcher.job(j));
+  // The name of its first job (the program's name when it has none yet: a bundle's is its hash).
+  const nameOf = (a: ApplicationStatus): string => jobsOf(a)[0]?.jobName ?? a.name ?? a.id;
   const times = (a: ApplicationStatus) => {
     const start = a.startTime ?? -1;
     const end = a.endTime ?? -1;
@@ -44,7 +46,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
     if (!a) return { applications: [] };
     const counts: Record<string, number> = {};
     for (const jm of jobsOf(a)) counts[jm.status] = (counts[jm.status] ?? 0) + 1;
-    return { applications: [{ id: a.id, name: a.name ?? a.id, status: a.status, ...times(a), jobs: counts }] };
+    return { applications: [{ id: a.id, name: nameOf(a), status: a.status, ...times(a), jobs: counts }] };
   });
 
   app.get(
@@ -57,7 +59,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
       if (a.status !== 'RUNNING' && t['end-time'] > 0) timestamps[a.status] = t['end-time'];
       return {
         id: a.id,
-        name: a.name ?? a.id,
+        name: nameOf(a),
         status: a.status,
         ...t,
         timestamps,
