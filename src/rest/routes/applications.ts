@@ -18,7 +18,6 @@ import type { RestApp, RouteContext } from './context.js';
 import type { JobMaster } from '../../runtime/jobmanager/job-master.js';
 
 export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
-  const ok = <S>(s: S) => withErrors({ 200: s as never });
   const dispatcher = ctx.jobManager.dispatcher;
 
   const current = (): ApplicationStatus | undefined => ctx.application?.();
@@ -41,7 +40,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
     return { 'start-time': start, 'end-time': end, duration: start < 0 ? -1 : (end > 0 ? end : Date.now()) - start };
   };
 
-  app.get('/applications/overview', { schema: { response: ok(MultipleApplicationsDetailsSchema) } }, async () => {
+  app.get('/applications/overview', { schema: { response: withErrors({ 200: MultipleApplicationsDetailsSchema }) } }, async () => {
     const a = current();
     if (!a) return { applications: [] };
     const counts: Record<string, number> = {};
@@ -51,7 +50,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
 
   app.get(
     '/applications/:applicationid',
-    { schema: { params: ApplicationParams, response: ok(ApplicationDetailsInfoSchema) } },
+    { schema: { params: ApplicationParams, response: withErrors({ 200: ApplicationDetailsInfoSchema }) } },
     async (req) => {
       const a = find(req.params.applicationid);
       const t = times(a);
@@ -70,7 +69,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
 
   app.get(
     '/applications/:applicationid/exceptions',
-    { schema: { params: ApplicationParams, response: ok(ApplicationExceptionsSchema) } },
+    { schema: { params: ApplicationParams, response: withErrors({ 200: ApplicationExceptionsSchema }) } },
     async (req) => {
       const a = find(req.params.applicationid);
       const entries = jobsOf(a).flatMap((jm) =>
@@ -89,7 +88,7 @@ export function applicationRoutes(app: RestApp, ctx: RouteContext): void {
 
   app.get(
     '/applications/:applicationid/jobmanager/config',
-    { schema: { params: ApplicationParams, response: ok(ConfigEntriesSchema) } },
+    { schema: { params: ApplicationParams, response: withErrors({ 200: ConfigEntriesSchema }) } },
     async (req) => {
       find(req.params.applicationid);
       return Object.entries(ctx.config.toStringMap({ redactSecrets: true })).map(([key, value]) => ({ key, value }));

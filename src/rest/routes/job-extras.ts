@@ -60,9 +60,7 @@ function subtaskStats(index: number, ack: SubtaskCheckpointAck | undefined, trig
 const LIVE_ONLY = 'configuration, accumulators or checkpoint details';
 
 export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
-  const ok = <S>(s: S) => withErrors({ 200: s as never });
-
-  app.get('/jobs/:id/config', { schema: { params: IdParams, response: ok(JobConfigInfoSchema) } }, async (req) => {
+  app.get('/jobs/:id/config', { schema: { params: IdParams, response: withErrors({ 200: JobConfigInfoSchema }) } }, async (req) => {
     const jm = await jobs.live(req.params.id, LIVE_ONLY);
     const c = jm.submission.config;
     const userConfig: Record<string, string> = {};
@@ -84,7 +82,7 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
 
   app.get(
     '/jobs/:id/accumulators',
-    { schema: { params: IdParams, querystring: AccumulatorsQuery, response: ok(JobAccumulatorsInfoSchema) } },
+    { schema: { params: IdParams, querystring: AccumulatorsQuery, response: withErrors({ 200: JobAccumulatorsInfoSchema }) } },
     async (req) => {
       const accumulators = (await jobs.live(req.params.id, LIVE_ONLY)).accumulators();
       const serialized: Record<string, string> = {};
@@ -109,13 +107,13 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
 
   app.get(
     '/jobs/:id/checkpoints/details/:cid',
-    { schema: { params: CheckpointDetailsParams, response: ok(CheckpointStatisticsSchema) } },
+    { schema: { params: CheckpointDetailsParams, response: withErrors({ 200: CheckpointStatisticsSchema }) } },
     async (req) => (await details(req.params.id, req.params.cid)).d.entry,
   );
 
   app.get(
     '/jobs/:id/checkpoints/details/:cid/subtasks/:vid',
-    { schema: { params: CheckpointVertexParams, response: ok(TaskCheckpointDetailsSchema) } },
+    { schema: { params: CheckpointVertexParams, response: withErrors({ 200: TaskCheckpointDetailsSchema }) } },
     async (req) => {
       const { jm, d } = await details(req.params.id, req.params.cid);
       const task = d.entry.tasks[req.params.vid];
@@ -149,7 +147,7 @@ export function jobExtraRoutes(app: RestApp, { jobs }: RouteContext): void {
 
   app.get(
     '/jobs/:id/checkpoints/:triggerid',
-    { schema: { params: CheckpointTriggerParams, response: ok(CheckpointTriggerStatusSchema) } },
+    { schema: { params: CheckpointTriggerParams, response: withErrors({ 200: CheckpointTriggerStatusSchema }) } },
     async (req) => {
       const { d } = await details(req.params.id, req.params.triggerid);
       const e = d.entry;

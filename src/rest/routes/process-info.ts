@@ -32,7 +32,6 @@ const REFUSED = {
 export function processInfoRoutes(app: RestApp, ctx: RouteContext): void {
   const { config, jobs, jobManager } = ctx;
   const logDir = (): string | undefined => config.get('env.log.dir');
-  const ok = <S>(s: S) => withErrors({ 200: s as never });
 
   const taskManager = (id: string): TaskManagerGateway => {
     const t = jobManager.resourceManager.taskManagers().find((x) => x.gw.id === id);
@@ -58,9 +57,13 @@ export function processInfoRoutes(app: RestApp, ctx: RouteContext): void {
       : (answer.text ?? '');
   };
 
-  app.get('/jobmanager/environment', { schema: { response: ok(EnvironmentInfoSchema) } }, async () => processEnvironment());
-  app.get('/jobmanager/thread-dump', { schema: { response: ok(ThreadDumpInfoSchema) } }, async () => ({ threadInfos: threadDump() }));
-  app.get('/jobmanager/logs', { schema: { response: ok(LogListInfoSchema) } }, async () => ({
+  app.get('/jobmanager/environment', { schema: { response: withErrors({ 200: EnvironmentInfoSchema }) } }, async () =>
+    processEnvironment(),
+  );
+  app.get('/jobmanager/thread-dump', { schema: { response: withErrors({ 200: ThreadDumpInfoSchema }) } }, async () => ({
+    threadInfos: threadDump(),
+  }));
+  app.get('/jobmanager/logs', { schema: { response: withErrors({ 200: LogListInfoSchema }) } }, async () => ({
     logs: (await inspectProcess('logs', undefined, logDir())).logs ?? [],
   }));
   app.get('/jobmanager/logs/:name', { schema: { params: LogNameParams } }, async (req, reply) =>
@@ -68,21 +71,33 @@ export function processInfoRoutes(app: RestApp, ctx: RouteContext): void {
   );
 
   // The JobManager a job runs on is this one.
-  app.get('/jobs/:id/jobmanager/config', { schema: { params: IdParams, response: ok(ConfigEntriesSchema) } }, async (req) => {
-    await jobs.get(req.params.id);
-    return Object.entries(config.toStringMap({ redactSecrets: true })).map(([key, value]) => ({ key, value }));
-  });
-  app.get('/jobs/:id/jobmanager/environment', { schema: { params: IdParams, response: ok(EnvironmentInfoSchema) } }, async (req) => {
-    await jobs.get(req.params.id);
-    return processEnvironment();
-  });
-  app.get('/jobs/:id/jobmanager/log-url', { schema: { params: IdParams, response: ok(LogUrlResponseSchema) } }, async (req) => {
-    await jobs.get(req.params.id);
-    return { url: `${ctx.address()}/jobmanager/logs` };
-  });
+  app.get(
+    '/jobs/:id/jobmanager/config',
+    { schema: { params: IdParams, response: withErrors({ 200: ConfigEntriesSchema }) } },
+    async (req) => {
+      await jobs.get(req.params.id);
+      return Object.entries(config.toStringMap({ redactSecrets: true })).map(([key, value]) => ({ key, value }));
+    },
+  );
+  app.get(
+    '/jobs/:id/jobmanager/environment',
+    { schema: { params: IdParams, response: withErrors({ 200: EnvironmentInfoSchema }) } },
+    async (req) => {
+      await jobs.get(req.params.id);
+      return processEnvironment();
+    },
+  );
+  app.get(
+    '/jobs/:id/jobmanager/log-url',
+    { schema: { params: IdParams, response: withErrors({ 200: LogUrlResponseSchema }) } },
+    async (req) => {
+      await jobs.get(req.params.id);
+      return { url: `${ctx.address()}/jobmanager/logs` };
+    },
+  );
   app.get(
     '/jobs/:id/taskmanagers/:tmid/log-url',
-    { schema: { params: JobTaskManagerParams, response: ok(LogUrlResponseSchema) } },
+    { schema: { params: JobTaskManagerParams, response: withErrors({ 200: LogUrlResponseSchema }) } },
     async (req) => {
       await jobs.get(req.params.id);
       taskManager(req.params.tmid);
@@ -90,13 +105,17 @@ export function processInfoRoutes(app: RestApp, ctx: RouteContext): void {
     },
   );
 
-  app.get('/taskmanagers/:id/logs', { schema: { params: IdParams, response: ok(LogListInfoSchema) } }, async (req) => ({
+  app.get('/taskmanagers/:id/logs', { schema: { params: IdParams, response: withErrors({ 200: LogListInfoSchema }) } }, async (req) => ({
     logs: (await inspect(req.params.id, 'logs')).logs ?? [],
   }));
   app.get('/taskmanagers/:id/logs/:name', { schema: { params: TaskManagerLogParams } }, async (req, reply) =>
     sendLog((await inspect(req.params.id, 'log', req.params.name)).log, req.params.name, reply),
   );
-  app.get('/taskmanagers/:id/thread-dump', { schema: { params: IdParams, response: ok(ThreadDumpInfoSchema) } }, async (req) => ({
-    threadInfos: (await inspect(req.params.id, 'threadDump')).threads ?? [],
-  }));
+  app.get(
+    '/taskmanagers/:id/thread-dump',
+    { schema: { params: IdParams, response: withErrors({ 200: ThreadDumpInfoSchema }) } },
+    async (req) => ({
+      threadInfos: (await inspect(req.params.id, 'threadDump')).threads ?? [],
+    }),
+  );
 }
