@@ -38,7 +38,7 @@ export function trackWorkerThread(worker: { threadId: number; once(event: 'exit'
 export function processEnvironment(): ProcessEnvironment {
   return {
     jvm: { version: `Node.js ${process.version} (V8 ${process.versions.v8})`, arch: process.arch, options: [...process.execArgv] },
-    // The modules the process loaded from: Node's module search path of the entry script.
+    // Where the process's code comes from: its entry script (Node has no class path).
     classpath: process.argv[1] ? [process.argv[1]] : [],
   };
 }
