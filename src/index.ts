@@ -16,6 +16,9 @@ export {
   CoProcessFunction,
   KeyedCoProcessFunction,
   ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  RichCoMapFunction,
+  RichCoFlatMapFunction,
 } from './api/functions.js';
 export type {
   Collector,
@@ -35,6 +38,7 @@ export type {
   ProcessWindowContext,
   CoMapFunction,
   CoFlatMapFunction,
+  KeyedStateStore,
 } from './api/functions.js';
 export {
   ValueStateDescriptor,
@@ -68,6 +72,41 @@ export {
   type WindowAssigner,
 } from './api/windows.js';
 export { OutputTag } from './api/output-tag.js';
+export { AllWindowedStream } from './api/windowing/all-windowed-stream.js';
+export {
+  Trigger,
+  TriggerResult,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  ContinuousEventTimeTrigger,
+  DeltaTrigger,
+  PurgingTrigger,
+  type TriggerContext,
+  type OnMergeContext,
+  type DeltaFunction,
+} from './api/windowing/triggers.js';
+export { CountEvictor, TimeEvictor, DeltaEvictor, TimestampedValue, type Evictor, type EvictorContext } from './api/windowing/evictors.js';
+export {
+  GlobalWindow,
+  GlobalWindows,
+  DynamicEventTimeSessionWindows,
+  DynamicProcessingTimeSessionWindows,
+  type Window,
+  type SessionWindowTimeGapExtractor,
+} from './api/windowing/window.js';
+export { JoinedStreams, CoGroupedStreams } from './api/joins/window-join.js';
+export { IntervalJoin, IntervalJoined } from './api/joins/interval-join.js';
+export {
+  RichJoinFunction,
+  RichFlatJoinFunction,
+  RichCoGroupFunction,
+  ProcessJoinFunction,
+  type JoinFunction,
+  type FlatJoinFunction,
+  type CoGroupFunction,
+  type ProcessJoinContext,
+} from './api/joins/join-functions.js';
 export { DistributedCache } from './api/distributed-cache.js';
 export type {
   Source,
