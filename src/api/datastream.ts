@@ -124,7 +124,7 @@ export class DataStream<T> {
    * Not supported: Flink deprecated DataStream iterations in 1.19 and removed them in 2.0. Throws
    * WEIR_ITERATION_UNSUPPORTED, naming what to use instead.
    */
-  iterate(_maxWaitTimeMillis?: number): never {
+  iterate(_maxWaitTimeMillis?: number): IterativeStream<T> {
     throw new WeirError(
       'WEIR_ITERATION_UNSUPPORTED',
       'DataStream.iterate() is not supported: streaming iterations were deprecated in Flink 1.19 and removed in Flink 2.0, which Weir follows. ' +
@@ -254,6 +254,11 @@ export class DataStream<T> {
     this.env.registerSink(t);
     return new DataStreamSink<T>(t);
   }
+}
+
+/** Flink's IterativeStream, declared so that ported programs compile; iterate() throws WEIR_ITERATION_UNSUPPORTED. */
+export interface IterativeStream<T> extends DataStream<T> {
+  closeWith(feedbackStream: DataStream<T>): DataStream<T>;
 }
 
 /** A stream produced by an operator: it can be named, given a uid and a parallelism. */
