@@ -190,6 +190,16 @@ for (const p of [1, 2]) {
     sameInOrderPerKey(x['delta evictor'], expected.deltaEvictor, 'DeltaEvictor');
     sameInOrderPerKey(x['time evictor after'], expected.timeEvictorAfter, 'TimeEvictor (evict after)');
     sameInOrderPerKey(x['count evictor reduce'], expected.countEvictorReduce, 'CountEvictor with reduce');
+    sameInOrderPerKey(
+      x.apply,
+      tumblingPerKey(5000).map((w) => ({ k: w.k, start: w.start, n: w.els.length })),
+      'apply(WindowFunction)',
+    );
+    assert.deepEqual(
+      x['all reduce'],
+      expected.allTumbling.map(({ start, sum }) => ({ start, sum })),
+      'windowAll reduce + ProcessAllWindowFunction',
+    );
     const job = r.results[0]!;
     assert.ok(
       job.vertices.some((v) => /GlobalWindows/.test(v.name) && v.parallelism === 1),

@@ -163,6 +163,20 @@ const countEvictorReduce = keyed()
   .reduce((a: WEvent, b: WEvent) => ({ k: a.k, v: a.v + b.v, ts: b.ts }))
   .map((r: unknown) => ['count evictor reduce', r]);
 
+/** Flink's WindowFunction (apply) and AllWindowedStream.reduce with a ProcessAllWindowFunction. */
+const applied = tumbling()
+  .apply((key: string, w: TimeWindow, input: WEvent[], out: Collector<unknown>) => out.collect({ k: key, start: w.start, n: input.length }))
+  .map((r: unknown) => ['apply', r]);
+const allReduced = events()
+  .windowAll(TumblingEventTimeWindows.of(5000))
+  .reduce(
+    (a: WEvent, b: WEvent) => ({ ...a, v: a.v + b.v }),
+    (ctx: ProcessWindowContext<TimeWindow>, sums: WEvent[], out: Collector<unknown>) =>
+      out.collect({ start: ctx.window().start, sum: sums[0]!.v }),
+  )
+  .map((r: unknown) => ['all reduce', r])
+  .setParallelism(1);
+
 /** Every case in one job: results tagged with their case's name. */
 const all = await countTumbling
   .union(
@@ -178,6 +192,8 @@ const all = await countTumbling
     deltaEvictor,
     timeEvictorAfter,
     countEvictorReduce,
+    applied,
+    allReduced,
   )
   .executeAndCollect('windowing');
 export const results: Record<string, unknown[]> = {};

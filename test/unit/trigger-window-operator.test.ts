@@ -179,3 +179,21 @@ test('interval join: pairs within the bounds, exclusive bounds, late elements to
   );
   assert.equal(h.backend!.numEntries(), 0, 'both buffers are empty once the watermark passed every bound');
 });
+
+test('DynamicProcessingTimeSessionWindows: each element brings its own gap; sessions merge and fire at processing time', async () => {
+  const { DynamicProcessingTimeSessionWindows } = await import('../../src/api/windowing/window.js');
+  const assigner = DynamicProcessingTimeSessionWindows.withDynamicGap<E>((x) => x.v);
+  const h = await harness(assigner, assigner.getDefaultTrigger()).open();
+  h.setProcessingTime(0);
+  h.processElement(e('a', 10)); // [0, 10)
+  h.setProcessingTime(8);
+  h.processElement(e('a', 30)); // [8, 38): merges
+  h.setProcessingTime(20);
+  assert.deepEqual(h.takeValues(), []);
+  h.setProcessingTime(40);
+  assert.deepEqual(h.takeValues(), ['a:0-38:10,30']);
+  assert.throws(
+    () => h.processElement(e('a', 0)),
+    (err: unknown) => err instanceof WeirError && /session time gap must be a positive/i.test(err.message),
+  );
+});
