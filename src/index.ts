@@ -6,6 +6,7 @@ import './bootstrap.js';
 
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';
+export type { IterativeStream } from './api/datastream.js';
 export {
   AbstractRichFunction,
   RichMapFunction,

@@ -200,6 +200,7 @@ for (const p of [1, 2]) {
       expected.allTumbling.map(({ start, sum }) => ({ start, sum })),
       'windowAll reduce + ProcessAllWindowFunction',
     );
+    sameInOrderPerKey(x['end of stream'], [...byKey.values()].map(fieldAgg.sum), 'GlobalWindows.createWithEndOfStreamTrigger()');
     const job = r.results[0]!;
     assert.ok(
       job.vertices.some((v) => /GlobalWindows/.test(v.name) && v.parallelism === 1),

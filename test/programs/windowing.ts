@@ -177,6 +177,12 @@ const allReduced = events()
   .map((r: unknown) => ['all reduce', r])
   .setParallelism(1);
 
+/** GlobalWindows.createWithEndOfStreamTrigger(): one result per key when the input ends. */
+const endOfStream = keyed()
+  .window(GlobalWindows.createWithEndOfStreamTrigger())
+  .sum('v')
+  .map((r: unknown) => ['end of stream', r]);
+
 /** Every case in one job: results tagged with their case's name. */
 const all = await countTumbling
   .union(
@@ -194,6 +200,7 @@ const all = await countTumbling
     countEvictorReduce,
     applied,
     allReduced,
+    endOfStream,
   )
   .executeAndCollect('windowing');
 export const results: Record<string, unknown[]> = {};

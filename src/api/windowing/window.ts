@@ -6,7 +6,7 @@
 import { WeirError } from '../../errors.js';
 import { MAX_WATERMARK } from '../time.js';
 import { TimeWindow, type WindowAssigner, type WindowAssignerContext } from '../windows.js';
-import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger } from './triggers.js';
+import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, Trigger, TriggerResult, type TriggerContext } from './triggers.js';
 
 /** A window: TimeWindow or GlobalWindow. Elements with timestamps up to maxTimestamp() belong to it. */
 export interface Window {
@@ -61,20 +61,43 @@ class GlobalWindowsAssigner implements TriggerWindowAssigner {
   readonly isMerging = false;
   readonly needsTriggerOperator = true;
   private readonly windows = [GlobalWindow.get()];
+  constructor(private readonly endOfStream: boolean) {}
   assignWindows(): Window[] {
     return this.windows;
   }
   getDefaultTrigger(): Trigger {
-    return new NeverTrigger();
+    return this.endOfStream ? new EndOfStreamTrigger() : new NeverTrigger();
   }
   describe(): string {
     return 'GlobalWindows()';
   }
 }
 
-/** All elements of a key in one window that only a custom trigger fires (Flink's GlobalWindows). */
+/** Fires the global window once, when the input ends (event time reaches its end). */
+class EndOfStreamTrigger extends Trigger {
+  onElement(_e: unknown, _ts: number | undefined, window: Window, ctx: TriggerContext): TriggerResult {
+    ctx.registerEventTimeTimer(window.maxTimestamp());
+    return TriggerResult.CONTINUE;
+  }
+  onEventTime(time: number, window: Window): TriggerResult {
+    return time === window.maxTimestamp() ? TriggerResult.FIRE : TriggerResult.CONTINUE;
+  }
+  onProcessingTime(): TriggerResult {
+    return TriggerResult.CONTINUE;
+  }
+  clear(): void {}
+  override toString(): string {
+    return 'EndOfStreamTrigger()';
+  }
+}
+
+/**
+ * All elements of a key in one window that only a custom trigger fires (Flink's GlobalWindows);
+ * createWithEndOfStreamTrigger() fires it once when a bounded input ends.
+ */
 export const GlobalWindows = {
-  create: (): TriggerWindowAssigner => new GlobalWindowsAssigner(),
+  create: (): TriggerWindowAssigner => new GlobalWindowsAssigner(false),
+  createWithEndOfStreamTrigger: (): TriggerWindowAssigner => new GlobalWindowsAssigner(true),
 };
 
 /** The session gap of one element, in ms (Flink's SessionWindowTimeGapExtractor). */
