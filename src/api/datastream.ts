@@ -32,7 +32,7 @@ import type { TimeWindow } from './windows.js';
 import { aggregationReducer } from './field-aggregation.js';
 import { fromWindowFunction } from './windowing/adapters.js';
 import { checkEvictor, type Evictor } from './windowing/evictors.js';
-import { checkTrigger, type Trigger } from './windowing/triggers.js';
+import { canMerge, checkTrigger, type Trigger } from './windowing/triggers.js';
 import {
   defaultTrigger,
   GlobalWindows,
@@ -400,7 +400,7 @@ export class WindowedStream<T, K, W extends Window = TimeWindow> {
   /** Replaces the assigner's default trigger (Flink's WindowedStream.trigger). */
   trigger(trigger: Trigger<T, W> | Trigger): this {
     const t = checkTrigger(trigger, 'trigger()');
-    if (this.assigner.isMerging && !t.canMerge())
+    if (this.assigner.isMerging && !canMerge(t))
       throw new WeirError(
         'WEIR_BAD_PIPELINE',
         `A merging window assigner cannot be used with a trigger that does not support merging: ${t.toString()}`,

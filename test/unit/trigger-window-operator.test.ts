@@ -197,3 +197,20 @@ test('DynamicProcessingTimeSessionWindows: each element brings its own gap; sess
     (err: unknown) => err instanceof WeirError && /session time gap must be a positive/i.test(err.message),
   );
 });
+
+test('a trigger written as a plain object (no Trigger base class) works on non-merging windows', async () => {
+  const { TriggerResult } = await import('../../src/api/windowing/triggers.js');
+  const everyOther = {
+    onElement: (x: E) => (x.v % 2 === 0 ? TriggerResult.FIRE_AND_PURGE : TriggerResult.CONTINUE),
+    onEventTime: () => TriggerResult.CONTINUE,
+    onProcessingTime: () => TriggerResult.CONTINUE,
+    clear: () => {},
+  } as unknown as Trigger;
+  const h = await harness(GlobalWindows.create(), everyOther).open();
+  for (let i = 1; i <= 4; i++) h.processElement(e('a', i));
+  assert.deepEqual(h.takeValues(), ['a:undefined-undefined:1,2', 'a:undefined-undefined:3,4']);
+  assert.throws(
+    () => harness(EventTimeSessionWindows.withGap(5), everyOther),
+    (err: unknown) => err instanceof WeirError && err.code === 'WEIR_BAD_PIPELINE',
+  );
+});

@@ -350,6 +350,11 @@ export class NeverTrigger extends Trigger {
   }
 }
 
+/** A trigger written as a plain object may leave out canMerge (then it cannot merge). */
+export function canMerge(t: Trigger): boolean {
+  return typeof (t as Partial<Trigger>).canMerge === 'function' && t.canMerge();
+}
+
 export function checkTrigger(t: unknown, api: string): Trigger {
   const o = t as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object') throw new WeirError('WEIR_BAD_PIPELINE', `${api} needs a Trigger`);

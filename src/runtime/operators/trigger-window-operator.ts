@@ -21,7 +21,7 @@ import {
   type StateDescriptor,
   type ValueState,
 } from '../../api/state.js';
-import type { OnMergeContext, Trigger, TriggerResult } from '../../api/windowing/triggers.js';
+import { canMerge, type OnMergeContext, type Trigger, type TriggerResult } from '../../api/windowing/triggers.js';
 import { TimestampedValue, type Evictor, type EvictorContext } from '../../api/windowing/evictors.js';
 import { windowToNamespace, namespaceToWindow, type AnyWindowAssigner, type Window } from '../../api/windowing/window.js';
 import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
@@ -166,7 +166,7 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
     this.isMerging = spec.assigner.isMerging;
     this.allowedLateness = spec.allowedLateness;
     this.lateDataTag = spec.lateDataTag;
-    if (this.isMerging && !this.trigger.canMerge()) {
+    if (this.isMerging && !canMerge(this.trigger)) {
       throw new WeirError(
         'WEIR_BAD_PIPELINE',
         `A merging window assigner (${spec.assigner.describe()}) cannot be used with a trigger that does not support merging (${this.trigger.toString()})`,
