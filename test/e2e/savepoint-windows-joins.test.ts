@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'savepoint-windows-joins.ts');
-const COUNT = 5000;
+const COUNT = 8000;
 const KEYS = 5;
 
 interface SRec {
