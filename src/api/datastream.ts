@@ -45,6 +45,7 @@ import { countWindowOf } from './windowing/count-windows.js';
 import { IntervalJoin } from './joins/interval-join.js';
 import { CoGroupedStreams, JoinedStreams } from './joins/window-join.js';
 import { AllWindowedStream } from './windowing/all-windowed-stream.js';
+import { customPartitioner, iterationUnsupported, type Partitioner } from './partition-custom.js';
 
 /**
  * Output types of functions that emit through a Collector (flatMap, process) cannot be inferred from
@@ -120,16 +121,9 @@ export class DataStream<T> {
   countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
     return countWindowOf(this.windowAll<GlobalWindow>(GlobalWindows.create()), size, slide);
   }
-  /**
-   * Not supported: Flink deprecated DataStream iterations in 1.19 and removed them in 2.0. Throws
-   * WEIR_ITERATION_UNSUPPORTED, naming what to use instead.
-   */
+  /** Not supported (Flink 2.0 removed DataStream iterations): throws WEIR_ITERATION_UNSUPPORTED. */
   iterate(_maxWaitTimeMillis?: number): IterativeStream<T> {
-    throw new WeirError(
-      'WEIR_ITERATION_UNSUPPORTED',
-      'DataStream.iterate() is not supported: streaming iterations were deprecated in Flink 1.19 and removed in Flink 2.0, which Weir follows. ' +
-        'Feed records back with keyed state and timers (a KeyedProcessFunction), or run the iteration as successive jobs.',
-    );
+    throw iterationUnsupported();
   }
   /** A windowed join with `other` (Flink's join(...).where(...).equalTo(...).window(...).apply(...)). */
   join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
@@ -154,37 +148,9 @@ export class DataStream<T> {
       this.env.addTransformation('partition', p.kind, [this.transformation], undefined, { partitioner: p }),
     );
   }
-  /**
-   * Sends each record to the subtask `partitioner.partition(key, numPartitions)` picks for its key
-   * (Flink's partitionCustom); the partitioner may be a function or an object with partition().
-   */
-  partitionCustom<K>(
-    partitioner: ((key: K, numPartitions: number) => number) | { partition(key: K, numPartitions: number): number },
-    keySelector: KeySelector<T, K> | (keyof T & string),
-  ): DataStream<T> {
-    const p =
-      typeof partitioner === 'function'
-        ? partitioner
-        : partitioner !== null && typeof partitioner === 'object' && typeof partitioner.partition === 'function'
-          ? (k: K, n: number) => partitioner.partition(k, n)
-          : undefined;
-    if (p === undefined)
-      throw new WeirError(
-        'WEIR_BAD_PIPELINE',
-        'partitionCustom needs a Partitioner (a function or an object with partition(key, numPartitions))',
-      );
-    const ks: KeySelector<T, K> | undefined =
-      typeof keySelector === 'function'
-        ? keySelector
-        : typeof keySelector === 'string'
-          ? (v: T) => (v as Record<string, unknown>)[keySelector] as K
-          : undefined;
-    if (ks === undefined) throw new WeirError('WEIR_BAD_PIPELINE', 'partitionCustom needs a key selector function or a field name');
-    return this.partition({
-      kind: 'custom',
-      partitioner: p as (key: unknown, numPartitions: number) => number,
-      keySelector: ks as KeySelector<unknown, unknown>,
-    });
+  /** Sends each record to the subtask `partitioner(key, numPartitions)` picks for its key (Flink's partitionCustom). */
+  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelector<T, K> | (keyof T & string)): DataStream<T> {
+    return this.partition(customPartitioner(partitioner, keySelector));
   }
   /** Round-robin to all downstream subtasks. */
   rebalance(): DataStream<T> {

@@ -8,7 +8,7 @@
  */
 import { WeirError } from '../../errors.js';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
-import { TimeWindow, type WindowAssignerContext } from '../../api/windows.js';
+import { TimeWindow } from '../../api/windows.js';
 import type { AggregateFunction, Collector, ProcessWindowContext } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
 import type { OperatorSpec } from '../../api/transformation.js';
@@ -21,8 +21,8 @@ import {
   type StateDescriptor,
   type ValueState,
 } from '../../api/state.js';
-import { canMerge, type OnMergeContext, type Trigger, type TriggerResult } from '../../api/windowing/triggers.js';
-import { TimestampedValue, type Evictor, type EvictorContext } from '../../api/windowing/evictors.js';
+import { canMerge, type Trigger, type TriggerResult } from '../../api/windowing/triggers.js';
+import { TimestampedValue, type Evictor } from '../../api/windowing/evictors.js';
 import { windowToNamespace, namespaceToWindow, type AnyWindowAssigner, type Window } from '../../api/windowing/window.js';
 import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
 import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
@@ -30,7 +30,7 @@ import type { OperatorContext, StreamOperator } from './operator.js';
 import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
 import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
 import { MergingWindowSet } from './window-operator.js';
-import { GlobalStateStore, NamespacedStates, WindowStateStore } from './window-state-store.js';
+import { TriggerWindowContext as Context, ProcessContext } from './trigger-window-contexts.js';
 
 const CONTENTS_STATE = '_weir_window_contents';
 const MERGING_SET_STATE = '_weir_window_merging_set';
@@ -41,91 +41,6 @@ type ProcessWindowFn = (key: unknown, ctx: ProcessWindowContext<Window>, element
 type ClearFn = (ctx: ProcessWindowContext<Window>) => void;
 /** An element and its timestamp as an evicting window keeps them (null: no timestamp). */
 type Stored = [value: unknown, timestamp: number | null];
-
-/** The context of triggers (and of their onMerge): the operator's current key and window. */
-class Context implements OnMergeContext, EvictorContext {
-  window: Window = new TimeWindow(0, 0);
-  ns = '';
-  mergedWindows: Window[] = [];
-  readonly states: NamespacedStates;
-  constructor(
-    private readonly opCtx: OperatorContext,
-    private readonly timers: InternalTimerService<string>,
-    backend: KeyedStateBackend,
-  ) {
-    this.states = new NamespacedStates(backend);
-  }
-  set(window: Window): this {
-    this.window = window;
-    this.ns = windowToNamespace(window);
-    return this;
-  }
-  getCurrentProcessingTime(): number {
-    return this.opCtx.processingTimeService.getCurrentProcessingTime();
-  }
-  getCurrentWatermark(): number {
-    return this.timers.currentWatermark();
-  }
-  registerProcessingTimeTimer(time: number): void {
-    this.timers.registerProcessingTimeTimer(this.ns, time);
-  }
-  registerEventTimeTimer(time: number): void {
-    this.timers.registerEventTimeTimer(this.ns, time);
-  }
-  deleteProcessingTimeTimer(time: number): void {
-    this.timers.deleteProcessingTimeTimer(this.ns, time);
-  }
-  deleteEventTimeTimer(time: number): void {
-    this.timers.deleteEventTimeTimer(this.ns, time);
-  }
-  getPartitionedState<S extends State>(descriptor: StateDescriptor<S>): S {
-    this.states.namespace = this.ns;
-    return this.states.get(descriptor);
-  }
-  mergePartitionedState(descriptor: StateDescriptor): void {
-    if (this.mergedWindows.length === 0) return;
-    const h = this.states.handle(descriptor);
-    if (h.mergeNamespaces === undefined) throw new WeirError('WEIR_INTERNAL', `state '${descriptor.name}' cannot merge namespaces`);
-    h.setNamespace(this.ns);
-    h.mergeNamespaces(this.ns, this.mergedWindows.map(windowToNamespace));
-  }
-}
-
-/** The ProcessWindowFunction's context (Flink's ProcessWindowFunction.Context). */
-class ProcessContext implements ProcessWindowContext<Window>, WindowAssignerContext {
-  w: Window = new TimeWindow(0, 0);
-  private readonly perWindow: NamespacedStates;
-  private readonly windowStore: WindowStateStore;
-  private readonly globalStore: GlobalStateStore;
-  constructor(
-    private readonly opCtx: OperatorContext,
-    private readonly timers: InternalTimerService<string>,
-    backend: KeyedStateBackend,
-  ) {
-    this.perWindow = new NamespacedStates(backend);
-    this.windowStore = new WindowStateStore(this.perWindow);
-    this.globalStore = new GlobalStateStore(backend);
-  }
-  window(): Window {
-    return this.w;
-  }
-  currentWatermark(): number {
-    return this.timers.currentWatermark();
-  }
-  currentProcessingTime(): number {
-    return this.opCtx.processingTimeService.getCurrentProcessingTime();
-  }
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.opCtx.output.collectSide(tag, value, this.w.maxTimestamp());
-  }
-  windowState(): WindowStateStore {
-    this.perWindow.namespace = windowToNamespace(this.w);
-    return this.windowStore;
-  }
-  globalState(): GlobalStateStore {
-    return this.globalStore;
-  }
-}
 
 export class TriggerWindowOperator implements StreamOperator, Triggerable<string> {
   /** Records dropped because every window they belong to was past its allowed lateness (no late side output). */
