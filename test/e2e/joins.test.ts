@@ -13,7 +13,9 @@ import { J_EVENTS, LOWER_MS, UPPER_MS, WINDOW_MS } from '../programs/joins-data.
 const programs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs');
 const canonical = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) =>
-    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
   );
 const multiset = (rows: readonly unknown[] | undefined): string[] => (rows ?? []).map(canonical).sort();
 
@@ -21,7 +23,9 @@ const orders = J_EVENTS.filter((e) => e.side === 'O');
 const payments = J_EVENTS.filter((e) => e.side === 'P');
 const win = (ts: number): number => Math.floor(ts / WINDOW_MS);
 
-const windowPairs = orders.flatMap((o) => payments.filter((p) => p.k === o.k && win(p.ts) === win(o.ts)).map((p) => ({ k: o.k, o: o.id, p: p.id })));
+const windowPairs = orders.flatMap((o) =>
+  payments.filter((p) => p.k === o.k && win(p.ts) === win(o.ts)).map((p) => ({ k: o.k, o: o.id, p: p.id })),
+);
 const coGroups = (() => {
   const groups = new Map<string, { k: string; o: number[]; p: number[] }>();
   for (const e of J_EVENTS) {
@@ -63,6 +67,7 @@ for (const p of [1, 2]) {
       multiset(intervalPairs(false, false).map(({ o, p }) => ({ o: o.id, p: p.id }))),
       'lowerBoundExclusive / upperBoundExclusive',
     );
-    for (const [ts, stamp] of x['interval stamps'] as [number, number][]) assert.equal(stamp, ts, 'an interval join result carries max(left, right)');
+    for (const [ts, stamp] of x['interval stamps'] as [number, number][])
+      assert.equal(stamp, ts, 'an interval join result carries max(left, right)');
   });
 }
