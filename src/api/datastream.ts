@@ -434,7 +434,7 @@ export class WindowedStream<T, K, W extends Window = TimeWindow> {
     const env = this.input.env;
     const triggered = this.customTrigger !== undefined || this.customEvictor !== undefined || isTriggerAssigner(this.assigner);
     const extra = triggered
-      ? `, ${(this.customTrigger ?? defaultTrigger(this.assigner)).toString()}${this.customEvictor ? ', Evictor' : ''}`
+      ? `, ${(this.customTrigger ?? defaultTrigger(this.assigner)).toString()}${this.customEvictor ? `, ${evictorName(this.customEvictor)}` : ''}`
       : '';
     const t = env.addTransformation('physical', `Window(${this.assigner.describe()}${extra}, ${what})`, [this.input.transformation], {
       type: 'window',
@@ -510,4 +510,10 @@ function checkMethods(fn: unknown, methods: string[], api: string): unknown {
     }
   }
   return fn;
+}
+
+/** An evictor's own toString (CountEvictor(5)), or 'Evictor' for one without. */
+function evictorName(e: Evictor): string {
+  const s = String(e);
+  return s.startsWith('[object') ? 'Evictor' : s;
 }

@@ -214,3 +214,32 @@ test('a trigger written as a plain object (no Trigger base class) works on non-m
     (err: unknown) => err instanceof WeirError && err.code === 'WEIR_BAD_PIPELINE',
   );
 });
+
+test('an evicting window aggregates over the elements left after eviction (Flink AggregateApplyWindowFunction)', async () => {
+  const { CountEvictor } = await import('../../src/api/windowing/evictors.js');
+  const h = new OperatorHarness(
+    (ctx) =>
+      new TriggerWindowOperator(ctx, {
+        type: 'window',
+        assigner: GlobalWindows.create(),
+        allowedLateness: 0,
+        lateDataTag: undefined,
+        fn: {
+          kind: 'aggregate',
+          aggregate: {
+            createAccumulator: () => [0, 0],
+            add: (x: E, acc: number[]) => [acc[0]! + x.v, acc[1]! + 1],
+            getResult: (acc: number[]) => acc[0]! / acc[1]!,
+            merge: (a: number[], b: number[]) => [a[0]! + b[0]!, a[1]! + b[1]!],
+          },
+        },
+        trigger: CountTrigger.of(2),
+        evictor: CountEvictor.of(3),
+      }),
+    { keySelectors: [(v) => (v as E).k] },
+  );
+  await h.open();
+  for (const v of [1, 2, 3, 4, 5, 6]) h.processElement(e('a', v));
+  // fires after 2, 4 and 6 elements over the last 3: [1,2], [2,3,4], [4,5,6]
+  assert.deepEqual(h.takeValues(), [1.5, 3, 5]);
+});

@@ -53,6 +53,9 @@ export class CountEvictor implements Evictor {
   evictAfter(elements: TimestampedValue[], size: number): void {
     if (this.doEvictAfter) this.evict(elements, size);
   }
+  toString(): string {
+    return `CountEvictor(${this.maxCount})`;
+  }
   private evict(elements: TimestampedValue[], size: number): void {
     if (size <= this.maxCount) return;
     elements.splice(0, size - this.maxCount);
@@ -76,6 +79,9 @@ export class TimeEvictor implements Evictor {
   }
   evictAfter(elements: TimestampedValue[]): void {
     if (this.doEvictAfter) this.evict(elements);
+  }
+  toString(): string {
+    return `TimeEvictor(${this.windowSize})`;
   }
   private evict(elements: TimestampedValue[]): void {
     // as Flink: elements without timestamps (judged by the first) are kept
@@ -107,6 +113,9 @@ export class DeltaEvictor<T = unknown> implements Evictor<T> {
   }
   evictAfter(elements: TimestampedValue<T>[]): void {
     if (this.doEvictAfter) this.evict(elements);
+  }
+  toString(): string {
+    return `DeltaEvictor(${this.threshold})`;
   }
   private evict(elements: TimestampedValue<T>[]): void {
     if (elements.length === 0) return;
