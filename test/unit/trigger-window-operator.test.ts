@@ -243,3 +243,43 @@ test('an evicting window aggregates over the elements left after eviction (Flink
   // fires after 2, 4 and 6 elements over the last 3: [1,2], [2,3,4], [4,5,6]
   assert.deepEqual(h.takeValues(), [1.5, 3, 5]);
 });
+
+test('the default window operator offers windowState()/globalState() too, and clears per-window state with the window', async () => {
+  const { WindowOperator } = await import('../../src/runtime/operators/window-operator.js');
+  const { ValueStateDescriptor } = await import('../../src/api/state.js');
+  const fires = new ValueStateDescriptor<number>('fires');
+  const total = new ValueStateDescriptor<number>('total');
+  let cleared = 0;
+  const fn = {
+    process(key: string, ctx: ProcessWindowContext<TimeWindow>, els: E[], out: Collector<string>) {
+      const w = ctx.windowState().getState(fires);
+      w.update((w.value() ?? 0) + 1);
+      const g = ctx.globalState().getState(total);
+      g.update((g.value() ?? 0) + 1);
+      out.collect(`${key}:${ctx.window().start}:${els.length}:${w.value()}:${g.value()}`);
+    },
+    clear(ctx: ProcessWindowContext<TimeWindow>) {
+      cleared++;
+      ctx.windowState().getState(fires).clear();
+    },
+  };
+  const h = await new OperatorHarness(
+    (ctx) =>
+      new WindowOperator(ctx, {
+        type: 'window',
+        assigner: TumblingEventTimeWindows.of(100),
+        allowedLateness: 50,
+        lateDataTag: undefined,
+        fn: { kind: 'process', process: fn },
+      }),
+    { keySelectors: [(v) => (v as E).k] },
+  ).open();
+  h.processElement(e('a', 1), 10);
+  h.processWatermark(100);
+  h.processElement(e('a', 2), 20); // late, within the lateness: fires again
+  h.processElement(e('a', 3), 120);
+  h.processWatermark(MAX_WATERMARK);
+  assert.deepEqual(h.takeValues(), ['a:0:1:1:1', 'a:0:2:2:2', 'a:100:1:1:3']);
+  assert.equal(cleared, 2, 'clear(context) once per window');
+  assert.equal(h.backend!.numEntries(), 1, 'only the global state of the key is left: window contents and per-window state are gone');
+});
