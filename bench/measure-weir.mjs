@@ -59,6 +59,9 @@ let args;
 if (micro === 'exchange') {
   program = join(here, 'micro', 'exchange-program.ts');
   args = ['--records', String(events), '--out', out];
+} else if (micro === 'windows') {
+  program = join(here, 'micro', 'windows-program.ts');
+  args = ['--records', String(events), '--case', opt('case'), '--out', out];
 } else if (micro === 'backpressure') {
   program = join(here, 'micro', 'backpressure-program.ts');
   args = ['--records', String(events), '--rate', opt('rate')];

@@ -14,7 +14,7 @@
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
+ * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -60,6 +60,7 @@ interface Args {
   only: Section | undefined;
   exchangeRecords: number;
   bpRecords: number;
+  windowRecords: number;
   bpRate: number;
   json: string | undefined;
   cpuProf: string | undefined;
@@ -81,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     only: undefined,
     exchangeRecords: 5_000_000,
     bpRecords: 1_500_000,
+    windowRecords: 500_000,
     bpRate: 150_000,
     json: undefined,
     cpuProf: undefined,
@@ -117,6 +119,7 @@ function parseArgs(argv: string[]): Args {
       a.only = v as Section;
     } else if (s === '--exchange-records') a.exchangeRecords = Number(next());
     else if (s === '--bp-records') a.bpRecords = Number(next());
+    else if (s === '--window-records') a.windowRecords = Number(next());
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
     else if (s === '--cpu-prof') a.cpuProf = next();
@@ -329,6 +332,28 @@ async function main(): Promise<void> {
         `(+${growth.toFixed(0)} MB): ${flat ? 'flat' : 'GROWING'}`,
       '',
       table(['t (s)', ...shown.map(([t]) => (t / 1000).toFixed(1))], [['RSS MB', ...shown.map(([, mb]) => mb.toFixed(0))]]),
+    );
+  }
+
+  if (a.only === undefined || a.only === 'micro') {
+    process.stderr.write('  windows...\n');
+    const rows: string[][] = [];
+    for (const c of ['time', 'count', 'sliding', 'delta']) {
+      const m = await best(['--micro', 'windows', '--case', c, '--records', String(a.windowRecords), '--parallelism', '2'], a.repeat);
+      rows.push([
+        c,
+        String(m.events),
+        fmtRate(perCpuSecond(m)),
+        fmtRate(m.events / (m.wallMs / 1000)),
+        (m.cpuMs / 1000).toFixed(2),
+        m.peakRssMb.toFixed(0),
+      ]);
+    }
+    lines.push(
+      '',
+      '### Windows (100 keys, parallelism 2): default trigger vs the trigger/evictor operator',
+      '',
+      table(['case', 'records', 'records/CPU-s', 'records/s (wall)', 'CPU s', 'peak RSS MB'], rows),
     );
   }
 

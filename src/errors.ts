@@ -34,6 +34,8 @@ export const ERROR_CODES = {
     'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
+  WEIR_ITERATION_UNSUPPORTED:
+    'DataStream.iterate() was called: streaming iterations are deprecated in Flink 1.19 and removed in Flink 2.0, and Weir does not provide them.',
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;
 

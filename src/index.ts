@@ -6,6 +6,7 @@ import './bootstrap.js';
 
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';
+export type { IterativeStream } from './api/datastream.js';
 export {
   AbstractRichFunction,
   RichMapFunction,
@@ -16,6 +17,9 @@ export {
   CoProcessFunction,
   KeyedCoProcessFunction,
   ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  RichCoMapFunction,
+  RichCoFlatMapFunction,
 } from './api/functions.js';
 export type {
   Collector,
@@ -35,6 +39,7 @@ export type {
   ProcessWindowContext,
   CoMapFunction,
   CoFlatMapFunction,
+  KeyedStateStore,
 } from './api/functions.js';
 export {
   ValueStateDescriptor,
@@ -68,6 +73,41 @@ export {
   type WindowAssigner,
 } from './api/windows.js';
 export { OutputTag } from './api/output-tag.js';
+export { AllWindowedStream } from './api/windowing/all-windowed-stream.js';
+export {
+  Trigger,
+  TriggerResult,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  ContinuousEventTimeTrigger,
+  DeltaTrigger,
+  PurgingTrigger,
+  type TriggerContext,
+  type OnMergeContext,
+  type DeltaFunction,
+} from './api/windowing/triggers.js';
+export { CountEvictor, TimeEvictor, DeltaEvictor, TimestampedValue, type Evictor, type EvictorContext } from './api/windowing/evictors.js';
+export {
+  GlobalWindow,
+  GlobalWindows,
+  DynamicEventTimeSessionWindows,
+  DynamicProcessingTimeSessionWindows,
+  type Window,
+  type SessionWindowTimeGapExtractor,
+} from './api/windowing/window.js';
+export { JoinedStreams, CoGroupedStreams } from './api/joins/window-join.js';
+export { IntervalJoin, IntervalJoined } from './api/joins/interval-join.js';
+export {
+  RichJoinFunction,
+  RichFlatJoinFunction,
+  RichCoGroupFunction,
+  ProcessJoinFunction,
+  type JoinFunction,
+  type FlatJoinFunction,
+  type CoGroupFunction,
+  type ProcessJoinContext,
+} from './api/joins/join-functions.js';
 export { DistributedCache } from './api/distributed-cache.js';
 export { DoubleCounter, Histogram, IntCounter, LongCounter } from './api/accumulators.js';
 export type { Accumulator, AccumulatorSnapshot, AccumulatorType } from './api/accumulators.js';

@@ -20,6 +20,7 @@ import type {
   ProcessFunctionLike,
   ProcessWindowFunctionLike,
   ReduceFunction,
+  WindowFunctionLike,
   CoProcessFunction,
   KeyedCoProcessFunction,
 } from './functions.js';
@@ -27,7 +28,24 @@ import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
 import { toMillis, type Duration, type WatermarkStrategy } from './time.js';
 import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation, WindowFunctionSpec } from './transformation.js';
-import type { TimeWindow, WindowAssigner } from './windows.js';
+import type { TimeWindow } from './windows.js';
+import { aggregationReducer } from './field-aggregation.js';
+import { fromWindowFunction } from './windowing/adapters.js';
+import { checkEvictor, type Evictor } from './windowing/evictors.js';
+import { canMerge, checkTrigger, type Trigger } from './windowing/triggers.js';
+import {
+  defaultTrigger,
+  GlobalWindows,
+  isTriggerAssigner,
+  type AnyWindowAssigner,
+  type GlobalWindow,
+  type Window,
+} from './windowing/window.js';
+import { countWindowOf } from './windowing/count-windows.js';
+import { IntervalJoin } from './joins/interval-join.js';
+import { CoGroupedStreams, JoinedStreams } from './joins/window-join.js';
+import { AllWindowedStream } from './windowing/all-windowed-stream.js';
+import { customPartitioner, iterationUnsupported, type Partitioner } from './partition-custom.js';
 
 /**
  * Output types of functions that emit through a Collector (flatMap, process) cannot be inferred from
@@ -94,6 +112,28 @@ export class DataStream<T> {
     return new ConnectedStreams<T, T2>(this.env, this, other);
   }
 
+  /** Windows over the whole stream, in one subtask (Flink's windowAll). */
+  windowAll<W extends Window = TimeWindow>(assigner: AnyWindowAssigner): AllWindowedStream<T, W> {
+    const windowed = this.keyBy<number>(() => 0).window<W>(assigner);
+    windowed.nonParallel = true;
+    return new AllWindowedStream<T, W>(windowed);
+  }
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    return countWindowOf(this.windowAll<GlobalWindow>(GlobalWindows.create()), size, slide);
+  }
+  /** Not supported (Flink 2.0 removed DataStream iterations): throws WEIR_ITERATION_UNSUPPORTED. */
+  iterate(_maxWaitTimeMillis?: number): IterativeStream<T> {
+    throw iterationUnsupported();
+  }
+  /** A windowed join with `other` (Flink's join(...).where(...).equalTo(...).window(...).apply(...)). */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+  /** A windowed co-group with `other` (Flink's coGroup(...).where(...).equalTo(...).window(...).apply(...)). */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
+  }
+
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
     const t = this.env.addTransformation('physical', 'Timestamps/Watermarks', [this.transformation], {
       type: 'timestamps',
@@ -107,6 +147,10 @@ export class DataStream<T> {
       this.env,
       this.env.addTransformation('partition', p.kind, [this.transformation], undefined, { partitioner: p }),
     );
+  }
+  /** Sends each record to the subtask `partitioner(key, numPartitions)` picks for its key (Flink's partitionCustom). */
+  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelector<T, K> | (keyof T & string)): DataStream<T> {
+    return this.partition(customPartitioner(partitioner, keySelector));
   }
   /** Round-robin to all downstream subtasks. */
   rebalance(): DataStream<T> {
@@ -176,6 +220,11 @@ export class DataStream<T> {
     this.env.registerSink(t);
     return new DataStreamSink<T>(t);
   }
+}
+
+/** Flink's IterativeStream, declared so that ported programs compile; iterate() throws WEIR_ITERATION_UNSUPPORTED. */
+export interface IterativeStream<T> extends DataStream<T> {
+  closeWith(feedbackStream: DataStream<T>): DataStream<T>;
 }
 
 /** A stream produced by an operator: it can be named, given a uid and a parallelism. */
@@ -288,20 +337,70 @@ export class KeyedStream<T, K> extends DataStream<T> {
       aggregation: a,
     });
   }
-  window(assigner: WindowAssigner): WindowedStream<T, K> {
+  window<W extends Window = TimeWindow>(assigner: AnyWindowAssigner): WindowedStream<T, K, W> {
     if (!assigner || typeof assigner.assignWindows !== 'function')
       throw new WeirError('WEIR_BAD_PIPELINE', 'window() needs a window assigner such as TumblingEventTimeWindows.of(...)');
-    return new WindowedStream<T, K>(this, assigner);
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+  /** Windows of `size` elements per key; with `slide`, sliding by `slide` elements (Flink's countWindow). */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    return countWindowOf(this.window<GlobalWindow>(GlobalWindows.create()), size, slide);
+  }
+  /** Joins this keyed stream with `other` on the key, for pairs whose timestamps are within `between(lower, upper)`. */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
+    return new IntervalJoin<T, T2, K>(this, other);
   }
 }
 
-export class WindowedStream<T, K> {
+export class WindowedStream<T, K, W extends Window = TimeWindow> {
   private lateness = 0;
   private lateTag: OutputTag | undefined;
+  private customTrigger: Trigger | undefined;
+  private customEvictor: Evictor | undefined;
+  /** @internal Set by windowAll(): the operator runs as one subtask. */
+  nonParallel = false;
   constructor(
     private readonly input: KeyedStream<T, K>,
-    private readonly assigner: WindowAssigner,
+    private readonly assigner: AnyWindowAssigner,
   ) {}
+  /** Replaces the assigner's default trigger (Flink's WindowedStream.trigger). */
+  trigger(trigger: Trigger<T, W> | Trigger): this {
+    const t = checkTrigger(trigger, 'trigger()');
+    if (this.assigner.isMerging && !canMerge(t))
+      throw new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `A merging window assigner cannot be used with a trigger that does not support merging: ${t.toString()}`,
+      );
+    this.customTrigger = t;
+    return this;
+  }
+  /** Removes elements from a window before and/or after its function runs (Flink's WindowedStream.evictor). */
+  evictor(evictor: Evictor<T, W> | Evictor): this {
+    this.customEvictor = checkEvictor(evictor, 'evictor()');
+    return this;
+  }
+  /** Flink's WindowFunction: apply(key, window, elements, out). */
+  apply<R = Inferred>(fn: WindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
+    return this.build<R>('apply', { kind: 'process', process: fromWindowFunction(fn) });
+  }
+  sum(field: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.fieldAggregation({ kind: 'sum', field: field as string | number });
+  }
+  min(field: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.fieldAggregation({ kind: 'min', field: field as string | number });
+  }
+  max(field: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.fieldAggregation({ kind: 'max', field: field as string | number });
+  }
+  minBy(field: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.fieldAggregation({ kind: 'minBy', field: field as string | number });
+  }
+  maxBy(field: keyof T | number): SingleOutputStreamOperator<T> {
+    return this.fieldAggregation({ kind: 'maxBy', field: field as string | number });
+  }
+  private fieldAggregation(a: FieldAggregation): SingleOutputStreamOperator<T> {
+    return this.build<T>(`${a.kind}(${String(a.field)})`, { kind: 'reduce', reduce: aggregationReducer(a) });
+  }
   /** Keeps windows (and re-fires them for late records) this long after the watermark passed their end. */
   allowedLateness(lateness: Duration): this {
     this.lateness = toMillis(lateness, 'allowedLateness');
@@ -312,12 +411,12 @@ export class WindowedStream<T, K> {
     this.lateTag = tag;
     return this;
   }
-  reduce<R = T>(fn: ReduceFunction<T>, windowFunction?: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
+  reduce<R = T>(fn: ReduceFunction<T>, windowFunction?: ProcessWindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
     return this.build<R>('reduce', { kind: 'reduce', reduce: checkFn(fn, 'reduce', 'reduce'), process: windowFunction });
   }
   aggregate<ACC, V, R = V>(
     fn: AggregateFunction<T, ACC, V>,
-    windowFunction?: ProcessWindowFunctionLike<V, R, K, TimeWindow>,
+    windowFunction?: ProcessWindowFunctionLike<V, R, K, W>,
   ): SingleOutputStreamOperator<R> {
     if (!fn || typeof fn.createAccumulator !== 'function' || typeof fn.add !== 'function' || typeof fn.getResult !== 'function') {
       throw new WeirError('WEIR_BAD_PIPELINE', 'aggregate() needs an AggregateFunction with createAccumulator, add, getResult and merge');
@@ -328,19 +427,29 @@ export class WindowedStream<T, K> {
       process: windowFunction,
     });
   }
-  process<R = Inferred>(fn: ProcessWindowFunctionLike<T, R, K, TimeWindow>): SingleOutputStreamOperator<R> {
+  process<R = Inferred>(fn: ProcessWindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
     return this.build<R>('process', { kind: 'process', process: checkFn(fn, 'process', 'process') });
   }
   private build<R>(what: string, fn: WindowFunctionSpec): SingleOutputStreamOperator<R> {
     const env = this.input.env;
-    const t = env.addTransformation('physical', `Window(${this.assigner.describe()}, ${what})`, [this.input.transformation], {
+    const triggered = this.customTrigger !== undefined || this.customEvictor !== undefined || isTriggerAssigner(this.assigner);
+    const extra = triggered
+      ? `, ${(this.customTrigger ?? defaultTrigger(this.assigner)).toString()}${this.customEvictor ? `, ${evictorName(this.customEvictor)}` : ''}`
+      : '';
+    const t = env.addTransformation('physical', `Window(${this.assigner.describe()}${extra}, ${what})`, [this.input.transformation], {
       type: 'window',
       assigner: this.assigner,
       allowedLateness: this.lateness,
       lateDataTag: this.lateTag,
       fn,
+      ...(triggered ? { trigger: this.customTrigger ?? defaultTrigger(this.assigner) } : {}),
+      ...(this.customEvictor !== undefined ? { evictor: this.customEvictor } : {}),
     });
     t.keySelectors = [this.input.getKeySelector() as KeySelector<unknown, unknown>];
+    if (this.nonParallel) {
+      t.parallelism = 1;
+      t.maxParallelism = 1;
+    }
     return new SingleOutputStreamOperator<R>(env, t);
   }
 }
@@ -401,4 +510,10 @@ function checkMethods(fn: unknown, methods: string[], api: string): unknown {
     }
   }
   return fn;
+}
+
+/** An evictor's own toString (CountEvictor(5)), or 'Evictor' for one without. */
+function evictorName(e: Evictor): string {
+  const s = String(e);
+  return s.startsWith('[object') ? 'Evictor' : s;
 }

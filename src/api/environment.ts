@@ -156,6 +156,10 @@ export class StreamExecutionEnvironment {
   fromData<T>(...items: T[]): SingleOutputStreamOperator<T> {
     return this.fromSource(new CollectionSource<T>(items), WatermarkStrategy.noWatermarks<T>(), 'Collection Source');
   }
+  /** Flink's older name for fromData: the given items, in order, at parallelism 1. */
+  fromElements<T>(...items: T[]): SingleOutputStreamOperator<T> {
+    return this.fromData<T>(...items);
+  }
   /** Same as fromData, for an existing collection. */
   fromCollection<T>(items: Iterable<T>): SingleOutputStreamOperator<T> {
     return this.fromSource(new CollectionSource<T>([...items]), WatermarkStrategy.noWatermarks<T>(), 'Collection Source');

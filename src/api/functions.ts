@@ -173,15 +173,54 @@ export interface AggregateFunction<IN, ACC, OUT> {
   merge(a: ACC, b: ACC): ACC;
 }
 
+/** Keyed state by descriptor (Flink's KeyedStateStore): a window's own state or the key's global state. */
+export interface KeyedStateStore {
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
 export interface ProcessWindowContext<W = TimeWindow> {
   window(): W;
   currentWatermark(): number;
   currentProcessingTime(): number;
   output<X>(tag: OutputTag<X>, value: X): void;
+  /** State of the current key scoped to this window; clear it in the function's clear(context). */
+  windowState(): KeyedStateStore;
+  /** State of the current key shared by all its windows. */
+  globalState(): KeyedStateStore;
 }
 /** Called with all elements (or the pre-aggregated result) of one window of one key. */
 export abstract class ProcessWindowFunction<IN, OUT, K, W = TimeWindow> extends AbstractRichFunction {
   abstract process(key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void;
+  /** The window is removed (after its allowed lateness): delete what windowState() holds. */
+  clear(_context: ProcessWindowContext<W>): void {}
+}
+/** windowAll(): as ProcessWindowFunction, without a key. */
+export abstract class ProcessAllWindowFunction<IN, OUT, W = TimeWindow> extends AbstractRichFunction {
+  abstract process(context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void;
+  clear(_context: ProcessWindowContext<W>): void {}
+}
+export type ProcessAllWindowFunctionLike<IN, OUT, W = TimeWindow> =
+  | ((context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>) => void)
+  | (RichFunction & { process(context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void });
+/** Flink's WindowFunction (WindowedStream.apply): key, window, elements. */
+export type WindowFunctionLike<IN, OUT, K, W = TimeWindow> =
+  | ((key: K, window: W, input: IN[], out: Collector<OUT>) => void)
+  | (RichFunction & { apply(key: K, window: W, input: IN[], out: Collector<OUT>): void });
+/** Flink's AllWindowFunction (AllWindowedStream.apply). */
+export type AllWindowFunctionLike<IN, OUT, W = TimeWindow> =
+  ((window: W, input: IN[], out: Collector<OUT>) => void) | (RichFunction & { apply(window: W, input: IN[], out: Collector<OUT>): void });
+
+export abstract class RichCoMapFunction<I1, I2, O> extends AbstractRichFunction {
+  abstract map1(value: I1): O;
+  abstract map2(value: I2): O;
+}
+export abstract class RichCoFlatMapFunction<I1, I2, O> extends AbstractRichFunction {
+  abstract flatMap1(value: I1, out: Collector<O>): void;
+  abstract flatMap2(value: I2, out: Collector<O>): void;
 }
 export type ProcessWindowFunctionLike<IN, OUT, K, W = TimeWindow> =
   | ((key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>) => void)

@@ -8,7 +8,7 @@ import type { OutputTag } from './output-tag.js';
 import type { Source } from './source.js';
 import type { Sink } from './sink.js';
 import type { WatermarkStrategy } from './time.js';
-import type { WindowAssigner } from './windows.js';
+import type { AnyWindowAssigner } from './windowing/window.js';
 import type { AggregateFunction, KeySelector } from './functions.js';
 
 export type PartitionerSpec =
@@ -18,7 +18,9 @@ export type PartitionerSpec =
   | { kind: 'broadcast' }
   | { kind: 'global' }
   | { kind: 'shuffle' }
-  | { kind: 'hash'; keySelector: KeySelector<unknown, unknown> };
+  | { kind: 'hash'; keySelector: KeySelector<unknown, unknown> }
+  /** partitionCustom: `partitioner(key, numPartitions)` picks the consumer subtask. */
+  | { kind: 'custom'; partitioner: (key: unknown, numPartitions: number) => number; keySelector: KeySelector<unknown, unknown> };
 
 export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
 
@@ -47,15 +49,21 @@ export type OperatorSpec =
   | { type: 'keyedAggregation'; aggregation: FieldAggregation }
   | {
       type: 'window';
-      assigner: WindowAssigner;
+      assigner: AnyWindowAssigner;
       allowedLateness: number;
       lateDataTag: OutputTag | undefined;
       fn: WindowFunctionSpec;
+      /** Set (a Trigger) when the trigger-driven window operator runs this window: a custom trigger or evictor, or an assigner that needs it. */
+      trigger?: unknown;
+      /** An Evictor: the window keeps its elements and the function runs on what is left. */
+      evictor?: unknown;
     }
   | { type: 'coMap'; fn: unknown }
   | { type: 'coFlatMap'; fn: unknown }
   | { type: 'coProcess'; fn: unknown }
   | { type: 'keyedCoProcess'; fn: unknown }
+  /** Bounds in ms relative to the left element's timestamp, already made inclusive. */
+  | { type: 'intervalJoin'; lowerBound: number; upperBound: number; leftLateTag?: OutputTag; rightLateTag?: OutputTag; fn: unknown }
   | { type: 'sink'; sink: Sink<unknown> }
   | { type: 'print'; prefix: string | undefined; toStderr: boolean }
   /** `limit`: the job ends once this many records were collected (executeAndCollect(limit)). */

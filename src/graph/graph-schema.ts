@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox';
 import type { OperatorType } from '../api/transformation.js';
 import { Bool, Int, List, Name, Num, OneOf, Str } from '../schema.js';
 
-export const PartitionerKind = OneOf('forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash');
+export const PartitionerKind = OneOf('forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash', 'custom');
 export type PartitionerKind = Static<typeof PartitionerKind>;
 
 /** What a StreamGraph is built with where the program does not say (travels with every deployment). */

@@ -166,6 +166,8 @@ function fingerprint(sg: StreamGraph, jg: JobGraph): string {
       }
       for (const ks of n.transformation.keySelectors) h.update(ks ? fnText(ks) : '-');
       for (const e of n.outEdges) if (e.partitioner.kind === 'hash') h.update(`${e.id}:${fnText(e.partitioner.keySelector)}`);
+      for (const e of n.outEdges)
+        if (e.partitioner.kind === 'custom') h.update(`${e.id}:${fnText(e.partitioner.keySelector)}:${fnText(e.partitioner.partitioner)}`);
     }
   } finally {
     captured.close();

@@ -193,11 +193,11 @@ for (const p of ['1', '2']) {
     for (let run = 0; run < 20; run++) {
       const r = weir('run', '-p', p, 'test/programs/print-many.ts', '--', '40');
       assert.equal(r.code, 0, r.stderr);
-      // Strip the `subtask> ` and `B:subtask> ` prefixes; what is left names the sink and the record.
+      // Strip Flink's `subtask> `, `B> ` and `B:subtask> ` prefixes; what is left names the sink and the record.
       const got = r.stdout
         .split('\n')
         .filter(Boolean)
-        .map((l) => l.replace(/^(B:)?(\d+> |\s)?/, (_m, b: string | undefined) => b ?? ''))
+        .map((l) => l.replace(/^(?:(B)(?::\d+)?> |\d+> )/, (_m, b: string | undefined) => (b ? 'B:' : '')))
         .sort();
       assert.deepEqual(got, expected, `run ${run + 1}: ${got.length} of ${expected.length} lines`);
     }

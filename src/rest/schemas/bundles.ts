@@ -57,7 +57,7 @@ const JobGraphBodySchema = Type.Unsafe<JobGraph>(
         targetVertex: Type.String(),
         targetOperator: Type.String(),
         inputIndex: Type.Integer({ minimum: 0 }),
-        partitioner: Type.Enum(['forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash']),
+        partitioner: Type.Enum(['forward', 'rebalance', 'rescale', 'broadcast', 'global', 'shuffle', 'hash', 'custom']),
       }),
     ),
   }),

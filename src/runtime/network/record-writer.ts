@@ -6,6 +6,7 @@
 import type { KeySelector } from '../../api/functions.js';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../graph/key-groups.js';
 import type { PartitionerKind } from '../../graph/distribution.js';
+import { WeirError } from '../../errors.js';
 import type { ChannelEvent } from './events.js';
 import type { ResultSubpartition } from './result-subpartition.js';
 
@@ -14,6 +15,8 @@ export class RecordWriter {
   recordsOut = 0;
   /** Hash edges: the subpartition of each key group (computed once instead of per record). */
   private readonly route: Int32Array | undefined;
+  /** Custom edges: the subpartition of each consumer subtask. */
+  private readonly target: Int32Array | undefined;
 
   constructor(
     readonly subpartitions: ResultSubpartition[],
@@ -24,9 +27,12 @@ export class RecordWriter {
     consumerParallelism: number,
     private readonly maxParallelism: number,
     producerIndex: number,
+    /** partitionCustom: the user's partitioner(key, numPartitions). */
+    private readonly custom?: (key: unknown, numPartitions: number) => number,
   ) {
     this.next = producerIndex % Math.max(1, subpartitions.length);
-    if (kind === 'hash' && subpartitions.length !== consumerParallelism) {
+    if (kind === 'custom') this.target = consumerTargets(consumerIndexes, consumerParallelism);
+    if ((kind === 'hash' || kind === 'custom') && subpartitions.length !== consumerParallelism) {
       throw new Error(`hash edge must connect to all ${consumerParallelism} consumers, got ${subpartitions.length}`);
     }
     if (kind === 'hash') {
@@ -45,6 +51,18 @@ export class RecordWriter {
       case 'hash': {
         const kg = assignToKeyGroup(normalizeKey(this.keySelector!(value)), this.maxParallelism);
         subs[this.route![kg]!]!.add(value, timestamp);
+        return;
+      }
+      case 'custom': {
+        const key = this.keySelector!(value);
+        const p = this.custom!(key, this.target!.length);
+        if (!Number.isInteger(p) || p < 0 || p >= this.target!.length) {
+          throw new WeirError(
+            'WEIR_USER_FUNCTION',
+            `partitionCustom: the partitioner returned ${String(p)} for key ${String(key)}; it must be an integer in [0, ${this.target!.length})`,
+          );
+        }
+        subs[this.target![p]!]!.add(value, timestamp);
         return;
       }
       case 'broadcast':
@@ -77,4 +95,10 @@ export class RecordWriter {
     for (const s of this.subpartitions) if (!s.isAvailable()) return false;
     return true;
   }
+}
+
+function consumerTargets(consumerIndexes: number[], consumerParallelism: number): Int32Array {
+  const t = new Int32Array(consumerParallelism);
+  for (let c = 0; c < consumerParallelism; c++) t[c] = consumerIndexes.indexOf(c);
+  return t;
 }

@@ -39,8 +39,19 @@ export class ResultPartition {
       return sp;
     });
     const sEdge = streamGraph.edge(edge.id);
-    const keySelector = sEdge.partitioner.kind === 'hash' ? sEdge.partitioner.keySelector : undefined;
-    const w = new RecordWriter(subs, consumers, edge.partitioner, keySelector, target.parallelism, sEdge.target.maxParallelism, subtask);
+    const p = sEdge.partitioner;
+    const keySelector = p.kind === 'hash' || p.kind === 'custom' ? p.keySelector : undefined;
+    const custom = p.kind === 'custom' ? p.partitioner : undefined;
+    const w = new RecordWriter(
+      subs,
+      consumers,
+      edge.partitioner,
+      keySelector,
+      target.parallelism,
+      sEdge.target.maxParallelism,
+      subtask,
+      custom,
+    );
     this.writers.push(w);
     return w;
   }

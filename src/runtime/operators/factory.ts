@@ -13,6 +13,8 @@ import { CollectOperator, PrintOperator, SinkWriterOperator, type Blocker } from
 import { SourceOperator, type SplitChannel } from './source-operator.js';
 import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
 import { WindowOperator } from './window-operator.js';
+import { TriggerWindowOperator } from './trigger-window-operator.js';
+import { IntervalJoinOperator } from './interval-join-operator.js';
 
 export interface OperatorServices {
   block: Blocker;
@@ -42,7 +44,7 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, service
     case 'keyedAggregation':
       return new KeyedAggregationOperator(ctx, spec);
     case 'window':
-      return new WindowOperator(ctx, spec);
+      return spec.trigger !== undefined ? new TriggerWindowOperator(ctx, spec) : new WindowOperator(ctx, spec);
     case 'coMap':
       return new CoMapOperator(ctx, spec);
     case 'coFlatMap':
@@ -51,6 +53,8 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, service
       return new CoProcessOperator(ctx, spec);
     case 'keyedCoProcess':
       return new KeyedCoProcessOperator(ctx, spec);
+    case 'intervalJoin':
+      return new IntervalJoinOperator(ctx, spec);
     case 'sink':
       return new SinkWriterOperator(ctx, spec, services.block);
     case 'print':

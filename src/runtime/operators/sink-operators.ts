@@ -145,7 +145,8 @@ export class PrintOperator implements StreamOperator {
     private readonly write: (text: string, toStderr: boolean) => void,
   ) {
     const sub = ctx.parallelism > 1 ? `${ctx.subtask + 1}> ` : '';
-    this.prefix = spec.prefix ? `${spec.prefix}:${sub || ' '}` : sub;
+    // Flink's PrintSinkOutputWriter: `id> ` at parallelism 1, `id:N> ` when parallel, `N> ` without an id
+    this.prefix = spec.prefix ? (ctx.parallelism > 1 ? `${spec.prefix}:${ctx.subtask + 1}> ` : `${spec.prefix}> `) : sub;
     this.toStderr = spec.toStderr;
   }
   open(): void {}

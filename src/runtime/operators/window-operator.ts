@@ -22,7 +22,8 @@ import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-ba
 import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
-import { bindMethod, closeFunction, openFunction } from './user-function.js';
+import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
+import { GlobalStateStore, NamespacedStates, WindowStateStore } from './window-state-store.js';
 
 const CONTENTS_STATE = '_weir_window_contents';
 const MERGING_SET_STATE = '_weir_window_merging_set';
@@ -176,10 +177,25 @@ function mergeTimeWindows(windows: TimeWindow[]): { result: TimeWindow; members:
 
 class WindowContext implements ProcessWindowContext<TimeWindow>, WindowAssignerContext {
   w: TimeWindow = new TimeWindow(0, 0);
+  private readonly perWindow: NamespacedStates;
+  private readonly windowStore: WindowStateStore;
+  private readonly globalStore: GlobalStateStore;
   constructor(
     private readonly opCtx: OperatorContext,
     private readonly timers: InternalTimerService<string>,
-  ) {}
+    backend: KeyedStateBackend,
+  ) {
+    this.perWindow = new NamespacedStates(backend);
+    this.windowStore = new WindowStateStore(this.perWindow);
+    this.globalStore = new GlobalStateStore(backend);
+  }
+  windowState(): WindowStateStore {
+    this.perWindow.namespace = windowNamespace(this.w);
+    return this.windowStore;
+  }
+  globalState(): GlobalStateStore {
+    return this.globalStore;
+  }
   window(): TimeWindow {
     return this.w;
   }
@@ -215,6 +231,7 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   private readonly fnKind: 'reduce' | 'aggregate' | 'process';
   private readonly processFn: ProcessWindowFn | undefined;
   private readonly userFunctions: unknown[];
+  private readonly clearFn: ((c: ProcessWindowContext<TimeWindow>) => void) | undefined;
   private watermark = MIN_WATERMARK;
   /** One-entry cache: consecutive records mostly fall into the same window, so reuse its namespace string. */
   /**
@@ -227,7 +244,7 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
     private readonly ctx: OperatorContext,
     spec: Extract<OperatorSpec, { type: 'window' }>,
   ) {
-    this.assigner = spec.assigner;
+    this.assigner = spec.assigner as WindowAssigner; // the factory sends other assigners to the trigger window operator
     this.isEventTime = spec.assigner.isEventTime;
     this.isMerging = spec.assigner.isMerging;
     this.allowedLateness = spec.allowedLateness;
@@ -270,7 +287,8 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
       this.mergingSetState = this.backend.getState(new ValueStateDescriptor<number[]>(MERGING_SET_STATE));
     }
     this.collector = new TimestampedCollector(ctx.output);
-    this.context = new WindowContext(ctx, this.timers);
+    this.context = new WindowContext(ctx, this.timers, this.backend);
+    this.clearFn = optionalMethod<(c: ProcessWindowContext<TimeWindow>) => void>(fn.process, 'clear');
   }
 
   async open(): Promise<void> {
@@ -458,6 +476,10 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
     if (time === w.maxTimestamp()) this.fire(w);
     if (time === this.cleanupTime(w)) {
       this.contents.clear();
+      if (this.clearFn !== undefined) {
+        this.context.w = w;
+        this.clearFn(this.context);
+      }
       if (set !== undefined) set.retireWindow(w);
     }
     if (set !== undefined) this.persist(set);
