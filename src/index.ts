@@ -68,6 +68,35 @@ export {
   type WindowAssigner,
 } from './api/windows.js';
 export { OutputTag } from './api/output-tag.js';
+export {
+  AsyncDataStream,
+  RichAsyncFunction,
+  AsyncRetryStrategies,
+  RetryPredicates,
+  AsyncTimeoutError,
+  DEFAULT_ASYNC_CAPACITY,
+  type AsyncFunction,
+  type AsyncFunctionObject,
+  type ResultFuture,
+  type AsyncRetryStrategy,
+  type AsyncRetryPredicate,
+  type AsyncOutputMode,
+  type TimeUnit,
+} from './api/async.js';
+export {
+  BroadcastStream,
+  BroadcastConnectedStream,
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  type BroadcastState,
+  type ReadOnlyBroadcastState,
+  type ReadOnlyContext,
+  type BroadcastContext,
+  type KeyedReadOnlyContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedStateFunction,
+} from './api/broadcast.js';
 export { DistributedCache } from './api/distributed-cache.js';
 export type {
   Source,
