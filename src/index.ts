@@ -3,6 +3,8 @@
  */
 // Registers the local executor and the cluster clients the lower layers look up (composition root).
 import './bootstrap.js';
+// Flink methods Weir does not have throw WEIR_UNSUPPORTED_API instead of "is not a function".
+import './api/unsupported.js';
 
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';

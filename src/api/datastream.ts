@@ -178,6 +178,12 @@ export class DataStream<T> {
   }
 
   private addSink(name: string, spec: OperatorSpec): DataStreamSink<T> {
+    // Flink's addSink(SinkFunction) reaches this private method from JavaScript: say so clearly.
+    if (typeof name !== 'string')
+      throw new WeirError(
+        'WEIR_UNSUPPORTED_API',
+        "DataStream.addSink() is part of Flink's DataStream API but is not supported by Weir: use sinkTo() with a Sink; SinkFunctions are the legacy sink API",
+      );
     const t = this.env.addTransformation('physical', name, [this.transformation], spec);
     const ks = this.keySelector();
     if (ks) t.keySelectors = [ks];
