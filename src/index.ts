@@ -48,6 +48,14 @@ export {
 } from './api/state.js';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState, State } from './api/state.js';
 export {
+  StateTtlConfig,
+  StateTtlConfigBuilder,
+  type TtlUpdateType,
+  type TtlStateVisibility,
+  type TtlCleanupStrategies,
+  type TtlTimeProvider,
+} from './api/state-ttl.js';
+export {
   WatermarkStrategy,
   BoundedOutOfOrdernessWatermarks,
   WatermarksWithIdleness,
