@@ -34,6 +34,7 @@ export const ERROR_CODES = {
     'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
+  WEIR_UNREGISTERED_CLASS: 'A record or state value is an instance of a class the program did not register with env.registerType(Class).',
   WEIR_UNSUPPORTED_API: "A program called a method of Flink's DataStream API that Weir does not support.",
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;

@@ -72,7 +72,6 @@ export const UNSUPPORTED_APIS: Record<string, Record<string, string>> = {
     enableChangelogStateBackend: 'the changelog state backend is not supported; the lsm backend takes incremental checkpoints',
     setRestartStrategy: 'set restart-strategy.type (and its options) in the configuration or with -D',
     getCheckpointConfig: 'set execution.checkpointing.* options in the configuration or with -D',
-    registerType: NO_TYPES + ': records travel as plain data (MessagePack)',
     registerTypeWithKryoSerializer: NO_TYPES,
     addDefaultKryoSerializer: NO_TYPES,
     registerJobListener: 'use executeAsync() and the JobClient it resolves with',
