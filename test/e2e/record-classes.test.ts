@@ -5,6 +5,8 @@
  * WEIR_UNREGISTERED_CLASS naming it.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,7 @@ import { runProgram } from '../../dist/client/run-program.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { Configuration } from '../../dist/config/index.js';
 import type { Checked } from '../programs/record-classes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PROGRAM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs/record-classes.ts');
 let cluster: LocalMiniCluster;
@@ -22,10 +25,10 @@ after(async () => {
   await cluster?.close();
 });
 
-function expected(): Checked[] {
+function expected(count = 300): Checked[] {
   const last = new Map<number, number>();
   const out: Checked[] = [];
-  for (let i = 1; i <= 300; i++) {
+  for (let i = 1; i <= count; i++) {
     const total = ((i % 5) + 1) * ((i % 7) + 1);
     out.push({ id: i, total, prevTotal: last.get(i % 11) ?? null, classes: true });
     last.set(i % 11, total);
@@ -55,4 +58,47 @@ test('an unregistered class fails the job with WEIR_UNREGISTERED_CLASS naming it
   );
   assert.match(e, /WEIR_UNREGISTERED_CLASS/);
   assert.match(e, /class 'Order', which is not registered: call env\.registerType\(Order\)/);
+});
+
+test('class instances in keyed state survive a savepoint resumed at parallelism 3 (hashmap backend)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-classes-savepoint-'));
+  try {
+    const out = path.join(dir, 'out');
+    const count = 3000;
+    let jobId = '';
+    const first = runProgram({
+      program: PROGRAM,
+      args: ['savepoint', '2', out, String(count)],
+      parallelism: 2,
+      cluster,
+      config: Configuration.fromEntries({ 'execution.checkpointing.dir': path.join(dir, 'checkpoints') }),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    await waitFor('the first job to start', 30_000, () => jobId !== '');
+    const jm = cluster.jobManager.dispatcher.job(jobId);
+    await waitFor('two checkpoints', 30_000, () => jm.checkpointStats().counts.completed >= 2);
+    const savepoint = await cluster.stopWithSavepoint(jobId, path.join(dir, 'savepoints'), false);
+    assert.equal((await first).results[0]!.status, 'FINISHED');
+    const r2 = await runProgram({
+      program: PROGRAM,
+      args: ['savepoint', '3', out, String(count)],
+      parallelism: 3,
+      cluster,
+      config: Configuration.fromEntries({
+        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+        'execution.savepoint.path': savepoint,
+      }),
+    });
+    assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
+    const rows: Checked[] = [];
+    for (const f of fs.readdirSync(out)) {
+      for (const line of fs.readFileSync(path.join(out, f), 'utf8').split('\n')) if (line) rows.push(JSON.parse(line) as Checked);
+    }
+    assert.deepEqual(
+      rows.sort((a, b) => a.id - b.id),
+      expected(count),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
