@@ -11,6 +11,7 @@
  *   npm run bench -- --only micro
  *   npm run bench -- --only checkpoint
  *   npm run bench -- --only deployment
+ *   npm run bench -- --only async
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
@@ -29,6 +30,7 @@ import { DEFAULT_DEPLOYMENT_OPTIONS, reportDeploymentSuite, runDeploymentSuite, 
 import { isDeploymentMode, type DeploymentModeResult } from './deployment/results.js';
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
+import { reportAsyncSuite, runAsyncSuite } from './async/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,8 +70,8 @@ interface Args {
   deployment: DeploymentSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -395,6 +397,9 @@ async function main(): Promise<void> {
     deployment = await runDeploymentSuite(a.deployment, (s) => process.stderr.write(s));
     lines.push(...reportDeploymentSuite(deployment, a.deployment));
   }
+
+  if (a.only === undefined || a.only === 'async')
+    lines.push(...reportAsyncSuite(await runAsyncSuite(here, (s) => process.stderr.write(s))));
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));

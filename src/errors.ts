@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_ITERATION_UNSUPPORTED:
     'DataStream.iterate() was called: streaming iterations are deprecated in Flink 1.19 and removed in Flink 2.0, and Weir does not provide them.',
+  WEIR_UNREGISTERED_CLASS: 'A record or state value is an instance of a class the program did not register with env.registerType(Class).',
+  WEIR_UNSUPPORTED_API: "A program called a method of Flink's DataStream API that Weir does not support.",
   WEIR_INTERNAL: 'An internal engine error.',
 } as const;
 

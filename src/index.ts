@@ -3,6 +3,8 @@
  */
 // Registers the local executor and the cluster clients the lower layers look up (composition root).
 import './bootstrap.js';
+// Flink methods Weir does not have throw WEIR_UNSUPPORTED_API instead of "is not a function".
+import './api/unsupported.js';
 
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';
@@ -50,6 +52,14 @@ export {
   StateDescriptor,
 } from './api/state.js';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState, State } from './api/state.js';
+export {
+  StateTtlConfig,
+  StateTtlConfigBuilder,
+  type TtlUpdateType,
+  type TtlStateVisibility,
+  type TtlCleanupStrategies,
+  type TtlTimeProvider,
+} from './api/state-ttl.js';
 export {
   WatermarkStrategy,
   BoundedOutOfOrdernessWatermarks,
@@ -108,6 +118,35 @@ export {
   type CoGroupFunction,
   type ProcessJoinContext,
 } from './api/joins/join-functions.js';
+export {
+  AsyncDataStream,
+  RichAsyncFunction,
+  AsyncRetryStrategies,
+  RetryPredicates,
+  AsyncTimeoutError,
+  DEFAULT_ASYNC_CAPACITY,
+  type AsyncFunction,
+  type AsyncFunctionObject,
+  type ResultFuture,
+  type AsyncRetryStrategy,
+  type AsyncRetryPredicate,
+  type AsyncOutputMode,
+  type TimeUnit,
+} from './api/async.js';
+export {
+  BroadcastStream,
+  BroadcastConnectedStream,
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  type BroadcastState,
+  type ReadOnlyBroadcastState,
+  type ReadOnlyContext,
+  type BroadcastContext,
+  type KeyedReadOnlyContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedStateFunction,
+} from './api/broadcast.js';
 export { DistributedCache } from './api/distributed-cache.js';
 export { DoubleCounter, Histogram, IntCounter, LongCounter } from './api/accumulators.js';
 export type { Accumulator, AccumulatorSnapshot, AccumulatorType } from './api/accumulators.js';

@@ -25,6 +25,8 @@ import type {
   KeyedCoProcessFunction,
 } from './functions.js';
 import type { OutputTag } from './output-tag.js';
+import { BroadcastStream, connectBroadcast, type BroadcastConnectedStream } from './broadcast.js';
+import type { MapStateDescriptor } from './state.js';
 import type { Sink } from './sink.js';
 import { toMillis, type Duration, type WatermarkStrategy } from './time.js';
 import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation, WindowFunctionSpec } from './transformation.js';
@@ -108,7 +110,10 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, t);
   }
 
-  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return connectBroadcast<T, T2>(this.env, this, other, this.keySelector());
     return new ConnectedStreams<T, T2>(this.env, this, other);
   }
 
@@ -160,8 +165,11 @@ export class DataStream<T> {
   rescale(): DataStream<T> {
     return this.partition({ kind: 'rescale' });
   }
-  /** Every record to every downstream subtask. */
-  broadcast(): DataStream<T> {
+  /** Every record to every downstream subtask; with MapStateDescriptors, a BroadcastStream for broadcast state. */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length > 0) return new BroadcastStream<T>(this.env, this, descriptors);
     return this.partition({ kind: 'broadcast' });
   }
   /** Everything to the first downstream subtask. */
@@ -214,6 +222,12 @@ export class DataStream<T> {
   }
 
   private addSink(name: string, spec: OperatorSpec): DataStreamSink<T> {
+    // Flink's addSink(SinkFunction) reaches this private method from JavaScript: say so clearly.
+    if (typeof name !== 'string')
+      throw new WeirError(
+        'WEIR_UNSUPPORTED_API',
+        "DataStream.addSink() is part of Flink's DataStream API but is not supported by Weir: use sinkTo() with a Sink; SinkFunctions are the legacy sink API",
+      );
     const t = this.env.addTransformation('physical', name, [this.transformation], spec);
     const ks = this.keySelector();
     if (ks) t.keySelectors = [ks];

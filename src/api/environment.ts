@@ -4,6 +4,7 @@
  * PipelineExecutor (see execution-context.ts) and forgets them, so each execute() submits the
  * pipelines declared since the previous one, as in Flink.
  */
+import { registerType, type RecordClass } from './type-registry.js';
 import { WeirError } from '../errors.js';
 import { SingleOutputStreamOperator } from './datastream.js';
 import {
@@ -107,6 +108,16 @@ export class StreamExecutionEnvironment {
     this.settings.autoWatermarkInterval = toMillis(interval, 'auto watermark interval');
     return this;
   }
+  /**
+   * Registers a class whose instances are records or state (Flink's registered POJO types): they
+   * keep their class and methods across exchanges, checkpoints and savepoints. Instances of a class
+   * that is not registered fail the job with WEIR_UNREGISTERED_CLASS.
+   */
+  registerType(cls: RecordClass, name?: string): this {
+    registerType(cls, name);
+    return this;
+  }
+
   disableOperatorChaining(): this {
     this.settings.chainingEnabled = false;
     return this;

@@ -5,6 +5,8 @@
  * record or timer for it is processed.
  */
 import type { AggregateFunction, ReduceFunction } from './functions.js';
+import { WeirError } from '../errors.js';
+import type { StateTtlConfig } from './state-ttl.js';
 
 export interface State {
   clear(): void;
@@ -46,8 +48,19 @@ export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 export abstract class StateDescriptor<S extends State = State> {
   declare readonly __state?: S;
   abstract readonly kind: StateKind;
+  /** Set by enableTimeToLive. */
+  ttlConfig: StateTtlConfig | undefined = undefined;
   constructor(readonly name: string) {
     if (!name) throw new Error('A state descriptor needs a non-empty name');
+  }
+  /** Values of this state expire (Flink's StateTtlConfig); see state-ttl.ts. */
+  enableTimeToLive(ttlConfig: StateTtlConfig): void {
+    if (ttlConfig === null || typeof ttlConfig !== 'object' || typeof ttlConfig.ttl !== 'number')
+      throw new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `enableTimeToLive on state '${this.name}' needs a StateTtlConfig (StateTtlConfig.newBuilder(ttl)...build())`,
+      );
+    this.ttlConfig = ttlConfig.isEnabled() ? ttlConfig : undefined;
   }
 }
 export class ValueStateDescriptor<T> extends StateDescriptor<ValueState<T>> {

@@ -10,6 +10,8 @@ import type { Sink } from './sink.js';
 import type { WatermarkStrategy } from './time.js';
 import type { AnyWindowAssigner } from './windowing/window.js';
 import type { AggregateFunction, KeySelector } from './functions.js';
+import type { AsyncRetryStrategy } from './async.js';
+import type { MapStateDescriptor } from './state.js';
 
 export type PartitionerSpec =
   | { kind: 'forward' }
@@ -65,6 +67,10 @@ export type OperatorSpec =
   /** Bounds in ms relative to the left element's timestamp, already made inclusive. */
   | { type: 'intervalJoin'; lowerBound: number; upperBound: number; leftLateTag?: OutputTag; rightLateTag?: OutputTag; fn: unknown }
   | { type: 'sink'; sink: Sink<unknown> }
+  /** AsyncDataStream: `timeout` 0 means none; `retry` absent means no retries. */
+  | { type: 'asyncWait'; fn: unknown; ordered: boolean; timeout: number; capacity: number; retry: AsyncRetryStrategy<unknown> | undefined }
+  /** connect(broadcastStream).process(..): input 0 the data stream (keyed or not), input 1 the broadcast stream. */
+  | { type: 'broadcastProcess'; fn: unknown; keyed: boolean; descriptors: MapStateDescriptor<unknown, unknown>[] }
   | { type: 'print'; prefix: string | undefined; toStderr: boolean }
   /** `limit`: the job ends once this many records were collected (executeAndCollect(limit)). */
   | { type: 'collect'; collectId: string; limit?: number };

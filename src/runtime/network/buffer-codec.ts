@@ -20,6 +20,7 @@
  * their keys in order), the same numbers and strings, undefined where a field was undefined.
  */
 import { Packr, Unpackr } from 'msgpackr';
+import { checkRecordClasses } from '../serialization/record-classes.js';
 
 /** Buffer's native string codecs (present on every Node Buffer; not in @types/node). */
 interface NativeBuffer extends Buffer {
@@ -219,6 +220,7 @@ export class BatchEncoder {
         if (shape !== undefined) return this.encodeColumnar(values, n, timestamps, shape);
       }
     }
+    for (let i = 0; i < n; i++) checkRecordClasses(values[i], 'A record');
     s.u8(KIND_MSGPACK);
     s.bytes(this.packr.pack([values, timestamps]));
     return s.take();

@@ -15,12 +15,16 @@ import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
 import { WindowOperator } from './window-operator.js';
 import { TriggerWindowOperator } from './trigger-window-operator.js';
 import { IntervalJoinOperator } from './interval-join-operator.js';
+import { AsyncWaitOperator } from './async-wait-operator.js';
+import { BroadcastProcessOperator } from './broadcast-process-operator.js';
+import type { MailboxExecutor } from './mailbox-executor.js';
 
 export interface OperatorServices {
   block: Blocker;
   splits: SplitChannel;
   sendCollected: (collectId: string, values: unknown[]) => void;
   print: (text: string, toStderr: boolean) => void;
+  mailbox: MailboxExecutor;
 }
 
 export function createOperator(spec: OperatorSpec, ctx: OperatorContext, services: OperatorServices): StreamOperator {
@@ -61,6 +65,10 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, service
       return new PrintOperator(ctx, spec, services.print);
     case 'collect':
       return new CollectOperator(spec, services.sendCollected);
+    case 'asyncWait':
+      return new AsyncWaitOperator(ctx, spec, services.mailbox, services.block);
+    case 'broadcastProcess':
+      return new BroadcastProcessOperator(ctx, spec, services.block);
     default: {
       const never: never = spec;
       throw new WeirError('WEIR_INTERNAL', `unknown operator type ${(never as { type: string }).type}`);

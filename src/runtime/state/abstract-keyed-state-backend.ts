@@ -8,6 +8,7 @@ import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
 import type { State, StateDescriptor, StateKind } from '../../api/state.js';
 import { stateKindMismatch, type NamespacedState, type NormalizedKey } from './keyed-state-backend.js';
 import { createNamespacedState, createState, type StateTable } from './state-objects.js';
+import { TtlCleanup } from './ttl-cleanup.js';
 
 export interface BackendIdentity {
   maxParallelism: number;
@@ -30,6 +31,8 @@ export abstract class AbstractKeyedStateBackend<T extends StateTable> {
   /** @internal the normalised current key. */
   nk: NormalizedKey = undefined;
   private keyGroup = -1;
+  /** States with a time-to-live: their full-snapshot filters and incremental cleanup. */
+  readonly ttl = new TtlCleanup(this);
 
   constructor(opts: BackendIdentity, maxAllowed = Number.POSITIVE_INFINITY) {
     if (!Number.isInteger(opts.maxParallelism) || opts.maxParallelism <= 0 || opts.maxParallelism > maxAllowed) {
@@ -48,6 +51,9 @@ export abstract class AbstractKeyedStateBackend<T extends StateTable> {
   /** A new, empty table for a state registered (or restored) under `name`. */
   protected abstract newTable(name: string, kind: StateKind): T;
 
+  /** All keys that have state under `stateName` in `namespace`. */
+  abstract getKeys(stateName: string, namespace?: string): unknown[];
+
   /** A state of `t` is used with namespaces other than VOID. */
   protected onPartitioned(_t: T): void {}
 
@@ -56,6 +62,7 @@ export abstract class AbstractKeyedStateBackend<T extends StateTable> {
     this.nk = normalizeKey(key);
     this.keyGroup = -1;
     this.hasKey = true;
+    if (this.ttl.everyRecord) this.ttl.onRecord();
   }
 
   getCurrentKey(): unknown {
@@ -76,10 +83,13 @@ export abstract class AbstractKeyedStateBackend<T extends StateTable> {
   getState<S extends State>(descriptor: StateDescriptor<S>): S {
     const cached = this.voidStates.get(descriptor.name);
     if (cached !== undefined) {
-      this.table(descriptor); // checks the kind, picks up a newer descriptor
+      // checks the kind, picks up a newer descriptor (TTL states keep their stamped one)
+      if (!descriptor.ttlConfig) this.table(descriptor);
       return cached as S;
     }
-    const s = createState(this.table(descriptor));
+    const s = descriptor.ttlConfig
+      ? this.ttl.createState(descriptor, descriptor.ttlConfig, (inner) => createState(this.table(inner)))
+      : createState(this.table(descriptor));
     this.voidStates.set(descriptor.name, s);
     return s as unknown as S;
   }

@@ -146,6 +146,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
     const kgCache = new Map<NormalizedKey, number>();
     for (const t of this.tables.values()) {
       const entries: HeapStateEntry[] = [];
+      const ttlFilter = this.ttl.filter(t.name);
       for (const [ns, m] of t.data) {
         for (const [nk, v] of m) {
           let kg = kgCache.get(nk);
@@ -153,7 +154,9 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
             kg = assignToKeyGroup(nk, this.maxParallelism);
             kgCache.set(nk, kg);
           }
-          entries.push([kg, this.originalKey(nk), ns, exportValue(t.kind, v)]);
+          const value = ttlFilter ? ttlFilter(exportValue(t.kind, v)) : exportValue(t.kind, v);
+          if (value === undefined) continue; // expired (TTL cleanupFullSnapshot)
+          entries.push([kg, this.originalKey(nk), ns, value]);
         }
       }
       if (entries.length > 0) states.push({ name: t.name, kind: t.kind, entries });
@@ -197,6 +200,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
             out.push(current);
           }
           let saved = copies.saved.get(p.t)?.get(p.ns);
+          const ttlFilter = this.ttl.filter(p.t.name);
           for (let i = 0; i < p.keys.length; i++) {
             const nk = p.keys[i]!;
             const c = saved?.get(nk);
@@ -212,6 +216,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
               key = this.originalKey(nk);
               value = exportValue(p.t.kind, v);
             }
+            if (ttlFilter !== undefined && (value = ttlFilter(value)) === undefined) continue; // expired (TTL cleanupFullSnapshot)
             batch.push([assignToKeyGroup(nk, this.maxParallelism), key, p.ns, value]);
             if (batch.length >= SNAPSHOT_CHUNK) {
               flush();

@@ -7,12 +7,14 @@
  * records (`useRecords: false`), so encodings concatenate.
  */
 import { Packr } from 'msgpackr';
+import { checkRecordClasses } from '../serialization/record-classes.js';
 import type { StateKind } from '../../api/state.js';
 
 const packr = new Packr({ useRecords: false });
 
 /** The encodings of `entries`, one after the other, without an array header. */
 export function packEntryChunk(entries: readonly unknown[]): Uint8Array {
+  for (const e of entries) checkRecordClasses((e as unknown[])[3], 'A state value');
   const b = packr.pack(entries);
   const first = b[0]!;
   const header = first >= 0x90 && first <= 0x9f ? 1 : first === 0xdc ? 3 : first === 0xdd ? 5 : -1;

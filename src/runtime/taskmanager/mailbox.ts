@@ -14,9 +14,12 @@ export type Mail = () => void;
 
 export class Mailbox {
   private readonly mails: Mail[] = [];
-  private wake: (() => void) | undefined;
+  /** Who waits for the next notify: the loop, and operators yielding to the mailbox while it waits for them. */
+  private wakers: (() => void)[] = [];
   private signaled = false;
   private sliceStart = performance.now();
+  /** The task was cancelled: operators waiting in the mailbox (yieldUntil) stop waiting. */
+  canceled = false;
 
   /** `run` runs one mail (the task attributes its failures to an operator). */
   constructor(private readonly run: (mail: Mail) => void) {}
@@ -27,12 +30,18 @@ export class Mailbox {
     this.notify();
   }
 
+  /** The task is being cancelled: wakes the loop and whoever yields to the mailbox. */
+  cancel(): void {
+    this.canceled = true;
+    this.notify();
+  }
+
   /** Wakes the loop if it waits; otherwise its next wait returns at once. */
   notify(): void {
-    if (this.wake) {
-      const w = this.wake;
-      this.wake = undefined;
-      w();
+    if (this.wakers.length > 0) {
+      const ws = this.wakers;
+      this.wakers = [];
+      for (const w of ws) w();
     } else this.signaled = true;
   }
 
@@ -42,7 +51,7 @@ export class Mailbox {
       this.signaled = false;
       return Promise.resolve();
     }
-    return new Promise((r) => (this.wake = r));
+    return new Promise((r) => this.wakers.push(r));
   }
 
   /** Runs every queued mail, in order. */

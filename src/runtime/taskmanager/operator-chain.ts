@@ -23,6 +23,7 @@ import type { ResultPartition } from '../network/result-partition.js';
 import { ChainingOutput, OperatorOutput, RecordWriterOutput, attribute } from '../operators/chaining.js';
 import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
+import type { MailboxExecutor } from '../operators/mailbox-executor.js';
 import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
@@ -142,6 +143,7 @@ export class OperatorChain {
         },
         sendCollected: (id, values) => this.env.sendCollected(id, values, vertexId, this.subtask),
         print: (text, toStderr) => this.env.print(text, toStderr),
+        mailbox: this.mailboxExecutor,
       });
       instances.set(jo.id, op);
       built[i] = op;
@@ -151,6 +153,20 @@ export class OperatorChain {
     this.head = built[0]!;
     if (this.head instanceof SourceOperator) this.source = this.head;
   }
+
+  /** Mails from operators (asynchronous I/O); yieldUntil runs mails until `done` holds or the task is cancelled. */
+  private readonly mailboxExecutor: MailboxExecutor = {
+    execute: (mail) => this.mailbox.mail(mail),
+    yieldUntil: async (done) => {
+      for (;;) {
+        if (done()) return;
+        if (this.mailbox.canceled) throw new WeirError('WEIR_JOB_CANCELED', 'the task was cancelled');
+        this.mailbox.runMails();
+        if (done()) return;
+        await this.mailbox.waitSignal();
+      }
+    },
+  };
 
   private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
     const main: Output[] = [];

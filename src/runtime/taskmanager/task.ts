@@ -163,7 +163,7 @@ export class Task {
 
   cancel(): void {
     this.canceled = true;
-    this.mailbox.notify();
+    this.mailbox.cancel();
   }
 
   /** The coordinator triggers a checkpoint at this source subtask (a mail: it runs between two polls of the reader). */

@@ -118,6 +118,7 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
       maxParallelism: this.maxParallelism,
       context: this.context(),
       restoredTable: (name, kind) => this.tableFor(name, kind, true),
+      ttlFilter: (name) => this.ttl.filter(name),
       adoptTables: (tables) => {
         for (const t of tables) this.tables.set(t.name, t);
       },

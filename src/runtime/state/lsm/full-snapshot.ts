@@ -35,7 +35,10 @@ export async function canonicalSnapshot(b: LsmInternals): Promise<HeapStateSnaps
             throw new WeirError('WEIR_CHECKPOINT', `The lsm state backend holds values of an unknown state (id ${d.stateId})`);
           let entries = byId.get(t.id);
           if (entries === undefined) byId.set(t.id, (entries = []));
-          entries.push([d.keyGroup, originalKey(d.nk), d.namespace, packr.unpack(v)]);
+          const f = b.ttlFilter(t.name);
+          const value: unknown = f ? f(packr.unpack(v)) : packr.unpack(v);
+          if (value === undefined) continue; // expired (TTL cleanupFullSnapshot)
+          entries.push([d.keyGroup, originalKey(d.nk), d.namespace, value]);
         }
       }
     } finally {

@@ -14,6 +14,8 @@ export interface LsmInternals {
   restoredTable(name: string, kind: StateKind): LsmStateTable;
   /** Makes the tables of a database opened from a checkpoint the backend's tables. */
   adoptTables(tables: LsmStateTable[]): void;
+  /** The TTL cleanupFullSnapshot filter of a state's exported values, if any (undefined result: expired). */
+  ttlFilter(name: string): ((exported: unknown) => unknown) | undefined;
   /** After entries were written to LevelDB directly: the cache and key listings may be stale. */
   afterBulkLoad(): void;
 }

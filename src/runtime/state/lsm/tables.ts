@@ -4,6 +4,7 @@
  * knows its states. Values are MessagePack (a map state's value as its [key, value] pairs).
  */
 import { Packr } from 'msgpackr';
+import { checkRecordClasses } from '../../serialization/record-classes.js';
 import { WeirError } from '../../../errors.js';
 import type { StateKind } from '../../../api/state.js';
 import { VOID_NAMESPACE } from '../keyed-state-backend.js';
@@ -12,7 +13,11 @@ import type { Db, WriteBatch } from './database.js';
 import { META_COUNT, META_STATE, encodeString, fromBuf, prefixEnd, readU16, toBuf, u16 } from './key-codec.js';
 
 export const packr = new Packr({ useRecords: false, moreTypes: true });
-export const encodeValue = (v: unknown): Buffer => packr.pack(v instanceof MapData ? v.entries() : v);
+export const encodeValue = (v: unknown): Buffer => {
+  const plain = v instanceof MapData ? v.entries() : v;
+  checkRecordClasses(plain, 'A state value');
+  return packr.pack(plain);
+};
 
 /** What the tables read and write through: the cached entries of the current key. */
 export interface LsmEntryAccess {

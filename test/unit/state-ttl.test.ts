@@ -1,0 +1,204 @@
+/**
+ * State TTL on both backends (hashmap and lsm) with an injected clock: every state kind expires,
+ * OnCreateAndWrite and OnReadAndWrite, NeverReturnExpired and ReturnExpiredIfNotCleanedUp,
+ * cleanupFullSnapshot (savepoint entries), cleanupIncrementally (heap), and bad configurations.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+  type StateDescriptor,
+} from '../../src/api/state.js';
+import { StateTtlConfig } from '../../src/api/state-ttl.js';
+import { HeapKeyedStateBackend } from '../../src/runtime/state/heap-keyed-state-backend.js';
+import type { HeapStateSnapshot, KeyedStateBackend } from '../../src/runtime/state/keyed-state-backend.js';
+import { LsmKeyedStateBackend } from '../../src/runtime/state/lsm/backend.js';
+import { WeirError } from '../../src/errors.js';
+
+const root = mkdtempSync(join(tmpdir(), 'weir-ttl-test-'));
+const opened: KeyedStateBackend[] = [];
+after(async () => {
+  await Promise.all(opened.map((b) => b.dispose()));
+  rmSync(root, { recursive: true, force: true });
+});
+
+let n = 0;
+async function backendOf(kind: 'hashmap' | 'lsm'): Promise<KeyedStateBackend> {
+  const b: KeyedStateBackend =
+    kind === 'hashmap'
+      ? new HeapKeyedStateBackend({ maxParallelism: 128, operatorName: 'op' })
+      : new LsmKeyedStateBackend({ maxParallelism: 128, operatorName: 'op', workingDir: join(root, `lsm-${n++}`) });
+  await b.open?.();
+  opened.push(b);
+  return b;
+}
+
+/** A clock the test moves. */
+function clock(): { now: number; provider: () => number } {
+  const c = { now: 1000, provider: (): number => c.now };
+  return c;
+}
+
+function ttl<D extends StateDescriptor>(d: D, config: StateTtlConfig): D {
+  d.enableTimeToLive(config);
+  return d;
+}
+
+async function keys(b: KeyedStateBackend, ...ks: unknown[]): Promise<void> {
+  if (b.prefetch) await b.prefetch(ks);
+}
+
+for (const kind of ['hashmap', 'lsm'] as const) {
+  test(`${kind}: every state kind expires after its TTL (OnCreateAndWrite, NeverReturnExpired)`, async () => {
+    const b = await backendOf(kind);
+    const c = clock();
+    const cfg = StateTtlConfig.newBuilder(100).setTtlTimeProvider(c.provider).build();
+    const v = b.getState(ttl(new ValueStateDescriptor<number>('v', -1), cfg));
+    const l = b.getState(ttl(new ListStateDescriptor<number>('l'), cfg));
+    const m = b.getState(ttl(new MapStateDescriptor<string, number>('m'), cfg));
+    const r = b.getState(ttl(new ReducingStateDescriptor<number>('r', (x, y) => x + y), cfg));
+    const a = b.getState(
+      ttl(
+        new AggregatingStateDescriptor<number, { n: number }, number>('a', {
+          createAccumulator: () => ({ n: 0 }),
+          add: (x, acc) => ({ n: acc.n + x }),
+          getResult: (acc) => acc.n,
+          merge: (x, y) => ({ n: x.n + y.n }),
+        }),
+        cfg,
+      ),
+    );
+    await keys(b, 'k');
+    b.setCurrentKey('k');
+    v.update(1);
+    l.add(1);
+    m.put('x', 1);
+    r.add(1);
+    a.add(1);
+    c.now += 60;
+    l.add(2);
+    m.put('y', 2);
+    r.add(2);
+    a.add(2);
+    assert.equal(v.value(), 1);
+    assert.deepEqual(l.get(), [1, 2]);
+    assert.deepEqual(m.entries(), [
+      ['x', 1],
+      ['y', 2],
+    ]);
+    assert.equal(r.get(), 3);
+    assert.equal(a.get(), 3);
+    c.now += 50; // 110 after the first writes, 50 after the second
+    assert.equal(v.value(), -1, 'expired value: the default');
+    assert.deepEqual(l.get(), [2], 'the first element expired');
+    assert.equal(m.get('x'), undefined);
+    assert.equal(m.contains('y'), true);
+    assert.deepEqual(m.keys(), ['y']);
+    assert.equal(r.get(), 3, 'reduced value stamped at its last add');
+    c.now += 100;
+    assert.deepEqual(l.get(), []);
+    assert.equal(m.isEmpty(), true);
+    assert.equal(r.get(), undefined);
+    assert.equal(a.get(), undefined);
+    r.add(5);
+    assert.equal(r.get(), 5, 'an expired value is not combined with a new one');
+  });
+
+  test(`${kind}: OnReadAndWrite extends the TTL on reads; ReturnExpiredIfNotCleanedUp returns expired values`, async () => {
+    const b = await backendOf(kind);
+    const c = clock();
+    const onRead = StateTtlConfig.newBuilder('100ms').updateTtlOnReadAndWrite().setTtlTimeProvider(c.provider).build();
+    const returning = StateTtlConfig.newBuilder(100)
+      .setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+      .setTtlTimeProvider(c.provider)
+      .build();
+    const v = b.getState(ttl(new ValueStateDescriptor<string>('read'), onRead));
+    const m = b.getState(ttl(new MapStateDescriptor<string, number>('readmap'), onRead));
+    const w = b.getState(ttl(new ValueStateDescriptor<string>('returning'), returning));
+    await keys(b, 1);
+    b.setCurrentKey(1);
+    v.update('a');
+    m.put('x', 1);
+    w.update('old');
+    for (let i = 0; i < 5; i++) {
+      c.now += 80;
+      assert.equal(v.value(), 'a', `read ${i} within the TTL of the previous read`);
+      assert.equal(m.get('x'), 1);
+    }
+    assert.equal(w.value(), 'old', 'expired but not cleaned up: returned');
+    c.now += 101;
+    assert.equal(v.value(), undefined);
+    assert.equal(m.get('x'), undefined);
+  });
+
+  test(`${kind}: cleanupFullSnapshot leaves expired values out of savepoints`, async () => {
+    const b = await backendOf(kind);
+    const c = clock();
+    const cfg = StateTtlConfig.newBuilder(100).cleanupFullSnapshot().setTtlTimeProvider(c.provider).build();
+    const kept = StateTtlConfig.newBuilder(100).setTtlTimeProvider(c.provider).build();
+    const v = b.getState(ttl(new ValueStateDescriptor<number>('v'), cfg));
+    const l = b.getState(ttl(new ListStateDescriptor<number>('l'), cfg));
+    const k = b.getState(ttl(new ValueStateDescriptor<number>('kept'), kept));
+    await keys(b, 'old', 'new');
+    b.setCurrentKey('old');
+    v.update(1);
+    l.add(1);
+    k.update(1);
+    c.now += 60;
+    b.setCurrentKey('new');
+    v.update(2);
+    l.add(2);
+    b.setCurrentKey('old');
+    l.add(3);
+    c.now += 50;
+    const data = await (b as unknown as { canonicalSnapshot(): Promise<HeapStateSnapshot> | HeapStateSnapshot }).canonicalSnapshot();
+    const byName = new Map(data.states.map((s) => [s.name, s.entries.map((e) => [e[1], e[3]])]));
+    assert.deepEqual(byName.get('v'), [['new', [2, 1060]]]);
+    assert.deepEqual(
+      (byName.get('l') ?? []).sort(),
+      [
+        ['new', [[2, 1060]]],
+        ['old', [[3, 1060]]],
+      ].sort(),
+    );
+    assert.deepEqual(byName.get('kept'), [['old', [1, 1000]]], 'without cleanupFullSnapshot the expired value stays');
+  });
+}
+
+test('hashmap: cleanupIncrementally removes expired entries of other keys as state is accessed', async () => {
+  const b = await backendOf('hashmap');
+  const c = clock();
+  const cfg = StateTtlConfig.newBuilder(100).cleanupIncrementally(10, true).setTtlTimeProvider(c.provider).build();
+  const v = b.getState(ttl(new ValueStateDescriptor<number>('v'), cfg));
+  for (let k = 0; k < 30; k++) {
+    b.setCurrentKey(k);
+    v.update(k);
+  }
+  assert.equal(b.numEntries(), 30);
+  c.now += 200;
+  // Every setCurrentKey (a record) and every access checks ten more keys.
+  for (let i = 0; i < 3; i++) b.setCurrentKey(100 + i);
+  assert.equal(b.numEntries(), 0, 'all expired entries were removed without being read');
+  b.setCurrentKey(5);
+  assert.equal(v.value(), undefined);
+});
+
+test('bad TTL configurations are clear errors', () => {
+  const bad = (fn: () => unknown, re: RegExp): void =>
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof WeirError && re.test(e.message) && (e.code === 'WEIR_BAD_PIPELINE' || e.code === 'WEIR_UNSUPPORTED_API'),
+    );
+  bad(() => StateTtlConfig.newBuilder(0), /TTL must be > 0/);
+  bad(() => StateTtlConfig.newBuilder(10).cleanupIncrementally(0), /positive cleanup size/);
+  bad(() => StateTtlConfig.newBuilder(10).setUpdateType('Sometimes' as never), /unknown update type 'Sometimes'/);
+  bad(() => StateTtlConfig.newBuilder(10).cleanupInRocksdbCompactFilter(1000), /no compaction filter/);
+  bad(() => new ValueStateDescriptor('x').enableTimeToLive({} as never), /needs a StateTtlConfig/);
+});
