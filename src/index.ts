@@ -84,3 +84,5 @@ export type { Committer, Sink, SinkWriter, SinkWriterContext } from './api/sink.
 export type { JobClient, JobExecutionResult, JobStatus, StopWithSavepointOptions } from './api/job-client.js';
 export type { CheckpointingMode } from './api/execution-context.js';
 export { WeirError, ERROR_CODES, type ErrorCode } from './errors.js';
+export type { Counter, Gauge, Meter, Histogram, HistogramStatistics, MetricGroup } from './api/metrics.js';
+export { SimpleCounter, MeterView, DescriptiveStatisticsHistogram } from './metrics/types.js';

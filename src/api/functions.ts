@@ -3,6 +3,7 @@
  * class instance with the named method; rich functions add `open(ctx)` and `close()`, which the
  * runtime calls once per subtask before the first record and after the last.
  */
+import type { MetricGroup } from './metrics.js';
 import { currentDistributedCache, type DistributedCache } from './distributed-cache.js';
 import type { OutputTag } from './output-tag.js';
 import type {
@@ -38,6 +39,8 @@ export interface RuntimeContext {
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** The local copies of the files the program registered with env.registerCachedFile(path, name). */
   getDistributedCache(): DistributedCache;
+  /** The operator's metric group: register counters, gauges, meters and histograms here. */
+  getMetricGroup(): MetricGroup;
 }
 
 /** Lifecycle hooks any function object may have. */

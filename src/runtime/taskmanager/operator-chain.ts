@@ -16,7 +16,7 @@ import type {
   StateDescriptor,
   ValueStateDescriptor,
 } from '../../api/state.js';
-import { MAX_WATERMARK } from '../../api/time.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
 import { WeirError } from '../../errors.js';
 import type { JobOperator, JobVertex } from '../../graph/job-graph.js';
 import type { ResultPartition } from '../network/result-partition.js';
@@ -27,8 +27,11 @@ import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } f
 import { SourceOperator } from '../operators/source-operator.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
+import type { MetricGroup } from '../../metrics/group.js';
+import { MeterView, ReadOnlyCounter } from '../../metrics/types.js';
 import type { Mailbox } from './mailbox.js';
 import type { TaskEnvironment } from './task-environment.js';
+import type { TaskMetrics } from './task-metrics.js';
 
 /** Keyed state and timers of one keyed operator of the chain. */
 export interface KeyedOperatorState {
@@ -58,6 +61,12 @@ export class OperatorChain {
   private readonly pendingWatermarks: [number, number][] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Per operator (head first): its output, the chained outputs that feed it, its metric group. */
+  private readonly outputs: OperatorOutput[] = [];
+  private readonly feeds = new Map<string, ChainingOutput[]>();
+  private readonly groups: MetricGroup[] = [];
+  /** The head operator's latest watermark per input (its currentInputWatermark is their minimum). */
+  private readonly headWatermarks: number[] = [];
 
   constructor(
     private readonly env: TaskEnvironment,
@@ -66,6 +75,7 @@ export class OperatorChain {
     private readonly partition: ResultPartition,
     private readonly mailbox: Mailbox,
     private readonly checkpointingMode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' | undefined,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   /** Runs operator code; failures are tagged with the operator (index i of the chain) if not yet. */
@@ -104,10 +114,13 @@ export class OperatorChain {
     const ops = this.vertex.operators;
     const instances = new Map<string, StreamOperator>();
     const built: StreamOperator[] = new Array<StreamOperator>(ops.length);
+    for (const jo of ops) this.groups.push(this.metrics.operator(jo.id, jo.name));
     for (let i = ops.length - 1; i >= 0; i--) {
       const jo = ops[i]!;
       const node = streamGraph.node(jo.id);
       const keyed = this.keyedByOp.get(jo.id);
+      const output = this.buildOutput(jo, instances, ops);
+      this.outputs[i] = output;
       const ctx: OperatorContext = {
         jobId: this.env.jobId,
         operatorId: jo.id,
@@ -117,12 +130,13 @@ export class OperatorChain {
         maxParallelism: node.maxParallelism,
         attempt: this.env.attempt,
         runtimeMode: settings.runtimeMode,
-        output: this.buildOutput(jo, instances, ops),
+        output,
+        metricGroup: this.groups[i]!,
         processingTimeService: this.processingTimeService(),
         keySelectors: node.transformation.keySelectors,
         keyedStateBackend: keyed?.backend,
         timerServiceManager: keyed?.timers,
-        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend),
+        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend, this.groups[i]!),
         config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
         ...(this.checkpointingMode ? { checkpointingMode: this.checkpointingMode } : {}),
       };
@@ -145,9 +159,49 @@ export class OperatorChain {
     this.opNames.push(...ops.map((o) => o.name));
     this.head = built[0]!;
     if (this.head instanceof SourceOperator) this.source = this.head;
+    this.registerOperatorMetrics(ops, built);
   }
 
-  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
+  /**
+   * Flink's operator metrics, read from what the chain counts anyway: records in (the task's input
+   * for the head, the feeding chained outputs for the others; records read for a source), records
+   * out (the operator's output; records written for a sink, as FLIP-33 defines it), their meters,
+   * the input and output watermarks, and records dropped as late.
+   */
+  private registerOperatorMetrics(ops: JobOperator[], built: StreamOperator[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      const g = this.groups[i]!;
+      const op = built[i]!;
+      const feeds = this.feeds.get(ops[i]!.id) ?? [];
+      const out = this.outputs[i]!;
+      const recordsIn =
+        i === 0
+          ? op instanceof SourceOperator
+            ? () => op.recordsOut
+            : this.metrics.io.recordsIn
+          : () => {
+              let n = 0;
+              for (const f of feeds) n += f.count;
+              return n;
+            };
+      const isSink = ops[i]!.chainedOutputs.length === 0 && ops[i]!.networkOutputs.length === 0;
+      const inCounter = g.counter('numRecordsIn', new ReadOnlyCounter(recordsIn));
+      const outCounter = g.counter('numRecordsOut', new ReadOnlyCounter(isSink ? recordsIn : () => out.counter));
+      g.meter('numRecordsInPerSecond', new MeterView(inCounter));
+      g.meter('numRecordsOutPerSecond', new MeterView(outCounter));
+      g.gauge('currentInputWatermark', () => {
+        if (i > 0) return feeds.reduce((m, f) => Math.min(m, f.watermark), Number.POSITIVE_INFINITY);
+        if (op instanceof SourceOperator) return out.watermark;
+        return this.headWatermarks.length ? Math.min(...this.headWatermarks.map((w) => w ?? MIN_WATERMARK)) : MIN_WATERMARK;
+      });
+      g.gauge('currentOutputWatermark', () => out.watermark);
+      const late = op as { numLateRecordsDropped?: unknown };
+      if (typeof late.numLateRecordsDropped === 'number')
+        g.counter('numLateRecordsDropped', new ReadOnlyCounter(() => late.numLateRecordsDropped as number));
+    }
+  }
+
+  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): OperatorOutput {
     const main: Output[] = [];
     const side = new Map<string, Output[]>();
     const add = (tag: string | undefined, o: Output): void => {
@@ -159,7 +213,10 @@ export class OperatorChain {
     };
     for (const c of jo.chainedOutputs) {
       const name = ops.find((o) => o.id === c.target)!.name;
-      add(c.tag, new ChainingOutput(instances.get(c.target)!, name, c.inputIndex));
+      const co = new ChainingOutput(instances.get(c.target)!, name, c.inputIndex);
+      if (!this.feeds.has(c.target)) this.feeds.set(c.target, []);
+      if (c.tag === undefined) this.feeds.get(c.target)!.push(co);
+      add(c.tag, co);
     }
     for (const edgeId of jo.networkOutputs) {
       const edge = this.env.jobGraph.edges.find((e) => e.id === edgeId)!;
@@ -168,7 +225,12 @@ export class OperatorChain {
     return new OperatorOutput(main, side);
   }
 
-  private runtimeContext(jo: JobOperator, maxParallelism: number, backend: KeyedStateBackend | undefined): RuntimeContext {
+  private runtimeContext(
+    jo: JobOperator,
+    maxParallelism: number,
+    backend: KeyedStateBackend | undefined,
+    metricGroup: MetricGroup,
+  ): RuntimeContext {
     const state = <S>(d: StateDescriptor): S => {
       if (!backend) {
         throw new WeirError(
@@ -191,6 +253,7 @@ export class OperatorChain {
       getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
       getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
       getDistributedCache: currentDistributedCache,
+      getMetricGroup: () => metricGroup,
     } as RuntimeContext;
   }
 
@@ -273,6 +336,7 @@ export class OperatorChain {
 
   /** A watermark for the head operator; with prefetch it waits for deliverWatermarks. */
   processWatermark(watermark: number, input: number): void {
+    this.headWatermarks[input] = watermark;
     if (this.headPrefetch) this.pendingWatermarks.push([watermark, input]);
     else this.call(0, () => this.head.processWatermark(watermark, input));
   }
