@@ -15,6 +15,7 @@ import { TaskManager } from '../runtime/taskmanager/task-manager.js';
 import type { Bundle } from '../client/bundler.js';
 import { jobArchiver } from './job-archiver.js';
 import type { ClusterClient, JobProgress, SubmissionRequest } from '../client/cluster-client.js';
+import { liveMetricsFromStore } from '../client/live-metrics.js';
 import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-master.js';
 
 export interface MiniClusterOptions {
@@ -75,7 +76,17 @@ export class LocalMiniCluster implements ClusterClient {
 
   async progress(jobId: string): Promise<JobProgress> {
     const jm = this.jobManager.dispatcher.job(jobId);
-    return { status: jm.status, vertices: jm.vertexSummaries() };
+    const vertices = jm.vertexSummaries();
+    const live =
+      jm.status === 'RUNNING'
+        ? liveMetricsFromStore(
+            this.jobManager.metrics.store,
+            jobId,
+            vertices.map((v) => v.id),
+            jm.checkpointStats(),
+          )
+        : undefined;
+    return { status: jm.status, vertices, ...(live ? { live } : {}) };
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import type { JobProgress } from '../../src/client/cluster-client.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetricGroup } from '../../src/metrics/group.js';
 import { jobManagerGroup, jobManagerJobGroup, operatorGroup, taskGroup, taskManagerGroup } from '../../src/metrics/groups.js';
@@ -17,6 +19,7 @@ import { ScopeFormats } from '../../src/metrics/scope.js';
 import { registerSystemMetrics } from '../../src/metrics/system.js';
 import { DescriptiveStatisticsHistogram, MeterView, SimpleCounter, TimerGauge, UPDATE_INTERVAL_SECONDS } from '../../src/metrics/types.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const task = {
   host: 'h1',
@@ -314,4 +317,41 @@ test('user metric groups are what rich functions get from getMetricGroup()', () 
     ],
   );
   assert.equal(m.getCount(), 3);
+});
+
+test('weir run on a terminal redraws its progress block in place: records per second, busy and backpressured time, last checkpoint', async () => {
+  const { watchProgress } = await import('../../src/cli/commands/remote.js');
+  let written = '';
+  const out = Object.assign(new PassThrough(), { isTTY: true });
+  out.on('data', (b: Buffer) => (written += b.toString()));
+  let polls = 0;
+  const progress = (): Promise<JobProgress> => {
+    polls++;
+    return Promise.resolve({
+      status: 'RUNNING',
+      vertices: [
+        {
+          id: 'v1',
+          name: 'Source: events',
+          parallelism: 2,
+          status: 'RUNNING',
+          metrics: { numRecordsIn: 10 * polls, numRecordsOut: 10 * polls, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 },
+        },
+      ],
+      live: {
+        vertices: {
+          v1: { recordsInPerSecond: 12_345, recordsOutPerSecond: 900, busyTimeMsPerSecond: 250, backPressuredTimeMsPerSecond: 700 },
+        },
+        lastCheckpoint: { id: 7, durationMs: 42, sizeBytes: 2048, completedAt: Date.now() },
+      },
+    });
+  };
+  const stop = watchProgress({ jobId: 'j', cluster: { progress } }, out, 5);
+  await waitFor('three redraws', 10_000, () => polls >= 3 && written.split('RUNNING').length > 3);
+  stop();
+  assert.match(
+    written,
+    /RUNNING — last checkpoint #7: 42 ms, 2\.0 KiB\n {2}Source: events \[p=2\] {2}\d+ in \/ \d+ out {2}12k\/s in, 900\/s out, busy 25%, backpressured 70%\n/,
+  );
+  assert.match(written, /\x1b\[2F\x1b\[J/, 'the previous block (2 lines) is erased before the next is drawn');
 });
