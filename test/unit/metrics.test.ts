@@ -353,5 +353,5 @@ test('weir run on a terminal redraws its progress block in place: records per se
     written,
     /RUNNING — last checkpoint #7: 42 ms, 2\.0 KiB\n {2}Source: events \[p=2\] {2}\d+ in \/ \d+ out {2}12k\/s in, 900\/s out, busy 25%, backpressured 70%\n/,
   );
-  assert.match(written, /\x1b\[2F\x1b\[J/, 'the previous block (2 lines) is erased before the next is drawn');
+  assert.ok(written.includes('\x1b[2F\x1b[J'), 'the previous block (2 lines) is erased before the next is drawn');
 });
