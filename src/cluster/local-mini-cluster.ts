@@ -23,7 +23,7 @@ export interface MiniClusterOptions {
   slotsPerTaskManager?: number;
   /** jobmanager.archive.dir: ended jobs are archived there, as by a standalone JobManager. */
   archiveDir?: string | undefined;
-  /** The process's metric registry (with its reporters); default one without reporters. */
+  /** The process's metric registry (with its reporters; closed with the cluster); default one without reporters. */
   metricRegistry?: MetricRegistry;
 }
 
@@ -109,5 +109,6 @@ export class LocalMiniCluster implements ClusterClient {
     this.jobManager.shutdown();
     await Promise.all(this.taskManagers.map((tm) => tm.shutdown()));
     await this.jobManager.dispatcher.archivesWritten();
+    await this.metricRegistry?.close();
   }
 }

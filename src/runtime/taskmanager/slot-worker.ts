@@ -19,12 +19,19 @@ const post = (m: FromSlotWorker): void => port.postMessage(m);
 
 /** How often the tasks' metrics are sampled to the TaskManager (ms): one message for all tasks of the worker. */
 const METRICS_SAMPLE_MS = 1000;
-const metricRegistry = new MetricRegistry();
-const metrics = { registry: metricRegistry, host: host ?? 'localhost', tmId: address.split('/')[0]! };
-setInterval(() => {
-  const groups = metricRegistry.dumpLocal();
-  if (groups.length > 0 || tasks.size === 0) post({ type: 'metrics', groups });
-}, METRICS_SAMPLE_MS).unref();
+/**
+ * WEIR_METRICS=off (a benchmark switch, see bench/): no view updates and no sampling, so the
+ * benchmark can compare the record path with and without the metric system's periodic work.
+ */
+const sampling = process.env.WEIR_METRICS !== 'off';
+const metricRegistry = new MetricRegistry({ updateViews: sampling });
+const metrics = sampling ? { registry: metricRegistry, host: host ?? 'localhost', tmId: address.split('/')[0]! } : undefined;
+if (sampling) {
+  setInterval(() => {
+    const groups = metricRegistry.dumpLocal();
+    if (groups.length > 0 || tasks.size === 0) post({ type: 'metrics', groups });
+  }, METRICS_SAMPLE_MS).unref();
+}
 
 const connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer }));
 const tasks = new Map<string, Task>();
@@ -33,7 +40,7 @@ let ready: Promise<ReplayedJob> | undefined;
 
 function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
   return {
-    metrics,
+    ...(metrics ? { metrics } : {}),
     jobId: d.jobId,
     attempt: d.attempt,
     jobGraph: d.jobGraph,
