@@ -129,26 +129,31 @@ export class MetricRegistry {
   }
 }
 
+/** Non-finite numbers travel as text ('NaN', 'Infinity'): message schemas take finite numbers only. */
+const finite = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+
 export function sampleMetric(n: string, m: Metric): MetricValueDump {
   switch (kindOf(m)) {
     case 'counter':
-      return { n, k: 'counter', v: (m as Counter).getCount() };
+      return { n, k: 'counter', v: finite((m as Counter).getCount()) };
     case 'meter':
-      return { n, k: 'meter', v: (m as Meter).getRate() };
+      return { n, k: 'meter', v: finite((m as Meter).getRate()) };
     case 'histogram': {
       const h = m as Histogram;
       const s = h.getStatistics();
-      const q = (x: number): number => s.quantile(x);
+      // A user histogram fed NaN or Infinity reports 0 for what is not a finite number.
+      const f = (x: number): number => (Number.isFinite(x) ? x : 0);
+      const q = (x: number): number => f(s.quantile(x));
       return {
         n,
         k: 'histogram',
         v: h.getCount(),
         h: {
           count: h.getCount(),
-          min: s.min,
-          max: s.max,
-          mean: s.mean,
-          stddev: s.stddev,
+          min: f(s.min),
+          max: f(s.max),
+          mean: f(s.mean),
+          stddev: f(s.stddev),
           p50: q(0.5),
           p75: q(0.75),
           p95: q(0.95),
@@ -160,11 +165,8 @@ export function sampleMetric(n: string, m: Metric): MetricValueDump {
     }
     default: {
       const v = (m as Gauge<unknown>).getValue();
-      return {
-        n,
-        k: 'gauge',
-        v: typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)),
-      };
+      if (typeof v === 'number') return { n, k: 'gauge', v: finite(v) };
+      return { n, k: 'gauge', v: typeof v === 'boolean' || typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)) };
     }
   }
 }

@@ -355,3 +355,17 @@ test('weir run on a terminal redraws its progress block in place: records per se
   );
   assert.ok(written.includes('\x1b[2F\x1b[J'), 'the previous block (2 lines) is erased before the next is drawn');
 });
+
+test('values that are not finite numbers cross boundaries as text', () => {
+  const registry = new MetricRegistry({ updateViews: false });
+  const g = taskManagerGroup(registry, 'h', 'tm');
+  g.gauge('nan', () => Number.NaN);
+  g.gauge('inf', () => Number.POSITIVE_INFINITY);
+  g.gauge('obj', () => ({ a: 1 }));
+  g.histogram('h').update(Number.NaN);
+  const byName = new Map(registry.dumpLocal()[0]!.metrics.map((m) => [m.n, m]));
+  assert.equal(byName.get('nan')!.v, 'NaN');
+  assert.equal(byName.get('inf')!.v, 'Infinity');
+  assert.equal(byName.get('obj')!.v, '{"a":1}');
+  assert.ok(Object.values(byName.get('h')!.h!).every((x) => Number.isFinite(x)));
+});

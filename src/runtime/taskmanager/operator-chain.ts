@@ -190,7 +190,7 @@ export class OperatorChain {
       g.meter('numRecordsInPerSecond', new MeterView(inCounter));
       g.meter('numRecordsOutPerSecond', new MeterView(outCounter));
       g.gauge('currentInputWatermark', () => {
-        if (i > 0) return feeds.reduce((m, f) => Math.min(m, f.watermark), Number.POSITIVE_INFINITY);
+        if (i > 0) return feeds.length ? Math.min(...feeds.map((f) => f.watermark)) : MIN_WATERMARK;
         if (op instanceof SourceOperator) return out.watermark;
         return this.headWatermarks.length ? Math.min(...this.headWatermarks.map((w) => w ?? MIN_WATERMARK)) : MIN_WATERMARK;
       });
@@ -215,7 +215,7 @@ export class OperatorChain {
       const name = ops.find((o) => o.id === c.target)!.name;
       const co = new ChainingOutput(instances.get(c.target)!, name, c.inputIndex);
       if (!this.feeds.has(c.target)) this.feeds.set(c.target, []);
-      if (c.tag === undefined) this.feeds.get(c.target)!.push(co);
+      this.feeds.get(c.target)!.push(co);
       add(c.tag, co);
     }
     for (const edgeId of jo.networkOutputs) {
