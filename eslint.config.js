@@ -33,7 +33,8 @@ const nodeGlobals = Object.fromEntries(
 /**
  * The layer table of docs/ARCHITECTURE.md as lint rules: a folder may import only the layers below
  * it. Bottom to top: util, errors, config (usable by all) < api (with the connectors it offers
- * shortcuts for) < graph < runtime < rest < client < providers < cluster < cli. src/index.ts and
+ * shortcuts for) < graph < runtime < rest < client < providers < cluster < cli; metrics (beside the
+ * runtime) imports only util, errors and config. src/index.ts and
  * src/bootstrap.ts (the composition root) stand outside the table. Static imports, re-exports and
  * dynamic import() are all checked.
  */
@@ -43,6 +44,11 @@ const LAYERS = [
     forbid: ['config', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
   { files: ['src/config/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  // Metrics sit beside the runtime: the runtime, REST and the processes use them; they use only util, config and errors.
+  {
+    files: ['src/metrics/**'],
+    forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+  },
   { files: ['src/api/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/graph/**'], forbid: ['runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },

@@ -12,6 +12,7 @@
  *   npm run bench -- --only checkpoint
  *   npm run bench -- --only deployment
  *   npm run bench -- --only async
+ *   npm run bench -- --only metrics                  q0 and q1 with the metric system's periodic work on and off
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
@@ -31,6 +32,7 @@ import { isDeploymentMode, type DeploymentModeResult } from './deployment/result
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
 import { reportAsyncSuite, runAsyncSuite } from './async/suite.js';
+import { reportMetricsOverhead, runMetricsOverhead, type MetricsOverheadResult } from './metrics/overhead.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,8 +72,8 @@ interface Args {
   deployment: DeploymentSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -152,7 +154,7 @@ function parseArgs(argv: string[]): Args {
 
 let cpuProfDir: string | undefined;
 
-function measure(args: string[]): Promise<Measurement> {
+function measure(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const weir = args.includes('--micro') || args[args.indexOf('--impl') + 1] === 'weir';
     const prof = weir && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
@@ -161,6 +163,7 @@ function measure(args: string[]): Promise<Measurement> {
       : ['--import', 'tsx', join(here, 'measure.ts'), ...args];
     const child = spawn(process.execPath, cmd, {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -387,6 +390,17 @@ async function main(): Promise<void> {
   }
 
   let checkpoint: CheckpointSuiteResult | undefined;
+  let metricsOverhead: MetricsOverheadResult[] | undefined;
+  if (a.only === undefined || a.only === 'metrics') {
+    const events = a.events ?? 3_000_000;
+    metricsOverhead = await runMetricsOverhead(
+      { queries: ['q0', 'q1'], events, parallelism: a.parallelism[0] ?? 1, rounds: Math.max(3, a.repeat) },
+      measure,
+      (s) => process.stderr.write(s),
+    );
+    lines.push(...reportMetricsOverhead(metricsOverhead, events));
+  }
+
   if (a.only === undefined || a.only === 'checkpoint') {
     checkpoint = await runCheckpointSuite(a.checkpoint, (s) => process.stderr.write(s));
     lines.push(...reportCheckpointSuite(checkpoint, a.checkpoint));
@@ -403,7 +417,11 @@ async function main(): Promise<void> {
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment }, null, 2));
+  if (a.json)
+    writeFileSync(
+      a.json,
+      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead }, null, 2),
+    );
 }
 
 interface SessionLatency {

@@ -12,10 +12,18 @@ setDefaultPipelineExecutor(async () => (await import('./cluster/local-executor.j
 registerClusterClientFactory('local', async (config) => {
   // The mini-cluster (JobManager and TaskManager code) is loaded only by the target that runs it.
   const { LocalMiniCluster } = await import('./cluster/local-mini-cluster.js');
+  // Reporters (metrics.reporters) serve the mini-cluster's JobManager and TaskManagers from this process.
+  let metricRegistry;
+  if (config.get('metrics.reporters').length > 0) {
+    const { startProcessMetricRegistry } = await import('./metrics/process-registry.js');
+    const log = { info: (t: string) => process.stderr.write(`${t}\n`), warn: (t: string) => process.stderr.write(`Warning: ${t}\n`) };
+    metricRegistry = await startProcessMetricRegistry(config, log, 'local cluster');
+  }
   return new LocalMiniCluster({
     taskManagers: Number(config.get('minicluster.number-of-taskmanagers') ?? 1),
     slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1),
     archiveDir: config.get('jobmanager.archive.dir'),
+    ...(metricRegistry ? { metricRegistry } : {}),
   });
 });
 

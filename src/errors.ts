@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
   WEIR_JOBMANAGER_LOST:
     'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
+  WEIR_METRICS_REPORTER: 'A metrics reporter could not start (no free port in its range, a file it cannot write, a missing setting).',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_ITERATION_UNSUPPORTED:

@@ -165,3 +165,6 @@ export type { Committer, Sink, SinkWriter, SinkWriterContext } from './api/sink.
 export type { JobClient, JobExecutionResult, JobStatus, StopWithSavepointOptions } from './api/job-client.js';
 export type { CheckpointingMode } from './api/execution-context.js';
 export { WeirError, ERROR_CODES, type ErrorCode } from './errors.js';
+// Flink has two Histograms (an accumulator and a metric); the accumulator keeps the name, as a class programs create.
+export type { Counter, Gauge, Meter, Histogram as MetricHistogram, HistogramStatistics, MetricGroup } from './api/metrics.js';
+export { SimpleCounter, MeterView, DescriptiveStatisticsHistogram } from './metrics/types.js';

@@ -4,6 +4,7 @@
  * runtime calls once per subtask before the first record and after the last.
  */
 import type { Accumulator, DoubleCounter, Histogram, IntCounter, LongCounter } from './accumulators.js';
+import type { MetricGroup } from './metrics.js';
 import { currentDistributedCache, type DistributedCache } from './distributed-cache.js';
 import type { OutputTag } from './output-tag.js';
 import type {
@@ -51,6 +52,8 @@ export interface RuntimeContext {
   getLongCounter(name: string): LongCounter;
   getDoubleCounter(name: string): DoubleCounter;
   getHistogram(name: string): Histogram;
+  /** The operator's metric group: register counters, gauges, meters and histograms here. */
+  getMetricGroup(): MetricGroup;
 }
 
 /** Lifecycle hooks any function object may have. */

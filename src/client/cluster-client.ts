@@ -7,6 +7,7 @@ import type { JobStatus } from '../api/job-client.js';
 import type { ResolvedCachedFile } from '../runtime/blob/cached-files.js';
 import type { JobResult, JobSubmission, VertexSummary } from '../runtime/jobmanager/job-master.js';
 import type { Bundle } from './bundler.js';
+import type { LiveMetrics } from './live-metrics.js';
 
 /**
  * What plan mode submits with the bundle. `jobId` fixes the job's id (Application mode derives
@@ -27,6 +28,8 @@ export interface JobFailure {
 }
 
 export interface JobProgress {
+  /** Records per second, busy and backpressured time per vertex, the last checkpoint (where the cluster has metrics). */
+  live?: LiveMetrics;
   status: JobStatus;
   vertices: VertexSummary[];
   /** The job's latest failures, newest first, where the cluster tells them (a restarting job's causes). */

@@ -3,6 +3,7 @@
  * uploads the program's bundle (once per client: the cluster stores it by SHA-256) and runs it with
  * the JobGraph plan mode produced; the result is long-polled from `/jobs/:id/result`.
  */
+import { liveMetricsOverRest } from './live-metrics.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -146,8 +147,17 @@ export class RemoteClusterClient implements ClusterClient {
   async progress(jobId: string): Promise<JobProgress> {
     // The exception history tells the causes of restarts the status alone hides; it is extra information.
     const [d, exceptions] = await Promise.all([this.rest.job(jobId), this.rest.jobExceptions(jobId).catch(() => undefined)]);
+    const live =
+      d.state === 'RUNNING'
+        ? await liveMetricsOverRest(
+            this.rest,
+            jobId,
+            d.vertices.map((v) => v.id),
+          ).catch(() => undefined)
+        : undefined;
     return {
       status: d.state,
+      ...(live ? { live } : {}),
       ...(exceptions
         ? { failures: exceptions.exceptionHistory.entries.map((e) => ({ timestamp: e.timestamp, code: e.code, message: e.message })) }
         : {}),
@@ -162,6 +172,8 @@ export class RemoteClusterClient implements ClusterClient {
           numBytesIn: v.metrics['read-bytes'],
           numBytesOut: v.metrics['write-bytes'],
           backPressuredTimeMs: v.metrics['accumulated-backpressured-time'],
+          busyTimeMs: v.metrics['accumulated-busy-time'],
+          idleTimeMs: v.metrics['accumulated-idle-time'],
         },
       })),
     };

@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { BlobServer } from '../runtime/blob/blob-server.js';
 import { storeCachedFiles } from '../runtime/blob/cached-files.js';
+import type { MetricRegistry } from '../metrics/registry.js';
 import { JobManager } from '../runtime/jobmanager/job-manager.js';
 import type { ToJobManager, ToTaskManager } from '../runtime/rpc/messages.js';
 import { PeerBroker } from '../runtime/taskmanager/peer-broker.js';
@@ -14,6 +15,7 @@ import { TaskManager } from '../runtime/taskmanager/task-manager.js';
 import type { Bundle } from '../client/bundler.js';
 import { jobArchiver } from './job-archiver.js';
 import type { ClusterClient, JobProgress, SubmissionRequest } from '../client/cluster-client.js';
+import { liveMetricsFromStore } from '../client/live-metrics.js';
 import { stopJobWithSavepoint, type JobResult } from '../runtime/jobmanager/job-master.js';
 
 export interface MiniClusterOptions {
@@ -21,6 +23,8 @@ export interface MiniClusterOptions {
   slotsPerTaskManager?: number;
   /** jobmanager.archive.dir: ended jobs are archived there, as by a standalone JobManager. */
   archiveDir?: string | undefined;
+  /** The process's metric registry (with its reporters; closed with the cluster); default one without reporters. */
+  metricRegistry?: MetricRegistry;
 }
 
 export class LocalMiniCluster implements ClusterClient {
@@ -30,17 +34,22 @@ export class LocalMiniCluster implements ClusterClient {
   readonly taskManagers: TaskManager[] = [];
   private readonly broker = new PeerBroker();
   private readonly slotsPerTm: number;
+  private readonly metricRegistry: MetricRegistry | undefined;
 
   constructor(opts: MiniClusterOptions = {}) {
     this.slotsPerTm = Math.max(1, opts.slotsPerTaskManager ?? 1);
-    this.jobManager = new JobManager({ archive: jobArchiver(opts.archiveDir) });
+    this.metricRegistry = opts.metricRegistry;
+    this.jobManager = new JobManager({
+      archive: jobArchiver(opts.archiveDir),
+      ...(opts.metricRegistry ? { metricRegistry: opts.metricRegistry } : {}),
+    });
     for (let i = 0; i < (opts.taskManagers ?? 1); i++) this.addTaskManager(this.slotsPerTm);
   }
 
   private addTaskManager(slots: number): TaskManager {
     const id = `tm-${this.taskManagers.length}`;
     const toJm = (m: ToJobManager): void => queueMicrotask(() => this.jobManager.receive(m));
-    const tm = new TaskManager(id, slots, toJm, this.broker);
+    const tm = new TaskManager(id, slots, toJm, this.broker, this.metricRegistry ? { metrics: { registry: this.metricRegistry } } : {});
     this.taskManagers.push(tm);
     this.jobManager.registerTaskManager({ id, numberOfSlots: slots, send: (m: ToTaskManager) => queueMicrotask(() => tm.handle(m)) });
     return tm;
@@ -67,7 +76,17 @@ export class LocalMiniCluster implements ClusterClient {
 
   async progress(jobId: string): Promise<JobProgress> {
     const jm = this.jobManager.dispatcher.job(jobId);
-    return { status: jm.status, vertices: jm.vertexSummaries() };
+    const vertices = jm.vertexSummaries();
+    const live =
+      jm.status === 'RUNNING'
+        ? liveMetricsFromStore(
+            this.jobManager.metrics.store,
+            jobId,
+            vertices.map((v) => v.id),
+            jm.checkpointStats(),
+          )
+        : undefined;
+    return { status: jm.status, vertices, ...(live ? { live } : {}) };
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -90,5 +109,6 @@ export class LocalMiniCluster implements ClusterClient {
     this.jobManager.shutdown();
     await Promise.all(this.taskManagers.map((tm) => tm.shutdown()));
     await this.jobManager.dispatcher.archivesWritten();
+    await this.metricRegistry?.close();
   }
 }

@@ -28,6 +28,7 @@ import { checkpointRoutes } from './routes/checkpoints.js';
 import { clusterRoutes } from './routes/cluster.js';
 import type { RestApp, RouteContext } from './routes/context.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { taskManagerRoutes } from './routes/taskmanagers.js';
 import { applicationRoutes } from './routes/applications.js';
 import { jobExtraRoutes } from './routes/job-extras.js';
@@ -220,6 +221,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   };
   for (const routes of [clusterRoutes, taskManagerRoutes, jobRoutes, checkpointRoutes, bundleRoutes]) routes(app, ctx);
   for (const routes of [vertexRoutes, jobExtraRoutes, processInfoRoutes, applicationRoutes, unavailableRoutes]) routes(app, ctx);
+  metricsRoutes(app, ctx);
 
   try {
     await app.listen({ host: bindAddress, port });

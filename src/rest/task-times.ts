@@ -1,8 +1,7 @@
 /**
  * The figures of a subtask that its TaskManager's metrics provide: accumulated busy, idle and
  * backpressured time, and the current input watermark. Every REST view reads them here, so that
- * one function changes when the TaskManagers report more. Today the TaskManagers report the
- * backpressured time only: busy and idle time are 0 (not measured) and no watermark is reported.
+ * one function changes when the TaskManagers report more.
  */
 import type { TaskMetrics } from '../runtime/rpc/messages.js';
 
@@ -17,15 +16,15 @@ export interface TaskTimes {
 
 /** Accumulated busy, idle and backpressured time of a subtask (or of a vertex's summed metrics). */
 export function accumulatedTaskTimes(m: TaskMetrics): TaskTimes {
-  return { busyMs: 0, idleMs: 0, backPressuredMs: Math.round(m.backPressuredTimeMs) };
+  return { busyMs: Math.round(m.busyTimeMs), idleMs: Math.round(m.idleTimeMs), backPressuredMs: Math.round(m.backPressuredTimeMs) };
 }
 
-/** Busy and idle share of wall time between the last two reports (0..1): not measured yet. */
-export function busyIdleRatios(_m: TaskMetrics): { busyRatio: number; idleRatio: number } {
-  return { busyRatio: 0, idleRatio: 0 };
+/** Busy and idle share of wall time over the latest second, as the task's metrics measured it (0..1). */
+export function busyIdleRatios(m: TaskMetrics): { busyRatio: number; idleRatio: number } {
+  return { busyRatio: (m.busyTimeMsPerSecond ?? 0) / 1000, idleRatio: (m.idleTimeMsPerSecond ?? 0) / 1000 };
 }
 
 /** The subtask's current input watermark (ms), when its TaskManager reports one. */
-export function reportedInputWatermark(_m: TaskMetrics): number | undefined {
-  return undefined;
+export function reportedInputWatermark(m: TaskMetrics): number | undefined {
+  return m.inputWatermark;
 }

@@ -177,7 +177,15 @@ export function vertexTaskManagers(jm: JobMaster, vertexId: string, now = Date.n
     const start = Math.min(...times.map((t) => (t.start < 0 ? Infinity : t.start)));
     const ends = times.map((t) => t.end);
     const end = ends.every((e) => e > 0) ? Math.max(...ends) : -1;
-    const sum: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
+    const sum: TaskMetrics = {
+      numRecordsIn: 0,
+      numRecordsOut: 0,
+      numBytesIn: 0,
+      numBytesOut: 0,
+      backPressuredTimeMs: 0,
+      busyTimeMs: 0,
+      idleTimeMs: 0,
+    };
     for (const s of subtasks) for (const k of SUMMED_METRICS) sum[k] += s.metrics[k];
     return {
       endpoint: endpointOf(subtasks[0]!),

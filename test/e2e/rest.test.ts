@@ -668,7 +668,7 @@ test('weir list and weir cancel against the cluster; weir run -m attached and -d
   const listed = await weir('list', '-m', m);
   assert.equal(listed.code, 0, listed.stderr);
   const lines = listed.stdout.trim().split('\n');
-  assert.match(lines[0]!, /^JOB ID\s+NAME\s+STATE\s+START TIME\s+DURATION$/);
+  assert.match(lines[0]!, /^JOB ID\s+NAME\s+STATE\s+START TIME\s+DURATION(\s+THROUGHPUT)?$/);
   assert.equal(lines.length, 2, 'only the running job: ' + listed.stdout);
   assert.match(lines[1]!, new RegExp(`^${id}\\s+backpressure\\s+RUNNING\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\S+`));
 

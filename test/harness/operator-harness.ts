@@ -8,6 +8,8 @@ import type { KeySelector, RuntimeContext } from '../../src/api/functions.js';
 import type { OutputTag } from '../../src/api/output-tag.js';
 import type { StateDescriptor, State } from '../../src/api/state.js';
 import { WeirError } from '../../src/errors.js';
+import { MetricGroup } from '../../src/metrics/group.js';
+import { MetricRegistry } from '../../src/metrics/registry.js';
 import { DEFAULT_MAX_PARALLELISM } from '../../src/graph/key-groups.js';
 import { HeapTimerServiceManager } from '../../src/runtime/operators/heap-timer-service.js';
 import type { OperatorContext, Output, ProcessingTimeService, RuntimeMode, StreamOperator } from '../../src/runtime/operators/operator.js';
@@ -205,7 +207,10 @@ export function createRuntimeContext(name: string, maxParallelism: number, backe
     return backend.getState(d);
   };
   const accumulators = new TaskAccumulators(name);
+  // The harness's operators get a group of their own registry (nothing samples or reports it).
+  const metricGroup = new MetricGroup(new MetricRegistry({ updateViews: false }), 'operator', { '<operator_name>': name });
   return {
+    getMetricGroup: () => metricGroup,
     getJobId: () => 'test-job',
     getTaskName: () => name,
     getIndexOfThisSubtask: () => 0,

@@ -395,15 +395,27 @@ test('options of features not built yet are rejected at start, naming the key an
     assert.ok(e.message.includes('Remove the key'), e.message);
     writeConf(dir, 'high-availability.type: none\n');
     assert.equal(loadConfiguration({ confDir: dir, env: {} }).get('high-availability.type'), 'none', 'none is what Weir does today');
-    assertConfigError(
-      () => loadConfiguration({ confDir: dir, env: {}, dynamic: ['metrics.reporter.prom.port=9300'] }),
-      'WEIR_CONFIG_UNAVAILABLE',
-      "'metrics.reporter.prom.port' (from -D)",
-      'Prometheus',
-    );
+    const prom = loadConfiguration({ confDir: dir, env: {}, dynamic: ['metrics.reporters=prom', 'metrics.reporter.prom.port=9300-9310'] });
+    assert.equal(prom.get('metrics.reporter.prom.port'), '9300-9310', 'the Prometheus reporter is built: its keys are accepted');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('metrics keys: reporter names, factories, prefixes and scope formats are checked', () => {
+  const c = new Configuration();
+  c.set('metrics.reporters', 'prom,slf4j');
+  assert.deepEqual(c.get('metrics.reporters'), ['prom,slf4j'], "Flink's comma-separated names are kept for the reporters to split");
+  assertConfigError(() => c.set('metrics.reporters', 'prom,jmx'), 'WEIR_CONFIG_BAD_VALUE', "found 'jmx'");
+  c.set('metrics.reporter.prom.factory.class', 'org.apache.flink.metrics.prometheus.PrometheusReporterFactory');
+  assertConfigError(
+    () => c.set('metrics.reporter.prom.factory.class', 'org.apache.flink.metrics.jmx.JMXReporterFactory'),
+    'WEIR_CONFIG_BAD_VALUE',
+  );
+  c.set('metrics.reporter.prom.prefix', 'flink');
+  assertConfigError(() => c.set('metrics.reporter.prom.prefix', 'my-prefix'), 'WEIR_CONFIG_BAD_VALUE', 'Prometheus name prefix');
+  c.set('metrics.scope.operator', 'op.<job_name>.<operator_name>.<subtask_index>');
+  assertConfigError(() => c.set('metrics.scope.tm', '<host>.<job_name>'), 'WEIR_CONFIG_BAD_VALUE', 'found <job_name>');
 });
 
 test('isJobKey: job keys go with a job to a running cluster, cluster keys do not', () => {

@@ -27,6 +27,11 @@ test('an import that breaks the layer table is a lint error (static, re-export a
     "import type { RestClient } from '../../../../rest/client.js';\nexport type X = RestClient;\n",
   );
   assert.equal(deep.length, 1, 'the runtime may not import the REST layer, however deep the file');
+  const metrics = await layerErrors(
+    'src/metrics/layer-probe.ts',
+    "import type { Task } from '../runtime/taskmanager/task.js';\nexport type T = Task;\n",
+  );
+  assert.equal(metrics.length, 1, 'the metric system may not import the runtime');
   const client = await layerErrors(
     'src/client/layer-probe.ts',
     "export const p = () => import('../providers/process/process-cluster.js');\n",
@@ -40,6 +45,18 @@ test('imports that follow the layer table are not flagged', async () => {
       'src/runtime/layer-probe.ts',
       "import { buildJobGraph } from '../graph/job-graph.js';\nexport const b = buildJobGraph;\n",
     ),
+    [],
+  );
+  assert.deepEqual(
+    await layerErrors(
+      'src/runtime/layer-probe.ts',
+      "import { MetricRegistry } from '../metrics/registry.js';\nexport const m = MetricRegistry;\n",
+    ),
+    [],
+    'the runtime may use the metric system',
+  );
+  assert.deepEqual(
+    await layerErrors('src/metrics/layer-probe.ts', "import { WeirError } from '../errors.js';\nexport const e = WeirError;\n"),
     [],
   );
   assert.deepEqual(await layerErrors('src/cli/layer-probe.ts', "export const c = () => import('../cluster/local-executor.js');\n"), []);

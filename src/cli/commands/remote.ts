@@ -9,7 +9,15 @@ import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import type { SubmittedJob } from '../../client/program-executor.js';
-import type { ClusterClient } from '../../client/cluster-client.js';
+import type { ClusterClient, JobProgress } from '../../client/cluster-client.js';
+import {
+  formatBytes,
+  formatRate,
+  liveMetricsOverRest,
+  type LastCheckpoint,
+  type LiveMetrics,
+  type VertexLiveMetrics,
+} from '../../client/live-metrics.js';
 import { restUrl } from '../../client/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
 import { RestApiError, RestClient } from '../../rest/client.js';
@@ -78,19 +86,22 @@ export function formatDuration(ms: number): string {
 }
 
 /** A job as `weir list` shows it: archived ones are marked, failed ones may carry their cause. */
-export type ListedJob = JobOverviewEntry & { cause?: string };
+/** A job as listed: with its failure cause (--all) and, while running, its throughput (records/s). */
+export type ListedJob = JobOverviewEntry & { cause?: string; throughput?: number };
 
 /** A plain text table: a header row, then one row per job, columns padded to fit. */
 export function jobsTable(jobs: ListedJob[]): string {
   const withCause = jobs.some((j) => j.cause !== undefined);
+  const withRate = jobs.some((j) => j.throughput !== undefined);
   const rows = [
-    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION', ...(withCause ? ['FAILURE CAUSE'] : [])],
+    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION', ...(withRate ? ['THROUGHPUT'] : []), ...(withCause ? ['FAILURE CAUSE'] : [])],
     ...jobs.map((j) => [
       j.jid,
       j.name,
       j.archived ? `${j.state} (archived)` : j.state,
       formatTime(j['start-time']),
       formatDuration(j.duration),
+      ...(withRate ? [j.throughput !== undefined ? formatRate(j.throughput) : ''] : []),
       ...(withCause ? [j.cause ?? ''] : []),
     ]),
   ];
@@ -136,6 +147,7 @@ export function registerRemoteCommands(program: Command): void {
       }
       const shown: ListedJob[] = jobs.filter((j) => o.all || !TERMINAL.has(j.state)).sort((a, b) => a['start-time'] - b['start-time']);
       if (o.all) await addFailureCauses(shown, rest, archive);
+      await addThroughput(shown, rest);
       if (shown.length === 0) process.stdout.write(o.all ? 'No jobs.\n' : 'No running jobs.\n');
       else process.stdout.write(jobsTable(shown) + '\n');
     });
@@ -333,6 +345,24 @@ export function flinkJobList(jobs: JobOverviewEntry[], o: { running: boolean; sc
   return out.map((l) => `${l}\n`).join('');
 }
 
+/** Each running job's throughput: the records per second its sources emit (the first vertex's numRecordsOutPerSecond, summed over subtasks). */
+async function addThroughput(jobs: ListedJob[], rest: RestClient): Promise<void> {
+  await Promise.all(
+    jobs
+      .filter((j) => j.state === 'RUNNING')
+      .map(async (j) => {
+        try {
+          const first = (await rest.job(j.jid)).vertices[0];
+          if (!first) return;
+          const live = await liveMetricsOverRest(rest, j.jid, [first.id]);
+          j.throughput = live.vertices[first.id]!.recordsOutPerSecond;
+        } catch {
+          // Throughput is extra information: a job whose metrics cannot be read is listed without it.
+        }
+      }),
+  );
+}
+
 /** The newest exceptions of the failed jobs listed (at most FAILURE_CAUSES of them), as one line each. */
 const FAILURE_CAUSES = 100;
 async function addFailureCauses(jobs: ListedJob[], rest: RestClient, archive: JobArchive | undefined): Promise<void> {
@@ -360,33 +390,67 @@ function absolute(p: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(p) ? p : path.resolve(p);
 }
 
-/** One line of progress: status, then records in/out per vertex. */
-function progressLine(
-  status: string,
-  vertices: { name: string; parallelism: number; metrics: { numRecordsIn: number; numRecordsOut: number } }[],
-): string {
-  const parts = vertices.map((v) => `${v.name} [p=${v.parallelism}] ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out`);
-  return `${status}${parts.length ? ` — ${parts.join(' | ')}` : ''}`;
+/** One line of progress: status, then records in/out per vertex, with rates, busy and backpressured time when known. */
+function progressLine(status: string, vertices: JobProgress['vertices'], live: LiveMetrics | undefined): string {
+  const parts = vertices.map((v) => {
+    const base = `${v.name} [p=${v.parallelism}] ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out`;
+    const l = live?.vertices[v.id];
+    return l ? `${base} (${liveText(l)})` : base;
+  });
+  const cp = live?.lastCheckpoint ? ` | ${checkpointText(live.lastCheckpoint)}` : '';
+  return `${status}${parts.length ? ` — ${parts.join(' | ')}` : ''}${cp}`;
+}
+
+function liveText(l: VertexLiveMetrics): string {
+  const pct = (ms: number): string => `${Math.round(ms / 10)}%`;
+  return `${formatRate(l.recordsInPerSecond)} in, ${formatRate(l.recordsOutPerSecond)} out, busy ${pct(l.busyTimeMsPerSecond)}, backpressured ${pct(l.backPressuredTimeMsPerSecond)}`;
+}
+
+function checkpointText(c: LastCheckpoint): string {
+  return `last checkpoint #${c.id}: ${c.durationMs} ms, ${formatBytes(c.sizeBytes)}`;
+}
+
+/** The progress block a terminal shows in place: status and last checkpoint, then one line per vertex. */
+function progressBlock(status: string, vertices: JobProgress['vertices'], live: LiveMetrics | undefined): string[] {
+  const head = `${status}${live?.lastCheckpoint ? ` — ${checkpointText(live.lastCheckpoint)}` : ''}`;
+  const width = Math.max(0, ...vertices.map((v) => v.name.length + String(v.parallelism).length + 5));
+  return [
+    head,
+    ...vertices.map((v) => {
+      const l = live?.vertices[v.id];
+      const name = `${v.name} [p=${v.parallelism}]`.padEnd(width);
+      return `  ${name}  ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out${l ? `  ${liveText(l)}` : ''}`;
+    }),
+  ];
 }
 
 /**
- * Polls a submitted job's progress every `intervalMs` and prints a line when its status or record
- * counts change; quiet otherwise. A failing job's causes are printed once per distinct cause, and
- * the status carries the number of restarts. Returns a function that stops watching.
+ * Polls a submitted job's progress every `intervalMs`. On a terminal the progress is a block
+ * rewritten in place (status, last checkpoint, per vertex records, records per second, busy and
+ * backpressured time); otherwise a line is printed when it changes. A failing job's causes are
+ * printed once per distinct cause, and the status carries the number of restarts. Returns a
+ * function that stops watching.
  */
 export function watchProgress(
   job: Pick<SubmittedJob, 'jobId'> & { cluster: Pick<ClusterClient, 'progress'> },
-  out: NodeJS.WritableStream = process.stderr,
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
   intervalMs = 500,
 ): () => void {
   let last = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Lines of the block last drawn on a terminal (erased before anything else is written). */
+  let drawn = 0;
+  const tty = out.isTTY === true;
   const failuresSeen = new Set<string>();
   const causesShown = new Set<string>();
   const stamp = (): string => {
     const d = new Date();
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
+  const erase = (): void => {
+    if (drawn > 0) out.write(`\x1b[${drawn}F\x1b[J`);
+    drawn = 0;
   };
   const tick = async (): Promise<void> => {
     try {
@@ -399,15 +463,23 @@ export function watchProgress(
         const cause = `${f.code}: ${oneLine(f.message, 400)}`;
         if (causesShown.has(cause) || causesShown.size >= MAX_CAUSES_SHOWN) continue;
         causesShown.add(cause);
+        erase();
         out.write(`${stamp()} Failure #${failuresSeen.size}: ${cause}\n`);
       }
       // Every failure but the one that failed the job for good was followed by a restart.
       const restarts = Math.max(0, failuresSeen.size - (p.status === 'FAILED' ? 1 : 0));
       const status = restarts > 0 ? `${p.status} (${restarts} restart${restarts === 1 ? '' : 's'})` : p.status;
-      const line = progressLine(status, p.vertices);
-      if (line !== last) {
-        last = line;
-        out.write(`${stamp()} ${line}\n`);
+      if (tty) {
+        const block = progressBlock(status, p.vertices, p.live);
+        erase();
+        out.write(`${stamp()} ${block.join('\n')}\n`);
+        drawn = block.length;
+      } else {
+        const line = progressLine(status, p.vertices, p.live);
+        if (line !== last) {
+          last = line;
+          out.write(`${stamp()} ${line}\n`);
+        }
       }
       if (TERMINAL.has(p.status)) return;
     } catch {

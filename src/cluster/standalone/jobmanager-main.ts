@@ -16,6 +16,7 @@ import type { Configuration } from '../../config/index.js';
 import type { RestServer, RestServerOptions } from '../../rest/server.js';
 import { BlobServer } from '../../runtime/blob/blob-server.js';
 import { storeCachedFiles } from '../../runtime/blob/cached-files.js';
+import { startProcessMetricRegistry } from '../../metrics/process-registry.js';
 import { JobManager } from '../../runtime/jobmanager/job-manager.js';
 import { stopJobWithSavepoint } from '../../runtime/jobmanager/job-master.js';
 import { JobManagerRpcServer } from '../../runtime/jobmanager/rpc-server.js';
@@ -66,11 +67,13 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
   const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
+  const metricRegistry = await startProcessMetricRegistry(config, log, 'JobManager');
   const jobManager = new JobManager({
     slotsPerTaskManager: config.get('taskmanager.numberOfTaskSlots'),
     taskManagerTimeout: config.get('resourcemanager.taskmanager-timeout'),
     archive: jobArchiver(config.get('jobmanager.archive.dir')),
     log,
+    metricRegistry,
   });
   const blobServer = new BlobServer(blobDir);
   const rpc = new JobManagerRpcServer(jobManager, blobServer, {
@@ -131,6 +134,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     }
   } catch (e) {
     jobManager.shutdown();
+    await metricRegistry.close();
     await rpc.close();
     await provider?.close();
     if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
@@ -153,6 +157,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
       await jobManager.dispatcher.archivesWritten();
       await rpc.close();
       await provider?.close();
+      await metricRegistry.close();
       if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
       log.info('JobManager stopped');
       resolveClosed();

@@ -11,6 +11,7 @@
  * unregistered for taskmanager.registration.timeout (at start, or after losing its JobManager)
  * exits, so the TaskManagers of a resource provider do not outlive a JobManager that was killed.
  */
+import { startProcessMetricRegistry } from '../../metrics/process-registry.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -321,7 +322,11 @@ export async function runTaskManager(
     },
   });
   const cache = new BlobCache(blobDir, (blobId, offset) => link.fetchChunk(blobId, offset));
-  const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker, { filesDir: join(blobDir, 'job-files') });
+  const metricRegistry = await startProcessMetricRegistry(config, log, `TaskManager ${id}`);
+  const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker, {
+    filesDir: join(blobDir, 'job-files'),
+    metrics: { registry: metricRegistry, host, updateInterval: config.get('metrics.fetcher.update-interval') },
+  });
 
   /** Messages of one job are applied in order; a deployment waits for its bundle. */
   function dispatch(msg: ToTaskManager): void {
@@ -393,6 +398,7 @@ export async function runTaskManager(
       link.stop();
       await Promise.all([...jobs].map((j) => taskManager.releaseJob(j)));
       await taskManager.shutdown();
+      await metricRegistry.close();
       await broker.close();
       if (!opts.blobDir) await cache.close();
       log.info(`TaskManager ${id} stopped`);

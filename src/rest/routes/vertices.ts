@@ -9,7 +9,6 @@ import {
   JobVertexBackPressureInfoSchema,
   JobVertexDetailsInfoSchema,
   JobVertexTaskManagersInfoSchema,
-  MetricCollectionSchema,
   SubtaskAttemptAccumulatorsInfoSchema,
   SubtaskAttemptDetailsSchema,
   SubtaskParams,
@@ -21,6 +20,7 @@ import {
 import { HttpError } from '../http-error.js';
 import { userAccumulators } from '../accumulator-views.js';
 import { reportedInputWatermark } from '../task-times.js';
+import { MetricCollectionSchema } from '../schemas/metrics.js';
 import {
   endpointOf,
   subtaskAttemptDetails,
@@ -87,7 +87,7 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
     async (req) => vertexBackPressure(await jobs.live(req.params.id, LIVE_ONLY), req.params.vid),
   );
 
-  // Flink's `<subtask>.currentInputWatermark` entries, for the subtasks whose TaskManager reports one.
+  // Flink's `<subtask>.currentInputWatermark` entries (a bare array, as Flink writes it), for the subtasks whose TaskManager reports one.
   app.get(
     '/jobs/:id/vertices/:vid/watermarks',
     { schema: { params: VertexParams, response: withErrors({ 200: MetricCollectionSchema }) } },
@@ -98,7 +98,7 @@ export function vertexRoutes(app: RestApp, { jobs }: RouteContext): void {
         const wm = reportedInputWatermark(s.metrics);
         return wm === undefined ? [] : [{ id: `${s.subtask}.currentInputWatermark`, value: String(wm) }];
       });
-      return { metrics };
+      return metrics;
     },
   );
 

@@ -130,7 +130,3 @@ export const JobVertexBackPressureInfoSchema = Type.Object({
   ),
 });
 export type JobVertexBackPressureInfo = Static<typeof JobVertexBackPressureInfoSchema>;
-
-/** Flink's MetricCollectionResponseBody: `/watermarks` answers `<subtask>.currentInputWatermark` entries. */
-export const MetricCollectionSchema = Type.Object({ metrics: Type.Array(Type.Object({ id: Type.String(), value: Type.String() })) });
-export type MetricCollection = Static<typeof MetricCollectionSchema>;

@@ -40,6 +40,7 @@ export class Dispatcher {
   private readonly jobs = new Map<string, JobMaster>();
   private readonly terminalListeners: JobTerminalListener[] = [];
   private readonly terminalWork = new Set<Promise<void>>();
+  private readonly submittedListeners: ((jm: JobMaster) => void)[] = [];
 
   constructor(
     private readonly rm: ResourceManager,
@@ -64,8 +65,14 @@ export class Dispatcher {
     const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobTerminal(j), this.options.log);
     this.jobs.set(jobId, jm);
     this.options.log?.info(`Submitted job ${jm.jobName} (${jobId}).`);
+    for (const l of this.submittedListeners) l(jm);
     jm.start();
     return jobId;
+  }
+
+  /** Runs `listener` for every job submitted from now on (before it starts). */
+  onJobSubmitted(listener: (jm: JobMaster) => void): void {
+    this.submittedListeners.push(listener);
   }
 
   /** Runs `listener` for every job that reaches a terminal state from now on (once per job). */
@@ -120,7 +127,7 @@ export class Dispatcher {
   }
 
   /** Routes a TaskManager's report to its job's JobMaster. */
-  route(msg: ToJobManager): void {
+  route(msg: Exclude<ToJobManager, { type: 'metrics' }>): void {
     this.jobs.get(msg.jobId)?.handle(msg);
   }
 

@@ -6,17 +6,21 @@
 import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
 import { ResourceManager, type ResourceManagerOptions, type TaskManagerGateway } from './resource-manager.js';
 import type { ToJobManager } from '../rpc/messages.js';
+import { JobManagerMetrics, type JobManagerMetricsOptions } from './job-manager-metrics.js';
 
 export class JobManager {
   readonly resourceManager: ResourceManager;
   readonly dispatcher: Dispatcher;
+  /** The JobManager's metric groups and the metric store the REST API queries. */
+  readonly metrics: JobManagerMetrics;
 
-  constructor(options: ResourceManagerOptions & DispatcherOptions = {}) {
+  constructor(options: ResourceManagerOptions & DispatcherOptions & JobManagerMetricsOptions = {}) {
     this.resourceManager = new ResourceManager(options);
     this.dispatcher = new Dispatcher(this.resourceManager, {
       archive: options.archive,
       ...(options.log ? { log: options.log } : {}),
     });
+    this.metrics = new JobManagerMetrics(this.resourceManager, this.dispatcher, options);
   }
 
   registerTaskManager(gw: TaskManagerGateway): void {
@@ -29,16 +33,19 @@ export class JobManager {
    */
   taskManagerLost(tmId: string, reason: string): void {
     this.resourceManager.unregisterTaskManager(tmId);
+    this.metrics.store.removeTaskManager(tmId);
     for (const jm of this.dispatcher.list()) jm.onTaskManagerLost(tmId, reason);
   }
 
   /** A message from a TaskManager. */
   receive(msg: ToJobManager): void {
-    this.dispatcher.route(msg);
+    if (msg.type === 'metrics') this.metrics.store.update(msg.tmId, msg.groups);
+    else this.dispatcher.route(msg);
   }
 
   shutdown(): void {
     this.dispatcher.cancelAll();
     this.resourceManager.close();
+    this.metrics.close();
   }
 }

@@ -227,7 +227,7 @@ export class JobMaster {
 
   // ------------------------------------------------------------------ reports of the attempt
 
-  handle(msg: ToJobManager): void {
+  handle(msg: Exclude<ToJobManager, { type: 'metrics' }>): void {
     if (msg.attempt !== this.attempt || isGloballyTerminal(this.status)) return;
     switch (msg.type) {
       case 'acknowledgeCheckpoint':

@@ -166,6 +166,10 @@ export class JobManagerRpcServer {
         case 'heartbeat':
           return;
         case 'report':
+          if (m.msg.type === 'metrics' && m.msg.tmId !== registered.gateway.id) {
+            conn.close(`metrics of ${m.msg.tmId} on the connection of ${registered.gateway.id}`, 'warn');
+            return;
+          }
           this.jobManager.receive(m.msg);
           return;
         default:

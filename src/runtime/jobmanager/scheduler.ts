@@ -42,9 +42,25 @@ export interface SubtaskSummary {
 }
 
 /** The figures of TaskMetrics that add up over subtasks. */
-export const SUMMED_METRICS = ['numRecordsIn', 'numRecordsOut', 'numBytesIn', 'numBytesOut', 'backPressuredTimeMs'] as const;
+export const SUMMED_METRICS = [
+  'numRecordsIn',
+  'numRecordsOut',
+  'numBytesIn',
+  'numBytesOut',
+  'backPressuredTimeMs',
+  'busyTimeMs',
+  'idleTimeMs',
+] as const;
 
-const EMPTY_METRICS: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
+const EMPTY_METRICS: TaskMetrics = {
+  numRecordsIn: 0,
+  numRecordsOut: 0,
+  numBytesIn: 0,
+  numBytesOut: 0,
+  backPressuredTimeMs: 0,
+  busyTimeMs: 0,
+  idleTimeMs: 0,
+};
 
 export class Scheduler {
   private tasks = new Map<string, TaskExecution>();

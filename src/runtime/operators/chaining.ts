@@ -5,6 +5,7 @@
  * the right operator.
  */
 import type { OutputTag } from '../../api/output-tag.js';
+import { MIN_WATERMARK } from '../../api/time.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { RecordWriter } from '../network/record-writer.js';
 import type { Output, StreamOperator } from './operator.js';
@@ -47,12 +48,16 @@ export function describeFailure(
 
 /** Feeds one input of a chained operator. */
 export class ChainingOutput implements Output {
+  /** Records passed on (the chained operator's numRecordsIn) and the last watermark (its input watermark). */
+  count = 0;
+  watermark = MIN_WATERMARK;
   constructor(
     private readonly op: StreamOperator,
     private readonly opName: string,
     private readonly input: number,
   ) {}
   collect(value: unknown, timestamp: number | undefined): void {
+    this.count++;
     try {
       this.op.processElement(value, timestamp, this.input);
     } catch (e) {
@@ -63,6 +68,7 @@ export class ChainingOutput implements Output {
     // Only main records flow on a main-output edge; side outputs are routed by TaggedOutputs.
   }
   emitWatermark(watermark: number): void {
+    this.watermark = watermark;
     try {
       this.op.processWatermark(watermark, this.input);
     } catch (e) {
@@ -91,7 +97,9 @@ export class RecordWriterOutput implements Output {
 
 /** The full output of one operator: main outputs, and side outputs by tag id. */
 export class OperatorOutput implements Output {
+  /** Records emitted on the main output (the operator's numRecordsOut) and the last watermark (its output watermark). */
   counter = 0;
+  watermark = MIN_WATERMARK;
   constructor(
     private readonly main: Output[],
     private readonly side: Map<string, Output[]>,
@@ -106,6 +114,7 @@ export class OperatorOutput implements Output {
     if (outs) for (const o of outs) o.collect(value, timestamp);
   }
   emitWatermark(watermark: number): void {
+    this.watermark = watermark;
     for (const o of this.main) o.emitWatermark(watermark);
     for (const outs of this.side.values()) for (const o of outs) o.emitWatermark(watermark);
   }

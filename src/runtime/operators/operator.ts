@@ -6,6 +6,7 @@
  */
 import type { OutputTag } from '../../api/output-tag.js';
 import type { KeySelector, RuntimeContext } from '../../api/functions.js';
+import type { MetricGroup } from '../../api/metrics.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { TimerServiceManager } from './timer-service.js';
 
@@ -37,6 +38,8 @@ export interface OperatorContext {
   readonly runtimeMode: RuntimeMode;
   /** Where this operator's records go (the next chained operator, or the network). */
   readonly output: Output;
+  /** The operator's metric group (Flink's OperatorMetricGroup). */
+  readonly metricGroup?: MetricGroup;
   readonly processingTimeService: ProcessingTimeService;
   /** Key selector per input (undefined for a non-keyed input); keyed operators set the backend's key with it. */
   readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];

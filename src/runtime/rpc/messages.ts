@@ -8,6 +8,7 @@
 import { Type, type Static } from 'typebox';
 import type { ExecutionRecord } from '../../api/execution-context.js';
 import { JobGraph, StreamGraphDefaults } from '../../graph/graph-schema.js';
+import { MetricGroupDump } from '../../metrics/dump-schema.js';
 import {
   Binary,
   Bool,
@@ -206,6 +207,14 @@ export const TaskMetrics = Type.Object({
   numBytesIn: Num,
   numBytesOut: Num,
   backPressuredTimeMs: Num,
+  busyTimeMs: Num,
+  idleTimeMs: Num,
+  /** The latest second's shares (Flink's busyTimeMsPerSecond etc.), 0..1000. */
+  busyTimeMsPerSecond: Type.Optional(Num),
+  idleTimeMsPerSecond: Type.Optional(Num),
+  backPressuredTimeMsPerSecond: Type.Optional(Num),
+  /** The head operator's current input watermark, once it has one. */
+  inputWatermark: Type.Optional(Num),
   /** The task's accumulators by name (when it has any). */
   accumulators: Type.Optional(Dict(AccumulatorSnapshot)),
 });
@@ -298,6 +307,8 @@ export const FromSlotWorker = Tagged('type', [
   }),
   /** print()'s lines: on the port, so they are written before the task's FINISHED report is forwarded. */
   Type.Object({ type: Type.Literal('print'), text: Str(), toStderr: Bool }),
+  /** The sampled metrics of the worker's tasks, every second (never per record). */
+  Type.Object({ type: Type.Literal('metrics'), groups: List(MetricGroupDump, 100_000) }),
   ...checkpointReports({}),
 ]);
 export type FromSlotWorker = Static<typeof FromSlotWorker>;
@@ -364,6 +375,8 @@ export type ToTaskManager = Static<typeof ToTaskManager>;
 
 /** TaskManager → JobManager. */
 export const ToJobManager = Tagged('type', [
+  /** The TaskManager's metrics and its tasks' latest samples, every metrics.fetcher.update-interval (Flink's MetricFetcher pulls them). */
+  Type.Object({ type: Type.Literal('metrics'), tmId: Name(), groups: List(MetricGroupDump, 100_000) }),
   Type.Object({
     type: Type.Literal('taskState'),
     jobId: JobId,

@@ -16,7 +16,7 @@ import type {
   StateDescriptor,
   ValueStateDescriptor,
 } from '../../api/state.js';
-import { MAX_WATERMARK } from '../../api/time.js';
+import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
 import { WeirError } from '../../errors.js';
 import type { JobOperator, JobVertex } from '../../graph/job-graph.js';
 import type { ResultPartition } from '../network/result-partition.js';
@@ -28,9 +28,12 @@ import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } f
 import { SourceOperator } from '../operators/source-operator.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
+import type { MetricGroup } from '../../metrics/group.js';
+import { MeterView, ReadOnlyCounter } from '../../metrics/types.js';
 import type { Mailbox } from './mailbox.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { DoubleCounter, Histogram, IntCounter, LongCounter, TaskAccumulators } from './task-accumulators.js';
+import type { TaskMetrics } from './task-metrics.js';
 
 /** Keyed state and timers of one keyed operator of the chain. */
 export interface KeyedOperatorState {
@@ -62,6 +65,12 @@ export class OperatorChain {
   private closed = false;
   /** The task's accumulators, shared by the operators of the chain. */
   readonly accumulators: TaskAccumulators;
+  /** Per operator (head first): its output, the chained outputs that feed it, its metric group. */
+  private readonly outputs: OperatorOutput[] = [];
+  private readonly feeds = new Map<string, ChainingOutput[]>();
+  private readonly groups: MetricGroup[] = [];
+  /** The head operator's latest watermark per input (its currentInputWatermark is their minimum). */
+  private readonly headWatermarks: number[] = [];
 
   constructor(
     private readonly env: TaskEnvironment,
@@ -70,6 +79,7 @@ export class OperatorChain {
     private readonly partition: ResultPartition,
     private readonly mailbox: Mailbox,
     private readonly checkpointingMode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' | undefined,
+    private readonly metrics: TaskMetrics,
   ) {
     this.accumulators = new TaskAccumulators(vertex.name);
   }
@@ -110,10 +120,13 @@ export class OperatorChain {
     const ops = this.vertex.operators;
     const instances = new Map<string, StreamOperator>();
     const built: StreamOperator[] = new Array<StreamOperator>(ops.length);
+    for (const jo of ops) this.groups.push(this.metrics.operator(jo.id, jo.name));
     for (let i = ops.length - 1; i >= 0; i--) {
       const jo = ops[i]!;
       const node = streamGraph.node(jo.id);
       const keyed = this.keyedByOp.get(jo.id);
+      const output = this.buildOutput(jo, instances, ops);
+      this.outputs[i] = output;
       const ctx: OperatorContext = {
         jobId: this.env.jobId,
         operatorId: jo.id,
@@ -123,12 +136,13 @@ export class OperatorChain {
         maxParallelism: node.maxParallelism,
         attempt: this.env.attempt,
         runtimeMode: settings.runtimeMode,
-        output: this.buildOutput(jo, instances, ops),
+        output,
+        metricGroup: this.groups[i]!,
         processingTimeService: this.processingTimeService(),
         keySelectors: node.transformation.keySelectors,
         keyedStateBackend: keyed?.backend,
         timerServiceManager: keyed?.timers,
-        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend),
+        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend, this.groups[i]!),
         config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
         ...(this.checkpointingMode ? { checkpointingMode: this.checkpointingMode } : {}),
       };
@@ -152,6 +166,7 @@ export class OperatorChain {
     this.opNames.push(...ops.map((o) => o.name));
     this.head = built[0]!;
     if (this.head instanceof SourceOperator) this.source = this.head;
+    this.registerOperatorMetrics(ops, built);
   }
 
   /** Mails from operators (asynchronous I/O); yieldUntil runs mails until `done` holds or the task is cancelled. */
@@ -168,7 +183,54 @@ export class OperatorChain {
     },
   };
 
-  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): Output {
+  /** The head operator's current input watermark (the minimum over its inputs), if it has one yet. */
+  inputWatermark(): number | undefined {
+    if (this.headWatermarks.length === 0) return undefined;
+    let min = Infinity;
+    for (const w of this.headWatermarks) min = Math.min(min, w ?? MIN_WATERMARK);
+    return min === MIN_WATERMARK || !Number.isFinite(min) ? undefined : min;
+  }
+
+  /**
+   * Flink's operator metrics, read from what the chain counts anyway: records in (the task's input
+   * for the head, the feeding chained outputs for the others; records read for a source), records
+   * out (the operator's output; records written for a sink, as FLIP-33 defines it), their meters,
+   * the input and output watermarks, and records dropped as late.
+   */
+  private registerOperatorMetrics(ops: JobOperator[], built: StreamOperator[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      const g = this.groups[i]!;
+      const op = built[i]!;
+      const feeds = this.feeds.get(ops[i]!.id) ?? [];
+      const out = this.outputs[i]!;
+      const recordsIn =
+        i === 0
+          ? op instanceof SourceOperator
+            ? () => op.recordsOut
+            : this.metrics.io.recordsIn
+          : () => {
+              let n = 0;
+              for (const f of feeds) n += f.count;
+              return n;
+            };
+      const isSink = ops[i]!.chainedOutputs.length === 0 && ops[i]!.networkOutputs.length === 0;
+      const inCounter = g.counter('numRecordsIn', new ReadOnlyCounter(recordsIn));
+      const outCounter = g.counter('numRecordsOut', new ReadOnlyCounter(isSink ? recordsIn : () => out.counter));
+      g.meter('numRecordsInPerSecond', new MeterView(inCounter));
+      g.meter('numRecordsOutPerSecond', new MeterView(outCounter));
+      g.gauge('currentInputWatermark', () => {
+        if (i > 0) return feeds.length ? Math.min(...feeds.map((f) => f.watermark)) : MIN_WATERMARK;
+        if (op instanceof SourceOperator) return out.watermark;
+        return this.headWatermarks.length ? Math.min(...this.headWatermarks.map((w) => w ?? MIN_WATERMARK)) : MIN_WATERMARK;
+      });
+      g.gauge('currentOutputWatermark', () => out.watermark);
+      const late = op as { numLateRecordsDropped?: unknown };
+      if (typeof late.numLateRecordsDropped === 'number')
+        g.counter('numLateRecordsDropped', new ReadOnlyCounter(() => late.numLateRecordsDropped as number));
+    }
+  }
+
+  private buildOutput(jo: JobOperator, instances: Map<string, StreamOperator>, ops: JobOperator[]): OperatorOutput {
     const main: Output[] = [];
     const side = new Map<string, Output[]>();
     const add = (tag: string | undefined, o: Output): void => {
@@ -180,7 +242,10 @@ export class OperatorChain {
     };
     for (const c of jo.chainedOutputs) {
       const name = ops.find((o) => o.id === c.target)!.name;
-      add(c.tag, new ChainingOutput(instances.get(c.target)!, name, c.inputIndex));
+      const co = new ChainingOutput(instances.get(c.target)!, name, c.inputIndex);
+      if (!this.feeds.has(c.target)) this.feeds.set(c.target, []);
+      this.feeds.get(c.target)!.push(co);
+      add(c.tag, co);
     }
     for (const edgeId of jo.networkOutputs) {
       const edge = this.env.jobGraph.edges.find((e) => e.id === edgeId)!;
@@ -189,7 +254,12 @@ export class OperatorChain {
     return new OperatorOutput(main, side);
   }
 
-  private runtimeContext(jo: JobOperator, maxParallelism: number, backend: KeyedStateBackend | undefined): RuntimeContext {
+  private runtimeContext(
+    jo: JobOperator,
+    maxParallelism: number,
+    backend: KeyedStateBackend | undefined,
+    metricGroup: MetricGroup,
+  ): RuntimeContext {
     const state = <S>(d: StateDescriptor): S => {
       if (!backend) {
         throw new WeirError(
@@ -218,6 +288,7 @@ export class OperatorChain {
       getLongCounter: (name) => this.accumulators.getOrAdd(name, LongCounter),
       getDoubleCounter: (name) => this.accumulators.getOrAdd(name, DoubleCounter),
       getHistogram: (name) => this.accumulators.getOrAdd(name, Histogram),
+      getMetricGroup: () => metricGroup,
     } as RuntimeContext;
   }
 
@@ -300,6 +371,7 @@ export class OperatorChain {
 
   /** A watermark for the head operator; with prefetch it waits for deliverWatermarks. */
   processWatermark(watermark: number, input: number): void {
+    this.headWatermarks[input] = watermark;
     if (this.headPrefetch) this.pendingWatermarks.push([watermark, input]);
     else this.call(0, () => this.head.processWatermark(watermark, input));
   }

@@ -8,13 +8,30 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { installDistributedCache } from '../../api/distributed-cache.js';
 import { serializeError, type SerializedError } from '../../errors.js';
 import { ConnectionManager } from '../network/connection-manager.js';
+import { MetricRegistry } from '../../metrics/registry.js';
 import { replayProgram, type ReplayedJob } from '../program-replay.js';
 import type { ExecutionState, FromSlotWorker, JobDeployment, SourceEventKind, TaskMetrics, ToSlotWorker } from '../rpc/messages.js';
 import { Task, type TaskEnvironment } from './task.js';
 
 const port = parentPort!;
-const { address } = workerData as { address: string };
+const { address, host } = workerData as { address: string; host?: string };
 const post = (m: FromSlotWorker): void => port.postMessage(m);
+
+/** How often the tasks' metrics are sampled to the TaskManager (ms): one message for all tasks of the worker. */
+const METRICS_SAMPLE_MS = 1000;
+/**
+ * WEIR_METRICS=off (a benchmark switch, see bench/): no view updates and no sampling, so the
+ * benchmark can compare the record path with and without the metric system's periodic work.
+ */
+const sampling = process.env.WEIR_METRICS !== 'off';
+const metricRegistry = new MetricRegistry({ updateViews: sampling });
+const metrics = sampling ? { registry: metricRegistry, host: host ?? 'localhost', tmId: address.split('/')[0]! } : undefined;
+if (sampling) {
+  setInterval(() => {
+    const groups = metricRegistry.dumpLocal();
+    if (groups.length > 0 || tasks.size === 0) post({ type: 'metrics', groups });
+  }, METRICS_SAMPLE_MS).unref();
+}
 
 const connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer }));
 const tasks = new Map<string, Task>();
@@ -23,6 +40,7 @@ let ready: Promise<ReplayedJob> | undefined;
 
 function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
   return {
+    ...(metrics ? { metrics } : {}),
     jobId: d.jobId,
     attempt: d.attempt,
     jobGraph: d.jobGraph,

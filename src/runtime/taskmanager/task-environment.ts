@@ -2,6 +2,7 @@
 import type { SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import type { StreamGraph } from '../../graph/stream-graph.js';
+import type { MetricRegistry } from '../../metrics/registry.js';
 import type { ConnectionManager } from '../network/connection-manager.js';
 import type {
   ExecutionState,
@@ -13,6 +14,8 @@ import type {
 } from '../rpc/messages.js';
 
 export interface TaskEnvironment {
+  /** Where the task's metric groups go (the slot worker's registry, sampled to the TaskManager), and their `<host>` and `<tm_id>`. */
+  readonly metrics?: { readonly registry: MetricRegistry; readonly host: string; readonly tmId: string };
   readonly jobId: string;
   readonly attempt: number;
   readonly jobGraph: JobGraph;

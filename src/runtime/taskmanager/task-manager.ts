@@ -23,6 +23,7 @@ import { lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
 import { trackWorkerThread } from '../../util/process-info.js';
+import { TaskManagerMetrics, type TaskManagerMetricsOptions } from './task-manager-metrics.js';
 
 interface SlotWorker {
   worker: Worker;
@@ -43,6 +44,8 @@ export interface TaskManagerOptions {
    * temporary directory, made when a job first has cached files.
    */
   filesDir?: string;
+  /** The process's metric registry, host and push interval. */
+  metrics?: TaskManagerMetricsOptions;
 }
 
 export class TaskManager {
@@ -52,6 +55,7 @@ export class TaskManager {
   private filesDir: string | undefined;
   /** The lsm working directory of each job attempt with workers here, by `<jobId>/<attempt>`. */
   private readonly localStateDirs = new Map<string, string>();
+  readonly metrics: TaskManagerMetrics;
 
   constructor(
     readonly id: string,
@@ -61,6 +65,12 @@ export class TaskManager {
     options: TaskManagerOptions = {},
   ) {
     this.filesDir = options.filesDir;
+    this.metrics = new TaskManagerMetrics(
+      id,
+      (m) => this.toJobManager(m),
+      () => this.workers.size,
+      options.metrics,
+    );
   }
 
   handle(msg: ToTaskManager): void {
@@ -123,6 +133,7 @@ export class TaskManager {
       if (!addr.startsWith(prefix)) continue;
       this.workers.delete(addr);
       this.broker.unregister(addr);
+      this.metrics.workerGone(addr);
       ends.push(w.worker.terminate());
     }
     await Promise.all(ends);
@@ -142,6 +153,7 @@ export class TaskManager {
   }
 
   async shutdown(): Promise<void> {
+    this.metrics.close();
     const ends = [...this.workers.values()].map((w) => w.worker.terminate());
     this.workers.clear();
     await Promise.all(ends);
@@ -215,7 +227,7 @@ export class TaskManager {
 
   private startWorker(address: string, d: JobDeployment): SlotWorker {
     const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
-      workerData: { address },
+      workerData: { address, host: this.metrics.host },
       stdout: false,
       stderr: false,
     });
@@ -269,6 +281,9 @@ export class TaskManager {
           this.toJobManager(msg);
           return;
         }
+        case 'metrics':
+          if (this.workers.get(address) === sw) this.metrics.workerSample(address, m.groups);
+          return;
         case 'print':
           // Written here, not by the worker: a worker's stdout reaches this process asynchronously, after
           // its later messages (FINISHED) and possibly after the process exits.
@@ -287,6 +302,7 @@ export class TaskManager {
     });
     worker.on('exit', () => {
       if (this.workers.get(address) === sw) {
+        this.metrics.workerGone(address);
         this.workers.delete(address);
         this.broker.unregister(address);
         failAll(serializeError(new Error(`slot worker ${address} exited unexpectedly`), 'WEIR_INTERNAL'));

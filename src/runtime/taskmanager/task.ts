@@ -7,7 +7,6 @@
  * data, stays until a checkpoint taken after that completed (its final checkpoint: sinks commit
  * their last files), then ends its partitions.
  */
-import { performance } from 'node:perf_hooks';
 import type { SourceSplit } from '../../api/source.js';
 import { MAX_WATERMARK } from '../../api/time.js';
 import { WeirError, type SerializedError } from '../../errors.js';
@@ -27,9 +26,11 @@ import type {
   TaskDeploymentDescriptor,
   TaskMetrics,
 } from '../rpc/messages.js';
+import { MetricRegistry } from '../../metrics/registry.js';
 import { Mailbox } from './mailbox.js';
 import { OperatorChain } from './operator-chain.js';
 import type { TaskEnvironment } from './task-environment.js';
+import { TaskMetrics as TaskMetricGroup } from './task-metrics.js';
 
 export type { TaskEnvironment } from './task-environment.js';
 
@@ -64,7 +65,17 @@ export class Task {
   private stopping = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
-  private readonly metrics: TaskMetrics = { numRecordsIn: 0, numRecordsOut: 0, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0 };
+  private readonly metrics: TaskMetrics = {
+    numRecordsIn: 0,
+    numRecordsOut: 0,
+    numBytesIn: 0,
+    numBytesOut: 0,
+    backPressuredTimeMs: 0,
+    busyTimeMs: 0,
+    idleTimeMs: 0,
+  };
+  /** The task's and its operators' metric groups; idle and backpressured time are measured by the loop. */
+  private readonly metricGroup: TaskMetricGroup;
   private readonly pendingSplits: { splits: SourceSplit[]; noMore: boolean }[] = [];
 
   constructor(
@@ -81,7 +92,25 @@ export class Task {
     const locations = desc.locations;
     this.net = { jobId, attempt, jobGraph, streamGraph, connections, settings, vertex: v, subtask: desc.subtask, locations };
     this.partition = new ResultPartition(this.net, () => this.mailbox.notify());
-    this.chain = new OperatorChain(env, v, desc.subtask, this.partition, this.mailbox, this.checkpointing?.mode);
+    const m = env.metrics ?? { registry: new MetricRegistry({ updateViews: false }), host: 'localhost', tmId: 'local' };
+    const identity = {
+      host: m.host,
+      tmId: m.tmId,
+      jobId,
+      jobName: jobGraph.jobName,
+      vertexId: v.id,
+      taskName: v.name,
+      subtask: desc.subtask,
+      attempt,
+    };
+    this.metricGroup = new TaskMetricGroup(m.registry, identity, {
+      recordsIn: () => (this.chain.source ? this.chain.source.recordsOut : this.metrics.numRecordsIn),
+      recordsOut: () => this.partition.recordsOut,
+      bytesIn: () => this.gate?.bytesIn ?? 0,
+      bytesOut: () => this.partition.bytesOut,
+      isBackPressured: () => !this.partition.isAvailable(),
+    });
+    this.chain = new OperatorChain(env, v, desc.subtask, this.partition, this.mailbox, this.checkpointing?.mode, this.metricGroup);
     const ctx = {
       vertex: v,
       subtask: desc.subtask,
@@ -122,6 +151,7 @@ export class Task {
       this.gate.open();
       this.startFlushTimer();
       this.env.reportState(vertexId, subtask, 'RUNNING');
+      this.metricGroup.running();
       // Live metrics for progress displays and the REST API.
       this.metricsTimer = setInterval(
         () => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()),
@@ -242,21 +272,36 @@ export class Task {
     while (chain.blocker) {
       const b = chain.blocker;
       chain.blocker = undefined;
-      const t0 = performance.now();
+      // A sink waiting for its external system to take a write is busy (as a slow sink is in Flink):
+      // backpressure is what its upstream tasks see.
       await b;
-      this.metrics.backPressuredTimeMs += performance.now() - t0;
     }
   }
 
   /** Backpressure: waits (running mails) until every subpartition has room again. */
   private async awaitOutputs(): Promise<void> {
-    const t0 = performance.now();
-    while (!this.partition.isAvailable()) {
-      this.checkCanceled();
-      this.mailbox.runMails();
-      await this.mailbox.waitSignal();
+    const bp = this.metricGroup.backPressured;
+    bp.markStart();
+    try {
+      while (!this.partition.isAvailable()) {
+        this.checkCanceled();
+        this.mailbox.runMails();
+        await this.mailbox.waitSignal();
+      }
+    } finally {
+      bp.markEnd();
     }
-    this.metrics.backPressuredTimeMs += performance.now() - t0;
+  }
+
+  /** Waits for input (or a mail): idle time. */
+  private async idle(p: Promise<unknown>): Promise<void> {
+    const idle = this.metricGroup.idle;
+    idle.markStart();
+    try {
+      await p;
+    } finally {
+      idle.markEnd();
+    }
   }
 
   /** The source loop: the reader emits into the chain while the outputs have room. */
@@ -274,7 +319,7 @@ export class Task {
       if (flushEach) partition.flush();
       if (status === 'NOTHING_AVAILABLE') {
         partition.flush();
-        await Promise.race([src.isAvailable(), mailbox.waitSignal()]);
+        await this.idle(Promise.race([src.isAvailable(), mailbox.waitSignal()]));
         mailbox.startSlice();
         continue;
       }
@@ -300,7 +345,7 @@ export class Task {
       const item = gate.pollNext();
       if (item === undefined) {
         partition.flush();
-        await mailbox.waitSignal();
+        await this.idle(mailbox.waitSignal());
         mailbox.startSlice();
         continue;
       }
@@ -340,7 +385,7 @@ export class Task {
       this.checkCanceled();
       this.mailbox.runMails();
       if (this.finalCheckpointDone()) return;
-      await this.mailbox.waitSignal();
+      await this.idle(this.mailbox.waitSignal());
     }
   }
 
@@ -390,17 +435,25 @@ export class Task {
     this.gate?.release();
     this.partition.release();
     this.chain.dispose();
+    this.metricGroup.close();
   }
 
   private snapshotMetrics(): TaskMetrics {
     if (this.chain.source) this.metrics.numRecordsIn = this.chain.source.recordsOut;
     const accumulators = this.chain.accumulators.snapshot();
+    const watermark = this.chain.inputWatermark();
     return {
       ...this.metrics,
       numRecordsOut: this.partition.recordsOut,
       numBytesOut: this.partition.bytesOut,
       numBytesIn: this.gate?.bytesIn ?? 0,
-      backPressuredTimeMs: Math.round(this.metrics.backPressuredTimeMs),
+      backPressuredTimeMs: this.metricGroup.backPressured.getAccumulatedCount(),
+      busyTimeMs: this.metricGroup.accumulatedBusyTime(),
+      idleTimeMs: this.metricGroup.idle.getAccumulatedCount(),
+      busyTimeMsPerSecond: this.metricGroup.busyPerSecond(),
+      idleTimeMsPerSecond: this.metricGroup.idle.getValue(),
+      backPressuredTimeMsPerSecond: this.metricGroup.backPressured.getValue(),
+      ...(watermark !== undefined ? { inputWatermark: watermark } : {}),
       ...(accumulators ? { accumulators } : {}),
     };
   }

@@ -1,0 +1,53 @@
+/**
+ * What user functions see of the metric system (Flink's org.apache.flink.metrics API):
+ * `getRuntimeContext().getMetricGroup()` returns the operator's group, on which a function
+ * registers counters, gauges, meters and histograms, and sub-groups. Values are sampled by the
+ * runtime (about once a second) and shown by the reporters and the REST API; registering and
+ * counting never send a message.
+ */
+export interface Counter {
+  inc(n?: number): void;
+  dec(n?: number): void;
+  getCount(): number;
+}
+
+export interface Gauge<T = number> {
+  getValue(): T;
+}
+
+export interface Meter {
+  markEvent(n?: number): void;
+  getRate(): number;
+  getCount(): number;
+}
+
+export interface HistogramStatistics {
+  size: number;
+  min: number;
+  max: number;
+  mean: number;
+  stddev: number;
+  quantile(q: number): number;
+}
+
+export interface Histogram {
+  update(value: number): void;
+  getCount(): number;
+  getStatistics(): HistogramStatistics;
+}
+
+export interface MetricGroup {
+  /** A counter (a new SimpleCounter unless one is given). */
+  counter(name: string, counter?: Counter): Counter;
+  /** A gauge: an object with getValue(), or a function returning the value. */
+  gauge<T>(name: string, gauge: Gauge<T> | (() => T)): Gauge<T>;
+  /** A meter (a MeterView over 60 s unless one is given). */
+  meter(name: string, meter?: Meter): Meter;
+  /** A histogram (a DescriptiveStatisticsHistogram of the last 500 values unless one is given). */
+  histogram(name: string, histogram?: Histogram): Histogram;
+  /** A sub-group; with a value, a key/value group whose key becomes the variable `<key>`. */
+  addGroup(name: string, value?: string): MetricGroup;
+  getAllVariables(): Readonly<Record<string, string>>;
+  getScopeComponents(): string[];
+  getMetricIdentifier(name: string): string;
+}
