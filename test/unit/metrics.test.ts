@@ -335,7 +335,15 @@ test('weir run on a terminal redraws its progress block in place: records per se
           name: 'Source: events',
           parallelism: 2,
           status: 'RUNNING',
-          metrics: { numRecordsIn: 10 * polls, numRecordsOut: 10 * polls, numBytesIn: 0, numBytesOut: 0, backPressuredTimeMs: 0, busyTimeMs: 0, idleTimeMs: 0 },
+          metrics: {
+            numRecordsIn: 10 * polls,
+            numRecordsOut: 10 * polls,
+            numBytesIn: 0,
+            numBytesOut: 0,
+            backPressuredTimeMs: 0,
+            busyTimeMs: 0,
+            idleTimeMs: 0,
+          },
         },
       ],
       live: {
