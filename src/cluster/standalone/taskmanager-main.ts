@@ -37,6 +37,7 @@ import {
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
 import { createLogger } from './log.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 export interface RunTaskManagerOptions {
   log?: Logger;
@@ -257,6 +258,7 @@ export async function runTaskManager(
   jobManagerAddress: string,
   opts: RunTaskManagerOptions = {},
 ): Promise<TaskManagerProcess> {
+  configureFileSystems(config.toJSON());
   const log = opts.log ?? createLogger('TaskManager', config.get('weir.log.level'));
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('taskmanager.host') ?? '127.0.0.1';

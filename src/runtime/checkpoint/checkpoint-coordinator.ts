@@ -347,7 +347,7 @@ export class CheckpointCoordinator {
     const evicted = this.completed.add(cp);
     // Older pending checkpoints are subsumed by this one.
     for (const older of [...this.pending.values()]) if (older.id < p.id) this.abort(older, `subsumed by checkpoint ${p.id}`, false);
-    for (const old of evicted.discarded) this.background(this.storage.discard(old.id));
+    for (const old of evicted.discarded) this.background(this.storage.discard(old.id, old.metadata));
     if (evicted.unreferenced.length > 0) this.background(this.storage.discardShared(evicted.unreferenced));
     this.background(sweepShared(this.storage, this.registry, p.id));
     this.hooks.onCompleted?.(cp, p.acknowledged);

@@ -11,9 +11,12 @@ import { ConnectionManager } from '../network/connection-manager.js';
 import { replayProgram, type ReplayedJob } from '../program-replay.js';
 import type { ExecutionState, FromSlotWorker, JobDeployment, SourceEventKind, TaskMetrics, ToSlotWorker } from '../rpc/messages.js';
 import { Task, type TaskEnvironment } from './task.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 const port = parentPort!;
-const { address } = workerData as { address: string };
+const { address, fileSystems } = workerData as { address: string; fileSystems?: Record<string, unknown> };
+// The TaskManager's file system settings (s3.*): checkpoints and file connectors of this slot use them.
+configureFileSystems(fileSystems ?? {});
 const post = (m: FromSlotWorker): void => port.postMessage(m);
 
 const connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer }));

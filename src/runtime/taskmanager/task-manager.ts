@@ -22,6 +22,7 @@ import type {
 import { lsmWorkingDir, stateBackendType } from '../state/state-backends.js';
 import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
+import { fileSystemSettings } from '../../fs/index.js';
 
 interface SlotWorker {
   worker: Worker;
@@ -214,7 +215,7 @@ export class TaskManager {
 
   private startWorker(address: string, d: JobDeployment): SlotWorker {
     const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
-      workerData: { address },
+      workerData: { address, fileSystems: fileSystemSettings() },
       stdout: false,
       stderr: false,
     });
