@@ -217,16 +217,32 @@ export class CheckpointStorage {
   }
 
   /** Deletes chk-<n>/ and everything in it, and the state files its metadata names elsewhere (entropy). */
-  async discard(checkpointId: number, metadata?: CheckpointMetadata): Promise<void> {
-    const elsewhere = metadata
-      ? Object.values(metadata.operators).flatMap((o) => o.files.filter((f): f is string => f !== null && isAbsoluteLocation(f)))
-      : [];
+  async discard(checkpointId: number, metadata?: CheckpointMetadata, stateFiles: string[] = []): Promise<void> {
+    const elsewhere =
+      stateFiles.length > 0
+        ? stateFiles
+        : metadata
+          ? Object.values(metadata.operators).flatMap((o) => o.files.filter((f): f is string => f !== null && isAbsoluteLocation(f)))
+          : [];
     await Promise.all(elsewhere.map((f) => this.fs.delete(f)));
     await this.fs.delete(this.checkpointDir(checkpointId), true);
   }
 
-  /** Deletes the job's directory. */
+  /**
+   * Deletes the job's directory and, with entropy injection, the job's directories under every
+   * entropy value (state files that no metadata names, written by tasks of aborted checkpoints).
+   */
   async discardAll(): Promise<void> {
+    const e = this.entropy;
+    const at = e ? this.taskJobDir.indexOf(e.key) : -1;
+    if (e && at >= 0) {
+      const before = this.taskJobDir.slice(0, at);
+      const after = this.taskJobDir.slice(at + e.key.length);
+      const re = new RegExp(`^[a-z0-9]{${e.length}}$`);
+      for (const d of await this.fs.list(before)) {
+        if (d.isDir && re.test(d.name)) await this.fs.delete(joinPath(before, d.name, after), true);
+      }
+    }
     await this.fs.delete(this.jobDir, true);
   }
 }
