@@ -8,20 +8,18 @@
  *   at another parallelism, exactly once.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { runProgram } from '../../dist/client/run-program.js';
-import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
 import { S3RecoverableWriter, configureFileSystems, getFileSystem, type S3FileSystem } from '../../dist/fs/index.js';
 import { RestClient } from '../../dist/rest/client.js';
 import { unpackState, type CheckpointMetadata } from '../../dist/runtime/checkpoint/storage.js';
-import type { Logger } from '../../dist/runtime/rpc/transport.js';
+import { startProcessCluster } from '../helpers/process-cluster.js';
 import { startSeaweedS3, type SeaweedS3 } from '../helpers/services/seaweedfs.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,7 +27,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CHAOS_PROGRAM = path.join(root, 'test', 'programs', 'checkpointed-keyed.ts');
 const SAVEPOINT_PROGRAM = path.join(root, 'test', 'programs', 'savepoint-keyed.ts');
 const WEIR = path.join(root, 'bin', 'weir.mjs');
-const SECRET = 's3-chaos-secret-0123456789abcdef0123';
 const BUCKET = 'weir-e2e';
 
 let s3: SeaweedS3;
@@ -90,79 +87,11 @@ function assertExactlyOnce(rows: readonly Row[], count: number, keys: number): v
   }
 }
 
-interface Cluster {
-  jm: JobManagerProcess;
-  tms: { child: ChildProcess; id: string | undefined; exited: Promise<unknown> }[];
-  close(): Promise<void>;
-}
-
-/** A JobManager in this process and `n` TaskManager processes (one slot each), all with the S3 settings. */
-async function startCluster(dir: string, n: number, extra: Record<string, string> = {}): Promise<Cluster> {
-  const launcher = path.join(dir, 'taskmanager.mjs');
-  fs.writeFileSync(
-    launcher,
-    `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
-      `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
-      `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
-  );
-  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const jm = await runJobManager(
-    Configuration.fromEntries({
-      'jobmanager.rpc.address': '127.0.0.1',
-      'jobmanager.rpc.port': 0,
-      'rest.port': 0,
-      'heartbeat.interval': '200 ms',
-      'heartbeat.timeout': '2 s',
-      'security.cluster.secret': SECRET,
-      ...s3.config,
-      ...extra,
-    }),
-    { handleSignals: false, log: quiet },
-  );
-  const tms: Cluster['tms'] = [];
-  for (let i = 0; i < n; i++) {
-    const child = spawn(process.execPath, [launcher], {
-      cwd: root,
-      env: {
-        ...process.env,
-        TMPDIR: dir,
-        WEIR_TEST_CONFIG: JSON.stringify({
-          'security.cluster.secret': SECRET,
-          'taskmanager.numberOfTaskSlots': 1,
-          'weir.log.level': 'info',
-          ...s3.config,
-          ...extra,
-        }),
-        WEIR_TEST_JOBMANAGER: jm.rpcAddress,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const tm: Cluster['tms'][number] = { child, id: undefined, exited: once(child, 'exit') };
-    const onData = (chunk: Buffer): void => {
-      const m = / TaskManager (\S+) starting:/.exec(chunk.toString('utf8'));
-      if (m) tm.id ??= m[1];
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    tms.push(tm);
-  }
-  await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === n);
-  return {
-    jm,
-    tms,
-    async close() {
-      for (const x of tms) if (x.child.exitCode === null && x.child.signalCode === null) x.child.kill('SIGKILL');
-      await Promise.all(tms.map((x) => x.exited));
-      await jm.close();
-    },
-  };
-}
-
 test('chaos on S3: TaskManagers killed with SIGKILL; lsm incremental checkpoints with entropy and the FileSink on s3:// are exactly once', async (t: TestContext) => {
   const started = Date.now();
   const dir = tempDir('s3-chaos');
   const KILLS = 2;
-  const cluster = await startCluster(dir, 2 + KILLS, { 's3.entropy.key': '_entropy_', 's3.entropy.length': '4' });
+  const cluster = await startProcessCluster(dir, 2 + KILLS, { ...s3.config, 's3.entropy.key': '_entropy_', 's3.entropy.length': '4' });
   const { jm } = cluster;
   const out = `s3://${BUCKET}/chaos/out`;
   const checkpoints = `s3://${BUCKET}/_entropy_/chaos/checkpoints`;
@@ -214,13 +143,7 @@ test('chaos on S3: TaskManagers killed with SIGKILL; lsm incremental checkpoints
       // Not a synchronisation: a random moment, after the checkpoint, to kill at.
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 500)));
       if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
-      const ids = job.taskManagerIds;
-      const victim = cluster.tms.find(
-        (x) => x.id !== undefined && ids.includes(x.id) && x.child.exitCode === null && x.child.signalCode === null,
-      );
-      assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
-      victim.child.kill('SIGKILL');
-      await victim.exited;
+      assert.ok(await cluster.killOneOf(job.taskManagerIds), `a TaskManager process of the job (${job.taskManagerIds.join(', ')})`);
       killed++;
       await waitFor('the job to fail over', 30_000, () => job.attempt > attempt || ended());
     }
@@ -252,7 +175,7 @@ test('chaos on S3: TaskManagers killed with SIGKILL; lsm incremental checkpoints
 
 test('a savepoint on S3 (stop-with-savepoint) resumes with weir run -s s3://... at another parallelism, exactly once', async () => {
   const dir = tempDir('s3-savepoint');
-  const cluster = await startCluster(dir, 2);
+  const cluster = await startProcessCluster(dir, 2, s3.config);
   const out = `s3://${BUCKET}/savepoint/out`;
   const checkpoints = `s3://${BUCKET}/savepoint/checkpoints`;
   const savepoints = `s3://${BUCKET}/savepoint/savepoints`;
