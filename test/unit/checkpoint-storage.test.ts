@@ -48,7 +48,10 @@ test('execution.checkpointing.dir: plain paths, file:// and s3:// URIs; other sc
   assert.equal(resolveCheckpointBaseDir(undefined), path.join(os.tmpdir(), 'weir-checkpoints'));
   assert.equal(resolveCheckpointBaseDir('s3://bucket//cp/'), 's3://bucket/cp');
   assert.equal(resolveCheckpointBaseDir('s3a://bucket/cp'), 's3://bucket/cp');
-  assert.throws(() => resolveCheckpointBaseDir('hdfs://nn/cp'), (e: Error & { code?: string }) => e.code === 'WEIR_CONFIG_BAD_VALUE' && /no file system for the scheme 'hdfs:\/\/'/.test(e.message));
+  assert.throws(
+    () => resolveCheckpointBaseDir('hdfs://nn/cp'),
+    (e: Error & { code?: string }) => e.code === 'WEIR_CONFIG_BAD_VALUE' && /no file system for the scheme 'hdfs:\/\/'/.test(e.message),
+  );
 });
 
 test('a checkpoint is one directory per job and checkpoint; _metadata is written last and atomically', async () => {
