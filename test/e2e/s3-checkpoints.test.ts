@@ -95,7 +95,7 @@ test('chaos on S3: TaskManagers killed with SIGKILL; lsm incremental checkpoints
   const { jm } = cluster;
   const out = `s3://${BUCKET}/chaos/out`;
   const checkpoints = `s3://${BUCKET}/_entropy_/chaos/checkpoints`;
-  const count = 300_000;
+  const count = 200_000;
   const keys = 5_000;
   try {
     let jobId: string | undefined;
@@ -223,6 +223,32 @@ test('a savepoint on S3 (stop-with-savepoint) resumes with weir run -s s3://... 
   });
   assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
   assertExactlyOnce(await committed(out), COUNT, KEYS);
+});
+
+test('jobmanager.archive.dir on S3: an ended job is archived there and read back', async () => {
+  const { LocalMiniCluster } = await import('../../dist/cluster/local-mini-cluster.js');
+  const { JobArchive } = await import('../../dist/rest/job-archive.js');
+  const archiveDir = `s3://${BUCKET}/archive`;
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2, archiveDir });
+  let jobId = '';
+  try {
+    const r = await runProgram({
+      program: path.join(root, 'test', 'programs', 'args.ts'),
+      args: [],
+      cluster,
+      config: Configuration.fromEntries({}),
+      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+    });
+    assert.equal(r.results[0]!.status, 'FINISHED');
+  } finally {
+    await cluster.close();
+  }
+  const archive = new JobArchive(archiveDir);
+  await waitFor('the archive on S3', 10_000, async () => (await archive.list()).some((j) => j.jid === jobId));
+  const [job] = await archive.list();
+  assert.equal(job!.state, 'FINISHED');
+  assert.equal((await archive.read(jobId, 'job'))?.jid, jobId);
+  assert.ok(await s3fs.stat(`${archiveDir}/${jobId}/overview.json`));
 });
 
 test('bad S3 settings fail with WEIR_IO naming the location: wrong secret key, missing bucket', async () => {

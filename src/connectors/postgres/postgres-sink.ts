@@ -187,7 +187,7 @@ async function rollbackLeftovers(client: pg.Client, prefix: string, attempt: num
 
 /**
  * Buffers rows and writes a batch when it is full, at each checkpoint (flush) and at end of input.
- * Statements are issued synchronously and node-postgres runs them in order on the connection, so
+ * Statements are issued synchronously into a queue that runs them in order on the connection, so
  * what a checkpoint's transaction holds is decided when the barrier is processed, not when
  * earlier statements finish.
  */
@@ -196,6 +196,7 @@ class BatchWriter<T> implements SinkWriter<T, PreparedTransaction, never> {
   protected count = 0;
   /** The last statement issued (settled: failures are reported through the promise that issued it). */
   protected last: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
   private readonly full: string;
 
   constructor(
@@ -234,13 +235,17 @@ class BatchWriter<T> implements SinkWriter<T, PreparedTransaction, never> {
     return undefined;
   }
 
+  /** Runs statements one after another on the connection, in the order they were issued. */
   protected run(sql: string, params: unknown[] | undefined, action: string): Promise<void> {
-    const p = this.client.query(sql, params).then(
-      () => undefined,
-      (e: unknown) => {
-        throw pgError(e, action, this.sink.options.url);
-      },
+    const p = this.queue.then(() =>
+      this.client.query(sql, params).then(
+        () => undefined,
+        (e: unknown) => {
+          throw pgError(e, action, this.sink.options.url);
+        },
+      ),
     );
+    this.queue = p.catch(() => undefined);
     p.catch(() => undefined); // reported by whoever awaits it
     return p;
   }
