@@ -225,6 +225,39 @@ test('a savepoint on S3 (stop-with-savepoint) resumes with weir run -s s3://... 
   assertExactlyOnce(await committed(out), COUNT, KEYS);
 });
 
+test('FileSource reads an S3 prefix (hidden objects skipped) and a FileSink without checkpoints completes its uploads at the end', async () => {
+  const { LocalMiniCluster } = await import('../../dist/cluster/local-mini-cluster.js');
+  const input = `s3://${BUCKET}/words`;
+  const output = `s3://${BUCKET}/word-count`;
+  await s3fs.writeFile(`${input}/a.txt`, 'Apple banana apple\n');
+  await s3fs.writeFile(`${input}/sub/b.txt`, 'banana cherry');
+  await s3fs.writeFile(`${input}/_SUCCESS`, 'ignored');
+  await s3fs.writeFile(`${input}/.hidden`, 'ignored');
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    const r = await runProgram({
+      program: path.join(root, 'examples', 'word-count.ts'),
+      args: [input, output],
+      cluster,
+      config: Configuration.fromEntries({}),
+    });
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  } finally {
+    await cluster.close();
+  }
+  const counts = new Map<string, number>();
+  for (const f of await s3fs.list(output)) {
+    assert.match(f.name, /^part-\d+-\d+\.jsonl$/);
+    for (const line of (await s3fs.readFile(f.path)).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      const { word, n } = JSON.parse(line) as { word: string; n: number };
+      counts.set(word, Math.max(n, counts.get(word) ?? 0));
+    }
+  }
+  assert.deepEqual(Object.fromEntries([...counts].sort()), { apple: 2, banana: 2, cherry: 1 });
+  assert.deepEqual(await new S3RecoverableWriter(s3fs).pending(`${output}/`), []);
+});
+
 test('jobmanager.archive.dir on S3: an ended job is archived there and read back', async () => {
   const { LocalMiniCluster } = await import('../../dist/cluster/local-mini-cluster.js');
   const { JobArchive } = await import('../../dist/rest/job-archive.js');

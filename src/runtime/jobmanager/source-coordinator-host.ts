@@ -8,6 +8,7 @@ import { serializeError, type SerializedError } from '../../errors.js';
 import type { SourceSplit } from '../../api/source.js';
 import type { FromCoordinator, JobDeployment, SourceEventKind, ToCoordinator } from '../rpc/messages.js';
 import { workerEntry } from '../worker-entry.js';
+import { fileSystemSettings } from '../../fs/index.js';
 
 type SnapshotDone = (states: Record<string, unknown> | Error) => void;
 
@@ -32,7 +33,7 @@ export class SourceCoordinatorHost {
    */
   start(d: JobDeployment, restored: Record<string, unknown> | undefined, events: SourceCoordinatorEvents): Promise<boolean> {
     return new Promise((resolve) => {
-      const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'));
+      const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'), { workerData: { fileSystems: fileSystemSettings() } });
       this.worker = w;
       let settled = false;
       const settle = (ok: boolean): void => {
