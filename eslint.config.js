@@ -41,14 +41,16 @@ const nodeGlobals = Object.fromEntries(
 const LAYERS = [
   {
     files: ['src/util/**', 'src/errors.ts'],
-    forbid: ['config', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+    forbid: ['config', 'fs', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
-  { files: ['src/config/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   // Metrics sit beside the runtime: the runtime, REST and the processes use them; they use only util, config and errors.
   {
     files: ['src/metrics/**'],
     forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
+  { files: ['src/config/**'], forbid: ['fs', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  // File systems (local, S3) are usable by every layer above config.
+  { files: ['src/fs/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/api/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/graph/**'], forbid: ['runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },

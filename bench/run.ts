@@ -13,6 +13,7 @@
  *   npm run bench -- --only deployment
  *   npm run bench -- --only async
  *   npm run bench -- --only metrics                  q0 and q1 with the metric system's periodic work on and off
+ *   npm run bench -- --only storage                   checkpoints to S3 vs a local directory, PostgresSink throughput
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
@@ -20,7 +21,7 @@
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
- * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-slots S, --deploy-modes list.
+ * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-slots S, --deploy-modes list; storage benchmark: --storage-keys N, --pg-records N.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -33,6 +34,13 @@ import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions,
 import type { Measurement } from './measure.js';
 import { reportAsyncSuite, runAsyncSuite } from './async/suite.js';
 import { reportMetricsOverhead, runMetricsOverhead, type MetricsOverheadResult } from './metrics/overhead.js';
+import {
+  DEFAULT_STORAGE_OPTIONS,
+  reportStorageSuite,
+  runStorageSuite,
+  type StorageSuiteOptions,
+  type StorageSuiteResult,
+} from './storage/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,10 +78,11 @@ interface Args {
   cpuProf: string | undefined;
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
+  storage: StorageSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -103,6 +112,7 @@ function parseArgs(argv: string[]): Args {
       restartDelayMs: 100,
     },
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
+    storage: { ...DEFAULT_STORAGE_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -136,6 +146,8 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
     else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
     else if (s === '--deploy-runs') a.deployment.runs = Number(next());
+    else if (s === '--storage-keys') a.storage.keys = Number(next());
+    else if (s === '--pg-records') a.storage.pgRecords = Number(next());
     else if (s === '--deploy-records') a.deployment.records = Number(next());
     else if (s === '--deploy-parallelism') a.deployment.parallelism = Number(next());
     else if (s === '--deploy-slots') a.deployment.slots = Number(next());
@@ -414,13 +426,18 @@ async function main(): Promise<void> {
 
   if (a.only === undefined || a.only === 'async')
     lines.push(...reportAsyncSuite(await runAsyncSuite(here, (s) => process.stderr.write(s))));
+  let storage: StorageSuiteResult | undefined;
+  if (a.only === undefined || a.only === 'storage') {
+    storage = await runStorageSuite(a.storage);
+    lines.push(...reportStorageSuite(storage));
+  }
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
   if (a.json)
     writeFileSync(
       a.json,
-      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead }, null, 2),
+      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage }, null, 2),
     );
 }
 

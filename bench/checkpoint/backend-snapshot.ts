@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/checkpoint/backend-snapshot.ts --backend hashmap --keys 1000000
  *   node --import tsx bench/checkpoint/backend-snapshot.ts --backend lsm --keys 1000000
+ *   node --import tsx bench/checkpoint/backend-snapshot.ts --storage s3://bucket/bench   (s3.* options as JSON in WEIR_BENCH_FS_CONFIG)
  *
  * hashmap: the path a task takes at a barrier (src/runtime/checkpoint/subtask-checkpoint.ts, checkpointState,
  * snapshotChain and persistSnapshot), step by step: the synchronous part (in the mailbox, processing
@@ -23,11 +24,12 @@
  *   what a subtask's checkpoint takes through the KeyedStateBackend interface), then the same state file as
  *   the heap backend.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ValueStateDescriptor, type ValueState } from '../../dist/index.js';
+import { configureFileSystems, getFileSystem, joinPath } from '../../dist/fs/index.js';
 import { DEFAULT_MAX_PARALLELISM, keyGroupRangeForSubtask } from '../../dist/graph/key-groups.js';
 import {
   CheckpointStorage,
@@ -69,7 +71,10 @@ const maxParallelism = DEFAULT_MAX_PARALLELISM;
 const VERTEX = 'bench-vertex';
 const OPERATOR = 'bench-operator';
 const work = mkdtempSync(join(tmpdir(), 'weir-bench-checkpoint-'));
-const storage = new CheckpointStorage(join(work, 'checkpoints'), 'bench-job');
+// Checkpoint storage: a local directory by default, or any location of src/fs (--storage s3://...).
+configureFileSystems(JSON.parse(process.env.WEIR_BENCH_FS_CONFIG ?? '{}') as Record<string, unknown>);
+const storageBase = opt('storage', join(work, 'checkpoints'));
+const storage = new CheckpointStorage(storageBase, `bench-job-${process.pid}-${Date.now()}`);
 const ms = (x: number): number => Math.round(x * 10) / 10;
 
 /** Sets every key in `ks` (an iterable of indexes), in batches of 1 000 with a prefetch before each (as a runtime must for lsm). */
@@ -126,8 +131,8 @@ async function canonicalCheckpoint(
   const name = stateFileName(VERTEX, 0, 0);
   await writeSubtaskState(dir, name, bytes);
   const t2 = performance.now();
-  const file = join(dir, name);
-  const size = statSync(file).size;
+  const file = joinPath(dir, name);
+  const size = (await getFileSystem(file).stat(file))!.size;
   return { syncMs: ms(t1 - t0), asyncMs: ms(t2 - t1), totalMs: ms(t2 - t0), uploadedBytes: size, totalBytes: size, file };
 }
 
@@ -146,9 +151,9 @@ async function restoreCanonical(file: string, type: StateBackendType): Promise<{
   return { ms: ms(t), entries };
 }
 
-function dirBytes(dir: string, files: string[]): number {
+async function dirBytes(dir: string, files: string[]): Promise<number> {
   let n = 0;
-  for (const f of files) n += statSync(join(dir, f)).size;
+  for (const f of files) n += (await getFileSystem(dir).stat(joinPath(dir, f)))!.size;
   return n;
 }
 
@@ -179,15 +184,15 @@ async function main(): Promise<BackendSnapshotResult> {
   }
 
   const lsm = backend as LsmKeyedStateBackend;
-  const shared = join(work, 'checkpoints', 'shared', 'lsm-0');
-  mkdirSync(shared, { recursive: true });
+  const shared = joinPath(storage.sharedDir, 'lsm-0');
+  await getFileSystem(shared).mkdirs(shared);
   const incrementalCheckpoint = async (id: number, uploaded: ReadonlySet<string>) => {
     const t0 = performance.now();
     const p = lsm.checkpointFiles(id, shared, uploaded);
     const t1 = performance.now();
     const r = await p;
     const t2 = performance.now();
-    const onDisk = dirBytes(shared, r.uploaded);
+    const onDisk = await dirBytes(shared, r.uploaded);
     if (onDisk !== r.uploadedBytes) throw new Error(`checkpoint ${id}: ${onDisk} bytes on disk, the backend reports ${r.uploadedBytes}`);
     return {
       phases: { syncMs: ms(t1 - t0), asyncMs: ms(t2 - t1), totalMs: ms(t2 - t0), uploadedBytes: r.uploadedBytes, totalBytes: r.totalBytes },
@@ -215,7 +220,7 @@ async function main(): Promise<BackendSnapshotResult> {
 
   const r0 = performance.now();
   const fresh = createKeyedStateBackend('lsm', { maxParallelism, workingDir: join(work, 'lsm') });
-  await fresh.restoreFromFiles([join(shared, first.files[0]!)]);
+  await fresh.restoreFromFiles([joinPath(shared, first.files[0]!)]);
   const restore = { ms: ms(performance.now() - r0), entries: fresh.numEntries() };
   await fresh.dispose();
   const { file: _file, ...canonicalPhases } = canonical;
@@ -237,6 +242,7 @@ try {
   const r = await main();
   process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
 } finally {
+  await storage.discardAll().catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(0);

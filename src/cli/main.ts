@@ -13,6 +13,7 @@ import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
 import { CLAIM_MODES, rewriteFlinkOptions, type ClaimMode } from './flink-options.js';
+import { configureFileSystems } from '../fs/index.js';
 
 const VERSION = '0.1.0';
 
@@ -40,7 +41,9 @@ function collect(value: string, previous: string[] = []): string[] {
 function loadConfig(o: CommonOptions, extra: Record<string, string | undefined> = {}): Configuration {
   const dynamic = [...(o.D ?? [])];
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) dynamic.push(`${k}=${v}`);
-  return loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+  const config = loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+  configureFileSystems(config.toJSON());
+  return config;
 }
 
 function parsePositive(v: string, what: string): number {

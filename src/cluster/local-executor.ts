@@ -5,6 +5,7 @@
 import type { Pipeline, PipelineExecutor } from '../api/execution-context.js';
 import type { JobClient } from '../api/job-client.js';
 import { Configuration, loadConfiguration } from '../config/index.js';
+import { configureFileSystems } from '../fs/index.js';
 import { WeirError } from '../errors.js';
 import { bundleProgram } from '../client/bundler.js';
 import { installHostModules } from '../runtime/host-modules.js';
@@ -30,6 +31,7 @@ export function createLocalExecutor(): PipelineExecutor {
         } catch {
           config = Configuration.fromEntries({});
         }
+        configureFileSystems(config.toJSON());
         const cluster = new LocalMiniCluster({ slotsPerTaskManager: Number(config.get('taskmanager.numberOfTaskSlots') ?? 1) });
         installHostModules();
         const executor = bundleProgram(entry).then(

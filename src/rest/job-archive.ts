@@ -24,6 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { canonicalLocation, getFileSystem, isRemote, joinPath } from '../fs/index.js';
 import { join, resolve } from 'node:path';
 import { isSecretKey } from '../config/index.js';
 import { planJson } from '../graph/plan.js';
@@ -61,8 +62,9 @@ export interface JobArchiveFiles {
 
 export type JobArchiveFile = keyof JobArchiveFiles;
 
-/** `file:///x` and `file:/x` name the directory /x; anything else is a local path. */
+/** `file:///x` and `file:/x` name the directory /x; `s3://bucket/path` an S3 prefix; anything else is a local path. */
 export function archiveDirectory(configured: string): string {
+  if (isRemote(configured)) return canonicalLocation(configured);
   return resolve(configured.replace(/^file:(\/\/)?/, ''));
 }
 
@@ -92,6 +94,15 @@ export function jobArchiveFiles(jm: JobMaster, now = Date.now()): Partial<JobArc
 export async function archiveJob(archiveDir: string, jm: JobMaster): Promise<string> {
   if (!isGloballyTerminal(jm.status)) throw new Error(`job ${jm.jobId} is ${jm.status}: only ended jobs are archived`);
   const dir = archiveDirectory(archiveDir);
+  if (isRemote(dir)) {
+    // Object stores have no rename: overview.json, which readers look for first, is written last.
+    const target = joinPath(dir, jm.jobId);
+    const fs = getFileSystem(target);
+    const files = Object.entries(jobArchiveFiles(jm));
+    files.sort(([a], [b]) => (a === 'overview' ? 1 : 0) - (b === 'overview' ? 1 : 0));
+    for (const [name, doc] of files) await fs.writeFile(joinPath(target, `${name}.json`), JSON.stringify(doc, null, 1));
+    return target;
+  }
   const target = join(dir, jm.jobId);
   const tmp = join(dir, `.${jm.jobId}.${randomBytes(6).toString('hex')}.tmp`);
   await mkdir(join(tmp, 'logs'), { recursive: true });
@@ -157,6 +168,7 @@ export class JobArchive {
    * directory, so while its modification time stays the same the last listing holds.
    */
   async list(): Promise<ArchivedJobOverview[]> {
+    if (isRemote(this.dir)) return this.listRemote();
     let names: string[];
     let mtimeMs: number;
     try {
@@ -177,9 +189,39 @@ export class JobArchive {
     return [...out];
   }
 
+  /** An S3 prefix: listed every time (no directory mtime); overviews are kept once read, archives never change. */
+  private async listRemote(): Promise<ArchivedJobOverview[]> {
+    const names = (await getFileSystem(this.dir).list(this.dir)).filter((f) => f.isDir).map((f) => f.name);
+    const out: ArchivedJobOverview[] = [];
+    for (const jobId of names.filter((n) => JOB_DIR.test(n))) {
+      const entry = await this.overview(jobId);
+      if (entry) out.push(entry);
+    }
+    return out.sort((a, b) => a['start-time'] - b['start-time']);
+  }
+
   /** The `/jobs/overview` entry of an archived job, or undefined (not archived, or unreadable). */
   async overview(jobId: string): Promise<ArchivedJobOverview | undefined> {
     if (!JOB_DIR.test(jobId)) return undefined;
+    if (isRemote(this.dir)) {
+      const known = this.overviews.get(jobId);
+      if (known) return known.entry;
+      const file = joinPath(this.dir, jobId, 'overview.json');
+      if (
+        !(await getFileSystem(file)
+          .stat(file)
+          .catch(() => undefined))
+      )
+        return undefined;
+      const v = await this.readJson(jobId, 'overview');
+      if (v === undefined || !isOverview(v, jobId)) {
+        if (v !== undefined) this.skip(jobId, 'overview.json does not describe an ended job with this id');
+        return undefined;
+      }
+      const entry: ArchivedJobOverview = { ...v, archived: true };
+      this.overviews.set(jobId, { mtimeMs: 0, entry });
+      return entry;
+    }
     const s = await stat(join(this.dir, jobId)).catch(() => undefined);
     if (!s?.isDirectory()) return undefined;
     const known = this.overviews.get(jobId);
@@ -211,8 +253,13 @@ export class JobArchive {
   }
 
   private async readJson(jobId: string, file: JobArchiveFile, optional = false): Promise<unknown> {
-    const path = join(this.dir, jobId, `${file}.json`);
+    const path = joinPath(this.dir, jobId, `${file}.json`);
     try {
+      if (isRemote(path)) {
+        const fs = getFileSystem(path);
+        if (optional && !(await fs.stat(path))) return undefined;
+        return JSON.parse((await fs.readFile(path)).toString('utf8')) as unknown;
+      }
       return JSON.parse(await readFile(path, 'utf8')) as unknown;
     } catch (e) {
       if (!(optional && (e as NodeJS.ErrnoException).code === 'ENOENT')) this.skip(jobId, `${file}.json: ${(e as Error).message}`);

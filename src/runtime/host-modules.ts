@@ -8,6 +8,7 @@ import * as file from '../connectors/file/index.js';
 import * as socket from '../connectors/socket/index.js';
 import * as datagen from '../connectors/datagen/index.js';
 import * as collection from '../connectors/collection/index.js';
+import * as postgres from '../connectors/postgres/index.js';
 
 export const HOST_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   weir,
@@ -15,6 +16,7 @@ export const HOST_MODULES: Readonly<Record<string, Readonly<Record<string, unkno
   'weir/connectors/socket': socket,
   'weir/connectors/datagen': datagen,
   'weir/connectors/collection': collection,
+  'weir/connectors/postgres': postgres,
 };
 
 export const HOST_MODULES_KEY = Symbol.for('weir.hostModules');

@@ -40,13 +40,18 @@ function metadata(jobId: string, checkpointId: number, operators: CheckpointMeta
   return newMetadata({ jobId, jobName: 'j', checkpointId, timestamp: 1, completedAt: 2, mode: 'EXACTLY_ONCE', operators });
 }
 
-test('execution.checkpointing.dir: plain paths and file:// URIs; other schemes are refused', () => {
+test('execution.checkpointing.dir: plain paths, file:// and s3:// URIs; other schemes are refused', () => {
   assert.equal(resolveCheckpointBaseDir('/tmp/x'), '/tmp/x');
   assert.equal(resolveCheckpointBaseDir('file:///tmp/y'), '/tmp/y');
   assert.equal(resolveCheckpointBaseDir(pathToFileURL('/tmp/with space').href), '/tmp/with space');
   assert.equal(resolveCheckpointBaseDir('rel'), path.resolve('rel'));
   assert.equal(resolveCheckpointBaseDir(undefined), path.join(os.tmpdir(), 'weir-checkpoints'));
-  assert.throws(() => resolveCheckpointBaseDir('s3://bucket/cp'), /only local paths and file:\/\/ URIs/);
+  assert.equal(resolveCheckpointBaseDir('s3://bucket//cp/'), 's3://bucket/cp');
+  assert.equal(resolveCheckpointBaseDir('s3a://bucket/cp'), 's3://bucket/cp');
+  assert.throws(
+    () => resolveCheckpointBaseDir('hdfs://nn/cp'),
+    (e: Error & { code?: string }) => e.code === 'WEIR_CONFIG_BAD_VALUE' && /no file system for the scheme 'hdfs:\/\/'/.test(e.message),
+  );
 });
 
 test('a checkpoint is one directory per job and checkpoint; _metadata is written last and atomically', async () => {

@@ -37,6 +37,13 @@ test('an import that breaks the layer table is a lint error (static, re-export a
     "export const p = () => import('../providers/process/process-cluster.js');\n",
   );
   assert.equal(client.length, 1, 'the client reaches providers only through the composition root');
+  const fsUp = await layerErrors(
+    'src/fs/layer-probe.ts',
+    "import { JobMaster } from '../runtime/jobmanager/job-master.js';\nexport const j = JobMaster;\n",
+  );
+  assert.equal(fsUp.length, 1, 'the file systems may not import the runtime');
+  const configFs = await layerErrors('src/config/layer-probe.ts', "export const f = () => import('../fs/index.js');\n");
+  assert.equal(configFs.length, 1, 'config sits below the file systems');
 });
 
 test('imports that follow the layer table are not flagged', async () => {
@@ -70,4 +77,14 @@ test('imports that follow the layer table are not flagged', async () => {
     [],
     'the composition root may import any layer',
   );
+  for (const layer of ['api', 'connectors', 'runtime', 'rest', 'cli']) {
+    assert.deepEqual(
+      await layerErrors(
+        `src/${layer}/layer-probe.ts`,
+        "import { getFileSystem } from '../fs/index.js';\nexport const g = getFileSystem;\n",
+      ),
+      [],
+      `${layer} may use the file systems`,
+    );
+  }
 });

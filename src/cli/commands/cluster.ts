@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import type { ResourceManager } from '../../runtime/jobmanager/resource-manager.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 interface ProcessOptions {
   D?: string[];
@@ -35,7 +36,9 @@ function confDirOf(o: { confDir?: string }): string {
 }
 
 function load(o: ProcessOptions): Configuration {
-  return loadConfiguration({ confDir: confDirOf(o), dynamic: o.D ?? [] });
+  const config = loadConfiguration({ confDir: confDirOf(o), dynamic: o.D ?? [] });
+  configureFileSystems(config.toJSON());
+  return config;
 }
 
 /** TaskManagers of `slotsPerTaskManager` slots that offer `slots` slots. */

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
+import { configureFileSystems } from '../../fs/index.js';
 import { WeirError } from '../../errors.js';
 import type { SubmittedJob } from '../../client/program-executor.js';
 import type { ClusterClient, JobProgress } from '../../client/cluster-client.js';
@@ -58,7 +59,9 @@ export function jobManagerAddress(value: string | undefined): Record<string, str
 function loadRemoteConfig(o: RemoteOptions): Configuration {
   const dynamic = [...(o.D ?? [])];
   for (const [k, v] of Object.entries(jobManagerAddress(o.jobmanager))) if (v !== undefined) dynamic.push(`${k}=${v}`);
-  return loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+  const config = loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
+  configureFileSystems(config.toJSON());
+  return config;
 }
 
 function clientFor(config: Configuration): RestClient {

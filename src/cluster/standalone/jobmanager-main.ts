@@ -26,6 +26,7 @@ import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 export interface RunJobManagerOptions {
   log?: Logger;
@@ -62,6 +63,7 @@ export interface JobManagerProcess {
 }
 
 export async function runJobManager(config: Configuration, opts: RunJobManagerOptions = {}): Promise<JobManagerProcess> {
+  configureFileSystems(config.toJSON());
   const log = opts.log ?? createLogger('JobManager', config.get('weir.log.level'));
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('jobmanager.rpc.address');

@@ -41,6 +41,7 @@ import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
 import { inspectProcess } from '../../util/process-info.js';
 import { createLogger } from './log.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 export interface RunTaskManagerOptions {
   log?: Logger;
@@ -274,6 +275,7 @@ export async function runTaskManager(
   jobManagerAddress: string,
   opts: RunTaskManagerOptions = {},
 ): Promise<TaskManagerProcess> {
+  configureFileSystems(config.toJSON());
   const log = opts.log ?? createLogger('TaskManager', config.get('weir.log.level'));
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('taskmanager.host') ?? '127.0.0.1';

@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import { access, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { WeirError } from '../../errors.js';
-import { ensureDir, fileIoError } from './fs-io.js';
+import { canonicalLocation, ensureDir, fileIoError, isRemote } from '../../fs/index.js';
+import { s3PartWriter, commitS3Part, discardS3Uploads } from './s3-part-files.js';
 import type { Committer, Sink, SinkWriter, SinkWriterContext } from '../../api/sink.js';
 
 /** Characters buffered before a write is started: one syscall per ~64 KiB, not per record. */
@@ -25,10 +26,14 @@ const FLUSH_CHARS = 64 * 1024;
 /** Characters buffered while a write is in flight before write() makes the task wait. */
 const MAX_PENDING_CHARS = 1024 * 1024;
 
-/** A part file closed for commit: plain data, so a committer in another thread or after a restore can commit it. */
+/**
+ * A part file closed for commit: plain data, so a committer in another thread or after a restore
+ * can commit it. On S3 it is a pending multipart upload (`upload`), completed by the commit.
+ */
 export interface PendingPartFile {
   inProgressPath: string;
   finalPath: string;
+  upload?: { uploadId: string; parts: { n: number; etag: string }[] };
 }
 
 export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
@@ -41,7 +46,7 @@ export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
     private readonly extension: string,
   ) {
     if (typeof dir !== 'string' || dir === '') throw new WeirError('WEIR_BAD_PIPELINE', 'FileSink needs an output directory path');
-    this.dir = path.resolve(process.cwd(), dir);
+    this.dir = isRemote(dir) || dir.startsWith('file:') ? canonicalLocation(dir) : path.resolve(process.cwd(), dir);
   }
 
   /** One JSON document per line, in part files under `dir` (created if missing). */
@@ -51,6 +56,13 @@ export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
 
   /** `restoredState`: the part counters of the restored checkpoint; numbering goes on after them. */
   async createWriter(ctx: SinkWriterContext, restoredState?: number[]): Promise<SinkWriter<T, PendingPartFile, number>> {
+    if (isRemote(this.dir)) {
+      // Object stores: part files are multipart uploads, visible only once completed (Flink's S3 RecoverableWriter).
+      if (ctx.checkpointing)
+        await discardS3Uploads(this.dir, ctx.subtaskIndex, ctx.attempt, ctx.restoredCheckpointId !== undefined, this.extension);
+      const counter = Math.max(0, ...(restoredState ?? []).filter((n) => Number.isSafeInteger(n)));
+      return s3PartWriter<T>(this.encode, this.dir, ctx, this.extension, counter);
+    }
     await ensureDir(this.dir);
     // A directory the task cannot write to (read-only file system, permissions) fails it now, naming the directory.
     await access(this.dir, fs.constants.W_OK).catch((e: unknown) => {
@@ -104,6 +116,7 @@ export class FileSink<T = unknown> implements Sink<T, PendingPartFile, number> {
   }
 
   validate(): void {
+    if (isRemote(this.dir)) return;
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(this.dir);
@@ -215,6 +228,7 @@ class TwoPhaseFileSinkWriter<T> implements SinkWriter<T, PendingPartFile, number
 
 /** Makes a pending part file visible under its final name; idempotent, so a commit may be retried. */
 export async function commitPendingFile(p: PendingPartFile): Promise<void> {
+  if (p.upload) return commitS3Part(p);
   try {
     await rename(p.inProgressPath, p.finalPath);
   } catch (e) {

@@ -9,6 +9,7 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeirError } from '../../errors.js';
+import { S3FileSystem, canonicalLocation, getFileSystem, isRemote } from '../../fs/index.js';
 import type {
   Boundedness,
   InputStatus,
@@ -49,7 +50,7 @@ export class FileSource implements Source<string, FileSourceSplit, StaticEnumSta
 
   private constructor(p: string, options: FileSourceOptions) {
     if (typeof p !== 'string' || p === '') throw new WeirError('WEIR_BAD_PIPELINE', 'FileSource.lines() needs a file or directory path');
-    this.path = path.resolve(process.cwd(), p.startsWith('file:') ? fileURLToPath(p) : p);
+    this.path = isRemote(p) ? canonicalLocation(p) : path.resolve(process.cwd(), p.startsWith('file:') ? fileURLToPath(p) : p);
     const chunk = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunk) || chunk < 1)
       throw new WeirError('WEIR_BAD_PIPELINE', `FileSource: chunkSize must be a positive integer, got ${chunk}`);
@@ -62,7 +63,8 @@ export class FileSource implements Source<string, FileSourceSplit, StaticEnumSta
   }
 
   validate(): void {
-    if (!fs.existsSync(this.path)) throw notFound(this.path);
+    // An object store is checked when the enumerator lists it (the client may not reach it).
+    if (!isRemote(this.path) && !fs.existsSync(this.path)) throw notFound(this.path);
   }
 
   createEnumerator(
@@ -99,6 +101,7 @@ function isHidden(name: string): boolean {
 
 /** The regular files at `root` (itself, if it is a file), sorted by path. */
 export async function listFiles(root: string): Promise<string[]> {
+  if (isRemote(root)) return listRemoteFiles(root);
   let st: fs.Stats;
   try {
     st = await stat(root);
@@ -129,6 +132,19 @@ export async function listFiles(root: string): Promise<string[]> {
   // Relative paths compare as the user sees them: a/b before a0 (path separator sorts first).
   const rel = (f: string) => path.relative(root, f).split(path.sep);
   return out.sort((a, b) => compareSegments(rel(a), rel(b)));
+}
+
+/** The objects at an s3:// location: the object itself, or every visible object under the prefix. */
+async function listRemoteFiles(root: string): Promise<string[]> {
+  const fs = getFileSystem(root);
+  const st = await fs.stat(root);
+  if (!st) throw notFound(root);
+  if (!st.isDir) return [root];
+  const all = fs instanceof S3FileSystem ? await fs.listRecursive(root) : [];
+  return all
+    .filter((f) => !f.name.split('/').some(isHidden))
+    .sort((a, b) => compareSegments(a.name.split('/'), b.name.split('/')))
+    .map((f) => f.path);
 }
 
 function compareSegments(a: string[], b: string[]): number {
@@ -310,7 +326,8 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
   }
 
   private async readChunk(split: FileSourceSplit): Promise<void> {
-    if (!this.fh) this.fh = await open(split.path, 'r');
+    const remote = isRemote(split.path);
+    if (!remote && !this.fh) this.fh = await open(split.path, 'r');
     if (this.closed) return;
     // A line longer than the buffer: grow it so every read still has about a chunk of room.
     if (this.buf.length - this.carryLen < Math.ceil(this.chunkSize / 2)) {
@@ -319,7 +336,15 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
       this.buf = bigger;
     }
     const len = Math.min(this.chunkSize, this.buf.length - this.carryLen);
-    const { bytesRead } = await this.fh.read(this.buf, this.carryLen, len, this.readPos);
+    let bytesRead: number;
+    if (remote) {
+      // Ranged GETs of a chunk each: the position is all a split's checkpoint needs.
+      const chunk = await getFileSystem(split.path).readRange(split.path, this.readPos, len);
+      chunk.copy(this.buf, this.carryLen);
+      bytesRead = chunk.length;
+    } else {
+      ({ bytesRead } = await this.fh!.read(this.buf, this.carryLen, len, this.readPos));
+    }
     if (this.closed || this.current !== split) return;
     this.readPos += bytesRead;
     this.decode(bytesRead);

@@ -138,6 +138,8 @@ export class CheckpointCoordinator {
     if (keep) return;
     // A savepoint's copy stays: only its checkpoint directory goes.
     this.completed.markAllDiscarded();
+    // State files outside the job directory (entropy injection) go first; then the directory.
+    await Promise.all(this.completed.all().map((cp) => this.storage.discard(cp.id, cp.metadata).catch(() => undefined)));
     await this.storage.discardAll().catch(() => undefined);
   }
 
@@ -351,7 +353,7 @@ export class CheckpointCoordinator {
     const now = this.clock.now();
     if ((this.completed.latest()?.id ?? 0) > p.id) {
       // A newer checkpoint completed first (concurrent checkpoints): this one is subsumed.
-      void this.storage.discard(p.id).catch(() => undefined);
+      void this.storage.discard(p.id, undefined, p.stateFilesElsewhere()).catch(() => undefined);
       // A savepoint's copy is complete and consistent all the same.
       if (p.savepoint) {
         this.statsTracker.reportCompleted(p.stats, now, savepointLocation, true);
@@ -367,7 +369,7 @@ export class CheckpointCoordinator {
     const evicted = this.completed.add(cp);
     // Older pending checkpoints are subsumed by this one.
     for (const older of [...this.pending.values()]) if (older.id < p.id) this.abort(older, `subsumed by checkpoint ${p.id}`, false);
-    for (const old of evicted.discarded) this.background(this.storage.discard(old.id));
+    for (const old of evicted.discarded) this.background(this.storage.discard(old.id, old.metadata));
     if (evicted.unreferenced.length > 0) this.background(this.storage.discardShared(evicted.unreferenced));
     this.background(sweepShared(this.storage, this.registry, p.id));
     this.hooks.onCompleted?.(cp, p.acknowledged);
@@ -386,7 +388,7 @@ export class CheckpointCoordinator {
     p.cancelTimeout?.();
     this.pending.delete(p.id);
     this.statsTracker.reportFailed(p.stats, this.clock.now(), reason);
-    void this.storage.discard(p.id).catch(() => undefined);
+    void this.storage.discard(p.id, undefined, p.stateFilesElsewhere()).catch(() => undefined);
     if (notify && this.running) this.hooks.notifyAborted(p.id);
     this.hooks.log?.('warn', `checkpoint ${p.id} of job ${this.jobId} aborted: ${reason}`);
     if (p.savepoint) this.savepointDone(p.savepoint, undefined, reason);

@@ -69,6 +69,13 @@ export class PendingCheckpoint {
     return new Set(this.acks.keys());
   }
 
+  /** State files written outside the checkpoint directory (entropy injection): deleted with it. */
+  stateFilesElsewhere(): string[] {
+    const out: string[] = [];
+    for (const a of this.acks.values()) if (a.handle.file && /^[a-z][a-z0-9+.-]*:\/\//i.test(a.handle.file)) out.push(a.handle.file);
+    return out;
+  }
+
   /** The files of the shared directory its state refers to (lsm incremental checkpoints). */
   sharedFiles(): Set<string> {
     const shared = new Set<string>();

@@ -3,9 +3,8 @@
  * statuses by trigger id, and the copy of a completed checkpoint to the savepoint directory.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, rename } from 'node:fs/promises';
-import path from 'node:path';
-import { METADATA_FILE, resolveCheckpointBaseDir } from './storage.js';
+import { baseName, getFileSystem, isAbsoluteLocation, joinPath } from '../../fs/index.js';
+import { METADATA_FILE, packState, resolveCheckpointBaseDir, unpackState, type CheckpointMetadata } from './storage.js';
 
 /** A savepoint asked for. */
 export interface SavepointStatus {
@@ -74,17 +73,38 @@ export function settleSavepoint(r: SavepointRequest, location: string | undefine
   return true;
 }
 
-/** Copies a completed checkpoint to the savepoint directory, `_metadata` last (temporary name, rename). */
+/**
+ * Copies a completed checkpoint to the savepoint directory (on any file system), `_metadata` last.
+ * State files the metadata names by absolute location (entropy injection) are copied in too and
+ * named relatively, so a savepoint is self-contained and outlives the checkpoint.
+ */
 export async function copyToSavepoint(r: SavepointRequest, jobId: string, checkpointDir: string): Promise<string> {
-  const dir = path.join(r.targetDir, `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
-  await cp(checkpointDir, dir, {
-    recursive: true,
-    errorOnExist: true,
-    force: false,
-    filter: (src) => path.basename(src) !== METADATA_FILE && !path.basename(src).startsWith(`.${METADATA_FILE}`),
-  });
-  const tmp = path.join(dir, `.${METADATA_FILE}.${process.pid}.tmp`);
-  await copyFile(path.join(checkpointDir, METADATA_FILE), tmp);
-  await rename(tmp, path.join(dir, METADATA_FILE));
+  const dir = joinPath(r.targetDir, `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+  const src = getFileSystem(checkpointDir);
+  const dst = getFileSystem(dir);
+  const metadata = unpackState<CheckpointMetadata>(await src.readFile(joinPath(checkpointDir, METADATA_FILE)));
+  await dst.mkdirs(dir);
+  if (src === dst) {
+    await src.copy(checkpointDir, dir, {
+      recursive: true,
+      filter: (name) => name !== METADATA_FILE && !name.startsWith(`.${METADATA_FILE}`),
+    });
+  } else {
+    for (const f of await src.list(checkpointDir)) {
+      if (!f.isDir && f.name !== METADATA_FILE && !f.name.startsWith(`.${METADATA_FILE}`))
+        await dst.writeFile(joinPath(dir, f.name), await src.readFile(f.path));
+    }
+  }
+  for (const op of Object.values(metadata.operators)) {
+    for (let i = 0; i < op.files.length; i++) {
+      const f = op.files[i];
+      if (f === null || f === undefined || !isAbsoluteLocation(f)) continue;
+      const name = baseName(f);
+      if (src === dst) await src.copy(f, joinPath(dir, name));
+      else await dst.writeFile(joinPath(dir, name), await src.readFile(f));
+      op.files[i] = name;
+    }
+  }
+  await dst.writeFile(joinPath(dir, METADATA_FILE), packState(metadata), { atomic: true });
   return dir;
 }

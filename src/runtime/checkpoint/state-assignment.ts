@@ -11,14 +11,13 @@
  * So a restore at another parallelism (rescaling) needs nothing else; the max parallelism of keyed
  * operators must stay the same, as in Flink.
  */
-import path from 'node:path';
 import { WeirError } from '../../errors.js';
 import type { JobGraph, JobVertex } from '../../graph/job-graph.js';
 import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
 import type { HeapTimersSnapshot } from '../operators/heap-timer-service.js';
 import type { HeapStateSnapshot } from '../state/heap-keyed-state-backend.js';
 import type { OperatorRestore, TaskRestore } from '../rpc/messages.js';
-import { unpackState, type LoadedCheckpoint, type SubtaskStateFile } from './storage.js';
+import { stateFileLocation, unpackState, type LoadedCheckpoint, type SubtaskStateFile } from './storage.js';
 
 /** The restore descriptor of one vertex's subtasks, or undefined when the checkpoint has no state for any of its operators. */
 export function taskRestoreFor(cp: LoadedCheckpoint, vertex: JobVertex): TaskRestore | undefined {
@@ -29,7 +28,7 @@ export function taskRestoreFor(cp: LoadedCheckpoint, vertex: JobVertex): TaskRes
     operators[jo.id] = {
       parallelism: m.parallelism,
       maxParallelism: m.maxParallelism,
-      files: m.files.map((f) => (f === null ? null : path.join(cp.dir, f))),
+      files: m.files.map((f) => (f === null ? null : stateFileLocation(cp.dir, f))),
     };
   }
   if (Object.keys(operators).length === 0) return undefined;

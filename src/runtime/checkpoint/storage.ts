@@ -9,17 +9,34 @@
  * checkpoint directory without it is a checkpoint that never completed and is never used. Workers,
  * TaskManagers and the JobManager share this filesystem.
  *
+ * The directory may be on any file system of src/fs (a local path, file://, s3://). With
+ * `s3.entropy.key`, state files go to paths with random characters in place of the key (their
+ * absolute locations are in the metadata) and every other path has the key removed.
+ *
  * Formats are MessagePack. The metadata names, per operator id, the state file of every subtask;
  * a state file holds, per operator id of the subtask's chain, keyed state as entries tagged with
  * their key group (so state can be split by key-group ranges) and operator state as named lists
  * (split or union redistribution), which is what savepoints and rescaling need as well.
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Packr, Unpackr } from 'msgpackr';
 import { WeirError } from '../../errors.js';
+import {
+  baseName,
+  canonicalLocation,
+  entropyOf,
+  fileSystemConfig,
+  getFileSystem,
+  injectEntropy,
+  isAbsoluteLocation,
+  joinPath,
+  parentPath,
+  removeEntropy,
+  type ConfigLookup,
+  type Entropy,
+  type FileSystem,
+} from '../../fs/index.js';
 import type { CheckpointingMode } from '../rpc/messages.js';
 
 export const METADATA_FILE = '_metadata';
@@ -61,7 +78,7 @@ export interface OperatorMetadata {
   vertexId: string;
   parallelism: number;
   maxParallelism: number;
-  /** State file of each subtask, relative to the checkpoint directory; null: no state. */
+  /** State file of each subtask, relative to the checkpoint directory or absolute (entropy injection); null: no state. */
   files: (string | null)[];
   /** Subtasks that had finished when the checkpoint was taken (their state is empty). */
   finished: number[];
@@ -113,15 +130,15 @@ export function newMetadata(m: Omit<CheckpointMetadata, 'format' | 'version'>): 
 
 // ---------------------------------------------------------------- locations
 
-/** `execution.checkpointing.dir` as an absolute path: a plain path or a file:// URI; default `<tmp>/weir-checkpoints`. */
+/**
+ * `execution.checkpointing.dir` as an absolute location: a plain path, a file:// or an s3:// URI
+ * (any other scheme is an error); default `<tmp>/weir-checkpoints`.
+ */
 export function resolveCheckpointBaseDir(value: unknown): string {
   if (value === undefined || value === null || value === '') return path.join(os.tmpdir(), 'weir-checkpoints');
-  const s = String(value);
-  if (s.startsWith('file:')) return fileURLToPath(s.startsWith('file://') ? s : `file://${s.slice(5)}`);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-    throw new WeirError('WEIR_CONFIG_BAD_VALUE', `execution.checkpointing.dir '${s}': only local paths and file:// URIs are supported`);
-  }
-  return path.resolve(s);
+  const s = canonicalLocation(String(value));
+  getFileSystem(s); // an unknown scheme fails here, naming the location
+  return s;
 }
 
 /**
@@ -133,7 +150,7 @@ export const SHARED_DIR = 'shared';
 
 /** The shared directory of the job whose checkpoint directory (chk-<n>) is `checkpointDir`. */
 export function sharedDirOf(checkpointDir: string): string {
-  return path.join(path.dirname(checkpointDir), SHARED_DIR);
+  return joinPath(parentPath(checkpointDir), SHARED_DIR);
 }
 
 export function checkpointDirName(checkpointId: number): string {
@@ -149,63 +166,84 @@ export function stateFileName(vertexId: string, subtask: number, attempt: number
 
 /** The checkpoints of one job: `<base>/<jobId>/chk-<n>/`. */
 export class CheckpointStorage {
+  /** The job's directory, without entropy. */
   readonly jobDir: string;
+  /** The job's directory as the tasks get it: with the entropy key, which they replace in state file paths. */
+  readonly taskJobDir: string;
+  readonly fs: FileSystem;
+  private readonly entropy: Entropy | undefined;
 
   constructor(
     readonly baseDir: string,
     readonly jobId: string,
+    config: ConfigLookup = fileSystemConfig(),
   ) {
-    this.jobDir = path.join(baseDir, jobId);
+    this.fs = getFileSystem(baseDir);
+    this.entropy = entropyOf(baseDir, config);
+    this.taskJobDir = joinPath(baseDir, jobId);
+    this.jobDir = removeEntropy(this.taskJobDir, this.entropy);
   }
 
   checkpointDir(checkpointId: number): string {
-    return path.join(this.jobDir, checkpointDirName(checkpointId));
+    return joinPath(this.jobDir, checkpointDirName(checkpointId));
   }
 
   get sharedDir(): string {
-    return path.join(this.jobDir, SHARED_DIR);
+    return joinPath(this.jobDir, SHARED_DIR);
   }
 
   /** Deletes files of the shared directory. */
   async discardShared(files: Iterable<string>): Promise<void> {
-    await Promise.all([...files].map((f) => rm(path.join(this.sharedDir, path.basename(f)), { force: true })));
+    await Promise.all([...files].map((f) => this.fs.delete(joinPath(this.sharedDir, baseName(f)))));
   }
 
   /** The names in the shared directory (none when it does not exist). */
   async listShared(): Promise<string[]> {
-    return readdir(this.sharedDir).catch(() => [] as string[]);
+    return (await this.fs.list(this.sharedDir).catch(() => [])).filter((f) => !f.isDir).map((f) => f.name);
   }
 
   /** Creates chk-<n>/ (the tasks write their files into it). */
   async initCheckpoint(checkpointId: number): Promise<string> {
     const dir = this.checkpointDir(checkpointId);
-    await mkdir(dir, { recursive: true });
+    await this.fs.mkdirs(dir);
     return dir;
   }
 
-  /** Writes `_metadata` last and atomically: to a temporary file, synced, then renamed. Returns the checkpoint directory. */
+  /** Writes `_metadata` last and atomically (a local file is written to a temporary name, synced, renamed). Returns the checkpoint directory. */
   async writeMetadata(metadata: CheckpointMetadata): Promise<string> {
     const dir = this.checkpointDir(metadata.checkpointId);
-    const tmp = path.join(dir, `.${METADATA_FILE}.${process.pid}.tmp`);
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(packState(metadata));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path.join(dir, METADATA_FILE));
+    await this.fs.writeFile(joinPath(dir, METADATA_FILE), packState(metadata), { atomic: true });
     return dir;
   }
 
-  /** Deletes chk-<n>/ and everything in it. */
-  async discard(checkpointId: number): Promise<void> {
-    await rm(this.checkpointDir(checkpointId), { recursive: true, force: true });
+  /** Deletes chk-<n>/ and everything in it, and the state files its metadata names elsewhere (entropy). */
+  async discard(checkpointId: number, metadata?: CheckpointMetadata, stateFiles: string[] = []): Promise<void> {
+    const elsewhere =
+      stateFiles.length > 0
+        ? stateFiles
+        : metadata
+          ? Object.values(metadata.operators).flatMap((o) => o.files.filter((f): f is string => f !== null && isAbsoluteLocation(f)))
+          : [];
+    await Promise.all(elsewhere.map((f) => this.fs.delete(f)));
+    await this.fs.delete(this.checkpointDir(checkpointId), true);
   }
 
-  /** Deletes the job's directory. */
+  /**
+   * Deletes the job's directory and, with entropy injection, the job's directories under every
+   * entropy value (state files that no metadata names, written by tasks of aborted checkpoints).
+   */
   async discardAll(): Promise<void> {
-    await rm(this.jobDir, { recursive: true, force: true });
+    const e = this.entropy;
+    const at = e ? this.taskJobDir.indexOf(e.key) : -1;
+    if (e && at >= 0) {
+      const before = this.taskJobDir.slice(0, at);
+      const after = this.taskJobDir.slice(at + e.key.length);
+      const re = new RegExp(`^[a-z0-9]{${e.length}}$`);
+      for (const d of await this.fs.list(before)) {
+        if (d.isDir && re.test(d.name)) await this.fs.delete(joinPath(before, d.name, after), true);
+      }
+    }
+    await this.fs.delete(this.jobDir, true);
   }
 }
 
@@ -222,58 +260,61 @@ export interface LoadedCheckpoint {
  */
 export async function loadCheckpoint(location: string): Promise<LoadedCheckpoint> {
   let loc = resolveCheckpointBaseDir(location);
-  if (path.basename(loc) === METADATA_FILE) loc = path.dirname(loc);
-  const st = await stat(loc).catch(() => undefined);
-  if (!st?.isDirectory()) throw new WeirError('WEIR_CHECKPOINT', `no checkpoint at ${location}: not a directory`);
+  if (baseName(loc) === METADATA_FILE) loc = parentPath(loc);
+  const fs = getFileSystem(loc);
+  const st = await fs.stat(loc).catch((e: unknown) => {
+    throw new WeirError('WEIR_CHECKPOINT', `no checkpoint at ${location}: ${(e as Error).message}`, {}, { cause: e });
+  });
+  if (!st?.isDir) throw new WeirError('WEIR_CHECKPOINT', `no checkpoint at ${location}: not a directory`);
   let dir = loc;
-  if (!(await stat(path.join(loc, METADATA_FILE)).catch(() => undefined))) {
+  if (!(await fs.stat(joinPath(loc, METADATA_FILE)))) {
     const latest = await latestCompletedIn(loc);
     if (latest === undefined) throw new WeirError('WEIR_CHECKPOINT', `no completed checkpoint at ${location}: no ${METADATA_FILE} found`);
     dir = latest;
   }
+  const file = joinPath(dir, METADATA_FILE);
   let metadata: CheckpointMetadata;
   try {
-    metadata = unpackState<CheckpointMetadata>(await readFile(path.join(dir, METADATA_FILE)));
+    metadata = unpackState<CheckpointMetadata>(await fs.readFile(file));
   } catch (e) {
-    throw new WeirError('WEIR_CHECKPOINT', `cannot read ${path.join(dir, METADATA_FILE)}: ${(e as Error).message}`, {}, { cause: e });
+    throw new WeirError('WEIR_CHECKPOINT', `cannot read ${file}: ${(e as Error).message}`, {}, { cause: e });
   }
   if (metadata?.format !== METADATA_FORMAT || metadata.version !== FORMAT_VERSION) {
-    throw new WeirError('WEIR_CHECKPOINT', `${path.join(dir, METADATA_FILE)} is not a Weir checkpoint of format version ${FORMAT_VERSION}`);
+    throw new WeirError('WEIR_CHECKPOINT', `${file} is not a Weir checkpoint of format version ${FORMAT_VERSION}`);
   }
   return { metadata, dir };
 }
 
 /** The chk-<n> directory with the highest n that has a _metadata file, in a job directory. */
 export async function latestCompletedIn(jobDir: string): Promise<string | undefined> {
-  const names = await readdir(jobDir).catch(() => [] as string[]);
+  const fs = getFileSystem(jobDir);
+  const names = (await fs.list(jobDir).catch(() => [])).map((f) => f.name);
   const ids = names
     .map((n) => /^chk-(\d+)$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => b - a);
   for (const id of ids) {
-    const dir = path.join(jobDir, checkpointDirName(id));
-    if (await stat(path.join(dir, METADATA_FILE)).catch(() => undefined)) return dir;
+    const dir = joinPath(jobDir, checkpointDirName(id));
+    if (await fs.stat(joinPath(dir, METADATA_FILE)).catch(() => undefined)) return dir;
   }
   return undefined;
 }
 
 // ---------------------------------------------------------------- the task side
 
-/** Writes a subtask's state file into chk-<n>/ (which must exist: an aborted checkpoint's directory is gone, and so the write fails). */
-/** Writes a subtask's state file and flushes it to disk before the task acknowledges (`_metadata`, written later, refers to it). */
+/** Writes a subtask's state file (durably: the local file is synced) before the task acknowledges (`_metadata`, written later, refers to it). */
 export async function writeSubtaskState(checkpointDir: string, fileName: string, bytes: Uint8Array): Promise<void> {
-  const fh = await open(path.join(checkpointDir, fileName), 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await getFileSystem(checkpointDir).writeFile(joinPath(checkpointDir, fileName), bytes, { atomic: false });
+}
+
+/** The location of a state file named in metadata: absolute (entropy injection) or relative to the checkpoint directory. */
+export function stateFileLocation(checkpointDir: string, file: string): string {
+  return isAbsoluteLocation(file) ? file : joinPath(checkpointDir, file);
 }
 
 export async function readSubtaskState(file: string): Promise<SubtaskStateFile> {
-  const s = unpackState<SubtaskStateFile>(await readFile(file));
+  const s = unpackState<SubtaskStateFile>(await getFileSystem(file).readFile(file));
   if (s?.format !== STATE_FORMAT || s.version !== FORMAT_VERSION) {
     throw new WeirError('WEIR_CHECKPOINT', `${file} is not a Weir subtask state file of format version ${FORMAT_VERSION}`);
   }
@@ -292,4 +333,23 @@ export async function loadRestorePoint(location: string): Promise<LoadedCheckpoi
     if (!(e instanceof WeirError)) throw e;
     throw new WeirError('WEIR_SAVEPOINT', `cannot restore from execution.savepoint.path (-s): ${e.message}`, {}, { cause: e });
   }
+}
+
+/**
+ * Where a task writes its state file for a checkpoint, from the job directory it was given (which
+ * keeps the entropy key): with entropy, an absolute location with random characters (named so in
+ * the metadata); otherwise chk-<n>/<name>, named relatively.
+ */
+export function taskStateLocation(taskJobDir: string, checkpointId: number, name: string): { location: string; handle: string } {
+  const entropy = entropyOf(taskJobDir, fileSystemConfig());
+  if (entropy && taskJobDir.includes(entropy.key)) {
+    const location = joinPath(injectEntropy(taskJobDir, entropy), checkpointDirName(checkpointId), name);
+    return { location, handle: location };
+  }
+  return { location: joinPath(taskJobDir, checkpointDirName(checkpointId), name), handle: name };
+}
+
+/** The job directory without the entropy key (where _metadata and shared files are). */
+export function jobDirWithoutEntropy(taskJobDir: string): string {
+  return removeEntropy(taskJobDir, entropyOf(taskJobDir, fileSystemConfig()));
 }

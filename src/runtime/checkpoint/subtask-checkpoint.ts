@@ -7,7 +7,7 @@
  * the subtask's state file and acknowledges (or declines). A restored task gets its state back
  * before its operators open.
  */
-import path from 'node:path';
+import { joinPath, parentPath } from '../../fs/index.js';
 import { performance } from 'node:perf_hooks';
 import { keyGroupRangeForSubtask } from '../../graph/key-groups.js';
 import type { JobVertex } from '../../graph/job-graph.js';
@@ -21,13 +21,14 @@ import type { Barrier } from './barrier-aligner.js';
 import { assignOperatorState, type AssignedOperatorState } from './state-assignment.js';
 import {
   SHARED_DIR,
-  checkpointDirName,
   packState,
   readSubtaskState,
   sharedDirOf,
   stateFileName,
   subtaskStateFile,
   writeSubtaskState,
+  taskStateLocation,
+  jobDirWithoutEntropy,
   type KeyedStateSnapshot,
   type OperatorSubtaskState,
   type SubtaskStateFile,
@@ -145,7 +146,7 @@ export class SubtaskCheckpoint {
     const parts: Record<string, OperatorSnapshotPart> = {};
     const { vertex, subtask } = this.ctx;
     const ops = vertex.operators;
-    const sharedDir = this.ctx.jobDir !== undefined ? path.join(this.ctx.jobDir, SHARED_DIR) : undefined;
+    const sharedDir = this.ctx.jobDir !== undefined ? joinPath(jobDirWithoutEntropy(this.ctx.jobDir), SHARED_DIR) : undefined;
     for (let i = 0; i < ops.length; i++) {
       const jo = ops[i]!;
       const part: OperatorSnapshotPart = {};
@@ -218,8 +219,9 @@ export class SubtaskCheckpoint {
       if (Object.keys(operators).length > 0) {
         const bytes = packState(subtaskStateFile(checkpointId, vertexId, subtask, operators));
         const name = stateFileName(vertexId, subtask, this.ctx.attempt);
-        await writeSubtaskState(`${this.ctx.jobDir!}/${checkpointDirName(checkpointId)}`, name, bytes);
-        handle = { file: name, size: bytes.byteLength };
+        const { location, handle: file } = taskStateLocation(this.ctx.jobDir!, checkpointId, name);
+        await writeSubtaskState(parentPath(location), name, bytes);
+        handle = { file, size: bytes.byteLength };
         if (shared.length > 0) Object.assign(handle, { shared, sharedBytes, uploadedBytes });
       }
       if (this.ctx.isCanceled()) return;
@@ -277,7 +279,7 @@ export async function restoreKeyedState(
     if (!restore || !a) continue;
     const range = a.keyGroupRange;
     const sharedDir = sharedDirOf(restore.dir);
-    const ownSharedDir = jobDir !== undefined && path.resolve(sharedDir) === path.resolve(jobDir, SHARED_DIR);
+    const ownSharedDir = jobDir !== undefined && sharedDir === joinPath(jobDirWithoutEntropy(jobDir), SHARED_DIR);
     await k.backend.restoreState(a.keyed, { range, sharedDir, ownSharedDir });
     for (const part of a.keyed) k.timers.restore(part.timers, range);
   }

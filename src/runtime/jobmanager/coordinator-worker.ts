@@ -6,11 +6,15 @@
  * which is what keeps enumerator and reader snapshots consistent. A restored job's enumerators
  * start from their checkpointed state.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceSplit, SplitEnumerator } from '../../api/source.js';
 import { serializeError } from '../../errors.js';
 import { replayProgram } from '../program-replay.js';
 import type { FromCoordinator, ToCoordinator } from '../rpc/messages.js';
+import { configureFileSystems } from '../../fs/index.js';
+
+// The JobManager's file system settings (s3.*): enumerators list s3:// locations with them.
+configureFileSystems((workerData as { fileSystems?: Record<string, unknown> } | null)?.fileSystems ?? {});
 
 const port = parentPort!;
 const post = (m: FromCoordinator): void => port.postMessage(m);

@@ -77,7 +77,7 @@ export class JobMaster {
     this.collect = new CollectCoordinator(submission.jobGraph, cpOptions !== undefined);
     if (cpOptions) {
       this.checkpoints = new CheckpointCoordinator(cpOptions, submission.jobGraph, submission.jobId, this.checkpointHooks(), clock);
-      this.settings.checkpointing = { mode: cpOptions.mode, jobDir: this.checkpoints.jobDir };
+      this.settings.checkpointing = { mode: cpOptions.mode, jobDir: this.checkpoints.storage.taskJobDir };
     }
     this.restorePoint = new RestorePoint(submission.jobGraph, submission.config, this.checkpoints);
     const job = {

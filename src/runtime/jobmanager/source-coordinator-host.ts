@@ -9,6 +9,7 @@ import type { SourceSplit } from '../../api/source.js';
 import type { FromCoordinator, JobDeployment, SourceEventKind, ToCoordinator } from '../rpc/messages.js';
 import { workerEntry } from '../worker-entry.js';
 import { trackWorkerThread } from '../../util/process-info.js';
+import { fileSystemSettings } from '../../fs/index.js';
 
 type SnapshotDone = (states: Record<string, unknown> | Error) => void;
 
@@ -33,7 +34,7 @@ export class SourceCoordinatorHost {
    */
   start(d: JobDeployment, restored: Record<string, unknown> | undefined, events: SourceCoordinatorEvents): Promise<boolean> {
     return new Promise((resolve) => {
-      const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'));
+      const w = new Worker(workerEntry('./jobmanager/coordinator-worker.js'), { workerData: { fileSystems: fileSystemSettings() } });
       trackWorkerThread(w, `Source coordinator of ${this.jobName}`);
       this.worker = w;
       let settled = false;

@@ -68,7 +68,8 @@ export type RuntimeSettings = Static<typeof RuntimeSettings>;
  * had state.
  */
 export const SubtaskStateHandle = Type.Object({
-  file: Nullable(Name(300)),
+  /** A name in chk-<n>/, or an absolute location (state files with entropy injection). */
+  file: Nullable(Type.String({ minLength: 1, maxLength: 4000 })),
   /** Bytes written. */
   size: Int(0),
   /**

@@ -12,9 +12,12 @@ import { MetricRegistry } from '../../metrics/registry.js';
 import { replayProgram, type ReplayedJob } from '../program-replay.js';
 import type { ExecutionState, FromSlotWorker, JobDeployment, SourceEventKind, TaskMetrics, ToSlotWorker } from '../rpc/messages.js';
 import { Task, type TaskEnvironment } from './task.js';
+import { configureFileSystems } from '../../fs/index.js';
 
 const port = parentPort!;
-const { address, host } = workerData as { address: string; host?: string };
+const { address, host, fileSystems } = workerData as { address: string; host?: string; fileSystems?: Record<string, unknown> };
+// The TaskManager's file system settings (s3.*): checkpoints and file connectors of this slot use them.
+configureFileSystems(fileSystems ?? {});
 const post = (m: FromSlotWorker): void => port.postMessage(m);
 
 /** How often the tasks' metrics are sampled to the TaskManager (ms): one message for all tasks of the worker. */

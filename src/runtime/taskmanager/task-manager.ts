@@ -24,6 +24,7 @@ import { workerEntry } from '../worker-entry.js';
 import type { PeerBroker } from './peer-broker.js';
 import { trackWorkerThread } from '../../util/process-info.js';
 import { TaskManagerMetrics, type TaskManagerMetricsOptions } from './task-manager-metrics.js';
+import { fileSystemSettings } from '../../fs/index.js';
 
 interface SlotWorker {
   worker: Worker;
@@ -227,7 +228,7 @@ export class TaskManager {
 
   private startWorker(address: string, d: JobDeployment): SlotWorker {
     const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
-      workerData: { address, host: this.metrics.host },
+      workerData: { address, host: this.metrics.host, fileSystems: fileSystemSettings() },
       stdout: false,
       stderr: false,
     });

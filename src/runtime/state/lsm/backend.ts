@@ -19,8 +19,8 @@
  * even if processing goes on while it is written. Snapshots: full-snapshot.ts (canonical entries),
  * incremental-snapshot.ts and shared-files.ts (incremental checkpoints).
  */
-import { join } from 'node:path';
 import { WeirError } from '../../../errors.js';
+import { joinPath } from '../../../fs/index.js';
 import type { StateKind } from '../../../api/state.js';
 import { packState, unpackState } from '../../checkpoint/storage.js';
 import { AbstractKeyedStateBackend } from '../abstract-keyed-state-backend.js';
@@ -294,7 +294,7 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
     const { range, sharedDir } = request;
     const native = parts.flatMap((p) => (p.lsm !== undefined && p.lsm.files.length > 0 ? [p.lsm.files] : []));
     if (native.length > 0) {
-      const descriptors = native.map((files) => join(sharedDir, files[0]!));
+      const descriptors = native.map((files) => joinPath(sharedDir, files[0]!));
       await this.restoreFromFiles(descriptors, { range, searchDirs: [sharedDir] });
       // Files of this job's own checkpoints stay in its shared directory: the next checkpoint
       // refers to them instead of uploading them again (a checkpoint of another job is copied).

@@ -6,8 +6,9 @@
  * groups in range are copied in).
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { baseName, getFileSystem, joinPath, parentPath } from '../../../fs/index.js';
 import { ClassicLevel } from 'classic-level';
 import { WeirError } from '../../../errors.js';
 import type { KeyGroupRange, SharedStateFiles } from '../keyed-state-backend.js';
@@ -63,7 +64,8 @@ export async function checkpointFiles(
     return b.store.stage(`staging-${checkpointId}`);
   });
   try {
-    await mkdir(targetDir, { recursive: true });
+    const fs = getFileSystem(targetDir);
+    await fs.mkdirs(targetDir);
     const tableFiles: string[] = [];
     const uploaded: string[] = [];
     let uploadedBytes = 0;
@@ -82,13 +84,13 @@ export async function checkpointFiles(
       descriptorTables.push([f.name, handle, f.size]);
       totalBytes += f.size;
       if (!alreadyUploaded.has(handle)) {
-        await copyFile(join(staged.dir, f.name), join(targetDir, handle));
+        await fs.uploadFile(join(staged.dir, f.name), joinPath(targetDir, handle));
         uploaded.push(handle);
         uploadedBytes += f.size;
       }
     }
     const manifestFile = `${files.instanceId}-chk-${checkpointId}-${staged.manifestName}`;
-    await writeFile(join(targetDir, manifestFile), staged.manifest);
+    await fs.writeFile(joinPath(targetDir, manifestFile), staged.manifest, { atomic: false });
     const descriptor: LsmCheckpointDescriptor = {
       format: 'weir-lsm-checkpoint',
       version: 1,
@@ -99,7 +101,7 @@ export async function checkpointFiles(
     };
     const descriptorFile = `${files.instanceId}-chk-${checkpointId}.lsm.json`;
     const json = JSON.stringify(descriptor);
-    await writeFile(join(targetDir, descriptorFile), json);
+    await fs.writeFile(joinPath(targetDir, descriptorFile), json, { atomic: false });
     const small = staged.manifest.length + Buffer.byteLength(json);
     return {
       files: [descriptorFile, manifestFile, ...tableFiles],
@@ -203,7 +205,7 @@ export async function restoreFromFiles(
 async function readDescriptor(path: string): Promise<LsmCheckpointDescriptor> {
   let d: LsmCheckpointDescriptor;
   try {
-    d = JSON.parse(await readFile(path, 'utf8')) as LsmCheckpointDescriptor;
+    d = JSON.parse((await getFileSystem(path).readFile(path)).toString('utf8')) as LsmCheckpointDescriptor;
   } catch (e) {
     throw new WeirError('WEIR_CHECKPOINT', `Cannot read the lsm checkpoint descriptor ${path}: ${String(e)}`, {}, { cause: e });
   }
@@ -215,13 +217,13 @@ async function readDescriptor(path: string): Promise<LsmCheckpointDescriptor> {
 /** Lays out the files of a checkpoint as a LevelDB directory. */
 async function materialize(d: LsmCheckpointDescriptor, descriptorPath: string, dbDir: string, searchDirs: string[]): Promise<void> {
   await mkdir(dbDir, { recursive: true });
-  const dirs = [dirname(descriptorPath), ...searchDirs];
+  const dirs = [parentPath(descriptorPath), ...searchDirs];
   const find = async (file: string, size: number): Promise<string> => {
     for (const dir of dirs) {
-      const p = join(dir, basename(file));
+      const p = joinPath(dir, baseName(file));
       try {
-        const s = await stat(p);
-        if (s.size === size) return p;
+        const s = await getFileSystem(p).stat(p);
+        if (s !== undefined && !s.isDir && s.size === size) return p;
       } catch {
         // not in this directory
       }
@@ -231,7 +233,8 @@ async function materialize(d: LsmCheckpointDescriptor, descriptorPath: string, d
       `Checkpoint file ${file} (${size} bytes) of checkpoint ${d.checkpointId} is missing from ${dirs.join(', ')}`,
     );
   };
-  for (const [local, file, size] of d.tables) await copyFile(await find(file, size), join(dbDir, local));
-  await copyFile(await find(d.manifest.file, d.manifest.size), join(dbDir, d.manifest.name));
+  const fetch = async (from: string, to: string): Promise<void> => getFileSystem(from).downloadFile(from, to);
+  for (const [local, file, size] of d.tables) await fetch(await find(file, size), join(dbDir, local));
+  await fetch(await find(d.manifest.file, d.manifest.size), join(dbDir, d.manifest.name));
   await writeFile(join(dbDir, 'CURRENT'), d.manifest.name + '\n');
 }

@@ -5,8 +5,7 @@
  * lose them while they are in use (the coordinator deletes a shared file only once no retained
  * checkpoint refers to it).
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { getFileSystem, joinPath } from '../../../fs/index.js';
 import type { SharedStateFiles } from '../keyed-state-backend.js';
 
 /** A checkpoint this backend took part in, until it is confirmed or aborted. */
@@ -72,6 +71,6 @@ export class SharedFileRegistry {
     this.taken.delete(checkpointId);
     const { upload, dir } = rec;
     if (upload === undefined || dir === undefined) return;
-    upload.then((r) => Promise.all(r.uploaded.map((f) => rm(join(dir, f), { force: true })))).catch(() => undefined);
+    upload.then((r) => Promise.all(r.uploaded.map((f) => getFileSystem(dir).delete(joinPath(dir, f))))).catch(() => undefined);
   }
 }

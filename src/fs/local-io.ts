@@ -1,10 +1,10 @@
 /**
- * File system helpers of the file connectors: a directory walk that always ends, and errors that
+ * Local file system helpers: a directory walk that always ends, and errors that
  * say which path failed and what to do.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { WeirError } from '../../errors.js';
+import { WeirError } from '../errors.js';
 
 /** What a user can do about each errno a file connector meets. */
 const ADVICE: Record<string, string> = {
