@@ -3,7 +3,7 @@
  * group (partitions are assigned by Weir's split enumerator, as in Flink): metadata, offsets
  * lookups, fetches with read_committed filtering, and committing offsets back to the group.
  */
-import { Admin, Consumer, FetchIsolationLevels } from '@platformatic/kafka';
+import { Admin, ConnectionPool, Consumer, FetchIsolationLevels, fetchV17 } from '@platformatic/kafka';
 import { parseBootstrap, type KafkaConsumerRecord, type OffsetsSpec } from './options.js';
 import { connectorError } from './options.js';
 
@@ -162,85 +162,133 @@ export interface FetchPosition {
   offset: number;
 }
 
-/** One fetch round over `positions`: per leader broker, read_committed filtering of aborted data done by the client. */
-export async function fetchOnce(consumer: Consumer, positions: FetchPosition[], maxPartitionBytes: number): Promise<FetchedChunk[]> {
-  const topics = [...new Set(positions.map((p) => p.topic))];
-  const meta = await consumer.metadata({ topics });
-  const byLeader = new Map<
-    number,
-    Map<
-      string,
-      {
-        topicId: string;
-        partitions: {
-          partition: number;
-          currentLeaderEpoch: number;
-          fetchOffset: bigint;
-          lastFetchedEpoch: number;
-          partitionMaxBytes: number;
-        }[];
-      }
-    >
-  >();
-  const names = new Map<string, string>();
-  for (const p of positions) {
-    const t = meta.topics.get(p.topic);
-    const pm = t?.partitions[p.partition];
-    if (!t || !pm) continue;
-    names.set(t.id, p.topic);
-    let topicsOf = byLeader.get(pm.leader);
-    if (!topicsOf) byLeader.set(pm.leader, (topicsOf = new Map()));
-    let entry = topicsOf.get(p.topic);
-    if (!entry) topicsOf.set(p.topic, (entry = { topicId: t.id, partitions: [] }));
-    entry.partitions.push({
-      partition: p.partition,
-      currentLeaderEpoch: -1,
-      fetchOffset: BigInt(p.offset),
-      lastFetchedEpoch: -1,
-      partitionMaxBytes: maxPartitionBytes,
-    });
-  }
-  const responses = await Promise.all([...byLeader].map(([node, ts]) => consumer.fetch({ node, topics: [...ts.values()] })));
-  const chunks: FetchedChunk[] = [];
-  for (const res of responses)
-    for (const t of res.responses) {
-      const topic = names.get(t.topicId);
-      if (topic === undefined) continue;
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0) {
-          consumer.clearMetadata();
-          if (p.errorCode === 1)
-            throw connectorError(
-              'KafkaSource',
-              `offset out of range on ${tpKey(topic, p.partitionIndex)} (the data was deleted by retention)`,
-            );
-          continue;
-        }
-        const batches = p.records ?? [];
-        if (batches.length === 0) continue;
-        const records: KafkaConsumerRecord[] = [];
-        let next = -1;
-        for (const b of batches) {
-          next = Number(b.firstOffset) + b.lastOffsetDelta + 1;
-          if (b.attributes & IS_CONTROL) continue;
-          for (const r of b.records) {
-            const headers: Record<string, Buffer | null> = {};
-            for (const [hk, hv] of r.headers) if (hk) headers[hk.toString('utf8')] = hv;
-            records.push({
-              topic,
-              partition: p.partitionIndex,
-              offset: Number(b.firstOffset) + r.offsetDelta,
-              timestamp: Number(b.firstTimestamp + r.timestampDelta),
-              key: r.key,
-              value: r.value,
-              headers,
-            });
-          }
-        }
-        chunks.push({ topic, partition: p.partitionIndex, records, nextOffset: next });
-      }
+const IS_TRANSACTIONAL = 1 << 4;
+
+type FetchPartitionResponse = Awaited<ReturnType<typeof fetchV17.api.async>>['responses'][number]['partitions'][number];
+
+/**
+ * Records of one partition's fetch response that a read_committed reader may see (the Java
+ * client's algorithm): batches of a transaction that was aborted are dropped, from the transaction's
+ * first offset up to its ABORT marker; control batches (markers) are never records.
+ */
+export function committedRecords(topic: string, p: FetchPartitionResponse, readCommitted: boolean): FetchedChunk {
+  const batches = p.records ?? [];
+  const aborted = [...(p.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  const open = new Set<bigint>();
+  let ai = 0;
+  const records: KafkaConsumerRecord[] = [];
+  let next = -1;
+  for (const b of batches) {
+    const last = b.firstOffset + BigInt(b.lastOffsetDelta);
+    next = Number(last) + 1;
+    if (readCommitted) while (ai < aborted.length && aborted[ai]!.firstOffset <= last) open.add(aborted[ai++]!.producerId);
+    if (b.attributes & IS_CONTROL) {
+      // An ABORT marker (type 0) ends that producer's aborted transaction.
+      if (b.records[0]?.key?.readInt16BE(2) === 0) open.delete(b.producerId);
+      continue;
     }
-  return chunks;
+    if (readCommitted && b.attributes & IS_TRANSACTIONAL && open.has(b.producerId)) continue;
+    for (const r of b.records) {
+      const headers: Record<string, Buffer | null> = {};
+      for (const [hk, hv] of r.headers) if (hk) headers[hk.toString('utf8')] = hv;
+      records.push({
+        topic,
+        partition: p.partitionIndex,
+        offset: Number(b.firstOffset) + r.offsetDelta,
+        timestamp: Number(b.firstTimestamp + r.timestampDelta),
+        key: r.key,
+        value: r.value,
+        headers,
+      });
+    }
+  }
+  return { topic, partition: p.partitionIndex, records, nextOffset: next };
+}
+
+/**
+ * Fetches partitions from their leaders with sessionless Fetch requests over its own connections;
+ * the consumer serves metadata. Filtering of aborted data is done here (committedRecords).
+ */
+export class PartitionFetcher {
+  private readonly pool: ConnectionPool;
+
+  constructor(
+    private readonly consumer: Consumer,
+    clientId: string,
+    private readonly readCommitted: boolean,
+    private readonly maxWaitMs: number,
+    private readonly maxPartitionBytes: number,
+  ) {
+    this.pool = new ConnectionPool(clientId, { connectTimeout: 5000 });
+  }
+
+  async fetch(positions: FetchPosition[]): Promise<FetchedChunk[]> {
+    const topics = [...new Set(positions.map((p) => p.topic))];
+    const meta = await this.consumer.metadata({ topics });
+    type Req = {
+      topicId: string;
+      partitions: {
+        partition: number;
+        currentLeaderEpoch: number;
+        fetchOffset: bigint;
+        lastFetchedEpoch: number;
+        partitionMaxBytes: number;
+      }[];
+    };
+    const byLeader = new Map<number, Map<string, Req>>();
+    const names = new Map<string, string>();
+    for (const p of positions) {
+      const t = meta.topics.get(p.topic);
+      const pm = t?.partitions[p.partition];
+      if (!t || !pm) continue;
+      names.set(t.id, p.topic);
+      let topicsOf = byLeader.get(pm.leader);
+      if (!topicsOf) byLeader.set(pm.leader, (topicsOf = new Map()));
+      let entry = topicsOf.get(p.topic);
+      if (!entry) topicsOf.set(p.topic, (entry = { topicId: t.id, partitions: [] }));
+      entry.partitions.push({
+        partition: p.partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: BigInt(p.offset),
+        lastFetchedEpoch: -1,
+        partitionMaxBytes: this.maxPartitionBytes,
+      });
+    }
+    const isolation = this.readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED;
+    const responses = await Promise.all(
+      [...byLeader].map(async ([node, ts]) => {
+        const broker = meta.brokers.get(node);
+        if (!broker) throw Object.assign(new Error(`no broker ${node} in the metadata`), { code: 'PLT_KFK_NETWORK' });
+        const conn = await this.pool.get(broker);
+        // Session id 0, epoch -1: a full fetch that opens no fetch session.
+        return fetchV17.api.async(conn, this.maxWaitMs, 1, 16 * 1024 * 1024, isolation, 0, -1, [...ts.values()], [], '');
+      }),
+    );
+    const chunks: FetchedChunk[] = [];
+    for (const res of responses)
+      for (const t of res.responses) {
+        const topic = names.get(t.topicId);
+        if (topic === undefined) continue;
+        for (const p of t.partitions) {
+          if (p.errorCode !== 0) {
+            this.consumer.clearMetadata();
+            if (p.errorCode === 1)
+              throw connectorError(
+                'KafkaSource',
+                `offset out of range on ${tpKey(topic, p.partitionIndex)} (the data was deleted by retention)`,
+              );
+            continue;
+          }
+          if ((p.records ?? []).length === 0) continue;
+          chunks.push(committedRecords(topic, p, this.readCommitted));
+        }
+      }
+    return chunks;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => undefined);
+  }
 }
 
 /** Closes a client without waiting for what it has in flight; errors are dropped (it is going away). */

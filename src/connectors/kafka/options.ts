@@ -71,16 +71,24 @@ export interface KafkaConsumerRecord {
 
 export type KafkaDeserializer<T> = (record: KafkaConsumerRecord) => T;
 
+/**
+ * A library function with a fixed text: the plan fingerprint reads functions' source text, and the
+ * text of Weir's own code differs with how it was loaded (compiled or transformed on the fly).
+ */
+export function named<F extends (...args: never[]) => unknown>(text: string, fn: F): F {
+  Object.defineProperty(fn, 'toString', { value: () => text });
+  return fn;
+}
+
 /** Value-only deserializers (Flink's SimpleStringSchema, JsonDeserializationSchema, bytes). */
 export const KafkaDeserializers = {
-  string: (): KafkaDeserializer<string> => (r) => (r.value === null ? '' : r.value.toString('utf8')),
-  json:
-    <T = unknown>(): KafkaDeserializer<T> =>
-    (r) =>
-      (r.value === null ? null : JSON.parse(r.value.toString('utf8'))) as T,
-  bytes: (): KafkaDeserializer<Buffer | null> => (r) => r.value,
+  string: (): KafkaDeserializer<string> =>
+    named('KafkaDeserializers.string()', (r: KafkaConsumerRecord) => (r.value === null ? '' : r.value.toString('utf8'))),
+  json: <T = unknown>(): KafkaDeserializer<T> =>
+    named('KafkaDeserializers.json()', (r: KafkaConsumerRecord) => (r.value === null ? null : JSON.parse(r.value.toString('utf8'))) as T),
+  bytes: (): KafkaDeserializer<Buffer | null> => named('KafkaDeserializers.bytes()', (r: KafkaConsumerRecord) => r.value),
   /** The whole record (key, headers, timestamp, offset). */
-  record: (): KafkaDeserializer<KafkaConsumerRecord> => (r) => r,
+  record: (): KafkaDeserializer<KafkaConsumerRecord> => named('KafkaDeserializers.record()', (r: KafkaConsumerRecord) => r),
 } as const;
 
 export type DeliveryGuarantee = 'NONE' | 'AT_LEAST_ONCE' | 'EXACTLY_ONCE';

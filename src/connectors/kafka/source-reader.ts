@@ -6,7 +6,15 @@
  */
 import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../api/source.js';
 import { AvailabilitySignal } from '../base/availability.js';
-import { closeQuietly, commitOffsets, createConsumer, fetchOnce, tpKey, type FetchedChunk, type FetchPosition } from './kafka-client.js';
+import {
+  closeQuietly,
+  commitOffsets,
+  createConsumer,
+  PartitionFetcher,
+  tpKey,
+  type FetchedChunk,
+  type FetchPosition,
+} from './kafka-client.js';
 import type { KafkaSourceConfig } from './source.js';
 
 export interface KafkaPartitionSplit extends SourceSplit {
@@ -41,6 +49,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   private readonly available = new AvailabilitySignal();
   private readonly wake = new AvailabilitySignal();
   private readonly consumer;
+  private readonly fetcher: PartitionFetcher;
   private loop: Promise<void> | undefined;
   private readonly toCommit = new Map<number, Map<string, FetchPosition>>();
 
@@ -54,6 +63,13 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       config.groupId,
       config.readCommitted,
       config.fetchMaxWaitMs,
+    );
+    this.fetcher = new PartitionFetcher(
+      this.consumer,
+      `${config.clientIdPrefix}-${ctx.subtaskIndex}`,
+      config.readCommitted,
+      config.fetchMaxWaitMs,
+      config.maxPartitionFetchBytes,
     );
   }
 
@@ -70,10 +86,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       }
       let chunks: FetchedChunk[];
       try {
-        chunks = await fetchOnce(
-          this.consumer,
+        chunks = await this.fetcher.fetch(
           active.map((s) => ({ topic: s.split.topic, partition: s.split.partition, offset: s.fetchOffset })),
-          this.config.maxPartitionFetchBytes,
         );
       } catch (e) {
         if (this.closed) return;
@@ -183,6 +197,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     this.closed = true;
     this.wake.notify();
     await closeQuietly(this.consumer);
+    await this.fetcher.close();
     await this.loop?.catch(() => undefined);
   }
 }

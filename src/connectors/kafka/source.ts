@@ -9,6 +9,8 @@ import type { Boundedness, Source, SourceReader, SourceReaderContext, SplitEnume
 import { closeQuietly, createConsumer, listPartitions, listTopics, resolveOffsets, tpKey, type TopicPartition } from './kafka-client.js';
 import {
   connectorError,
+  named,
+  type KafkaConsumerRecord,
   KafkaDeserializers,
   OffsetsInitializer,
   parseBootstrap,
@@ -118,7 +120,7 @@ export class KafkaSourceBuilder<T> {
   setValueOnlyDeserializer<R = string>(kind: 'string' | 'json' | 'bytes' | ((value: Buffer | null) => R)): KafkaSourceBuilder<R> {
     const d: KafkaDeserializer<unknown> =
       typeof kind === 'function'
-        ? (r) => kind(r.value)
+        ? named(`valueOnly(${kind.toString()})`, (r: KafkaConsumerRecord) => kind(r.value))
         : kind === 'string'
           ? KafkaDeserializers.string()
           : kind === 'json'

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Admin, Producer } from '@platformatic/kafka';
-import { createConsumer, fetchOnce, listPartitions, resolveOffsets, closeQuietly } from '../../../dist/connectors/kafka/kafka-client.js';
+import {
+  createConsumer,
+  PartitionFetcher,
+  listPartitions,
+  resolveOffsets,
+  closeQuietly,
+} from '../../../dist/connectors/kafka/kafka-client.js';
 import type { KafkaConsumerRecord } from '../../../dist/connectors/kafka/options.js';
 import { freePort } from '../ports.js';
 import { ensureInstalled, SERVICES_CACHE, startServer, type ServerProcess } from './server-process.js';
@@ -183,6 +189,7 @@ export async function produceJson<V>(bootstrap: string, topic: string, values: V
 /** Every committed record of `topic` (read_committed, up to the last stable offset at the call). */
 export async function readCommitted(bootstrap: string, topic: string): Promise<KafkaConsumerRecord[]> {
   const consumer = createConsumer(bootstrap, 'weir-test-reader', 'weir-test-reader', true, 100);
+  const fetcher = new PartitionFetcher(consumer, 'weir-test-reader', true, 100, 4 * 1024 * 1024);
   try {
     const tps = await listPartitions(consumer, [topic]);
     const end = await resolveOffsets(consumer, tps, { kind: 'latest' }, true);
@@ -194,11 +201,7 @@ export async function readCommitted(bootstrap: string, topic: string): Promise<K
       if (Date.now() > deadline)
         throw new Error(`reading ${topic} did not reach its end: ${JSON.stringify([...pos])} of ${JSON.stringify([...end])}`);
       const open = tps.filter((t) => (pos.get(`${t.topic}-${t.partition}`) ?? 0) < (end.get(`${t.topic}-${t.partition}`) ?? 0));
-      const chunks = await fetchOnce(
-        consumer,
-        open.map((t) => ({ ...t, offset: pos.get(`${t.topic}-${t.partition}`)! })),
-        4 * 1024 * 1024,
-      );
+      const chunks = await fetcher.fetch(open.map((t) => ({ ...t, offset: pos.get(`${t.topic}-${t.partition}`)! })));
       for (const c of chunks) {
         const k = `${c.topic}-${c.partition}`;
         const stop = end.get(k) ?? 0;
@@ -208,6 +211,7 @@ export async function readCommitted(bootstrap: string, topic: string): Promise<K
     }
     return out;
   } finally {
+    await fetcher.close();
     await closeQuietly(consumer);
   }
 }
