@@ -52,6 +52,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   private readonly fetcher: PartitionFetcher;
   private loop: Promise<void> | undefined;
   private readonly toCommit = new Map<number, Map<string, FetchPosition>>();
+  /** Final positions of splits that ended since the last checkpoint (committed with it). */
+  private readonly ended = new Map<string, FetchPosition>();
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: KafkaSourceConfig<T>,
@@ -141,7 +144,10 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
         if (this.head < records.length) break;
         // Past control records and aborted data too.
         split.offset = Math.max(split.offset, Math.min(chunk.nextOffset, stop));
-        if (split.stoppingOffset !== null && split.offset >= split.stoppingOffset) this.splits.delete(split.splitId);
+        if (split.stoppingOffset !== null && split.offset >= split.stoppingOffset) {
+          this.splits.delete(split.splitId);
+          this.ended.set(split.splitId, { topic: split.topic, partition: split.partition, offset: split.offset });
+        }
       }
       this.queue.shift();
       this.queuedRecords -= records.length;
@@ -176,7 +182,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   snapshotState(checkpointId: number): KafkaPartitionSplit[] {
     const out = [...this.splits.values()].map((s) => ({ ...s.split }));
     if (this.config.commitOffsetsOnCheckpoint) {
-      const positions = new Map<string, FetchPosition>();
+      const positions = new Map<string, FetchPosition>(this.ended);
+      this.ended.clear();
       for (const s of out) positions.set(s.splitId, { topic: s.topic, partition: s.partition, offset: s.offset });
       this.toCommit.set(checkpointId, positions);
     }
@@ -188,12 +195,16 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     const positions = this.toCommit.get(checkpointId);
     for (const id of [...this.toCommit.keys()]) if (id <= checkpointId) this.toCommit.delete(id);
     if (!positions || this.closed) return;
-    commitOffsets(this.consumer, positions).catch(() => {
-      /* Best effort, as in Flink: the next checkpoint commits newer offsets. */
-    });
+    this.committing = this.committing
+      .then(() => commitOffsets(this.consumer, positions))
+      .catch(() => {
+        /* Best effort, as in Flink: the next checkpoint commits newer offsets. */
+      });
   }
 
   async close(): Promise<void> {
+    // The last completed checkpoint's offsets (a bounded job's final one) reach the group before the client goes.
+    await Promise.race([this.committing, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.closed = true;
     this.wake.notify();
     await closeQuietly(this.consumer);
