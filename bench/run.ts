@@ -11,10 +11,11 @@
  *   npm run bench -- --only micro
  *   npm run bench -- --only checkpoint
  *   npm run bench -- --only deployment
+ *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment|kafka, --kafka-records N, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -29,6 +30,7 @@ import { DEFAULT_DEPLOYMENT_OPTIONS, reportDeploymentSuite, runDeploymentSuite, 
 import { isDeploymentMode, type DeploymentModeResult } from './deployment/results.js';
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
+import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,10 +67,11 @@ interface Args {
   cpuProf: string | undefined;
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
+  kafka: KafkaSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'kafka';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'kafka'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -97,6 +100,7 @@ function parseArgs(argv: string[]): Args {
       restartDelayMs: 100,
     },
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
+    kafka: { ...DEFAULT_KAFKA_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -119,6 +123,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--bp-records') a.bpRecords = Number(next());
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
+    else if (s === '--kafka-records') a.kafka.records = Number(next());
     else if (s === '--cpu-prof') a.cpuProf = next();
     else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
     else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
@@ -371,9 +376,22 @@ async function main(): Promise<void> {
     lines.push(...reportDeploymentSuite(deployment, a.deployment));
   }
 
+  let kafka: Awaited<ReturnType<typeof runKafkaSuite>> | undefined;
+  if (a.only === undefined || a.only === 'kafka') {
+    try {
+      kafka = await runKafkaSuite(a.kafka, (s) => process.stderr.write(s));
+      lines.push(...reportKafkaSuite(kafka, a.kafka));
+    } catch (e) {
+      // Said plainly in the report (e.g. no Java or Maven on this machine), not silently left out.
+      lines.push(`Kafka → Weir → Kafka: not measured: ${(e as Error).message.split('\n')[0]}`);
+      if (a.only === 'kafka') throw e;
+    }
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment }, null, 2));
+  if (a.json)
+    writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, kafka }, null, 2));
 }
 
 interface SessionLatency {

@@ -121,7 +121,7 @@ export const SOURCE_PROPERTIES = {
 } as const;
 
 export const SINK_PROPERTIES = {
-  'transaction.timeout.ms': 900_000,
+  'transaction.timeout.ms': 60_000,
   'client.id': 'weir-kafka-sink',
   'batch.size': 1000,
   'linger.ms': 5,
