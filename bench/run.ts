@@ -14,10 +14,11 @@
  *   npm run bench -- --only async
  *   npm run bench -- --only metrics                  q0 and q1 with the metric system's periodic work on and off
  *   npm run bench -- --only storage                   checkpoints to S3 vs a local directory, PostgresSink throughput
+ *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
+ * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only <section>, --kafka-records N, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -41,6 +42,7 @@ import {
   type StorageSuiteOptions,
   type StorageSuiteResult,
 } from './storage/suite.js';
+import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,10 +81,11 @@ interface Args {
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
   storage: StorageSuiteOptions;
+  kafka: KafkaSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -113,6 +116,7 @@ function parseArgs(argv: string[]): Args {
     },
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
     storage: { ...DEFAULT_STORAGE_OPTIONS },
+    kafka: { ...DEFAULT_KAFKA_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -136,6 +140,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--window-records') a.windowRecords = Number(next());
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
+    else if (s === '--kafka-records') a.kafka.records = Number(next());
     else if (s === '--cpu-prof') a.cpuProf = next();
     else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
     else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
@@ -431,13 +436,24 @@ async function main(): Promise<void> {
     storage = await runStorageSuite(a.storage);
     lines.push(...reportStorageSuite(storage));
   }
+  let kafka: Awaited<ReturnType<typeof runKafkaSuite>> | undefined;
+  if (a.only === undefined || a.only === 'kafka') {
+    try {
+      kafka = await runKafkaSuite(a.kafka, (s) => process.stderr.write(s));
+      lines.push(...reportKafkaSuite(kafka, a.kafka));
+    } catch (e) {
+      // Said plainly in the report (e.g. no Java or Maven on this machine), not silently left out.
+      lines.push(`Kafka → Weir → Kafka: not measured: ${(e as Error).message.split('\n')[0]}`);
+      if (a.only === 'kafka') throw e;
+    }
+  }
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
   if (a.json)
     writeFileSync(
       a.json,
-      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage }, null, 2),
+      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka }, null, 2),
     );
 }
 

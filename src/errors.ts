@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   WEIR_JOBMANAGER_LOST:
     'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
   WEIR_METRICS_REPORTER: 'A metrics reporter could not start (no free port in its range, a file it cannot write, a missing setting).',
+  WEIR_CONNECTOR_CONFIG: 'A connector (Kafka, NATS) was built with a missing or bad setting (servers, topic, offsets, guarantee).',
+  WEIR_CONNECTOR_FAILED:
+    'A connector could not talk to its external system (broker unreachable, a fenced or expired transaction, a missing stream).',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_ITERATION_UNSUPPORTED:

@@ -14,7 +14,8 @@ import type {
   SourceSplit,
   SplitEnumeratorContext,
 } from '../../api/source.js';
-import { DEFAULT_BATCH_SIZE, splitRange, StaticSplitEnumerator, SyncSplitReader, type StaticEnumState } from '../collection/index.js';
+import { DEFAULT_BATCH_SIZE, StaticSplitEnumerator, SyncSplitReader, type StaticEnumState } from '../base/split-reader.js';
+import { splitRange } from '../collection/index.js';
 
 /**
  * Indexes next, next + step, ... below end (end null: unbounded). Plain numbers and null, so the

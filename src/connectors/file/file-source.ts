@@ -26,7 +26,7 @@ import {
   SplitAssignments,
   StaticSplitEnumerator,
   type StaticEnumState,
-} from '../collection/index.js';
+} from '../base/split-reader.js';
 
 /** One file: `offset` is the byte offset of the next unread line, `line` its 0-based line number. */
 export interface FileSourceSplit extends SourceSplit {

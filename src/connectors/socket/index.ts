@@ -21,7 +21,7 @@ import {
   SplitAssignments,
   StaticSplitEnumerator,
   type StaticEnumState,
-} from '../collection/index.js';
+} from '../base/split-reader.js';
 
 export interface SocketSplit extends SourceSplit {
   host: string;
