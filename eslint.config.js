@@ -33,20 +33,22 @@ const nodeGlobals = Object.fromEntries(
 /**
  * The layer table of docs/ARCHITECTURE.md as lint rules: a folder may import only the layers below
  * it. Bottom to top: util, errors, config (usable by all) < api (with the connectors it offers
- * shortcuts for) < graph < runtime < rest < client < providers < cluster < cli. src/index.ts and
+ * shortcuts for) < graph < runtime (ha beside it) < rest < client < providers < cluster < cli. src/index.ts and
  * src/bootstrap.ts (the composition root) stand outside the table. Static imports, re-exports and
  * dynamic import() are all checked.
  */
 const LAYERS = [
   {
     files: ['src/util/**', 'src/errors.ts'],
-    forbid: ['config', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+    forbid: ['config', 'api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
-  { files: ['src/config/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/api/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/graph/**'], forbid: ['runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/runtime/**'], forbid: ['rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/config/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/api/**'], forbid: ['graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/graph/**'], forbid: ['runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  // HA services stand beside the runtime: coordination and stores only, wired to the JobManager by the cluster layer.
+  { files: ['src/ha/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/runtime/**'], forbid: ['ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/rest/**'], forbid: ['client', 'providers', 'cluster', 'cli'] },
   { files: ['src/client/**'], forbid: ['providers', 'cluster', 'cli'] },
   { files: ['src/providers/**'], forbid: ['cluster', 'cli'] },

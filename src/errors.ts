@@ -32,6 +32,9 @@ export const ERROR_CODES = {
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
   WEIR_JOBMANAGER_LOST:
     'The connection to the JobManager was lost (it stopped, crashed or is unreachable): a TaskManager lost it, or an attached client lost the JobManager running its job.',
+  WEIR_HA:
+    'The high-availability services failed: etcd or ZooKeeper unreachable, high-availability.storageDir missing or unwritable, or no leading JobManager found in time.',
+  WEIR_HA_FENCED: 'A JobManager that is no longer the leader tried to change the HA stores or command a TaskManager; it was refused.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_INTERNAL: 'An internal engine error.',

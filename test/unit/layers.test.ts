@@ -32,6 +32,16 @@ test('an import that breaks the layer table is a lint error (static, re-export a
     "export const p = () => import('../providers/process/process-cluster.js');\n",
   );
   assert.equal(client.length, 1, 'the client reaches providers only through the composition root');
+  const haUp = await layerErrors(
+    'src/ha/layer-probe.ts',
+    "import { JobMaster } from '../runtime/jobmanager/job-master.js';\nexport const j = JobMaster;\n",
+  );
+  assert.equal(haUp.length, 1, 'the HA services do not import the runtime (they stand beside it)');
+  const runtimeHa = await layerErrors(
+    'src/runtime/layer-probe.ts',
+    "import { StorageDir } from '../ha/storage-dir.js';\nexport const s = StorageDir;\n",
+  );
+  assert.equal(runtimeHa.length, 1, 'the runtime does not import the HA services');
 });
 
 test('imports that follow the layer table are not flagged', async () => {
@@ -52,5 +62,18 @@ test('imports that follow the layer table are not flagged', async () => {
     await layerErrors('src/bootstrap.ts', "export const l = () => import('./cluster/local-executor.js');\n"),
     [],
     'the composition root may import any layer',
+  );
+  assert.deepEqual(
+    await layerErrors('src/ha/layer-probe.ts', "import { Configuration } from '../config/index.js';\nexport const c = Configuration;\n"),
+    [],
+    'the HA services read the configuration',
+  );
+  assert.deepEqual(
+    await layerErrors(
+      'src/cluster/layer-probe.ts',
+      "import { createHaServices } from '../ha/index.js';\nexport const h = createHaServices;\n",
+    ),
+    [],
+    'the cluster layer wires the HA services to the JobManager',
   );
 });
