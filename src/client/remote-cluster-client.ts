@@ -22,6 +22,8 @@ export interface RemoteClusterOptions {
   token?: string | undefined;
   /** How long one result long-poll waits on the server, in ms. */
   resultPollMs?: number;
+  /** High availability: finds the leading JobManager's REST URL again when the one followed is gone. */
+  resolveLeader?: () => Promise<string>;
 }
 
 /** The REST URL of the cluster a configuration points at: rest.address (else jobmanager.rpc.address) and rest.port. */
@@ -72,7 +74,7 @@ export const OBSERVED_INLINE_MAX = 256 * 1024;
 export class RemoteClusterClient implements ClusterClient {
   readonly description: string;
   readonly webUrl: string;
-  readonly rest: RestClient;
+  rest: RestClient;
   private readonly uploads = new Map<string, Promise<string>>();
   private readonly names = new Map<string, string>();
   private readonly resultPollMs: number;
@@ -82,6 +84,26 @@ export class RemoteClusterClient implements ClusterClient {
     this.webUrl = this.rest.url;
     this.description = `session cluster at ${this.rest.url}`;
     this.resultPollMs = opts.resultPollMs ?? 20_000;
+    this.resolveLeader = opts.resolveLeader;
+    this.token = opts.token;
+  }
+
+  private readonly resolveLeader: (() => Promise<string>) | undefined;
+  private readonly token: string | undefined;
+
+  /** With HA: the leader changed (the one polled is gone or answers 503): follow the new one. */
+  private async followLeader(): Promise<boolean> {
+    if (!this.resolveLeader) return false;
+    try {
+      const url = await this.resolveLeader();
+      if (url && url !== this.rest.url) {
+        this.rest.close();
+        this.rest = new RestClient({ url, token: this.token });
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
@@ -184,6 +206,15 @@ export class RemoteClusterClient implements ClusterClient {
         failures = 0;
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
+        // With HA a lost leader (unreachable, or a 503 / 404 while the next leader recovers the job)
+        // means following the new leader, within the leader retrieval timeout.
+        const leaderGone =
+          (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') || (e instanceof RestApiError && [503, 404].includes(e.status));
+        if (this.resolveLeader && leaderGone && failures < 60 && (await this.followLeader())) {
+          failures++;
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
         // The answer to a request about the job is final; a lost connection is tried again a few times.
         if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_JOBMANAGER_UNREACHABLE') throw e;
         if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);

@@ -5,7 +5,7 @@
  * leader key's create revision, which changes whenever another contender wins.
  */
 import { randomUUID } from 'node:crypto';
-import { Etcd3, type Lease, type IKeyValue } from 'etcd3';
+import { Etcd3, type Lease, type IKeyValue, type Watcher } from 'etcd3';
 import { WeirError } from '../errors.js';
 import type { Campaign, Coordination, LeaderSession, LeadershipEvents, Versioned, WriteOptions } from './coordination.js';
 
@@ -31,6 +31,7 @@ export class EtcdCoordination implements Coordination {
   private readonly client: Etcd3;
   private closed = false;
   private readonly campaigns = new Set<Campaign>();
+  private readonly watchers = new Set<Watcher>();
 
   constructor(private readonly opts: EtcdOptions) {
     if (opts.endpoints.length === 0) throw new WeirError('WEIR_HA', 'high-availability.etcd.endpoints is empty');
@@ -157,11 +158,15 @@ export class EtcdCoordination implements Coordination {
 
   async watchLeader(name: string, onChange: (info: Buffer | undefined) => void): Promise<() => void> {
     const watcher = await this.client.watch().key(name).create();
+    this.watchers.add(watcher);
     watcher.on('put', (kv) => onChange(kv.value));
     watcher.on('delete', () => onChange(undefined));
     const current = await this.get(name);
     onChange(current?.value);
-    return () => void watcher.cancel().catch(() => undefined);
+    return () => {
+      this.watchers.delete(watcher);
+      void watcher.cancel().catch(() => undefined);
+    };
   }
 
   async holds(fence: LeaderSession): Promise<boolean> {
@@ -174,6 +179,8 @@ export class EtcdCoordination implements Coordination {
   async close(): Promise<void> {
     for (const c of [...this.campaigns]) await c.resign().catch(() => undefined);
     this.closed = true;
+    await Promise.all([...this.watchers].map((w) => w.cancel().catch(() => undefined)));
+    this.watchers.clear();
     this.client.close();
   }
 }

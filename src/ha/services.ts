@@ -79,22 +79,23 @@ export class HighAvailabilityServices {
 
   /** Resolves with the leader once there is one, or fails after `timeoutMs`. */
   async waitForLeader(timeoutMs: number): Promise<LeaderInfo> {
-    let stop: (() => void) | undefined;
+    let found!: (l: LeaderInfo) => void;
+    const leader = new Promise<LeaderInfo>((r) => (found = r));
+    const stop = await this.retrieveLeader((l) => l && found(l));
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await new Promise<LeaderInfo>((resolve, reject) => {
-        const t = setTimeout(
-          () =>
-            reject(new WeirError('WEIR_HA', `no leading JobManager registered in ${this.coordination.description} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        void this.retrieveLeader((l) => {
-          if (!l) return;
-          clearTimeout(t);
-          resolve(l);
-        }).then((s) => (stop = s), reject);
-      });
+      return await Promise.race([
+        leader,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new WeirError('WEIR_HA', `no leading JobManager registered in ${this.coordination.description} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
     } finally {
-      stop?.();
+      clearTimeout(timer);
+      stop();
     }
   }
 

@@ -53,8 +53,10 @@ function loadRemoteConfig(o: RemoteOptions): Configuration {
   return loadConfiguration({ ...(o.confDir ? { confDir: o.confDir } : {}), dynamic });
 }
 
-function clientFor(config: Configuration): RestClient {
-  return new RestClient({ url: restUrl(config), token: config.get('security.rest.token') });
+/** The REST client of the cluster: -m / rest.address, or with HA the leader found by leader retrieval. */
+async function clientFor(config: Configuration): Promise<RestClient> {
+  const { leaderRestUrl } = await import('../../client/leader-rest-url.js');
+  return new RestClient({ url: (await leaderRestUrl(config)) ?? restUrl(config), token: config.get('security.rest.token') });
 }
 
 function pad(n: number): string {
@@ -115,7 +117,7 @@ export function registerRemoteCommands(program: Command): void {
       if (format !== 'table' && format !== 'flink')
         throw new WeirError('WEIR_CLI_USAGE', `--format must be 'table' or 'flink', got '${o.format}'`);
       const config = loadRemoteConfig(o);
-      const rest = clientFor(config);
+      const rest = await clientFor(config);
       const archiveDir = config.get('jobmanager.archive.dir');
       let jobs: JobOverviewEntry[];
       let archive: JobArchive | undefined;
@@ -155,7 +157,7 @@ export function registerRemoteCommands(program: Command): void {
     .action(async (jobIdArg: string | undefined, o: RemoteOptions & { withSavepoint?: string | boolean }) => {
       // As Flink: in `cancel -s <jobId>` the option's optional value is the job id.
       const [jobId, dirArg] = withOptionalValue(jobIdArg, o.withSavepoint);
-      const rest = clientFor(loadRemoteConfig(o));
+      const rest = await clientFor(loadRemoteConfig(o));
       if (o.withSavepoint !== undefined) {
         const dir = dirArg !== undefined ? absolute(dirArg) : undefined;
         process.stdout.write(`Cancelling job ${jobId} with canonical savepoint to ${dir ?? 'default savepoint directory'}.\n`);
@@ -192,7 +194,7 @@ export function registerRemoteCommands(program: Command): void {
         }
         if (jobId === undefined) throw new WeirError('WEIR_CLI_USAGE', 'Missing JobID. Specify a Job ID to trigger a savepoint.');
         checkSavepointType(o.type);
-        const rest = clientFor(loadRemoteConfig(o));
+        const rest = await clientFor(loadRemoteConfig(o));
         const triggerId = await rest.triggerSavepoint(jobId, targetDirectory ? { 'target-directory': absolute(targetDirectory) } : {});
         if (o.detached) {
           process.stdout.write(`Successfully trigger manual savepoint, triggerId: ${triggerId}\n`);
@@ -223,7 +225,7 @@ export function registerRemoteCommands(program: Command): void {
         // As Flink: in `stop -p <jobId>` the option's optional value is the job id.
         const [jobId, dir] = withOptionalValue(jobIdArg, o.savepointPath);
         checkSavepointType(o.type);
-        const rest = clientFor(loadRemoteConfig(o));
+        const rest = await clientFor(loadRemoteConfig(o));
         const triggerId = await rest.stopWithSavepoint(jobId, {
           ...(dir ? { targetDirectory: absolute(dir) } : {}),
           drain: o.drain === true,
@@ -247,7 +249,7 @@ export function registerRemoteCommands(program: Command): void {
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (jobId: string, o: RemoteOptions & { full?: boolean }) => {
-      const rest = clientFor(loadRemoteConfig(o));
+      const rest = await clientFor(loadRemoteConfig(o));
       process.stdout.write(`Triggering checkpoint for job ${jobId}.\n`);
       const id = await rest.awaitCheckpoint(jobId, await rest.triggerCheckpoint(jobId, o.full ? 'FULL' : 'CONFIGURED'));
       process.stdout.write(`Checkpoint${o.full ? '(FULL)' : ''} ${id} for job ${jobId} completed.\n`);
