@@ -209,7 +209,8 @@ export class RemoteClusterClient implements ClusterClient {
         // With HA a lost leader (unreachable, or a 503 / 404 while the next leader recovers the job)
         // means following the new leader, within the leader retrieval timeout.
         const leaderGone =
-          (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') || (e instanceof RestApiError && [503, 404].includes(e.status));
+          (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') ||
+          (e instanceof RestApiError && [503, 404].includes(e.status));
         if (this.resolveLeader && leaderGone && failures < 60 && (await this.followLeader())) {
           failures++;
           await new Promise((r) => setTimeout(r, 200));

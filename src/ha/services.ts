@@ -88,7 +88,10 @@ export class HighAvailabilityServices {
         leader,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new WeirError('WEIR_HA', `no leading JobManager registered in ${this.coordination.description} within ${timeoutMs} ms`)),
+            () =>
+              reject(
+                new WeirError('WEIR_HA', `no leading JobManager registered in ${this.coordination.description} within ${timeoutMs} ms`),
+              ),
             timeoutMs,
           );
         }),

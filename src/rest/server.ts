@@ -192,7 +192,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (leadership.leading()) return;
       const leader = leadership.leaderUrl();
-      if (!leader) return sendError(reply, 503, 'No JobManager leads this cluster at the moment (leader election in progress): retry shortly');
+      if (!leader)
+        return sendError(reply, 503, 'No JobManager leads this cluster at the moment (leader election in progress): retry shortly');
       return reply.redirect(`${leader.replace(/\/$/, '')}${req.url}`, 307);
     });
   }

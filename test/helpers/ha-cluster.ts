@@ -167,15 +167,14 @@ export function assertCommittedExactlyOnce(out: string, count: number, keys: num
     'only committed part files are left',
   );
   const rows: Row[] = [];
-  for (const f of files)
-    for (const l of readFileSync(join(out, f), 'utf8').split('\n'))
-      if (l) rows.push(JSON.parse(l) as Row);
+  for (const f of files) for (const l of readFileSync(join(out, f), 'utf8').split('\n')) if (l) rows.push(JSON.parse(l) as Row);
   const byKey: Row[][] = Array.from({ length: keys }, () => []);
   for (const r of rows) byKey[r.k]!.push(r);
   for (let k = 0; k < keys; k++) {
     const xs = byKey[k]!.sort((a, b) => a.n - b.n);
     const expected = Math.floor(count / keys) + (k < count % keys ? 1 : 0);
-    for (let i = 0; i < xs.length; i++) if (xs[i]!.n !== i + 1) assert.fail(`key ${k}: update ${i + 1} is missing or repeated (${xs[i]!.n})`);
+    for (let i = 0; i < xs.length; i++)
+      if (xs[i]!.n !== i + 1) assert.fail(`key ${k}: update ${i + 1} is missing or repeated (${xs[i]!.n})`);
     assert.equal(xs.length, expected, `key ${k}: every update exactly once`);
     let total = 0;
     for (let i = k; i < count; i += keys) total += i;

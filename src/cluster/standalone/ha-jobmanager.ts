@@ -74,7 +74,14 @@ export class HaJobManager {
     jobEnded: async (r: JobResult) => {
       const fence = this.fence(`recording the end of job ${r.jobId}`);
       await this.ha.jobResults.createDirty(
-        { jobId: r.jobId, status: r.status, jobName: r.jobName, startTime: r.startTime, endTime: r.endTime, ...(r.error ? { error: r.error } : {}) },
+        {
+          jobId: r.jobId,
+          status: r.status,
+          jobName: r.jobName,
+          startTime: r.startTime,
+          endTime: r.endTime,
+          ...(r.error ? { error: r.error } : {}),
+        },
         fence,
       );
       await this.ha.cleanupJob(r.jobId, fence);
@@ -84,30 +91,27 @@ export class HaJobManager {
 
   /** Joins the election; resolves once the campaign runs (leadership may come later). */
   async campaign(ctx: HaJobManagerContext): Promise<void> {
-    await this.ha.electLeader(
-      () => ({ rpcAddress: ctx.rpcAddress, restUrl: ctx.restUrl() ?? '', pid: process.pid }),
-      {
-        grantLeadership: (s) => {
-          this.session = s;
-          this.recovered = false;
-          this.leaderSince = Date.now();
-          ctx.log.info(`JobManager ${ctx.rpcAddress} was granted leadership with leader session id ${s.sessionId}`);
-          void this.recover(ctx, s).then(
-            () => {
-              this.recovered = true;
-              ctx.onGranted?.(s);
-            },
-            (e: unknown) => ctx.onRevoked(`recovering the jobs failed: ${e instanceof Error ? e.message : String(e)}`),
-          );
-        },
-        revokeLeadership: (reason) => {
-          if (!this.session) return;
-          this.session = undefined;
-          ctx.log.error(`JobManager ${ctx.rpcAddress} lost leadership after ${Date.now() - this.leaderSince} ms: ${reason}`);
-          ctx.onRevoked(reason);
-        },
+    await this.ha.electLeader(() => ({ rpcAddress: ctx.rpcAddress, restUrl: ctx.restUrl() ?? '', pid: process.pid }), {
+      grantLeadership: (s) => {
+        this.session = s;
+        this.recovered = false;
+        this.leaderSince = Date.now();
+        ctx.log.info(`JobManager ${ctx.rpcAddress} was granted leadership with leader session id ${s.sessionId}`);
+        void this.recover(ctx, s).then(
+          () => {
+            this.recovered = true;
+            ctx.onGranted?.(s);
+          },
+          (e: unknown) => ctx.onRevoked(`recovering the jobs failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
       },
-    );
+      revokeLeadership: (reason) => {
+        if (!this.session) return;
+        this.session = undefined;
+        ctx.log.error(`JobManager ${ctx.rpcAddress} lost leadership after ${Date.now() - this.leaderSince} ms: ${reason}`);
+        ctx.onRevoked(reason);
+      },
+    });
   }
 
   /** Recovers the jobs of the plan store, and finishes the cleanup of results still dirty. */

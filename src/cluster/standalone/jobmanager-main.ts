@@ -132,7 +132,9 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         blobDir,
         log,
         ...(opts.restHooks ?? {}),
-        ...(haJm ? { leadership: { leading: () => haJm.leading, leaderUrl: () => (leaderRestUrl === rest?.url ? undefined : leaderRestUrl) } } : {}),
+        ...(haJm
+          ? { leadership: { leading: () => haJm.leading, leaderUrl: () => (leaderRestUrl === rest?.url ? undefined : leaderRestUrl) } }
+          : {}),
         onShutdown: () => {
           void close('DELETE /cluster').then(() => {
             if (opts.handleSignals !== false) process.exit(0);

@@ -138,8 +138,7 @@ class JobManagerLink {
   }
 
   fetchChunk(blobId: string, offset: number): Promise<BlobChunk> {
-    if (!this.conn || !this.token)
-      return Promise.reject(jobManagerLost(this.target, 'this TaskManager is not connected to it'));
+    if (!this.conn || !this.token) return Promise.reject(jobManagerLost(this.target, 'this TaskManager is not connected to it'));
     return this.conn.request({ type: 'fetchBlob', blobId, offset }, blobChunkSchema, 60_000);
   }
 
@@ -160,8 +159,7 @@ class JobManagerLink {
         failures = 0;
       } catch (e) {
         if (this.stopped) break;
-        if (failures++ % 10 === 0)
-          this.o.log.warn(`cannot register at the JobManager ${this.target}: ${(e as Error).message}; retrying`);
+        if (failures++ % 10 === 0) this.o.log.warn(`cannot register at the JobManager ${this.target}: ${(e as Error).message}; retrying`);
       }
       if (lost) {
         const reason = await lost;

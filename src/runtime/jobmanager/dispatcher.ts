@@ -112,7 +112,9 @@ export class Dispatcher {
         try {
           await persistence.jobEnded(r);
         } catch (e) {
-          this.options.log?.warn(`recording the end of job ${jm.jobId} in the HA services failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.options.log?.warn(
+            `recording the end of job ${jm.jobId} in the HA services failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
       }
       for (const l of this.terminalListeners) {
