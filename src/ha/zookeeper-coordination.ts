@@ -227,24 +227,20 @@ export class ZooKeeperCoordination implements Coordination {
   async watchLeader(name: string, onChange: (info: Buffer | undefined) => void): Promise<() => void> {
     let stopped = false;
     let last: string | undefined = '\u0000';
+    // One watcher function for both watches: the client keeps a function once per path and kind.
+    const onEvent = (): void => read();
     const read = (): void => {
       if (stopped) return;
-      this.client.exists(
-        name,
-        () => read(),
-        (e, stat) => {
-          if (e) {
-            setTimeout(read, 200).unref();
-            return;
-          }
-          if (!stat) return report(undefined);
-          this.client.getData(
-            name,
-            () => read(),
-            (e2, data) => (e2 ? (code(e2) === Exception.NO_NODE ? report(undefined) : setTimeout(read, 200).unref()) : report(data)),
-          );
-        },
-      );
+      this.client.exists(name, onEvent, (e, stat) => {
+        if (e) {
+          setTimeout(read, 200).unref();
+          return;
+        }
+        if (!stat) return report(undefined);
+        this.client.getData(name, onEvent, (e2, data) =>
+          e2 ? (code(e2) === Exception.NO_NODE ? report(undefined) : setTimeout(read, 200).unref()) : report(data),
+        );
+      });
     };
     const report = (data: Buffer | undefined): void => {
       const key = data?.toString('base64');
