@@ -32,7 +32,12 @@ registerClusterClientFactory('remote', async (config) => {
   return new RemoteClusterClient({
     url: (await leaderRestUrl(config)) ?? restUrl(config),
     token: config.get('security.rest.token'),
-    ...(ha ? { resolveLeader: async () => (await leaderRestUrl(config, true))! } : {}),
+    ...(ha
+      ? {
+          resolveLeader: async () => (await leaderRestUrl(config, true))!,
+          leaderTimeoutMs: config.get('high-availability.leader-retrieval.timeout'),
+        }
+      : {}),
   });
 });
 registerClusterClientFactory('process-session', (config) => registry().get('remote')!(config));
