@@ -11,10 +11,11 @@
  *   npm run bench -- --only micro
  *   npm run bench -- --only checkpoint
  *   npm run bench -- --only deployment
+ *   npm run bench -- --only ha
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment, --json FILE,
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment|ha, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -29,6 +30,7 @@ import { DEFAULT_DEPLOYMENT_OPTIONS, reportDeploymentSuite, runDeploymentSuite, 
 import { isDeploymentMode, type DeploymentModeResult } from './deployment/results.js';
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
+import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,10 +67,11 @@ interface Args {
   cpuProf: string | undefined;
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
+  ha: HaSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'ha';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'ha'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -97,6 +100,7 @@ function parseArgs(argv: string[]): Args {
       restartDelayMs: 100,
     },
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
+    ha: { kills: 10, backends: ['etcd', 'zookeeper'] },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -128,6 +132,8 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--cp-kills') a.checkpoint.kills = Number(next());
     else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
     else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
+    else if (s === '--ha-kills') a.ha.kills = Number(next());
+    else if (s === '--ha-backends') a.ha.backends = next().split(',') as HaSuiteOptions['backends'];
     else if (s === '--deploy-runs') a.deployment.runs = Number(next());
     else if (s === '--deploy-records') a.deployment.records = Number(next());
     else if (s === '--deploy-parallelism') a.deployment.parallelism = Number(next());
@@ -373,7 +379,13 @@ async function main(): Promise<void> {
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
-  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment }, null, 2));
+  let ha: HaBackendResult[] | undefined;
+  // Only on request: it needs the etcd and ZooKeeper servers (test/services/).
+  if (a.only === 'ha') {
+    ha = await runHaSuite(a.ha, (s) => process.stderr.write(s));
+    lines.push(...reportHaSuite(ha, a.ha));
+  }
+  if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, ha }, null, 2));
 }
 
 interface SessionLatency {
