@@ -377,14 +377,14 @@ async function main(): Promise<void> {
     lines.push(...reportDeploymentSuite(deployment, a.deployment));
   }
 
-  lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  console.log(lines.join('\n'));
   let ha: HaBackendResult[] | undefined;
   // Only on request: it needs the etcd and ZooKeeper servers (test/services/).
   if (a.only === 'ha') {
     ha = await runHaSuite(a.ha, (s) => process.stderr.write(s));
     lines.push(...reportHaSuite(ha, a.ha));
   }
+  lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(lines.join('\n'));
   if (a.json) writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, ha }, null, 2));
 }
 

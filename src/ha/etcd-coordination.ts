@@ -92,8 +92,12 @@ export class EtcdCoordination implements Coordination {
     let session: EtcdSession | undefined;
     let resigned = false;
     let wake: (() => void) | undefined;
+    let deleted = false;
     const watcher = await this.client.watch().key(name).create();
-    watcher.on('delete', () => wake?.());
+    watcher.on('delete', () => {
+      deleted = true;
+      wake?.();
+    });
     const revoke = (reason: string): void => {
       if (!session?.valid) return;
       session.valid = false;
@@ -131,8 +135,13 @@ export class EtcdCoordination implements Coordination {
         }
         // Wait for the leader key to go (or the lease to be lost), re-checking now and then so that
         // a deletion between the transaction and the wait is not missed.
+        if (deleted) {
+          deleted = false;
+          continue;
+        }
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.min(1000, this.opts.leaseTtl / 2));
+          // A deletion seen while not waiting is caught by this re-check (cheap: one read-compare).
+          const t = setTimeout(resolve, Math.min(250, this.opts.leaseTtl / 4));
           wake = () => {
             clearTimeout(t);
             resolve();
