@@ -65,17 +65,15 @@ async function runBackend(backend: 'etcd' | 'zookeeper', kills: number, progress
     for (let i = 0; i < kills; i++) {
       await waitFor('a checkpoint', 30_000, async () => (await ha.checkpointStore(jobId).latest()) !== undefined);
       const old = leader;
+      // One leader-retrieval subscription notes when another JobManager is published as leader.
+      let electedAt: number | undefined;
+      const stop = await ha.retrieveLeader((l) => {
+        if (l && l.pid !== old.pid) electedAt ??= performance.now();
+      });
       const t0 = performance.now();
       old.proc.child.kill('SIGKILL');
-      const elected = await waitFor(
-        'a new leader',
-        30_000,
-        async () => {
-          const l = await ha.waitForLeader(30_000);
-          return l.pid !== old.pid ? performance.now() - t0 : undefined;
-        },
-        { maxIntervalMs: 10 },
-      );
+      const elected = (await waitFor('a new leader', 30_000, () => electedAt, { maxIntervalMs: 10 })) - t0;
+      stop();
       leader = await cluster.leader(30_000, old.pid);
       await waitFor('the job to run again', 30_000, () => running(leader.restUrl), { maxIntervalMs: 10 });
       result.electedMs.push(elected);
