@@ -75,8 +75,16 @@ export class HaCluster {
     return c;
   }
 
+  private current: LeaderInfo | undefined;
+  private stopRetrieval: (() => void) | undefined;
+
+  /** The cluster's HA services, with one leader-retrieval subscription that `leader()` reads. */
   async ha(): Promise<HighAvailabilityServices> {
-    return (this.services ??= await createHaServices(this.config()));
+    if (!this.services) {
+      this.services = await createHaServices(this.config());
+      this.stopRetrieval = await this.services.retrieveLeader((l) => (this.current = l));
+    }
+    return this.services;
   }
 
   async startJobManager(): Promise<Proc> {
@@ -117,9 +125,9 @@ export class HaCluster {
 
   /** The current leader once it has recovered its jobs (its REST answers as the leader). */
   async leader(timeoutMs = 20_000, not?: number): Promise<LeaderInfo & { proc: Proc }> {
-    const ha = await this.ha();
+    await this.ha();
     return waitFor(`a leading JobManager${not ? ` other than pid ${not}` : ''}`, timeoutMs, async () => {
-      const l = await ha.waitForLeader(1000).catch(() => undefined);
+      const l = this.current;
       if (!l || l.pid === not) return undefined;
       const proc = this.jobManagers.find((p) => p.child.pid === l.pid && !p.exited);
       if (!proc) return undefined;
@@ -140,6 +148,7 @@ export class HaCluster {
         await p.exit;
       }
     }
+    this.stopRetrieval?.();
     await this.services?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
