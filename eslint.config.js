@@ -33,7 +33,7 @@ const nodeGlobals = Object.fromEntries(
 /**
  * The layer table of docs/ARCHITECTURE.md as lint rules: a folder may import only the layers below
  * it. Bottom to top: util, errors, config (usable by all) < api (with the connectors it offers
- * shortcuts for) < graph < runtime < rest < client < providers < cluster < cli; metrics (beside the
+ * shortcuts for) < graph < runtime (ha beside it) < rest < client < providers < cluster < cli; metrics (beside the
  * runtime) imports only util, errors and config. src/index.ts and
  * src/bootstrap.ts (the composition root) stand outside the table. Static imports, re-exports and
  * dynamic import() are all checked.
@@ -41,20 +41,25 @@ const nodeGlobals = Object.fromEntries(
 const LAYERS = [
   {
     files: ['src/util/**', 'src/errors.ts'],
-    forbid: ['config', 'fs', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+    forbid: ['config', 'fs', 'api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
   // Metrics sit beside the runtime: the runtime, REST and the processes use them; they use only util, config and errors.
   {
     files: ['src/metrics/**'],
-    forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'],
+    forbid: ['api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'],
   },
-  { files: ['src/config/**'], forbid: ['fs', 'api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  {
+    files: ['src/config/**'],
+    forbid: ['fs', 'api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'],
+  },
   // File systems (local, S3) are usable by every layer above config.
-  { files: ['src/fs/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/api/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/graph/**'], forbid: ['runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
-  { files: ['src/runtime/**'], forbid: ['rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/fs/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/api/**'], forbid: ['graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/connectors/**'], forbid: ['graph', 'runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/graph/**'], forbid: ['runtime', 'ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  // HA services stand beside the runtime: coordination and stores only, wired to the JobManager by the cluster layer.
+  { files: ['src/ha/**'], forbid: ['api', 'connectors', 'graph', 'runtime', 'rest', 'client', 'providers', 'cluster', 'cli'] },
+  { files: ['src/runtime/**'], forbid: ['ha', 'rest', 'client', 'providers', 'cluster', 'cli'] },
   { files: ['src/rest/**'], forbid: ['client', 'providers', 'cluster', 'cli'] },
   { files: ['src/client/**'], forbid: ['providers', 'cluster', 'cli'] },
   { files: ['src/providers/**'], forbid: ['cluster', 'cli'] },

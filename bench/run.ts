@@ -14,6 +14,7 @@
  *   npm run bench -- --only async
  *   npm run bench -- --only metrics                  q0 and q1 with the metric system's periodic work on and off
  *   npm run bench -- --only storage                   checkpoints to S3 vs a local directory, PostgresSink throughput
+ *   npm run bench -- --only ha                        leader kill → new leader → job RUNNING, etcd and ZooKeeper
  *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
@@ -43,6 +44,7 @@ import {
   type StorageSuiteResult,
 } from './storage/suite.js';
 import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
+import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,10 +84,11 @@ interface Args {
   deployment: DeploymentSuiteOptions;
   storage: StorageSuiteOptions;
   kafka: KafkaSuiteOptions;
+  ha: HaSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'ha';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka', 'ha'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -117,6 +120,7 @@ function parseArgs(argv: string[]): Args {
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
     storage: { ...DEFAULT_STORAGE_OPTIONS },
     kafka: { ...DEFAULT_KAFKA_OPTIONS },
+    ha: { kills: 10, backends: ['etcd', 'zookeeper'] },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -150,6 +154,8 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--cp-kills') a.checkpoint.kills = Number(next());
     else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
     else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
+    else if (s === '--ha-kills') a.ha.kills = Number(next());
+    else if (s === '--ha-backends') a.ha.backends = next().split(',') as HaSuiteOptions['backends'];
     else if (s === '--deploy-runs') a.deployment.runs = Number(next());
     else if (s === '--storage-keys') a.storage.keys = Number(next());
     else if (s === '--pg-records') a.storage.pgRecords = Number(next());
@@ -447,13 +453,23 @@ async function main(): Promise<void> {
       if (a.only === 'kafka') throw e;
     }
   }
+  let ha: HaBackendResult[] | undefined;
+  // Only on request: it needs the etcd and ZooKeeper servers (test/services/).
+  if (a.only === 'ha') {
+    ha = await runHaSuite(a.ha, (s) => process.stderr.write(s));
+    lines.push(...reportHaSuite(ha, a.ha));
+  }
 
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
   if (a.json)
     writeFileSync(
       a.json,
-      JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka }, null, 2),
+      JSON.stringify(
+        { results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka, ha },
+        null,
+        2,
+      ),
     );
 }
 

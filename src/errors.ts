@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   WEIR_CONNECTOR_CONFIG: 'A connector (Kafka, NATS) was built with a missing or bad setting (servers, topic, offsets, guarantee).',
   WEIR_CONNECTOR_FAILED:
     'A connector could not talk to its external system (broker unreachable, a fenced or expired transaction, a missing stream).',
+  WEIR_HA:
+    'The high-availability services failed: etcd or ZooKeeper unreachable, high-availability.storageDir missing or unwritable, or no leading JobManager found in time.',
+  WEIR_HA_FENCED: 'A JobManager that is no longer the leader tried to change the HA stores or command a TaskManager; it was refused.',
   WEIR_CLI_USAGE: 'The weir command was called with bad arguments.',
   WEIR_JOBMANAGER_UNREACHABLE: 'No JobManager answers at the address a command was given (it is not running, or the address is wrong).',
   WEIR_ITERATION_UNSUPPORTED:

@@ -23,8 +23,22 @@ export function registerClusterClientFactory(target: string, factory: ClusterCli
 
 registerClusterClientFactory('remote', async (config) => {
   // A running session cluster, reached through its REST API (rest.address/rest.port, or -m host:port).
-  const { RemoteClusterClient, restUrl } = await import('./remote-cluster-client.js');
-  return new RemoteClusterClient({ url: restUrl(config), token: config.get('security.rest.token') });
+  // With HA: the leader found by leader retrieval, found again when it changes while a job is followed.
+  const [{ RemoteClusterClient, restUrl }, { leaderRestUrl }] = await Promise.all([
+    import('./remote-cluster-client.js'),
+    import('./leader-rest-url.js'),
+  ]);
+  const ha = config.get('high-availability.type') !== 'none';
+  return new RemoteClusterClient({
+    url: (await leaderRestUrl(config)) ?? restUrl(config),
+    token: config.get('security.rest.token'),
+    ...(ha
+      ? {
+          resolveLeader: async () => (await leaderRestUrl(config, true))!,
+          leaderTimeoutMs: config.get('high-availability.leader-retrieval.timeout'),
+        }
+      : {}),
+  });
 });
 registerClusterClientFactory('process-session', (config) => registry().get('remote')!(config));
 

@@ -23,6 +23,10 @@ export interface RemoteClusterOptions {
   token?: string | undefined;
   /** How long one result long-poll waits on the server, in ms. */
   resultPollMs?: number;
+  /** High availability: finds the leading JobManager's REST URL again when the one followed is gone. */
+  resolveLeader?: () => Promise<string>;
+  /** How long a leader change may take before following the job fails (high-availability.leader-retrieval.timeout). */
+  leaderTimeoutMs?: number;
 }
 
 /** The REST URL of the cluster a configuration points at: rest.address (else jobmanager.rpc.address) and rest.port. */
@@ -73,7 +77,7 @@ export const OBSERVED_INLINE_MAX = 256 * 1024;
 export class RemoteClusterClient implements ClusterClient {
   readonly description: string;
   readonly webUrl: string;
-  readonly rest: RestClient;
+  rest: RestClient;
   private readonly uploads = new Map<string, Promise<string>>();
   private readonly names = new Map<string, string>();
   private readonly resultPollMs: number;
@@ -83,6 +87,28 @@ export class RemoteClusterClient implements ClusterClient {
     this.webUrl = this.rest.url;
     this.description = `session cluster at ${this.rest.url}`;
     this.resultPollMs = opts.resultPollMs ?? 20_000;
+    this.resolveLeader = opts.resolveLeader;
+    this.leaderTimeoutMs = opts.leaderTimeoutMs ?? 60_000;
+    this.token = opts.token;
+  }
+
+  private readonly resolveLeader: (() => Promise<string>) | undefined;
+  private readonly leaderTimeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** With HA: the leader changed (the one polled is gone or answers 503): follow the new one. */
+  private async followLeader(): Promise<boolean> {
+    if (!this.resolveLeader) return false;
+    try {
+      const url = await this.resolveLeader();
+      if (url && url !== this.rest.url) {
+        this.rest.close();
+        this.rest = new RestClient({ url, token: this.token });
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async submit(request: SubmissionRequest, bundle: Bundle): Promise<string> {
@@ -144,7 +170,47 @@ export class RemoteClusterClient implements ClusterClient {
     return cachedFileEntry(f, blobId);
   }
 
-  async progress(jobId: string): Promise<JobProgress> {
+  /** Whether `e` says the JobManager followed is not (or no longer) the leader. */
+  private leaderGone(e: unknown): boolean {
+    return (
+      (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') || (e instanceof RestApiError && [503, 404].includes(e.status))
+    );
+  }
+
+  /**
+   * With HA, runs `f` again at the new leader while the leader changes, for at most
+   * high-availability.leader-retrieval.timeout without an answer (200 ms apart).
+   */
+  private async atLeader<T>(f: () => Promise<T>): Promise<T> {
+    const since = { at: Date.now() };
+    for (;;) {
+      try {
+        return await f();
+      } catch (e) {
+        if (!(await this.mayFollow(e, since))) throw e;
+      }
+    }
+  }
+
+  /**
+   * Whether to try again at the (new) leader after `e`: yes while a leader change is under way
+   * (`since.at`: the last answer, or the last time a new leader was found).
+   */
+  private async mayFollow(e: unknown, since: { at: number }): Promise<boolean> {
+    if (!this.resolveLeader || !this.leaderGone(e) || Date.now() - since.at > this.leaderTimeoutMs) return false;
+    const before = this.rest.url;
+    // Leader retrieval may fail while the coordination service is busy electing: tried again next time.
+    await this.followLeader();
+    if (this.rest.url !== before) since.at = Date.now();
+    await new Promise((r) => setTimeout(r, 200));
+    return true;
+  }
+
+  progress(jobId: string): Promise<JobProgress> {
+    return this.atLeader(() => this.progressOnce(jobId));
+  }
+
+  private async progressOnce(jobId: string): Promise<JobProgress> {
     // The exception history tells the causes of restarts the status alone hides; it is extra information.
     const [d, exceptions] = await Promise.all([this.rest.job(jobId), this.rest.jobExceptions(jobId).catch(() => undefined)]);
     const live =
@@ -180,7 +246,7 @@ export class RemoteClusterClient implements ClusterClient {
   }
 
   async cancel(jobId: string): Promise<void> {
-    await this.rest.cancelJob(jobId);
+    await this.atLeader(() => this.rest.cancelJob(jobId));
   }
 
   async stopWithSavepoint(jobId: string, dir: string | undefined, drain: boolean): Promise<string> {
@@ -190,12 +256,24 @@ export class RemoteClusterClient implements ClusterClient {
 
   async waitForResult(jobId: string): Promise<JobResult> {
     let failures = 0;
+    const answered = { at: Date.now() };
     for (;;) {
       try {
         const r = await this.rest.jobResult(jobId, this.resultPollMs);
         failures = 0;
+        answered.at = Date.now();
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
+        // With HA a lost leader (unreachable, or a 503 / 404 while the next leader recovers the job)
+        // means following the new leader, within the leader retrieval timeout.
+        const leaderGone =
+          (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') ||
+          (e instanceof RestApiError && [503, 404].includes(e.status));
+        if (this.resolveLeader && leaderGone && failures < 60 && (await this.followLeader())) {
+          failures++;
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
         // The answer to a request about the job is final; a lost connection is tried again a few times.
         if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_JOBMANAGER_UNREACHABLE') throw e;
         if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);

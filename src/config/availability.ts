@@ -1,8 +1,7 @@
 /**
  * Options declared for features that are not built yet are rejected when a process or a job
  * starts, so a setting is never accepted and silently ignored. The option table marks them with
- * `unavailable`; a key set to its default
- * (`high-availability.type: none`, today's behaviour) stays allowed.
+ * `unavailable`; a key set to its default stays allowed.
  */
 import { WeirError } from '../errors.js';
 import { Configuration, formatOptionValue, type ConfigValue } from './configuration.js';

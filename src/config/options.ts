@@ -501,34 +501,65 @@ export const OPTIONS = {
 
   // ---- high availability -------------------------------------------------------------------
   'high-availability.type': {
-    unavailable: 'high availability',
     type: 'enum',
     values: ['none', 'etcd', 'zookeeper', 'kubernetes'],
     default: 'none',
-    description: 'High-availability services: leader election and the job, checkpoint and job result stores.',
+    check: (v: string) => (v === 'kubernetes' ? "'none', 'etcd' or 'zookeeper' (kubernetes is not provided yet)" : undefined),
+    description:
+      'High-availability services: leader election and the job, checkpoint and job result stores (see docs/high-availability.md).',
   },
   'high-availability.storageDir': {
-    unavailable: 'high availability',
     type: 'string',
-    description: 'Directory where HA services keep job graphs, bundles and checkpoint metadata (required with HA).',
+    description: 'Directory where HA services keep execution plans, bundles, blobs and checkpoint metadata (required with HA).',
   },
   'high-availability.cluster-id': {
-    unavailable: 'high availability',
     type: 'string',
     default: 'default',
     description: 'Id that separates the HA data of clusters sharing one HA service.',
   },
   'high-availability.etcd.endpoints': {
-    unavailable: 'high availability',
     type: 'list',
     default: ['http://127.0.0.1:2379'],
     description: 'etcd endpoints, separated by ; (with high-availability.type etcd).',
   },
+  'high-availability.etcd.path.root': {
+    type: 'string',
+    default: '/weir',
+    description: 'Key prefix under which the clusters keep their HA data in etcd.',
+  },
+  'high-availability.etcd.lease-ttl': {
+    type: 'duration',
+    default: '2 s',
+    min: 1000,
+    description:
+      "TTL of the leader's etcd lease (whole seconds; etcd's minimum is 2 s): a leader that stops renewing it loses leadership after this long.",
+  },
   'high-availability.zookeeper.quorum': {
-    unavailable: 'high availability',
     type: 'string',
     default: '127.0.0.1:2181',
     description: 'ZooKeeper connection string host:port,host:port (with high-availability.type zookeeper).',
+  },
+  'high-availability.zookeeper.path.root': {
+    type: 'string',
+    default: '/weir',
+    description: 'ZooKeeper node under which the clusters keep their HA data.',
+  },
+  'high-availability.zookeeper.client.session-timeout': {
+    type: 'duration',
+    default: '2 s',
+    min: 500,
+    description:
+      'ZooKeeper session timeout: a leader whose session expires loses leadership (the server bounds it by 2x and 20x its tickTime).',
+  },
+  'high-availability.zookeeper.client.connection-timeout': {
+    type: 'duration',
+    default: '15 s',
+    description: 'How long a process waits for its first connection to ZooKeeper before it fails.',
+  },
+  'high-availability.leader-retrieval.timeout': {
+    type: 'duration',
+    default: '60 s',
+    description: 'How long TaskManagers and clients wait for a leading JobManager before they give up.',
   },
 
   // ---- metrics -----------------------------------------------------------------------------

@@ -53,6 +53,11 @@ export interface RestServerOptions {
   application?: () => ApplicationStatus;
   /** Called when `/jobs/:id/result` answered with the job's final result (a dedicated cluster waits for it before it ends). */
   onResultServed?: (jobId: string) => void;
+  /**
+   * High availability: while this JobManager is a standby, every request is redirected (307, the
+   * method and body kept) to the leader's REST API, or answered 503 while there is no leader.
+   */
+  leadership?: { leading(): boolean; leaderUrl(): string | undefined };
 }
 
 export interface RestServer {
@@ -186,6 +191,16 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       if (tokenMatches(req.headers.authorization, token)) return;
       reply.header('www-authenticate', 'Bearer realm="weir"');
       return sendError(reply, 401, "Unauthorized: this cluster's REST API needs 'Authorization: Bearer <security.rest.token>'");
+    });
+  }
+  const leadership = opts.leadership;
+  if (leadership) {
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (leadership.leading()) return;
+      const leader = leadership.leaderUrl();
+      if (!leader)
+        return sendError(reply, 503, 'No JobManager leads this cluster at the moment (leader election in progress): retry shortly');
+      return reply.redirect(`${leader.replace(/\/$/, '')}${req.url}`, 307);
     });
   }
   // Bundle uploads are raw bytes (a bundle is one ESM file); only their routes accept more than JSON_BODY_LIMIT.

@@ -44,6 +44,16 @@ test('an import that breaks the layer table is a lint error (static, re-export a
   assert.equal(fsUp.length, 1, 'the file systems may not import the runtime');
   const configFs = await layerErrors('src/config/layer-probe.ts', "export const f = () => import('../fs/index.js');\n");
   assert.equal(configFs.length, 1, 'config sits below the file systems');
+  const haUp = await layerErrors(
+    'src/ha/layer-probe.ts',
+    "import { JobMaster } from '../runtime/jobmanager/job-master.js';\nexport const j = JobMaster;\n",
+  );
+  assert.equal(haUp.length, 1, 'the HA services do not import the runtime (they stand beside it)');
+  const runtimeHa = await layerErrors(
+    'src/runtime/layer-probe.ts',
+    "import { StorageDir } from '../ha/storage-dir.js';\nexport const s = StorageDir;\n",
+  );
+  assert.equal(runtimeHa.length, 1, 'the runtime does not import the HA services');
 });
 
 test('imports that follow the layer table are not flagged', async () => {
@@ -87,4 +97,17 @@ test('imports that follow the layer table are not flagged', async () => {
       `${layer} may use the file systems`,
     );
   }
+  assert.deepEqual(
+    await layerErrors('src/ha/layer-probe.ts', "import { Configuration } from '../config/index.js';\nexport const c = Configuration;\n"),
+    [],
+    'the HA services read the configuration',
+  );
+  assert.deepEqual(
+    await layerErrors(
+      'src/cluster/layer-probe.ts',
+      "import { createHaServices } from '../ha/index.js';\nexport const h = createHaServices;\n",
+    ),
+    [],
+    'the cluster layer wires the HA services to the JobManager',
+  );
 });

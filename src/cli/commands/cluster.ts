@@ -159,6 +159,7 @@ export function registerClusterCommands(program: Command): void {
     .command('start')
     .description('start a JobManager and TaskManagers as background processes (pid files, logs)')
     .option('--taskmanagers <n>', 'number of TaskManagers (standalone provider)', '1')
+    .option('--jobmanagers <n>', 'number of JobManagers: one leads, the others stand by (needs high-availability.type)', '1')
     .option(
       '--provider <provider>',
       "'standalone': start the TaskManagers now; 'process': start only the JobManager, which starts TaskManagers when jobs need them",
@@ -168,32 +169,43 @@ export function registerClusterCommands(program: Command): void {
     .option('--log-dir <dir>', 'where the processes write their logs', 'log')
     .option('--pid-dir <dir>', 'where pid files go (default: $WEIR_PID_DIR or <tmp>/weir-pids)')
     .option('-D <key=value>', 'set a configuration key for every process started (repeatable)', collect)
-    .action(async (o: { taskmanagers: string; provider: string; confDir?: string; logDir: string; pidDir?: string; D?: string[] }) => {
-      if (o.provider !== 'standalone' && o.provider !== 'process') {
-        const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
-        throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
-      }
-      const n = Number(o.taskmanagers);
-      if (!Number.isInteger(n) || n < 0)
-        throw new WeirError('WEIR_CLI_USAGE', `--taskmanagers must be a non-negative integer, got '${o.taskmanagers}'`);
-      const { startCluster } = await import('../../cluster/standalone/cluster-script.js');
-      const started = await startCluster({
-        confDir: confDirOf(o),
-        taskManagers: n,
-        logDir: resolve(o.logDir),
-        pidDir: resolve(o.pidDir ?? defaultPidDir()),
-        provider: o.provider,
-        dynamic: o.D ?? [],
-      });
-      process.stdout.write(
-        o.provider === 'process'
-          ? `Started a session cluster on the process provider: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}; ` +
-              `it starts TaskManagers when jobs need slots and stops them when idle\nLogs: ${resolve(o.logDir)}\n`
-          : `Started a session cluster: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}, ` +
-              `${started.taskManagerPids.length} TaskManager(s) (pids ${started.taskManagerPids.join(', ') || '-'}), ` +
-              `${started.overview.slotsTotal} slots\nLogs: ${started.logFiles.join(', ')}\n`,
-      );
-    });
+    .action(
+      async (o: {
+        taskmanagers: string;
+        jobmanagers: string;
+        provider: string;
+        confDir?: string;
+        logDir: string;
+        pidDir?: string;
+        D?: string[];
+      }) => {
+        if (o.provider !== 'standalone' && o.provider !== 'process') {
+          const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
+          throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
+        }
+        const n = Number(o.taskmanagers);
+        if (!Number.isInteger(n) || n < 0)
+          throw new WeirError('WEIR_CLI_USAGE', `--taskmanagers must be a non-negative integer, got '${o.taskmanagers}'`);
+        const { startCluster } = await import('../../cluster/standalone/cluster-script.js');
+        const started = await startCluster({
+          confDir: confDirOf(o),
+          taskManagers: n,
+          jobManagers: Number(o.jobmanagers),
+          logDir: resolve(o.logDir),
+          pidDir: resolve(o.pidDir ?? defaultPidDir()),
+          provider: o.provider,
+          dynamic: o.D ?? [],
+        });
+        process.stdout.write(
+          o.provider === 'process'
+            ? `Started a session cluster on the process provider: JobManager (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}; ` +
+                `it starts TaskManagers when jobs need slots and stops them when idle\nLogs: ${resolve(o.logDir)}\n`
+            : `Started a session cluster: ${started.jobManagerPids.length > 1 ? `JobManagers (pids ${started.jobManagerPids.join(', ')}; one leads, the others stand by), first` : 'JobManager'} (pid ${started.jobManagerPid}) at ${started.jobManagerAddress}, ` +
+                `${started.taskManagerPids.length} TaskManager(s) (pids ${started.taskManagerPids.join(', ') || '-'}), ` +
+                `${started.overview.slotsTotal} slots\nLogs: ${started.logFiles.join(', ')}\n`,
+        );
+      },
+    );
   cluster
     .command('stop')
     .description('stop the processes started by weir cluster start')

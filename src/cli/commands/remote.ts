@@ -64,8 +64,10 @@ function loadRemoteConfig(o: RemoteOptions): Configuration {
   return config;
 }
 
-function clientFor(config: Configuration): RestClient {
-  return new RestClient({ url: restUrl(config), token: config.get('security.rest.token') });
+/** The REST client of the cluster: -m / rest.address, or with HA the leader found by leader retrieval. */
+async function clientFor(config: Configuration): Promise<RestClient> {
+  const { leaderRestUrl } = await import('../../client/leader-rest-url.js');
+  return new RestClient({ url: (await leaderRestUrl(config)) ?? restUrl(config), token: config.get('security.rest.token') });
 }
 
 function pad(n: number): string {
@@ -129,7 +131,7 @@ export function registerRemoteCommands(program: Command): void {
       if (format !== 'table' && format !== 'flink')
         throw new WeirError('WEIR_CLI_USAGE', `--format must be 'table' or 'flink', got '${o.format}'`);
       const config = loadRemoteConfig(o);
-      const rest = clientFor(config);
+      const rest = await clientFor(config);
       const archiveDir = config.get('jobmanager.archive.dir');
       let jobs: JobOverviewEntry[];
       let archive: JobArchive | undefined;
@@ -170,7 +172,7 @@ export function registerRemoteCommands(program: Command): void {
     .action(async (jobIdArg: string | undefined, o: RemoteOptions & { withSavepoint?: string | boolean }) => {
       // As Flink: in `cancel -s <jobId>` the option's optional value is the job id.
       const [jobId, dirArg] = withOptionalValue(jobIdArg, o.withSavepoint);
-      const rest = clientFor(loadRemoteConfig(o));
+      const rest = await clientFor(loadRemoteConfig(o));
       if (o.withSavepoint !== undefined) {
         const dir = dirArg !== undefined ? absolute(dirArg) : undefined;
         process.stdout.write(`Cancelling job ${jobId} with canonical savepoint to ${dir ?? 'default savepoint directory'}.\n`);
@@ -207,7 +209,7 @@ export function registerRemoteCommands(program: Command): void {
         }
         if (jobId === undefined) throw new WeirError('WEIR_CLI_USAGE', 'Missing JobID. Specify a Job ID to trigger a savepoint.');
         checkSavepointType(o.type);
-        const rest = clientFor(loadRemoteConfig(o));
+        const rest = await clientFor(loadRemoteConfig(o));
         const triggerId = await rest.triggerSavepoint(jobId, targetDirectory ? { 'target-directory': absolute(targetDirectory) } : {});
         if (o.detached) {
           process.stdout.write(`Successfully trigger manual savepoint, triggerId: ${triggerId}\n`);
@@ -238,7 +240,7 @@ export function registerRemoteCommands(program: Command): void {
         // As Flink: in `stop -p <jobId>` the option's optional value is the job id.
         const [jobId, dir] = withOptionalValue(jobIdArg, o.savepointPath);
         checkSavepointType(o.type);
-        const rest = clientFor(loadRemoteConfig(o));
+        const rest = await clientFor(loadRemoteConfig(o));
         const triggerId = await rest.stopWithSavepoint(jobId, {
           ...(dir ? { targetDirectory: absolute(dir) } : {}),
           drain: o.drain === true,
@@ -262,7 +264,7 @@ export function registerRemoteCommands(program: Command): void {
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (jobId: string, o: RemoteOptions & { full?: boolean }) => {
-      const rest = clientFor(loadRemoteConfig(o));
+      const rest = await clientFor(loadRemoteConfig(o));
       process.stdout.write(`Triggering checkpoint for job ${jobId}.\n`);
       const id = await rest.awaitCheckpoint(jobId, await rest.triggerCheckpoint(jobId, o.full ? 'FULL' : 'CONFIGURED'));
       process.stdout.write(`Checkpoint${o.full ? '(FULL)' : ''} ${id} for job ${jobId} completed.\n`);

@@ -26,6 +26,8 @@ export interface StartClusterOptions {
   confDir: string;
   /** Number of TaskManagers (default 1). */
   taskManagers?: number;
+  /** Number of JobManagers (default 1); more than one needs high availability (one leads, the others stand by). */
+  jobManagers?: number;
   logDir: string;
   pidDir: string;
   /** How long to wait for the TaskManagers to register (default 60 s). */
@@ -43,6 +45,8 @@ export interface StartClusterOptions {
 
 export interface StartedCluster {
   jobManagerPid: number;
+  /** Every JobManager started (the first is jobManagerPid). */
+  jobManagerPids: number[];
   taskManagerPids: number[];
   /** host:port of the JobManager's RPC endpoint. */
   jobManagerAddress: string;
@@ -158,14 +162,26 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
     children.push({ pid: child.pid!, log });
     return child.pid!;
   };
-  const jobManagerPid = startProcess(
-    'jobmanager',
-    0,
-    provider === 'process' ? ['--provider', 'process', '--log-dir', resolve(o.logDir)] : [],
-  );
-  writeFileSync(join(o.pidDir, JM_PID), `${jobManagerPid}\n`);
+  // Standby JobManagers (high availability): the i-th listens on the RPC and REST ports + i.
+  const jms = o.jobManagers ?? 1;
+  if (!Number.isInteger(jms) || jms < 1)
+    throw new WeirError('WEIR_CLI_USAGE', `the number of JobManagers must be a positive integer, got ${jms}`);
+  if (jms > 1 && config.get('high-availability.type') === 'none')
+    throw new WeirError('WEIR_CLI_USAGE', `--jobmanagers ${jms} needs high availability: set high-availability.type (etcd or zookeeper)`);
+  const restPort = config.get('rest.port');
+  const jobManagerPids: number[] = [];
+  for (let i = 0; i < jms; i++)
+    jobManagerPids.push(
+      startProcess('jobmanager', i, [
+        ...(provider === 'process' ? ['--provider', 'process', '--log-dir', resolve(o.logDir)] : []),
+        ...(i > 0 ? ['-D', `jobmanager.rpc.port=${port + i}`, '-D', `rest.port=${restPort + i}`] : []),
+      ]),
+    );
+  const jobManagerPid = jobManagerPids[0]!;
+  writeFileSync(join(o.pidDir, JM_PID), jobManagerPids.map((p) => `${p}\n`).join(''));
   const taskManagerPids: number[] = [];
-  for (let i = 0; i < n; i++) taskManagerPids.push(startProcess('taskmanager', i, ['--jobmanager', jmAddress]));
+  // With HA the TaskManagers find the leader by leader retrieval.
+  for (let i = 0; i < n; i++) taskManagerPids.push(startProcess('taskmanager', i, jms > 1 ? [] : ['--jobmanager', jmAddress]));
   writeFileSync(join(o.pidDir, TM_PID), taskManagerPids.map((p) => `${p}\n`).join(''));
 
   const deadline = Date.now() + (o.timeoutMs ?? 60_000);
@@ -180,14 +196,17 @@ export async function startCluster(o: StartClusterOptions): Promise<StartedClust
         `process ${dead.pid} exited while the cluster was starting; the end of ${dead.log}:\n${tail(dead.log)}`,
       );
     }
-    try {
-      last = await clusterOverview({ host, port }, secret, 2_000);
-      // The REST API starts after the RPC server: `weir run -m` right after this command must find it.
-      if (last.taskManagers.length >= n && (await restAnswers(restUrl(config)))) {
-        return { jobManagerPid, taskManagerPids, jobManagerAddress: jmAddress, logFiles, overview: last };
+    // The TaskManagers register at the leader, whichever JobManager it is.
+    for (let i = 0; i < jms; i++) {
+      try {
+        last = await clusterOverview({ host, port: port + i }, secret, 2_000);
+        // The REST API starts after the RPC server: `weir run -m` right after this command must find it.
+        if (last.taskManagers.length >= n && (await restAnswers(restUrl(config)))) {
+          return { jobManagerPid, jobManagerPids, taskManagerPids, jobManagerAddress: jmAddress, logFiles, overview: last };
+        }
+      } catch (e) {
+        lastError = (e as Error).message;
       }
-    } catch (e) {
-      lastError = (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, 100));
   }

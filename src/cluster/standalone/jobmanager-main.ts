@@ -24,6 +24,7 @@ import type { ResourceProvider } from '../../runtime/jobmanager/resource-provide
 import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
+import { HaJobManager } from './ha-jobmanager.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
 import { configureFileSystems } from '../../fs/index.js';
@@ -53,6 +54,8 @@ export interface JobManagerProcess {
   readonly restUrl: string | undefined;
   /** The resource provider, when one was given. */
   readonly provider: ResourceProvider | undefined;
+  /** The HA services' side of this JobManager (leader election, stores), when high-availability.type is not none. */
+  readonly ha: HaJobManager | undefined;
   /**
    * Submits to this JobManager from the same process (tests, Application mode): the bundle and the
    * job's distributed cache files are stored in the BlobServer and the job handed to the Dispatcher.
@@ -68,12 +71,17 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
-  const blobDir = opts.blobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
+  const haJm = config.get('high-availability.type') === 'none' ? undefined : await HaJobManager.create(config);
+  // With HA the blobs live in storageDir, where the next leader finds the bundles of recovered jobs.
+  const haBlobDir = await haJm?.ha.blobDir();
+  const ownBlobDir = opts.blobDir === undefined && haBlobDir === undefined;
+  const blobDir = opts.blobDir ?? haBlobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
   const metricRegistry = await startProcessMetricRegistry(config, log, 'JobManager');
   const jobManager = new JobManager({
     slotsPerTaskManager: config.get('taskmanager.numberOfTaskSlots'),
     taskManagerTimeout: config.get('resourcemanager.taskmanager-timeout'),
     archive: jobArchiver(config.get('jobmanager.archive.dir')),
+    persistence: haJm?.persistence,
     log,
     metricRegistry,
   });
@@ -85,6 +93,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     heartbeatInterval: config.get('heartbeat.interval'),
     heartbeatTimeout: config.get('heartbeat.timeout'),
     log,
+    ...(haJm ? { leadership: { token: () => haJm.token() } } : {}),
   });
   const addr = await rpc.start();
   const rpcAddress = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`;
@@ -93,6 +102,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
 
   const dispatcher = jobManager.dispatcher;
   let rest: RestServer | undefined;
+  let leaderRestUrl: string | undefined;
   const client: ClusterClient = {
     description: `standalone cluster (JobManager ${rpcAddress})`,
     get webUrl() {
@@ -127,10 +137,32 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         blobDir,
         log,
         ...(opts.restHooks ?? {}),
+        ...(haJm
+          ? { leadership: { leading: () => haJm.leading, leaderUrl: () => (leaderRestUrl === rest?.url ? undefined : leaderRestUrl) } }
+          : {}),
         onShutdown: () => {
           void close('DELETE /cluster').then(() => {
             if (opts.handleSignals !== false) process.exit(0);
           });
+        },
+      });
+    }
+    if (haJm) {
+      await haJm.ha.retrieveLeader((l) => (leaderRestUrl = l?.restUrl || undefined));
+      await haJm.campaign({
+        jobManager,
+        rpcAddress,
+        restUrl: () => rest?.url,
+        log,
+        onRevoked: (reason) => {
+          // A deposed leader stops at once: its jobs run on the new leader, it may not command anything.
+          jobManager.dispatcher.suspend();
+          rpc.disconnectAll(`the JobManager lost leadership: ${reason}`);
+          if (opts.handleSignals !== false) {
+            log.error('exiting: this JobManager is no longer the leader (start it again to make it a standby)');
+            process.exit(70);
+          }
+          void close(`lost leadership: ${reason}`);
         },
       });
     }
@@ -139,11 +171,12 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     await metricRegistry.close();
     await rpc.close();
     await provider?.close();
-    if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
+    await haJm?.close();
+    if (ownBlobDir) rmSync(blobDir, { recursive: true, force: true });
     throw e;
   }
   log.info(
-    `JobManager started (pid ${process.pid}): RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}`,
+    `JobManager started (pid ${process.pid}): RPC ${rpcAddress}${rest ? `, REST ${rest.url}` : ''}, heartbeat ${config.get('heartbeat.interval')}/${config.get('heartbeat.timeout')} ms${secret ? ', cluster secret set' : ''}${config.get('jobmanager.archive.dir') ? `, archiving ended jobs to ${config.get('jobmanager.archive.dir')}` : ''}${haJm ? `, high availability on ${haJm.ha.coordination.description} (cluster-id ${haJm.ha.clusterId}; ${haJm.leading ? 'leader' : 'standby until elected'})` : ''}`,
   );
 
   let closing: Promise<void> | undefined;
@@ -153,6 +186,8 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     (closing ??= (async () => {
       log.info(`JobManager shutting down: ${reason}`);
       await rest?.close();
+      // With HA the jobs are suspended, not ended: the next leader (or this one, restarted) recovers them.
+      if (haJm) jobManager.dispatcher.suspend();
       jobManager.shutdown();
       // Let the releaseJob messages of the cancelled jobs leave before the connections close.
       await new Promise((r) => setImmediate(r));
@@ -160,11 +195,12 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
       await rpc.close();
       await provider?.close();
       await metricRegistry.close();
-      if (!opts.blobDir) rmSync(blobDir, { recursive: true, force: true });
+      await haJm?.close();
+      if (ownBlobDir) rmSync(blobDir, { recursive: true, force: true });
       log.info('JobManager stopped');
       resolveClosed();
     })());
 
   if (opts.handleSignals !== false) installSignalHandlers(close, log);
-  return { jobManager, blobServer, rpc, rpcAddress, restUrl: rest?.url, client, provider, close, closed };
+  return { jobManager, blobServer, rpc, rpcAddress, restUrl: rest?.url, client, provider, ha: haJm, close, closed };
 }

@@ -40,6 +40,7 @@ import {
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
 import { inspectProcess } from '../../util/process-info.js';
+import { createHaServices } from '../../ha/index.js';
 import { createLogger } from './log.js';
 import { configureFileSystems } from '../../fs/index.js';
 
@@ -85,8 +86,8 @@ export function jobManagerLost(address: string, reason: string): WeirError {
 }
 
 interface LinkOptions {
-  host: string;
-  port: number;
+  /** Where the JobManager (the leader, with HA) is now; undefined while none is known. */
+  address(): { host: string; port: number; token?: string } | undefined;
   secret: string;
   tmId: string;
   slots: number;
@@ -123,14 +124,28 @@ class JobManagerLink {
     return new Promise((r) => this.waiters.push(r));
   }
 
+  /** With HA: the leader changed; a connection to another JobManager is closed and the link registers at the new one. */
+  leaderChanged(): void {
+    const a = this.o.address();
+    if (this.conn && !this.conn.closed && (!a || `${a.host}:${a.port}` !== this.connectedTo))
+      this.conn.close(a ? `the leader is now the JobManager at ${a.host}:${a.port}` : 'the JobManager lost leadership', 'info');
+    this.wake?.();
+  }
+
+  private connectedTo = '';
+
+  private get target(): string {
+    const a = this.o.address();
+    return a ? `${a.host}:${a.port}` : '(no leader yet)';
+  }
+
   report(msg: ToJobManager): void {
     if (this.conn && this.token && !this.conn.send({ type: 'report', msg }))
       this.o.log.debug(`dropped a ${msg.type} report: not connected`);
   }
 
   fetchChunk(blobId: string, offset: number): Promise<BlobChunk> {
-    if (!this.conn || !this.token)
-      return Promise.reject(jobManagerLost(`${this.o.host}:${this.o.port}`, 'this TaskManager is not connected to it'));
+    if (!this.conn || !this.token) return Promise.reject(jobManagerLost(this.target, 'this TaskManager is not connected to it'));
     return this.conn.request({ type: 'fetchBlob', blobId, offset }, blobChunkSchema, 60_000);
   }
 
@@ -151,8 +166,7 @@ class JobManagerLink {
         failures = 0;
       } catch (e) {
         if (this.stopped) break;
-        if (failures++ % 10 === 0)
-          this.o.log.warn(`cannot register at the JobManager ${this.o.host}:${this.o.port}: ${(e as Error).message}; retrying`);
+        if (failures++ % 10 === 0) this.o.log.warn(`cannot register at the JobManager ${this.target}: ${(e as Error).message}; retrying`);
       }
       if (lost) {
         const reason = await lost;
@@ -160,9 +174,10 @@ class JobManagerLink {
         this.unregisteredSince = Date.now();
         if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
         if (this.stopped) break;
-        const lostErr = jobManagerLost(`${this.o.host}:${this.o.port}`, reason);
+        const lostErr = jobManagerLost(this.connectedTo, reason);
         this.o.log.warn(`lost the JobManager: ${describeError(lostErr)}; stopping all tasks and registering again`);
         this.o.onLost(reason);
+        backoff = 20;
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, backoff);
@@ -178,7 +193,10 @@ class JobManagerLink {
   /** Connects and registers; `lost` resolves with the reason the connection ends. */
   private async connectOnce(): Promise<{ lost: Promise<string> }> {
     const o = this.o;
-    const conn = await connect<TaskManagerRpc, JobManagerRpc>(o.host, o.port, {
+    const target = o.address();
+    if (!target) throw new Error('no leading JobManager is known yet');
+    this.connectedTo = `${target.host}:${target.port}`;
+    const conn = await connect<TaskManagerRpc, JobManagerRpc>(target.host, target.port, {
       secret: o.secret,
       self: { role: 'taskmanager', id: o.tmId },
       peerRoles: ['jobmanager'],
@@ -251,6 +269,13 @@ class JobManagerLink {
       conn.close(`registration failed: ${(e as Error).message}`, 'debug');
       throw e;
     }
+    // With HA the JobManager must hold the leader session leader retrieval reported (not a deposed one).
+    const now = o.address();
+    if (now?.token !== undefined && (now.token !== r.fencingToken || `${now.host}:${now.port}` !== this.connectedTo)) {
+      early = undefined;
+      conn.close('registered at a JobManager that is not the current leader', 'info');
+      throw new Error(`the JobManager at ${this.connectedTo} is not the current leader`);
+    }
     this.token = r.fencingToken;
     const held = early;
     early = undefined;
@@ -264,7 +289,7 @@ class JobManagerLink {
         conn.close(`no heartbeat from the JobManager for ${silent} ms (heartbeat.timeout ${heartbeatTimeout} ms)`, 'warn');
       else conn.send({ type: 'heartbeat' });
     }, heartbeatInterval);
-    o.log.info(`registered at the JobManager ${o.host}:${o.port} as ${o.tmId} with ${o.slots} slot(s)`);
+    o.log.info(`registered at the JobManager ${this.connectedTo} as ${o.tmId} with ${o.slots} slot(s)`);
     for (const w of this.waiters.splice(0)) w();
     return { lost };
   }
@@ -280,7 +305,9 @@ export async function runTaskManager(
   const secret = config.get('security.cluster.secret') ?? '';
   const host = config.get('taskmanager.host') ?? '127.0.0.1';
   requireSecretForBind(host, secret, 'taskmanager.host');
-  const jm = parseHostPort(jobManagerAddress);
+  // With HA the JobManager is the leader that leader retrieval reports; else the address given.
+  const ha = config.get('high-availability.type') === 'none' ? undefined : await createHaServices(config);
+  let jm: { host: string; port: number; token?: string } | undefined = ha ? undefined : parseHostPort(jobManagerAddress);
   const slots = config.get('taskmanager.numberOfTaskSlots');
 
   const broker = new NetworkBroker({
@@ -301,8 +328,7 @@ export async function runTaskManager(
   const jobs = new Set<string>();
   const chains = new Map<string, Promise<void>>();
   const link: JobManagerLink = new JobManagerLink({
-    host: jm.host,
-    port: jm.port,
+    address: () => jm,
     secret,
     tmId: id,
     slots,
@@ -387,9 +413,14 @@ export async function runTaskManager(
   }
 
   log.info(
-    `TaskManager ${id} starting: ${slots} slot(s), data port ${dataAddress}, JobManager ${jobManagerAddress}${secret ? ', cluster secret set' : ''}`,
+    `TaskManager ${id} starting: ${slots} slot(s), data port ${dataAddress}, JobManager ${ha ? `found by leader retrieval (${ha.coordination.description})` : jobManagerAddress}${secret ? ', cluster secret set' : ''}`,
   );
   link.start();
+  const stopRetrieval = await ha?.retrieveLeader((l) => {
+    jm = l ? { ...parseHostPort(l.rpcAddress), token: l.sessionId } : undefined;
+    if (l) log.info(`leader retrieval: the leading JobManager is ${l.rpcAddress} (leader session ${l.sessionId})`);
+    link.leaderChanged();
+  });
 
   let closing: Promise<void> | undefined;
   let resolveClosed!: () => void;
@@ -398,6 +429,8 @@ export async function runTaskManager(
     (closing ??= (async () => {
       log.info(`TaskManager ${id} shutting down: ${reason}`);
       link.stop();
+      stopRetrieval?.();
+      await ha?.close();
       await Promise.all([...jobs].map((j) => taskManager.releaseJob(j)));
       await taskManager.shutdown();
       await metricRegistry.close();

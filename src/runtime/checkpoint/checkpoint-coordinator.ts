@@ -147,6 +147,11 @@ export class CheckpointCoordinator {
     return this.completed.latest();
   }
 
+  /** Checkpoint ids start at `next` or later (a recovered job continues after its previous leader's ids). */
+  advanceIds(next: number): void {
+    this.nextId = Math.max(this.nextId, next);
+  }
+
   /** Records that the current attempt restored from `cp` (for the statistics). */
   noteRestored(cp: LoadedCheckpoint, isSavepoint: boolean): void {
     const id = cp.metadata.checkpointId;
@@ -326,6 +331,15 @@ export class CheckpointCoordinator {
     const done = this.storage.writeMetadata(metadata).then(
       async (dir) => {
         let location: string | undefined;
+        if (this.hooks.persistCompleted) {
+          try {
+            await this.hooks.persistCompleted(p.id, dir);
+          } catch (e) {
+            p.completing = false;
+            this.abort(p, `cannot store the checkpoint in the HA services: ${(e as Error).message}`, false);
+            return;
+          }
+        }
         if (sp) {
           try {
             location = await copyToSavepoint(sp, this.jobId, dir);

@@ -31,6 +31,12 @@ export interface CheckpointCoordinatorHooks {
   notifyAborted(checkpointId: number): void;
   /** More consecutive checkpoint failures than tolerated: fail the job over. */
   failJob(error: WeirError): void;
+  /**
+   * With high availability: stores the completed checkpoint's pointer (fenced by the leadership)
+   * after its _metadata is written and before it counts as completed; a rejection (a deposed
+   * leader) aborts the checkpoint, so no task is told to commit.
+   */
+  persistCompleted?(checkpointId: number, dir: string): Promise<void>;
   /** Called right after a checkpoint completed, before the tasks are notified. */
   onCompleted?(cp: CompletedCheckpoint, acked: ReadonlySet<string>): void;
   log?(level: 'info' | 'warn', msg: string): void;

@@ -9,6 +9,7 @@ import { WeirError } from '../../errors.js';
 import type { ToJobManager } from '../rpc/messages.js';
 import type { Logger } from '../rpc/transport.js';
 import { JobMaster, type JobResult, type JobSubmission } from './job-master.js';
+import type { JobPersistence } from './job-persistence.js';
 import type { ResourceManager } from './resource-manager.js';
 
 /** Flink's job ids are 32 hex digits. */
@@ -29,6 +30,8 @@ export interface DispatcherOptions {
   /** Archives every job that ends (jobmanager.archive.dir; the archive is the REST layer's, rest/job-archive.ts). */
   archive?: JobArchiver | undefined;
   log?: Logger;
+  /** High availability: plans, checkpoint pointers and results go to the HA stores. */
+  persistence?: JobPersistence | undefined;
 }
 
 /** Writes the archive of an ended job. */
@@ -41,6 +44,8 @@ export class Dispatcher {
   private readonly terminalListeners: JobTerminalListener[] = [];
   private readonly terminalWork = new Set<Promise<void>>();
   private readonly submittedListeners: ((jm: JobMaster) => void)[] = [];
+  /** The JobManager is stopping (or lost leadership): ending jobs are suspended, not recorded as ended. */
+  private suspended = false;
 
   constructor(
     private readonly rm: ResourceManager,
@@ -59,20 +64,37 @@ export class Dispatcher {
     }
   }
 
-  submit(submission: Omit<JobSubmission, 'jobId'> & { jobId?: string }): string {
+  /**
+   * Starts a JobMaster for the job. With HA its plan is stored first (a recovered job's plan is
+   * already there); a job whose plan cannot be stored fails.
+   */
+  submit(submission: Omit<JobSubmission, 'jobId'> & { jobId?: string }, recovered = false): string {
     const jobId = submission.jobId ?? newJobId();
     if (this.jobs.has(jobId)) throw new WeirError('WEIR_BAD_PIPELINE', `a job with id ${jobId} was already submitted`, { jobId });
-    const jm = new JobMaster({ ...submission, jobId }, this.rm, (j) => this.jobTerminal(j), this.options.log);
+    const full = { ...submission, jobId };
+    const persistence = this.options.persistence;
+    const jm = new JobMaster(full, this.rm, (j) => this.jobTerminal(j), this.options.log);
+    if (persistence) jm.persistCheckpoint = (id, dir) => persistence.checkpointCompleted(jobId, id, dir);
     this.jobs.set(jobId, jm);
-    this.options.log?.info(`Submitted job ${jm.jobName} (${jobId}).`);
+    this.options.log?.info(`${recovered ? 'Recovered' : 'Submitted'} job ${jm.jobName} (${jobId}).`);
     for (const l of this.submittedListeners) l(jm);
-    jm.start();
+    if (!persistence || recovered) jm.start();
+    else
+      void persistence.planSubmitted(full).then(
+        () => jm.start(),
+        (e: unknown) => jm.failToStart(e),
+      );
     return jobId;
   }
 
   /** Runs `listener` for every job submitted from now on (before it starts). */
   onJobSubmitted(listener: (jm: JobMaster) => void): void {
     this.submittedListeners.push(listener);
+  }
+
+  /** Jobs that end from now on are suspended (HA: a JobManager stopping or deposed), not recorded. */
+  suspend(): void {
+    this.suspended = true;
   }
 
   /** Runs `listener` for every job that reaches a terminal state from now on (once per job). */
@@ -92,6 +114,16 @@ export class Dispatcher {
 
   private jobTerminal(jm: JobMaster): void {
     const work = jm.result().then(async (r) => {
+      const persistence = this.options.persistence;
+      if (persistence && !this.suspended) {
+        try {
+          await persistence.jobEnded(r);
+        } catch (e) {
+          this.options.log?.warn(
+            `recording the end of job ${jm.jobId} in the HA services failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      }
       for (const l of this.terminalListeners) {
         try {
           await l(jm, r);

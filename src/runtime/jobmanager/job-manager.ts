@@ -18,6 +18,7 @@ export class JobManager {
     this.resourceManager = new ResourceManager(options);
     this.dispatcher = new Dispatcher(this.resourceManager, {
       archive: options.archive,
+      persistence: options.persistence,
       ...(options.log ? { log: options.log } : {}),
     });
     this.metrics = new JobManagerMetrics(this.resourceManager, this.dispatcher, options);

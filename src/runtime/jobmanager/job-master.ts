@@ -56,6 +56,8 @@ export class JobMaster {
   private resolveDone!: (r: JobResult) => void;
   private readonly checkpoints: CheckpointCoordinator | undefined;
   private readonly restorePoint: RestorePoint;
+  /** HA: stores a completed checkpoint's pointer before the tasks are told to commit. */
+  persistCheckpoint: ((checkpointId: number, dir: string) => Promise<void>) | undefined;
 
   constructor(
     readonly submission: JobSubmission,
@@ -98,6 +100,7 @@ export class JobMaster {
       notifyComplete: (id) => this.scheduler.notifyCheckpoint(this.attempt, id, 'complete'),
       notifyAborted: (id) => this.scheduler.notifyCheckpoint(this.attempt, id, 'abort'),
       failJob: (e) => this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), true),
+      persistCompleted: (id, dir) => (this.persistCheckpoint ? this.persistCheckpoint(id, dir) : Promise.resolve()),
       onCompleted: (cp, acked) => this.collect.commit(cp.id, acked, (task) => this.scheduler.taskState(task) === 'FINISHED'),
       log: (level, msg) => this.log[level](msg),
     };
@@ -127,6 +130,17 @@ export class JobMaster {
   start(): void {
     this.state.transition('CREATED');
     void this.deploy();
+  }
+
+  /** Checkpoint ids of this job start at `next` or later (HA recovery: after the previous leader's). */
+  checkpointIdsFrom(next: number): void {
+    this.checkpoints?.advanceIds(next);
+  }
+
+  /** The job could not be started (its plan could not be stored): it fails without running. */
+  failToStart(e: unknown): void {
+    this.state.transition('CREATED');
+    this.fail(serializeError(e, 'WEIR_HA', { jobId: this.jobId, jobName: this.jobName }), false);
   }
 
   cancel(): void {

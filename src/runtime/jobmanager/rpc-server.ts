@@ -39,6 +39,11 @@ export interface JobManagerRpcOptions {
   heartbeatInterval: number;
   heartbeatTimeout: number;
   log: Logger;
+  /**
+   * With high availability: the fencing token is the leader session id, and TaskManagers may
+   * register only while this JobManager leads (a standby refuses them).
+   */
+  leadership?: { token(): string | undefined };
 }
 
 type Incoming = TaskManagerRpc | ClientRpc;
@@ -51,8 +56,8 @@ interface RegisteredTaskManager {
 }
 
 export class JobManagerRpcServer {
-  /** Fencing token of this JobManager (leader session): a new random id per start. */
-  readonly fencingToken = randomBytes(16).toString('hex');
+  /** Without HA, a new random id per start: the only leader session this JobManager has. */
+  private readonly ownToken = randomBytes(16).toString('hex');
   private server: RpcServer | undefined;
   private readonly tms = new Map<string, RegisteredTaskManager>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -63,6 +68,19 @@ export class JobManagerRpcServer {
     private readonly blobServer: BlobServer,
     private readonly o: JobManagerRpcOptions,
   ) {}
+
+  /** Fencing token of this JobManager (its leader session id; empty while a standby). */
+  get fencingToken(): string {
+    return this.o.leadership ? (this.o.leadership.token() ?? '') : this.ownToken;
+  }
+
+  /** Disconnects every TaskManager (leadership was lost: they find the new leader). */
+  disconnectAll(reason: string): void {
+    for (const [id, t] of [...this.tms]) {
+      this.tms.delete(id);
+      t.conn.close(reason, 'info', true);
+    }
+  }
 
   get address(): { host: string; port: number } {
     if (!this.server) throw new Error('the RPC server is not started');
@@ -139,6 +157,7 @@ export class JobManagerRpcServer {
         case 'register': {
           if (registered) throw new RpcError('this TaskManager is already registered');
           if (m.tmId !== conn.peer.id) throw new RpcError(`registration as ${m.tmId} on the connection of ${conn.peer.id}`);
+          if (this.fencingToken === '') throw new RpcError('this JobManager is a standby, not the leader');
           registered = this.register(conn, m);
           return {
             type: 'registered',
