@@ -2,8 +2,9 @@
 # registries (Debian packages, Maven Central, the Go module proxy) and is idempotent.
 # Sourced, not run.
 
-# Where artifacts fetched by Maven or Go are kept (outside git; reused across runs).
-WEIR_SERVICES_CACHE="${WEIR_SERVICES_CACHE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.cache/services}"
+# Where artifacts fetched by Maven or Go are kept: the user's cache directory, so every clone of the
+# project on this machine (CI runs on a fresh one) reuses what an earlier run fetched and built.
+WEIR_SERVICES_CACHE="${WEIR_SERVICES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/services}"
 export WEIR_SERVICES_CACHE
 mkdir -p "$WEIR_SERVICES_CACHE"
 

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,7 +13,9 @@ import { waitFor } from '../wait.js';
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SERVICES_CACHE = process.env.WEIR_SERVICES_CACHE ?? join(REPO_ROOT, '.cache/services');
+/** The same directory as test/services/lib.sh's WEIR_SERVICES_CACHE. */
+export const SERVICES_CACHE =
+  process.env.WEIR_SERVICES_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'weir', 'services');
 
 const installed = new Set<string>();
 
