@@ -264,7 +264,8 @@ export function buildCli(): Command {
             process.stderr.write(
               `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
             );
-            if (remote) watchers.set(job.jobId, watchProgress(job));
+            // The local cluster's jobs log to this terminal: their progress block is drawn only on a terminal.
+            if (remote || process.stderr.isTTY === true) watchers.set(job.jobId, watchProgress(job));
             attachedJobs.set(job.jobId, job);
           },
           onFinished: (job, r) => {
