@@ -77,9 +77,13 @@ test('the REST API shows the accumulators of a running job, per job, vertex and 
     const vid = details.vertices[0]!.id;
     const vertex = (await get<{ 'user-accumulators': Acc[] }>(`/jobs/${jobId}/vertices/${vid}/accumulators`))!;
     assert.ok(vertex['user-accumulators'].some((a) => a.name === 'records'));
-    const subtasks = (await get<{ subtasks: { subtask: number; 'user-accumulators': Acc[] }[] }>(
-      `/jobs/${jobId}/vertices/${vid}/subtasks/accumulators`,
-    ))!;
+    // Each subtask's accumulators arrive with its own metrics report, so the two may land apart.
+    const subtasks = await waitFor('both subtasks to report their accumulators', 30_000, async () => {
+      const s = await get<{ subtasks: { subtask: number; 'user-accumulators': Acc[] }[] }>(
+        `/jobs/${jobId}/vertices/${vid}/subtasks/accumulators`,
+      );
+      return s && s.subtasks.length === 2 && s.subtasks.every((x) => x['user-accumulators'].length > 0) ? s : undefined;
+    });
     assert.equal(subtasks.subtasks.length, 2);
     for (const s of subtasks.subtasks)
       assert.ok(
