@@ -4,15 +4,7 @@
  * committable (upload id and part ETags) is plain data kept in a checkpoint, so after a crash the
  * upload is completed from the checkpoint, or aborted when no completed checkpoint refers to it.
  */
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { s3Error, type S3FileSystem } from './s3.js';
+import { s3Error, s3Sdk, type S3FileSystem } from './s3.js';
 import { splitBucketKey } from './path.js';
 
 /** A closed multipart upload, ready to be completed: what a checkpoint keeps. */
@@ -35,7 +27,7 @@ export class S3RecoverableWriter {
   async open(target: string): Promise<S3MultipartStream> {
     const { bucket, key } = splitBucketKey(target);
     try {
-      const r = await this.fs.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      const r = await this.fs.client.send(new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key }));
       return new S3MultipartStream(this.fs, target, r.UploadId!);
     } catch (e) {
       throw s3Error(e, 'start an upload to', target);
@@ -47,7 +39,7 @@ export class S3RecoverableWriter {
     const { bucket, key } = splitBucketKey(c.target);
     try {
       await this.fs.client.send(
-        new CompleteMultipartUploadCommand({
+        new (s3Sdk().CompleteMultipartUploadCommand)({
           Bucket: bucket,
           Key: key,
           UploadId: c.uploadId,
@@ -56,7 +48,7 @@ export class S3RecoverableWriter {
       );
     } catch (e) {
       if ((e as { name?: string }).name === 'NoSuchUpload') {
-        const exists = await this.fs.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+        const exists = await this.fs.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key })).then(
           () => true,
           () => false,
         );
@@ -70,7 +62,7 @@ export class S3RecoverableWriter {
   async abort(u: PendingUpload): Promise<void> {
     const { bucket, key } = splitBucketKey(u.target);
     try {
-      await this.fs.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.uploadId }));
+      await this.fs.client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: u.uploadId }));
     } catch (e) {
       if ((e as { name?: string }).name !== 'NoSuchUpload') throw s3Error(e, 'abort the upload to', u.target);
     }
@@ -86,7 +78,7 @@ export class S3RecoverableWriter {
       let r;
       try {
         r = await this.fs.client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          new (s3Sdk().ListMultipartUploadsCommand)({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
         );
       } catch (e) {
         throw s3Error(e, 'list the pending uploads under', prefix);
@@ -165,7 +157,7 @@ export class S3MultipartStream {
     const n = this.parts.length + 1;
     const { bucket, key } = splitBucketKey(this.target);
     this.inflight = this.fs.client
-      .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, PartNumber: n, Body: body }))
+      .send(new (s3Sdk().UploadPartCommand)({ Bucket: bucket, Key: key, UploadId: this.uploadId, PartNumber: n, Body: body }))
       .then(
         (r) => {
           this.parts.push({ n, etag: r.ETag! });

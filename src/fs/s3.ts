@@ -9,24 +9,19 @@ import { open, stat as localStat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-  type CompletedPart,
-} from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import { WeirError } from '../errors.js';
 import type { FileStatus, FileSystem } from './file-system.js';
 import { ensureDir } from './local-io.js';
 import { baseName, joinPath, splitBucketKey } from './path.js';
+
+const require = createRequire(import.meta.url);
+let sdk: typeof S3Sdk | undefined;
+/** The AWS SDK loads on first use (it takes a noticeable part of a second): processes that never touch s3:// don't pay. */
+export function s3Sdk(): typeof S3Sdk {
+  return (sdk ??= require('@aws-sdk/client-s3') as typeof S3Sdk);
+}
 
 export interface S3Options {
   endpoint?: string;
@@ -69,12 +64,12 @@ function isNotFound(e: unknown): boolean {
 
 export class S3FileSystem implements FileSystem {
   readonly scheme = 's3';
-  readonly client: S3Client;
+  readonly client: S3Sdk.S3Client;
 
   constructor(readonly options: S3Options) {
     // The SDK release in the lockfile supports Node 20; its notice about later releases is not the user's concern.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new S3Client({
+    this.client = new (s3Sdk().S3Client)({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.pathStyleAccess,
@@ -92,7 +87,7 @@ export class S3FileSystem implements FileSystem {
   async readFile(p: string): Promise<Buffer> {
     const { bucket, key } = splitBucketKey(p);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (e) {
       throw s3Error(e, 'read', p);
@@ -103,7 +98,9 @@ export class S3FileSystem implements FileSystem {
     if (length <= 0) return Buffer.alloc(0);
     const { bucket, key } = splitBucketKey(p);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+      const r = await this.client.send(
+        new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }),
+      );
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (e) {
       if ((e as { name?: string }).name === 'InvalidRange') return Buffer.alloc(0);
@@ -115,7 +112,7 @@ export class S3FileSystem implements FileSystem {
   async stream(p: string): Promise<Readable> {
     const { bucket, key } = splitBucketKey(p);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
       return r.Body as Readable;
     } catch (e) {
       throw s3Error(e, 'read', p);
@@ -130,7 +127,7 @@ export class S3FileSystem implements FileSystem {
     }
     const { bucket, key } = splitBucketKey(p);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      await this.client.send(new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body }));
     } catch (e) {
       throw s3Error(e, 'write', p);
     }
@@ -141,7 +138,9 @@ export class S3FileSystem implements FileSystem {
     if (size <= this.options.minPartSize) {
       const { bucket, key } = splitBucketKey(p);
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(localPath), ContentLength: size }));
+        await this.client.send(
+          new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: createReadStream(localPath), ContentLength: size }),
+        );
       } catch (e) {
         throw s3Error(e, 'upload to', p);
       }
@@ -164,28 +163,30 @@ export class S3FileSystem implements FileSystem {
     const { bucket, key } = splitBucketKey(p);
     let uploadId: string | undefined;
     try {
-      uploadId = (await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
+      uploadId = (await this.client.send(new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key }))).UploadId!;
       const partSize = this.options.minPartSize;
       const count = Math.ceil(size / partSize);
-      const parts: CompletedPart[] = new Array<CompletedPart>(count);
+      const parts: S3Sdk.CompletedPart[] = new Array<S3Sdk.CompletedPart>(count);
       let next = 0;
       const worker = async (): Promise<void> => {
         for (let i = next++; i < count; i = next++) {
           const off = i * partSize;
           const body = await part(off, Math.min(partSize, size - off));
           const r = await this.client.send(
-            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body: body }),
+            new (s3Sdk().UploadPartCommand)({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body: body }),
           );
           parts[i] = { PartNumber: i + 1, ETag: r.ETag };
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, count) }, worker));
       await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        new (s3Sdk().CompleteMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
       );
     } catch (e) {
       if (uploadId !== undefined) {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+        await this.client
+          .send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId }))
+          .catch(() => undefined);
       }
       throw s3Error(e, 'upload to', p);
     }
@@ -200,7 +201,7 @@ export class S3FileSystem implements FileSystem {
     const { bucket, key } = splitBucketKey(p);
     if (key !== '') {
       try {
-        const h = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const h = await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }));
         return { name: baseName(p), path: p, isDir: false, size: h.ContentLength ?? 0, mtime: h.LastModified?.getTime() ?? 0 };
       } catch (e) {
         if (!isNotFound(e)) throw s3Error(e, 'stat', p);
@@ -208,7 +209,7 @@ export class S3FileSystem implements FileSystem {
     }
     const prefix = key === '' ? '' : `${key}/`;
     try {
-      const r = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+      const r = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
       if ((r.KeyCount ?? 0) > 0 || key === '') return { name: baseName(p), path: p, isDir: true, size: 0, mtime: 0 };
     } catch (e) {
       throw s3Error(e, 'stat', p);
@@ -225,7 +226,9 @@ export class S3FileSystem implements FileSystem {
     for (let page = 0; page < 100_000; page++) {
       let r;
       try {
-        r = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+        r = await this.client.send(
+          new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+        );
       } catch (e) {
         if ((e as { name?: string }).name === 'NoSuchBucket') return [];
         throw s3Error(e, 'list', dir);
@@ -254,7 +257,7 @@ export class S3FileSystem implements FileSystem {
     for (let page = 0; page < 100_000; page++) {
       let r;
       try {
-        r = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        r = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       } catch (e) {
         if ((e as { name?: string }).name === 'NoSuchBucket') return [];
         throw s3Error(e, 'list', dir);
@@ -281,7 +284,7 @@ export class S3FileSystem implements FileSystem {
       const chunk = keys.slice(i, i + 1000);
       try {
         await this.client.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+          new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
         );
       } catch (e) {
         if ((e as { name?: string }).name === 'NoSuchBucket') return;
@@ -301,7 +304,7 @@ export class S3FileSystem implements FileSystem {
         const key = f.name ? `${dst.key}/${f.name}` : dst.key;
         try {
           await this.client.send(
-            new CopyObjectCommand({
+            new (s3Sdk().CopyObjectCommand)({
               Bucket: dst.bucket,
               Key: key,
               CopySource: `${src.bucket}/${encodeURIComponent(src.key).replace(/%2F/g, '/')}`,

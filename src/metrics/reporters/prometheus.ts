@@ -10,10 +10,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import { WeirError } from '../../errors.js';
 import type { MetricGroupDump } from '../dump-schema.js';
 import type { MetricRegistry, MetricReporter } from '../registry.js';
+
+const require = createRequire(import.meta.url);
+let loaded: typeof PromClient | undefined;
+/** prom-client loads on first scrape (it takes a noticeable part of a second): processes without the reporter don't pay. */
+function promClient(): typeof PromClient {
+  return (loaded ??= require('prom-client') as typeof PromClient);
+}
 import { logicalScope } from '../scope.js';
 
 export interface PrometheusReporterOptions {
@@ -90,6 +98,7 @@ export class PrometheusReporter implements MetricReporter {
 
   /** The exposition of every metric the registry holds right now. */
   async scrape(): Promise<{ body: string; contentType: string }> {
+    const { Gauge, Registry } = promClient();
     const prom = new Registry();
     const series = this.collect(this.registry?.dumpAll() ?? []);
     for (const [name, list] of series) {
