@@ -265,15 +265,9 @@ export class RemoteClusterClient implements ClusterClient {
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
         // With HA a lost leader (unreachable, or a 503 / 404 while the next leader recovers the job)
-        // means following the new leader, within the leader retrieval timeout.
-        const leaderGone =
-          (e instanceof WeirError && e.code === 'WEIR_JOBMANAGER_UNREACHABLE') ||
-          (e instanceof RestApiError && [503, 404].includes(e.status));
-        if (this.resolveLeader && leaderGone && failures < 60 && (await this.followLeader())) {
-          failures++;
-          await new Promise((r) => setTimeout(r, 200));
-          continue;
-        }
+        // means following the new leader, for as long as the leader retrieval timeout allows since the
+        // last answer or the last new leader (an election and a recovery take longer on a busy host).
+        if (await this.mayFollow(e, answered)) continue;
         // The answer to a request about the job is final; a lost connection is tried again a few times.
         if (e instanceof RestApiError || !(e instanceof WeirError) || e.code !== 'WEIR_JOBMANAGER_UNREACHABLE') throw e;
         if (++failures >= LOST_AFTER_FAILED_POLLS) throw jobManagerLost(this.rest.url, jobId, failures, e);

@@ -33,6 +33,9 @@ const code = (e: unknown): number | undefined =>
   typeof (e as ZkException | undefined)?.getCode === 'function' ? (e as ZkException).getCode() : undefined;
 const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
+/** Tries of an idempotent request whose connection dropped (about 4.5 s in all). */
+const IDEMPOTENT_ATTEMPTS = 10;
+
 export class ZooKeeperCoordination implements Coordination {
   readonly description: string;
   private readonly client: Client;
@@ -65,6 +68,21 @@ export class ZooKeeperCoordination implements Coordination {
     return new Promise((resolve, reject) => f((e, r) => (e ? reject(e) : resolve(r))));
   }
 
+  /**
+   * An idempotent request, tried again when the connection drops under it (CONNECTION_LOSS: the
+   * client reconnects within the session): a busy ZooKeeper must not end a JobManager.
+   */
+  private async idempotent<T>(f: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (code(e) !== Exception.CONNECTION_LOSS || attempt >= IDEMPOTENT_ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+
   private commit(t: Transaction): Promise<boolean> {
     return new Promise((resolve, reject) =>
       t.commit((e) => {
@@ -77,13 +95,16 @@ export class ZooKeeperCoordination implements Coordination {
   }
 
   private mkdirp(path: string): Promise<string> {
-    return this.call<string>((cb) => this.client.mkdirp(path, cb));
+    return this.idempotent(() => this.call<string>((cb) => this.client.mkdirp(path, cb)));
   }
 
   async get(path: string): Promise<Versioned | undefined> {
     try {
-      const [value, version] = await new Promise<[Buffer, number]>((resolve, reject) =>
-        this.client.getData(path, (e, data, stat) => (e ? reject(e) : resolve([data ?? Buffer.alloc(0), stat.version]))),
+      const [value, version] = await this.idempotent(
+        () =>
+          new Promise<[Buffer, number]>((resolve, reject) =>
+            this.client.getData(path, (e, data, stat) => (e ? reject(e) : resolve([data ?? Buffer.alloc(0), stat.version]))),
+          ),
       );
       return { value, version };
     } catch (e) {
@@ -94,7 +115,7 @@ export class ZooKeeperCoordination implements Coordination {
 
   async children(path: string): Promise<string[]> {
     try {
-      return (await this.call<string[]>((cb) => this.client.getChildren(path, cb))).sort();
+      return (await this.idempotent(() => this.call<string[]>((cb) => this.client.getChildren(path, cb)))).sort();
     } catch (e) {
       if (code(e) === Exception.NO_NODE) return [];
       throw e;
