@@ -129,6 +129,27 @@ export function snapshotFilter(kind: StateDescriptor['kind'], config: StateTtlCo
   };
 }
 
+/**
+ * cleanupInRocksdbCompactFilter: the filter of one compaction pass over a state's stored values
+ * (the same shape as exported ones); the clock is read again every `queryTimeAfterNumEntries` entries.
+ */
+export function compactionFilter(kind: StateDescriptor['kind'], config: StateTtlConfig): (stored: unknown) => unknown {
+  const every = config.cleanupStrategies.compactionFilter?.queryTimeAfterNumEntries ?? 1000;
+  let seen = 0;
+  let now = config.timeProvider();
+  return (stored) => {
+    if (++seen % every === 0) now = config.timeProvider();
+    const live = (s: Stamped): boolean => s[1] + config.ttl > now;
+    if (kind === 'list' || kind === 'map') {
+      const all = stored as Stamped[] | [unknown, Stamped][];
+      const kept = kind === 'list' ? (all as Stamped[]).filter(live) : (all as [unknown, Stamped][]).filter(([, s]) => live(s));
+      if (kept.length === all.length) return stored;
+      return kept.length > 0 ? kept : undefined;
+    }
+    return live(stored as Stamped) ? stored : undefined;
+  };
+}
+
 class TtlValueState implements ValueState<unknown> {
   constructor(
     private readonly ttl: Ttl,
