@@ -16,6 +16,7 @@ import {
   ValueStateDescriptor,
   type StateDescriptor,
 } from '../../src/api/state.js';
+import type { AggregateFunction } from '../../src/api/functions.js';
 import { StateTtlConfig } from '../../src/api/state-ttl.js';
 import { HeapKeyedStateBackend } from '../../src/runtime/state/heap-keyed-state-backend.js';
 import type { HeapStateSnapshot, KeyedStateBackend } from '../../src/runtime/state/keyed-state-backend.js';
@@ -138,6 +139,35 @@ for (const kind of ['hashmap', 'lsm'] as const) {
     c.now += 101;
     assert.equal(v.value(), undefined);
     assert.equal(m.get('x'), undefined);
+  });
+
+  test(`${kind}: OnReadAndWrite reads extend the TTL of aggregating state without changing its accumulator`, async () => {
+    const b = await backendOf(kind);
+    const c = clock();
+    const onRead = StateTtlConfig.newBuilder(100).updateTtlOnReadAndWrite().setTtlTimeProvider(c.provider).build();
+    const onWrite = StateTtlConfig.newBuilder(100).setTtlTimeProvider(c.provider).build();
+    const avg = (): AggregateFunction<number, [number, number], number> => ({
+      createAccumulator: () => [0, 0],
+      add: (v, [sum, n]) => [sum + v, n + 1],
+      getResult: ([sum, n]) => sum / n,
+      merge: (a, z) => [a[0] + z[0], a[1] + z[1]],
+    });
+    const read = b.getState(ttl(new AggregatingStateDescriptor('avgRead', avg()), onRead));
+    const written = b.getState(ttl(new AggregatingStateDescriptor('avgWrite', avg()), onWrite));
+    await keys(b, 'k');
+    b.setCurrentKey('k');
+    read.add(2);
+    read.add(4);
+    written.add(2);
+    for (let i = 0; i < 5; i++) {
+      c.now += 80;
+      assert.equal(read.get(), 3, `read ${i} within the TTL of the previous read`);
+    }
+    assert.equal(written.get(), undefined, 'OnCreateAndWrite: reads do not extend the TTL');
+    read.add(6);
+    assert.equal(read.get(), 4, 'the accumulator was kept through the reads');
+    c.now += 101;
+    assert.equal(read.get(), undefined);
   });
 
   test(`${kind}: cleanupFullSnapshot leaves expired values out of savepoints`, async () => {

@@ -25,6 +25,9 @@ import { bindMethod } from '../operators/user-function.js';
 
 type Stamped = [value: unknown, ts: number];
 
+/** Added to a TTL aggregating state, stamps its accumulator with the current time and leaves it as it is (OnReadAndWrite reads). */
+const TOUCH: unique symbol = Symbol('weir.ttl.touch');
+
 class Ttl {
   readonly returnExpired: boolean;
   readonly onRead: boolean;
@@ -65,7 +68,7 @@ export function ttlInnerDescriptor(d: StateDescriptor, now: () => number): State
       const agg = (d as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction;
       const wrapped: AggregateFunction<unknown, Stamped, Stamped> = {
         createAccumulator: () => [agg.createAccumulator(), now()],
-        add: (v, acc) => [agg.add(v, acc[0]), now()],
+        add: (v, acc) => [v === TOUCH ? acc[0] : agg.add(v, acc[0]), now()],
         getResult: (acc) => [agg.getResult(acc[0]), acc[1]],
         merge: (a, b) => [agg.merge(a[0], b[0]), Math.max(a[1], b[1])],
       };
@@ -327,6 +330,7 @@ class TtlAggregatingState implements AggregatingState<unknown, unknown> {
       this.inner.clear();
       return undefined;
     }
+    if (this.ttl.onRead) this.inner.add(TOUCH); // the accumulator as it is, stamped now
     return s[0];
   }
   add(value: unknown): void {
