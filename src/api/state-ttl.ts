@@ -5,7 +5,7 @@
  * values are not returned (NeverReturnExpired) or returned until cleaned up
  * (ReturnExpiredIfNotCleanedUp), and are removed when read, left out of full snapshots
  * (cleanupFullSnapshot), and removed a few entries at a time as state is used (cleanupIncrementally,
- * heap backend, as in Flink). Time is processing time; a time provider can replace the clock.
+ * heap backend, as in Flink), and dropped when the lsm backend compacts (cleanupInRocksdbCompactFilter). Time is processing time; a time provider can replace the clock.
  */
 import { WeirError } from '../errors.js';
 import { toMillis, type Duration } from './time.js';
@@ -17,6 +17,8 @@ export interface TtlCleanupStrategies {
   fullSnapshot: boolean;
   /** Checks `cleanupSize` entries on every state access (and after every record when `runCleanupForEveryRecord`). */
   incremental: { cleanupSize: number; runCleanupForEveryRecord: boolean } | undefined;
+  /** lsm backend: expired values are dropped when the backend compacts; the clock is read again after this many entries. */
+  compactionFilter: { queryTimeAfterNumEntries: number } | undefined;
 }
 
 /** A clock in ms; StateTtlConfig.Builder.setTtlTimeProvider replaces Date.now (tests). */
@@ -65,6 +67,7 @@ export class StateTtlConfigBuilder {
   private visibility: TtlStateVisibility = 'NeverReturnExpired';
   private fullSnapshot = false;
   private incremental: TtlCleanupStrategies['incremental'] = undefined;
+  private compactionFilter: TtlCleanupStrategies['compactionFilter'] = undefined;
   private timeProvider: TtlTimeProvider = Date.now;
 
   constructor(ttl: Duration) {
@@ -118,15 +121,24 @@ export class StateTtlConfigBuilder {
     this.incremental = { cleanupSize, runCleanupForEveryRecord };
     return this;
   }
-  /** The lsm backend has no compaction filter: expired values are removed when read and left out of full snapshots. */
-  cleanupInRocksdbCompactFilter(_queryTimeAfterNumEntries?: number): this {
-    throw new WeirError(
-      'WEIR_UNSUPPORTED_API',
-      "StateTtlConfig.Builder.cleanupInRocksdbCompactFilter() is part of Flink's API but is not supported by Weir: the lsm backend has no compaction filter; use cleanupFullSnapshot() (expired values are also removed when read)",
-    );
+  /**
+   * Flink's RocksDB compaction filter, for Weir's lsm backend: when the backend compacts its
+   * LevelDB database, expired values of this state (whole entries, expired list elements and map
+   * entries) are removed first, so they leave the table files. The clock is read once per
+   * `queryTimeAfterNumEntries` entries checked (default 1000, as in Flink). No effect on the heap backend.
+   */
+  cleanupInRocksdbCompactFilter(queryTimeAfterNumEntries = 1000): this {
+    if (!Number.isInteger(queryTimeAfterNumEntries) || queryTimeAfterNumEntries < 1)
+      throw new WeirError(
+        'WEIR_BAD_PIPELINE',
+        `StateTtlConfig: cleanupInRocksdbCompactFilter needs a positive queryTimeAfterNumEntries, got ${String(queryTimeAfterNumEntries)}`,
+      );
+    this.compactionFilter = { queryTimeAfterNumEntries };
+    return this;
   }
   disableCleanupInBackground(): this {
     this.incremental = undefined;
+    this.compactionFilter = undefined;
     return this;
   }
   /** The clock TTL uses (ms); Date.now by default. Tests make time pass with it. */
@@ -141,7 +153,7 @@ export class StateTtlConfigBuilder {
       this.ttl,
       this.updateType,
       this.visibility,
-      { fullSnapshot: this.fullSnapshot, incremental: this.incremental },
+      { fullSnapshot: this.fullSnapshot, incremental: this.incremental, compactionFilter: this.compactionFilter },
       this.timeProvider,
     );
   }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runProgram } from '../../dist/client/run-program.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { Configuration } from '../../dist/config/index.js';
-import type { Checked } from '../programs/record-classes.js';
+import type { Checked, CheckedTrip } from '../programs/record-classes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PROGRAM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs/record-classes.ts');
@@ -59,6 +59,29 @@ test('an unregistered class fails the job with WEIR_UNREGISTERED_CLASS naming it
   assert.match(e, /WEIR_UNREGISTERED_CLASS/);
   assert.match(e, /class 'Order', which is not registered: call env\.registerType\(Order\)/);
 });
+
+for (const p of [1, 2]) {
+  test(`registered classes nested in plain records keep their class, in fields and arrays (parallelism ${p})`, async () => {
+    const r = await runProgram({ program: PROGRAM, args: ['nested-registered', String(p)], parallelism: p, cluster });
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+    const rows = [...(r.exports['trips'] as CheckedTrip[])].sort((a, b) => a.id - b.id);
+    const want = Array.from({ length: 200 }, (_, k) => {
+      const i = k + 1;
+      return { id: i, length: 2 * i + (1 + i) + (i + 2), classes: true };
+    });
+    assert.deepEqual(rows, want);
+  });
+
+  for (const where of ['field', 'array'])
+    test(`an unregistered class nested in a plain record's ${where} fails with WEIR_UNREGISTERED_CLASS (parallelism ${p})`, async () => {
+      const e = await runProgram({ program: PROGRAM, args: [`nested-${where}`, String(p)], parallelism: p, cluster }).then(
+        (r) => JSON.stringify(r.results[0]?.error ?? 'finished'),
+        (x: Error & { code?: string }) => `${x.code} ${x.message}`,
+      );
+      assert.match(e, /WEIR_UNREGISTERED_CLASS/);
+      assert.match(e, /class 'Point', which is not registered: call env\.registerType\(Point\)/);
+    });
+}
 
 test('class instances in keyed state survive a savepoint resumed at parallelism 3 (hashmap backend)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-classes-savepoint-'));

@@ -19,6 +19,29 @@ export class Order {
   }
 }
 
+export class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm1(): number {
+    return Math.abs(this.x) + Math.abs(this.y);
+  }
+}
+
+/** A plain record with class instances in a field and in an array field ('nested-*' cases). */
+export interface Trip {
+  id: number;
+  from: Point;
+  stops: Point[];
+}
+
+export interface CheckedTrip {
+  id: number;
+  length: number;
+  classes: boolean;
+}
+
 export interface Checked {
   id: number;
   total: number;
@@ -30,6 +53,7 @@ const [which = 'registered', parallelismArg = '1', out = 'out', count = '3000'] 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.setParallelism(Number(parallelismArg));
 if (which !== 'unregistered') env.registerType(Order);
+if (which === 'nested-registered') env.registerType(Point);
 
 class Previous extends KeyedProcessFunction<number, Order, { order: Order; prev: Order | null; ok: boolean }> {
   private last!: ValueState<Order>;
@@ -51,7 +75,32 @@ const toChecked = (r: { order: Order; prev: Order | null; ok: boolean }): Checke
 });
 
 export let result: Checked[] = [];
-if (which === 'savepoint') {
+export let trips: CheckedTrip[] = [];
+if (which.startsWith('nested-')) {
+  // 'nested-registered' | 'nested-field' | 'nested-array': Points inside otherwise plain records
+  // cross a rebalance and a keyBy; unregistered ones must fail the job, registered ones keep their class.
+  const trip = (i: number): Trip =>
+    which === 'nested-array'
+      ? ({ id: i, stops: [{ x: i, y: 0 }, new Point(0, i)] } as unknown as Trip)
+      : which === 'nested-field'
+        ? ({ id: i, from: new Point(i, -i), stops: [] } as Trip)
+        : { id: i, from: new Point(i, -i), stops: [new Point(1, i), new Point(i, 2)] };
+  const isPoint = (p: unknown): boolean => p instanceof Point;
+  trips = await env
+    .fromSequence(1, 200)
+    .setParallelism(1)
+    .map(trip)
+    .setParallelism(1)
+    .rebalance()
+    .map((t: Trip) => ({ ...t, ok: isPoint(t.from) && t.stops.every(isPoint) }))
+    .keyBy((t: Trip & { ok: boolean }) => t.id % 7)
+    .map((t: Trip & { ok: boolean }): CheckedTrip => ({
+      id: t.id,
+      length: t.from.norm1() + t.stops.reduce((a, p) => a + p.norm1(), 0),
+      classes: t.ok && isPoint(t.from) && t.stops.every(isPoint),
+    }))
+    .executeAndCollect('record-classes-nested');
+} else if (which === 'savepoint') {
   // Orders in keyed state go into a savepoint; the resumed job must read them back as Orders.
   env.enableCheckpointing(200);
   env

@@ -16,10 +16,13 @@ import {
   ValueStateDescriptor,
   type StateDescriptor,
 } from '../../src/api/state.js';
+import type { AggregateFunction } from '../../src/api/functions.js';
 import { StateTtlConfig } from '../../src/api/state-ttl.js';
 import { HeapKeyedStateBackend } from '../../src/runtime/state/heap-keyed-state-backend.js';
 import type { HeapStateSnapshot, KeyedStateBackend } from '../../src/runtime/state/keyed-state-backend.js';
 import { LsmKeyedStateBackend } from '../../src/runtime/state/lsm/backend.js';
+import { decodeEntryKey, originalKey } from '../../src/runtime/state/lsm/key-codec.js';
+import { packr } from '../../src/runtime/state/lsm/tables.js';
 import { WeirError } from '../../src/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weir-ttl-test-'));
@@ -138,6 +141,35 @@ for (const kind of ['hashmap', 'lsm'] as const) {
     assert.equal(m.get('x'), undefined);
   });
 
+  test(`${kind}: OnReadAndWrite reads extend the TTL of aggregating state without changing its accumulator`, async () => {
+    const b = await backendOf(kind);
+    const c = clock();
+    const onRead = StateTtlConfig.newBuilder(100).updateTtlOnReadAndWrite().setTtlTimeProvider(c.provider).build();
+    const onWrite = StateTtlConfig.newBuilder(100).setTtlTimeProvider(c.provider).build();
+    const avg = (): AggregateFunction<number, [number, number], number> => ({
+      createAccumulator: () => [0, 0],
+      add: (v, [sum, n]) => [sum + v, n + 1],
+      getResult: ([sum, n]) => sum / n,
+      merge: (a, z) => [a[0] + z[0], a[1] + z[1]],
+    });
+    const read = b.getState(ttl(new AggregatingStateDescriptor('avgRead', avg()), onRead));
+    const written = b.getState(ttl(new AggregatingStateDescriptor('avgWrite', avg()), onWrite));
+    await keys(b, 'k');
+    b.setCurrentKey('k');
+    read.add(2);
+    read.add(4);
+    written.add(2);
+    for (let i = 0; i < 5; i++) {
+      c.now += 80;
+      assert.equal(read.get(), 3, `read ${i} within the TTL of the previous read`);
+    }
+    assert.equal(written.get(), undefined, 'OnCreateAndWrite: reads do not extend the TTL');
+    read.add(6);
+    assert.equal(read.get(), 4, 'the accumulator was kept through the reads');
+    c.now += 101;
+    assert.equal(read.get(), undefined);
+  });
+
   test(`${kind}: cleanupFullSnapshot leaves expired values out of savepoints`, async () => {
     const b = await backendOf(kind);
     const c = clock();
@@ -190,6 +222,76 @@ test('hashmap: cleanupIncrementally removes expired entries of other keys as sta
   assert.equal(v.value(), undefined);
 });
 
+/** Every stored entry of an lsm backend's database (state name, key, value as stored), read from LevelDB itself. */
+async function rawEntries(b: LsmKeyedStateBackend): Promise<[string, unknown, unknown][]> {
+  const internals = b as unknown as {
+    store: { db: { iterator(o: object): { all(): Promise<[Buffer, Buffer][]> } } };
+    lsmTables: { byId: Map<number, { name: string }> };
+  };
+  const out: [string, unknown, unknown][] = [];
+  for (const [k, v] of await internals.store.db.iterator({ lt: Buffer.from('\xff\xff', 'latin1') }).all()) {
+    const d = decodeEntryKey(k.toString('latin1'));
+    out.push([internals.lsmTables.byId.get(d.stateId)!.name, originalKey(d.nk), packr.unpack(v)]);
+  }
+  return out;
+}
+
+test('lsm: cleanupInRocksdbCompactFilter drops expired values from the store when it compacts', async () => {
+  const b = (await backendOf('lsm')) as LsmKeyedStateBackend;
+  const c = clock();
+  const cfg = StateTtlConfig.newBuilder(100).cleanupInRocksdbCompactFilter(1).setTtlTimeProvider(c.provider).build();
+  const kept = StateTtlConfig.newBuilder(100).setTtlTimeProvider(c.provider).build();
+  const v = b.getState(ttl(new ValueStateDescriptor<number>('v'), cfg));
+  const l = b.getState(ttl(new ListStateDescriptor<number>('l'), cfg));
+  const m = b.getState(ttl(new MapStateDescriptor<string, number>('m'), cfg));
+  const k = b.getState(ttl(new ValueStateDescriptor<number>('kept'), kept));
+  const ks = Array.from({ length: 20 }, (_, i) => i);
+  await keys(b, ...ks);
+  for (const key of ks) {
+    b.setCurrentKey(key);
+    v.update(key);
+    l.add(key);
+    m.put('old', key);
+    k.update(key);
+  }
+  c.now += 60;
+  for (const key of [3, 7]) {
+    b.setCurrentKey(key);
+    l.add(100 + key);
+    m.put('new', 100 + key);
+  }
+  b.setCurrentKey('nobody');
+  await b.flush();
+  assert.equal((await rawEntries(b)).length, 80, 'every value is in the store before the compaction');
+  c.now += 50; // the first writes are expired, the later ones not
+  await b.compact();
+  const raw = await rawEntries(b);
+  const byState = (name: string): [unknown, unknown][] =>
+    raw
+      .filter(([s]) => s === name)
+      .map(([, key, value]): [unknown, unknown] => [key, value])
+      .sort((a, z) => Number(a[0]) - Number(z[0]));
+  assert.deepEqual(byState('v'), [], 'expired values were dropped');
+  assert.deepEqual(byState('l'), [
+    [3, [[103, 1060]]],
+    [7, [[107, 1060]]],
+  ]);
+  assert.deepEqual(byState('m'), [
+    [3, [['new', [103, 1060]]]],
+    [7, [['new', [107, 1060]]]],
+  ]);
+  assert.equal(byState('kept').length, 20, 'a state without the compaction filter keeps its expired values until read');
+  assert.equal(b.numEntries(), 24);
+  await keys(b, 3, 5);
+  b.setCurrentKey(3);
+  assert.deepEqual(l.get(), [103]);
+  assert.equal(m.get('new'), 103);
+  assert.equal(m.get('old'), undefined);
+  b.setCurrentKey(5);
+  assert.equal(v.value(), undefined);
+  assert.deepEqual(l.get(), []);
+});
+
 test('bad TTL configurations are clear errors', () => {
   const bad = (fn: () => unknown, re: RegExp): void =>
     assert.throws(
@@ -199,6 +301,6 @@ test('bad TTL configurations are clear errors', () => {
   bad(() => StateTtlConfig.newBuilder(0), /TTL must be > 0/);
   bad(() => StateTtlConfig.newBuilder(10).cleanupIncrementally(0), /positive cleanup size/);
   bad(() => StateTtlConfig.newBuilder(10).setUpdateType('Sometimes' as never), /unknown update type 'Sometimes'/);
-  bad(() => StateTtlConfig.newBuilder(10).cleanupInRocksdbCompactFilter(1000), /no compaction filter/);
+  bad(() => StateTtlConfig.newBuilder(10).cleanupInRocksdbCompactFilter(0), /positive queryTimeAfterNumEntries, got 0/);
   bad(() => new ValueStateDescriptor('x').enableTimeToLive({} as never), /needs a StateTtlConfig/);
 });

@@ -16,11 +16,15 @@
  * - MessagePack of `[values, timestamps]` (shared structures, msgpackr's records) for everything
  *   else: mixed shapes, class instances, Dates, Maps, typed arrays.
  *
+ * Both layouts check that class instances (in a record, its fields and their fields) are of
+ * registered classes (record-classes.ts): the columnar one in the fields it packs as MessagePack
+ * (checkFieldColumn).
+ *
  * Both layouts give back what MessagePack gave back before: plain objects for plain objects (with
  * their keys in order), the same numbers and strings, undefined where a field was undefined.
  */
 import { Packr, Unpackr } from 'msgpackr';
-import { checkRecordClasses } from '../serialization/record-classes.js';
+import { checkFieldColumn, checkRecordClasses } from '../serialization/record-classes.js';
 
 /** Buffer's native string codecs (present on every Node Buffer; not in @types/node). */
 interface NativeBuffer extends Buffer {
@@ -378,6 +382,8 @@ export class BatchEncoder {
       }
       if (!ascii) s.buf[typeAt] = COL_UTF8;
     } else {
+      // Only fields that are not all numbers or all strings are checked for class instances.
+      checkFieldColumn(col, n);
       s.u8(COL_PACKED);
       const packed = this.packr.pack(n === col.length ? col : col.slice(0, n));
       s.u32At(packed.length);

@@ -58,3 +58,34 @@ export function checkRecordClasses(value: unknown, where: string, depth = 2): vo
     for (const k in value) checkRecordClasses((value as Record<string, unknown>)[k], where, depth - 1);
   }
 }
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+
+/** A class instance of a class that is not registered, or one whose fields hold one (one level). */
+function checkInstance(value: object, proto: unknown): void {
+  if (proto !== OBJECT_PROTO && proto !== ARRAY_PROTO) checkRecordClasses(value, 'A record', 1);
+}
+
+/**
+ * The check of one field of `n` columnar records (plain objects of one shape), kept cheap for the
+ * record path: the first record's field as checkRecordClasses checks a field (its own fields and
+ * elements too); then, in every record, a class instance in the field or among the first 64
+ * elements of an array in it. Fields of a plain object inside the field are checked in the first
+ * record of each batch only.
+ */
+export function checkFieldColumn(col: readonly unknown[], n: number): void {
+  if (n > 0) checkRecordClasses(col[0], 'A record', 1);
+  for (let i = 1; i < n; i++) {
+    const v = col[i];
+    if (typeof v !== 'object' || v === null) continue;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto === ARRAY_PROTO) {
+      const a = v as unknown[];
+      for (let j = 0; j < a.length && j < 64; j++) {
+        const e = a[j];
+        if (typeof e === 'object' && e !== null) checkInstance(e, Object.getPrototypeOf(e));
+      }
+    } else checkInstance(v, proto);
+  }
+}

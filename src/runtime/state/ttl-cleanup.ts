@@ -3,11 +3,12 @@
  * expired values out of full snapshots (cleanupFullSnapshot) and, on the heap backend, removes
  * expired values `cleanupSize` keys at a time as state is accessed, or after every record
  * (cleanupIncrementally). Backends that load state ahead (lsm) do not list keys synchronously, so
- * there, as for Flink's RocksDB backend, incremental cleanup does not apply.
+ * there, as for Flink's RocksDB backend, incremental cleanup does not apply; they drop expired
+ * values when they compact instead (cleanupInRocksdbCompactFilter).
  */
 import type { State, StateDescriptor } from '../../api/state.js';
 import type { StateTtlConfig } from '../../api/state-ttl.js';
-import { cleanupExpired, createTtlState, snapshotFilter, ttlInnerDescriptor } from './ttl-state.js';
+import { cleanupExpired, compactionFilter, createTtlState, snapshotFilter, ttlInnerDescriptor } from './ttl-state.js';
 
 interface TtlBackend {
   getKeys(stateName: string): unknown[];
@@ -30,6 +31,8 @@ interface Incremental {
 export class TtlCleanup {
   /** cleanupFullSnapshot filters of exported values, by state name. */
   readonly filters = new Map<string, (exported: unknown) => unknown>();
+  /** cleanupInRocksdbCompactFilter: a new filter for each compaction pass, by state name. */
+  private readonly compactionFilters = new Map<string, () => (stored: unknown) => unknown>();
   private readonly incremental: Incremental[] = [];
   /** Some state cleans up after every record. */
   everyRecord = false;
@@ -42,6 +45,7 @@ export class TtlCleanup {
     const inner = stateOf(innerDescriptor);
     const strategies = config.cleanupStrategies;
     if (strategies.fullSnapshot) this.filters.set(d.name, snapshotFilter(d.kind, config));
+    if (strategies.compactionFilter) this.compactionFilters.set(d.name, () => compactionFilter(d.kind, config));
     let onAccess = (): void => {};
     if (strategies.incremental && this.backend.prefetch === undefined) {
       const inc: Incremental = { name: d.name, kind: d.kind, config, inner, size: strategies.incremental.cleanupSize, keys: [], cursor: 0 };
@@ -55,6 +59,11 @@ export class TtlCleanup {
   /** The filter of a state's exported snapshot values, if it cleans up in full snapshots. */
   filter(name: string): ((exported: unknown) => unknown) | undefined {
     return this.filters.get(name);
+  }
+
+  /** The filter of one compaction pass over a state's stored values (lsm backend), if the state installed one. */
+  compactionFilter(name: string): ((stored: unknown) => unknown) | undefined {
+    return this.compactionFilters.get(name)?.();
   }
 
   onRecord(): void {

@@ -25,6 +25,9 @@ import { bindMethod } from '../operators/user-function.js';
 
 type Stamped = [value: unknown, ts: number];
 
+/** Added to a TTL aggregating state, stamps its accumulator with the current time and leaves it as it is (OnReadAndWrite reads). */
+const TOUCH: unique symbol = Symbol('weir.ttl.touch');
+
 class Ttl {
   readonly returnExpired: boolean;
   readonly onRead: boolean;
@@ -65,7 +68,7 @@ export function ttlInnerDescriptor(d: StateDescriptor, now: () => number): State
       const agg = (d as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction;
       const wrapped: AggregateFunction<unknown, Stamped, Stamped> = {
         createAccumulator: () => [agg.createAccumulator(), now()],
-        add: (v, acc) => [agg.add(v, acc[0]), now()],
+        add: (v, acc) => [v === TOUCH ? acc[0] : agg.add(v, acc[0]), now()],
         getResult: (acc) => [agg.getResult(acc[0]), acc[1]],
         merge: (a, b) => [agg.merge(a[0], b[0]), Math.max(a[1], b[1])],
       };
@@ -126,6 +129,27 @@ export function snapshotFilter(kind: StateDescriptor['kind'], config: StateTtlCo
       return m.length > 0 ? m : undefined;
     }
     return live(exported as Stamped) ? exported : undefined;
+  };
+}
+
+/**
+ * cleanupInRocksdbCompactFilter: the filter of one compaction pass over a state's stored values
+ * (the same shape as exported ones); the clock is read again every `queryTimeAfterNumEntries` entries.
+ */
+export function compactionFilter(kind: StateDescriptor['kind'], config: StateTtlConfig): (stored: unknown) => unknown {
+  const every = config.cleanupStrategies.compactionFilter?.queryTimeAfterNumEntries ?? 1000;
+  let seen = 0;
+  let now = config.timeProvider();
+  return (stored) => {
+    if (++seen % every === 0) now = config.timeProvider();
+    const live = (s: Stamped): boolean => s[1] + config.ttl > now;
+    if (kind === 'list' || kind === 'map') {
+      const all = stored as Stamped[] | [unknown, Stamped][];
+      const kept = kind === 'list' ? (all as Stamped[]).filter(live) : (all as [unknown, Stamped][]).filter(([, s]) => live(s));
+      if (kept.length === all.length) return stored;
+      return kept.length > 0 ? kept : undefined;
+    }
+    return live(stored as Stamped) ? stored : undefined;
   };
 }
 
@@ -306,6 +330,7 @@ class TtlAggregatingState implements AggregatingState<unknown, unknown> {
       this.inner.clear();
       return undefined;
     }
+    if (this.ttl.onRead) this.inner.add(TOUCH); // the accumulator as it is, stamped now
     return s[0];
   }
   add(value: unknown): void {

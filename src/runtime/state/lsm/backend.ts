@@ -35,6 +35,7 @@ import {
   type SnapshotRequest,
 } from '../keyed-state-backend.js';
 import { LsmCache } from './cache.js';
+import { runCompactionFilters } from './compaction-filter.js';
 import { LsmDatabase } from './database.js';
 import { canonicalSnapshot, restoreCanonical, scanKeys } from './full-snapshot.js';
 import { CheckpointFileNames, checkpointFiles, restoreFromFiles, type LsmCheckpointResult } from './incremental-snapshot.js';
@@ -225,12 +226,17 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
     return this.cache.flush();
   }
 
-  /** Writes every change, then compacts the whole database (LevelDB's compactRange): fewer, settled table files. */
+  /**
+   * Writes every change, removes what the states' compaction filters drop (TTL
+   * cleanupInRocksdbCompactFilter: expired values), then compacts the whole database (LevelDB's
+   * compactRange): fewer, settled table files without the dropped values.
+   */
   compact(): Promise<void> {
     if (this.store.failure !== undefined) return Promise.reject(this.store.failure);
     const write = this.cache.captureForQueue();
     return this.store.enqueue(async () => {
       await write();
+      await runCompactionFilters(this.internals, (name) => this.ttl.compactionFilter(name));
       await this.store.db.compactRange(toBuf('\x00'), toBuf(META_PREFIX + '\xff'));
     });
   }

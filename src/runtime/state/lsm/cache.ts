@@ -102,6 +102,12 @@ export class LsmCache implements LsmEntryAccess {
     return { key: ke.key, has: (suffix) => entryState(ke, suffix) };
   }
 
+  /** Whether a key has changes in memory or on their way to disk (a bulk rewrite must leave it alone). */
+  busy(prefix: string): boolean {
+    const ke = this.cache.get(prefix);
+    return ke !== undefined && (ke.dirty || ke.inflight > 0 || ke === this.cur);
+  }
+
   /** Cached keys with a value under `suffix`, except those of `seen` prefixes. */
   cachedWith(suffix: string, seen: ReadonlySet<string>): unknown[] {
     const out: unknown[] = [];
