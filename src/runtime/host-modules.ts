@@ -37,6 +37,7 @@ export const HOST_MODULES: Readonly<Record<string, Readonly<Record<string, unkno
   'weir/connectors/datagen': datagen,
   'weir/connectors/collection': collection,
   'weir/connectors/kafka': lazy('../connectors/kafka/index.js'),
+  'weir/connectors/nats': lazy('../connectors/nats/index.js'),
 };
 
 export const HOST_MODULES_KEY = Symbol.for('weir.hostModules');
