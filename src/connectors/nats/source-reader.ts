@@ -67,6 +67,8 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
   private nc: Promise<NatsConnection> | undefined;
   private readonly loops: Promise<void>[] = [];
   private readonly toAck = new Map<number, JsMsg[]>();
+  /** The last messages of splits that ended since the last checkpoint (acknowledged with it). */
+  private endedAcks: JsMsg[] = [];
 
   constructor(
     private readonly config: NatsSourceConfig<T>,
@@ -164,7 +166,10 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
           output.collect(deserialize(message), message.timestamp);
         }
         if (this.head < chunk.messages.length) break;
-        if (chunk.end) this.splits.delete(split.splitId);
+        if (chunk.end) {
+          this.splits.delete(split.splitId);
+          if (st.lastEmitted) this.endedAcks.push(st.lastEmitted);
+        }
       }
       this.queue.shift();
       this.queued -= chunk.messages.length;
@@ -205,7 +210,8 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
   snapshotState(checkpointId: number): NatsStreamSplit[] {
     if (this.config.consumerName !== undefined) {
       const acks = [...this.splits.values()].flatMap((s) => (s.lastEmitted ? [s.lastEmitted] : []));
-      this.toAck.set(checkpointId, acks);
+      this.toAck.set(checkpointId, [...this.endedAcks, ...acks]);
+      this.endedAcks = [];
     }
     return [...this.splits.values()].map((s) => ({ ...s.split, filterSubjects: [...s.split.filterSubjects] }));
   }

@@ -235,8 +235,8 @@ class NatsSourceEnumerator<T> implements SplitEnumerator<NatsStreamSplit, NatsEn
       this.pending = undefined;
       this.assigned = true;
     }
-    // One split, known at start: nothing more comes to a bounded reader.
-    if (this.config.bounded && (this.assigned || !this.pending)) this.ctx.signalNoMoreSplits(subtask);
+    // One split, known at start, and only its owner gets it: nothing more comes to any bounded reader.
+    if (this.config.bounded) this.ctx.signalNoMoreSplits(subtask);
   }
 
   snapshotState(): NatsEnumState {
