@@ -295,3 +295,19 @@ test('bad NatsSource and NatsSink settings fail with WEIR_CONNECTOR_CONFIG namin
     message: /setDeliveryGuarantee: unknown delivery guarantee 'TWICE'/,
   });
 });
+
+test('a NatsSource on a stream that does not exist fails the job naming the stream', async () => {
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    const r = await runProgram({
+      program: PROGRAM,
+      args: [server.url, 'NO_SUCH_STREAM', 'none.out', 'missing', '200', 'bounded', 'AT_LEAST_ONCE', 'ordered'],
+      cluster,
+      config: Configuration.fromEntries({ 'restart-strategy.type': 'none' }),
+    }).catch((e: unknown) => e);
+    const text = JSON.stringify(r, Object.getOwnPropertyNames(r instanceof Error ? r : {}));
+    assert.match(text, /NatsSource: setStream: stream 'NO_SUCH_STREAM' does not exist/);
+  } finally {
+    await cluster.close();
+  }
+});

@@ -182,7 +182,7 @@ class NatsSourceEnumerator<T> implements SplitEnumerator<NatsStreamSplit, NatsEn
     try {
       const jsm = await jetstreamManager(nc);
       const info = await jsm.streams.info(c.stream).catch((e: unknown) => {
-        if (e instanceof JetStreamApiError && e.code === 404)
+        if (e instanceof JetStreamApiError && (e.status === 404 || e.code === 10059))
           throw connectorError('NatsSource', `setStream: stream '${c.stream}' does not exist`);
         throw e;
       });
