@@ -12,10 +12,11 @@
  *   npm run bench -- --only checkpoint
  *   npm run bench -- --only deployment
  *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
+ *   npm run bench -- --only nats                      NATS → Weir → NATS on a real nats-server with JetStream
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment|kafka, --kafka-records N, --json FILE,
+ * --exchange-records N, --bp-records N, --bp-rate R, --only nexmark|micro|checkpoint|deployment|kafka|nats, --kafka-records N, --nats-records N, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -31,6 +32,7 @@ import { isDeploymentMode, type DeploymentModeResult } from './deployment/result
 import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
 import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
+import { DEFAULT_NATS_OPTIONS, reportNatsSuite, runNatsSuite, type NatsSuiteOptions } from './nats/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,10 +70,11 @@ interface Args {
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
   kafka: KafkaSuiteOptions;
+  nats: NatsSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'kafka';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'kafka'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'kafka' | 'nats';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'kafka', 'nats'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -101,6 +104,7 @@ function parseArgs(argv: string[]): Args {
     },
     deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
     kafka: { ...DEFAULT_KAFKA_OPTIONS },
+    nats: { ...DEFAULT_NATS_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -124,6 +128,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
     else if (s === '--kafka-records') a.kafka.records = Number(next());
+    else if (s === '--nats-records') a.nats.records = Number(next());
     else if (s === '--cpu-prof') a.cpuProf = next();
     else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
     else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
@@ -388,10 +393,21 @@ async function main(): Promise<void> {
     }
   }
 
+  let nats: Awaited<ReturnType<typeof runNatsSuite>> | undefined;
+  if (a.only === undefined || a.only === 'nats') {
+    try {
+      nats = await runNatsSuite(a.nats, (s) => process.stderr.write(s));
+      lines.push(...reportNatsSuite(nats, a.nats));
+    } catch (e) {
+      lines.push(`NATS → Weir → NATS: not measured: ${(e as Error).message.split('\n')[0]}`);
+      if (a.only === 'nats') throw e;
+    }
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
   if (a.json)
-    writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, kafka }, null, 2));
+    writeFileSync(a.json, JSON.stringify({ results, exchange, backpressure: bp, session, checkpoint, deployment, kafka, nats }, null, 2));
 }
 
 interface SessionLatency {
