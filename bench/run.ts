@@ -16,10 +16,11 @@
  *   npm run bench -- --only storage                   checkpoints to S3 vs a local directory, PostgresSink throughput
  *   npm run bench -- --only ha                        leader kill → new leader → job RUNNING, etcd and ZooKeeper
  *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
+ *   npm run bench -- --only nats                      NATS → Weir → NATS on a real nats-server with JetStream
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
- * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only <section>, --kafka-records N, --json FILE,
+ * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only <section>, --kafka-records N, --nats-records N, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
  * benchmark: --cp-keys N, --cp-dip-keys N[,N2], --cp-dip-records N, --cp-dip-parallelism P,
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
@@ -45,6 +46,7 @@ import {
 } from './storage/suite.js';
 import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
 import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
+import { DEFAULT_NATS_OPTIONS, reportNatsSuite, runNatsSuite, type NatsSuiteOptions } from './nats/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,10 +87,11 @@ interface Args {
   storage: StorageSuiteOptions;
   kafka: KafkaSuiteOptions;
   ha: HaSuiteOptions;
+  nats: NatsSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'ha';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka', 'ha'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'nats' | 'ha';
+const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka', 'nats', 'ha'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -121,6 +124,7 @@ function parseArgs(argv: string[]): Args {
     storage: { ...DEFAULT_STORAGE_OPTIONS },
     kafka: { ...DEFAULT_KAFKA_OPTIONS },
     ha: { kills: 10, backends: ['etcd', 'zookeeper'] },
+    nats: { ...DEFAULT_NATS_OPTIONS },
   };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
@@ -145,6 +149,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--bp-rate') a.bpRate = Number(next());
     else if (s === '--json') a.json = next();
     else if (s === '--kafka-records') a.kafka.records = Number(next());
+    else if (s === '--nats-records') a.nats.records = Number(next());
     else if (s === '--cpu-prof') a.cpuProf = next();
     else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
     else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
@@ -460,13 +465,24 @@ async function main(): Promise<void> {
     lines.push(...reportHaSuite(ha, a.ha));
   }
 
+  let nats: Awaited<ReturnType<typeof runNatsSuite>> | undefined;
+  if (a.only === undefined || a.only === 'nats') {
+    try {
+      nats = await runNatsSuite(a.nats, (s) => process.stderr.write(s));
+      lines.push(...reportNatsSuite(nats, a.nats));
+    } catch (e) {
+      lines.push(`NATS → Weir → NATS: not measured: ${(e as Error).message.split('\n')[0]}`);
+      if (a.only === 'nats') throw e;
+    }
+  }
+
   lines.push('', `(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(lines.join('\n'));
   if (a.json)
     writeFileSync(
       a.json,
       JSON.stringify(
-        { results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka, ha },
+        { results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka, nats, ha },
         null,
         2,
       ),

@@ -38,6 +38,7 @@ export const HOST_MODULES: Readonly<Record<string, Readonly<Record<string, unkno
   'weir/connectors/collection': collection,
   'weir/connectors/postgres': lazy('../connectors/postgres/index.js'),
   'weir/connectors/kafka': lazy('../connectors/kafka/index.js'),
+  'weir/connectors/nats': lazy('../connectors/nats/index.js'),
 };
 
 export const HOST_MODULES_KEY = Symbol.for('weir.hostModules');
