@@ -1,15 +1,19 @@
 /**
  * StorageDir, the HA services' access to high-availability.storageDir, on real S3 (SeaweedFS) and
  * on the local file system: write (atomic), read, exists, upload/download, remove; errors name the
- * location with WEIR_HA.
+ * location with WEIR_HA. And the blob mirror of a remote storageDir: a plan's bundle and cached
+ * files uploaded once, downloaded into another BlobServer with the plan pointing at the copies.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { downloadJobBlobs, uploadJobBlobs } from '../../src/cluster/standalone/ha-blobs.js';
 import { getFileSystem } from '../../src/fs/index.js';
 import { StorageDir } from '../../src/ha/index.js';
+import { BlobServer } from '../../src/runtime/blob/blob-server.js';
+import type { JobSubmission } from '../../src/runtime/jobmanager/job-result.js';
 import { startSeaweedS3, type SeaweedS3 } from '../helpers/services/seaweedfs.js';
 
 const BUCKET = 'weir-ha-storage';
@@ -79,4 +83,29 @@ test('StorageDir locally (path and file:// URI): atomic write leaves no temporar
     () => new StorageDir('hdfs://namenode/ha'),
     (e: Error & { code?: string }) => e.code === 'WEIR_HA' && /hdfs:\/\/namenode\/ha/.test(e.message),
   );
+});
+
+test('blobs of a plan on S3: uploaded once (content-addressed), downloaded into another BlobServer with the plan rewritten', async () => {
+  const storage = new StorageDir(`s3://${BUCKET}/ha/cluster-2`, s3.config).sub('blobs');
+  const [dirA, dirB] = [join(dir, 'blobs-a'), join(dir, 'blobs-b')];
+  mkdirSync(dirA);
+  mkdirSync(dirB);
+  const a = new BlobServer(dirA);
+  const bundle = await a.put(Buffer.from('export default 42;\n'));
+  const file = await a.put(Buffer.from('cached bytes'), 'file');
+  const sub = {
+    jobId: 'a'.repeat(32),
+    bundle: { id: bundle.id, path: bundle.path },
+    cachedFiles: [{ name: 'words', blobId: file.id, executable: false, directory: false, fileName: 'words.txt', path: file.path }],
+  } as unknown as JobSubmission;
+  assert.equal(await uploadJobBlobs(storage, sub), 2);
+  assert.equal(await uploadJobBlobs(storage, sub), 0, 'blobs already in the storage are not uploaded again');
+  const got = await downloadJobBlobs(storage, sub, dirB);
+  assert.equal(got.downloaded, 2);
+  assert.equal(got.sub.bundle.path, join(dirB, `${bundle.id}.mjs`));
+  assert.equal(readFileSync(got.sub.bundle.path, 'utf8'), 'export default 42;\n');
+  assert.equal(got.sub.cachedFiles![0]!.path, join(dirB, `${file.id}.blob`));
+  assert.equal(readFileSync(got.sub.cachedFiles![0]!.path, 'utf8'), 'cached bytes');
+  assert.deepEqual(readdirSync(dirB).sort(), [`${bundle.id}.mjs`, `${file.id}.blob`].sort(), 'no temporary file left');
+  assert.equal((await downloadJobBlobs(storage, sub, dirB)).downloaded, 0, 'blobs the BlobServer has are kept');
 });
