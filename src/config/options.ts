@@ -510,7 +510,8 @@ export const OPTIONS = {
   },
   'high-availability.storageDir': {
     type: 'string',
-    description: 'Directory where HA services keep execution plans, bundles, blobs and checkpoint metadata (required with HA).',
+    description:
+      'Directory (a local path, file:// or s3:// URI) where HA services keep execution plans and the blobs of their jobs (required with HA).',
   },
   'high-availability.cluster-id': {
     type: 'string',

@@ -10,7 +10,9 @@
  *   checkpoint-id-counter/<job>    the next checkpoint id
  *   job-results/<job>              dirty | clean
  *
- * and in storageDir/<cluster-id>: execution-plans/<job>.json and blob/ (bundles, cached files).
+ * and in storageDir/<cluster-id>: execution-plans/<job>.json, and the blobs (bundles, cached files):
+ * a local storageDir holds the BlobServer's directory itself (blob/); a remote one (s3://) a copy
+ * of the blobs of jobs whose plans are stored (blobs/), which a new leader downloads.
  */
 import type { Configuration } from '../config/index.js';
 import { WeirError } from '../errors.js';
@@ -110,9 +112,17 @@ export class HighAvailabilityServices {
     return new CheckpointIdCounter(this.coordination, joinPath(this.base, 'checkpoint-id-counter', jobId));
   }
 
-  /** The blob store's directory in storageDir (bundles and cached files survive the JobManager). */
+  /**
+   * The BlobServer's directory in a local storageDir (bundles and cached files survive the
+   * JobManager); undefined without storage or when storageDir is remote (see `remoteBlobs`).
+   */
   async blobDir(): Promise<string | undefined> {
-    return this.storage?.ensureDir('blob');
+    return this.storage && !this.storage.remote ? this.storage.ensureDir('blob') : undefined;
+  }
+
+  /** With a remote storageDir: where the blobs of jobs with stored plans are copied (blobs/). */
+  remoteBlobs(): StorageDir | undefined {
+    return this.storage?.remote ? this.storage.sub('blobs') : undefined;
   }
 
   /** Removes what the cluster keeps for a job once its result is clean (plans, checkpoint pointers, counter). */
@@ -135,11 +145,11 @@ export async function createHaServices(config: Configuration): Promise<HighAvail
   if (type === 'kubernetes')
     throw new WeirError('WEIR_HA', "high-availability.type 'kubernetes' is not provided yet: use etcd or zookeeper");
   const dir = config.getRequired('high-availability.storageDir', `when high-availability.type is ${type}`);
-  const storage = new StorageDir(dir);
+  const storage = new StorageDir(dir, config.toJSON());
   await storage.ensureDir(clusterId).catch((e: Error) => {
     throw new WeirError('WEIR_HA', `cannot create high-availability.storageDir ${dir}: ${e.message}`);
   });
-  const clusterStorage = new StorageDir(storage.path(clusterId));
+  const clusterStorage = storage.sub(clusterId);
   if (type === 'etcd') {
     const { EtcdCoordination } = await import('./etcd-coordination.js');
     const coord = new EtcdCoordination({

@@ -48,7 +48,7 @@ export class HaCluster {
   private services: HighAvailabilityServices | undefined;
 
   constructor(
-    /** -D entries of the HA configuration (type, endpoints / quorum). */
+    /** -D entries of the HA configuration (type, endpoints / quorum), and any overrides. */
     private readonly haConf: Record<string, string>,
     readonly clusterId = `c${Math.random().toString(36).slice(2, 8)}`,
   ) {
@@ -58,13 +58,14 @@ export class HaCluster {
   /** -D arguments every process of the cluster gets. */
   get dArgs(): string[] {
     const conf: Record<string, string> = {
-      ...this.haConf,
       'high-availability.storageDir': join(this.dir, 'storage'),
       'high-availability.cluster-id': this.clusterId,
       'execution.checkpointing.dir': join(this.dir, 'checkpoints'),
       'taskmanager.numberOfTaskSlots': '2',
       'heartbeat.interval': '500',
       'heartbeat.timeout': '3000',
+      // Given entries win (a storageDir or checkpoint directory on S3, say).
+      ...this.haConf,
     };
     return Object.entries(conf).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
   }

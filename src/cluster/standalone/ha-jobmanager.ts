@@ -6,9 +6,10 @@
  * the Dispatcher persists plans, checkpoint pointers and job results through `persistence`, each
  * write fenced by the leadership. A JobManager that loses leadership stops at once (its process
  * exits; started again, it is a standby): it cannot commit or command TaskManagers any more.
+ * With a remote high-availability.storageDir the blobs a plan names are copied there with the
+ * plan, and downloaded by the leader that recovers the job (ha-blobs.ts).
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { getFileSystem, joinPath } from '../../fs/index.js';
 import type { Configuration } from '../../config/index.js';
 import { createHaServices, type HighAvailabilityServices, type LeaderSession } from '../../ha/index.js';
 import { resolveCheckpointBaseDir } from '../../runtime/checkpoint/storage.js';
@@ -17,12 +18,15 @@ import type { JobPersistence } from '../../runtime/jobmanager/job-persistence.js
 import type { JobResult, JobSubmission } from '../../runtime/jobmanager/job-result.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 import { WeirError } from '../../errors.js';
+import { downloadJobBlobs, uploadJobBlobs } from './ha-blobs.js';
 
 export interface HaJobManagerContext {
   jobManager: JobManager;
   rpcAddress: string;
   restUrl: () => string | undefined;
   log: Logger;
+  /** The BlobServer's directory (recovered jobs' blobs are downloaded into it from a remote storageDir). */
+  blobDir: string;
   /** Leadership was lost: the process stops (it may not act as the leader any more). */
   onRevoked: (reason: string) => void;
   /** Leadership was granted (after the jobs were recovered). */
@@ -64,6 +68,8 @@ export class HaJobManager {
   /** What the Dispatcher persists while this JobManager leads. */
   readonly persistence: JobPersistence = {
     planSubmitted: async (sub: JobSubmission) => {
+      const blobs = this.ha.remoteBlobs();
+      if (blobs) await uploadJobBlobs(blobs, sub);
       await this.ha.executionPlans.put(sub.jobId, Buffer.from(JSON.stringify(sub)), this.fence(`storing the plan of job ${sub.jobId}`));
     },
     checkpointCompleted: async (jobId, checkpointId, dir) => {
@@ -127,7 +133,13 @@ export class HaJobManager {
       if (dispatcher.hasJob(jobId) || (await this.ha.jobResults.get(jobId))) continue;
       const bytes = await this.ha.executionPlans.get(jobId);
       if (!bytes) continue;
-      const sub = JSON.parse(bytes.toString('utf8')) as JobSubmission;
+      let sub = JSON.parse(bytes.toString('utf8')) as JobSubmission;
+      const blobs = this.ha.remoteBlobs();
+      if (blobs) {
+        const got = await downloadJobBlobs(blobs, sub, ctx.blobDir);
+        sub = got.sub;
+        ctx.log.info(`downloaded ${got.downloaded} blob(s) of job ${jobId} from ${blobs.root}`);
+      }
       const latest = await this.ha.checkpointStore(jobId).latest();
       if (latest) sub.config = { ...sub.config, 'execution.savepoint.path': latest.path };
       const next = Math.max(await this.ha.checkpointIdCounter(jobId).get(), (await highestCheckpointId(sub)) + 1);
@@ -144,7 +156,9 @@ export class HaJobManager {
 
 /** The highest chk-<n> directory a job's checkpoints have (a previous leader may have started some it never completed). */
 async function highestCheckpointId(sub: JobSubmission): Promise<number> {
-  const dir = join(resolveCheckpointBaseDir(sub.config['execution.checkpointing.dir']), sub.jobId);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return Math.max(0, ...names.map((n) => /^chk-(\d+)$/.exec(n)).map((m) => (m ? Number(m[1]) : 0)));
+  const dir = joinPath(resolveCheckpointBaseDir(sub.config['execution.checkpointing.dir']), sub.jobId);
+  const entries = await getFileSystem(dir)
+    .list(dir)
+    .catch(() => []);
+  return Math.max(0, ...entries.map((e) => /^chk-(\d+)$/.exec(e.name)).map((m) => (m ? Number(m[1]) : 0)));
 }

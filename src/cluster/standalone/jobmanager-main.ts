@@ -72,7 +72,9 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const host = config.get('jobmanager.rpc.address');
   requireSecretForBind(host, secret, 'jobmanager.rpc.address');
   const haJm = config.get('high-availability.type') === 'none' ? undefined : await HaJobManager.create(config);
-  // With HA the blobs live in storageDir, where the next leader finds the bundles of recovered jobs.
+  // With HA and a local storageDir the blobs live in it, where the next leader finds the bundles of
+  // recovered jobs; with a remote one the BlobServer stays local and the blobs of stored plans are
+  // copied to storageDir (HaJobManager).
   const haBlobDir = await haJm?.ha.blobDir();
   const ownBlobDir = opts.blobDir === undefined && haBlobDir === undefined;
   const blobDir = opts.blobDir ?? haBlobDir ?? mkdtempSync(join(tmpdir(), 'weir-jobmanager-blobs-'));
@@ -154,6 +156,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         rpcAddress,
         restUrl: () => rest?.url,
         log,
+        blobDir,
         onRevoked: (reason) => {
           // A deposed leader stops at once: its jobs run on the new leader, it may not command anything.
           jobManager.dispatcher.suspend();
