@@ -253,7 +253,21 @@ export class LsmKeyedStateBackend extends AbstractKeyedStateBackend<LsmStateTabl
 
   /** Uploads an incremental checkpoint to `targetDir` (see incremental-snapshot.ts). */
   checkpointFiles(checkpointId: number, targetDir: string, alreadyUploaded: ReadonlySet<string> = new Set()): Promise<LsmCheckpointResult> {
-    return checkpointFiles(this.internals, this.fileNames, checkpointId, targetDir, alreadyUploaded);
+    const result = checkpointFiles(this.internals, this.fileNames, checkpointId, targetDir, alreadyUploaded);
+    this.filterAfterCheckpoint();
+    return result;
+  }
+
+  /**
+   * LevelDB compacts in native code, which cannot call the TTL compaction filters
+   * (cleanupInRocksdbCompactFilter) as RocksDB's compactions do: in a running job they run as a pass
+   * on the queue after each checkpoint's capture (never inside it), and LevelDB's own background
+   * compactions then drop what the pass deleted.
+   */
+  private filterAfterCheckpoint(): void {
+    if (this.store.failure !== undefined) return;
+    // A failure of the pass is the store's failure, which the next state access reports.
+    void this.store.enqueue(() => runCompactionFilters(this.internals, (name) => this.ttl.compactionFilter(name))).catch(() => undefined);
   }
 
   /** Opens the database from incremental checkpoints; the backend must be empty (fresh). */
