@@ -95,13 +95,14 @@ test('chaos on S3: TaskManagers killed with SIGKILL; lsm incremental checkpoints
   const { jm } = cluster;
   const out = `s3://${BUCKET}/chaos/out`;
   const checkpoints = `s3://${BUCKET}/_entropy_/chaos/checkpoints`;
+  // 10 s of input at 20 000 records/s: time for checkpoints on S3 and kills between them.
   const count = 200_000;
   const keys = 5_000;
   try {
     let jobId: string | undefined;
     const run = runProgram({
       program: CHAOS_PROGRAM,
-      args: [out, path.join(dir, 'no-marker'), '-1', String(count), '50000', String(keys), '300'],
+      args: [out, path.join(dir, 'no-marker'), '-1', String(count), '20000', String(keys), '300'],
       cluster: jm.client,
       config: Configuration.fromEntries({
         'restart-strategy.type': 'fixed-delay',
