@@ -38,10 +38,10 @@ test('kill -9 of the leading JobManager: the standby recovers the job from its l
   cluster.startTaskManager();
 
   // The standby's REST API redirects to the leader's.
-  const standbyUrl = await waitFor('the standby to publish nothing and answer', 10_000, async () => {
+  const standbyUrl = await waitFor('the standby to publish nothing and answer', 30_000, async () => {
     const m = /REST (http:\/\/[\d.:]+)/.exec(standby.output);
     return m?.[1];
-  });
+  }).catch((e: Error) => assert.fail(`${e.message}\n${cluster.logs()}`));
   const redirect = await fetch(`${standbyUrl}/overview`, { redirect: 'manual' });
   assert.equal(redirect.status, 307);
   assert.equal(redirect.headers.get('location'), `${first.restUrl}/overview`);
