@@ -1,5 +1,5 @@
 /**
- * DataStream, KeyedStream, WindowedStream and ConnectedStreams (Flink's DataStream API). Every
+ * DataStream, KeyedStream and SingleOutputStreamOperator (Flink's DataStream API; WindowedStream and ConnectedStreams live beside them). Every
  * method adds a transformation to the environment and returns a new stream; nothing runs until
  * execute(). On a KeyedStream, map/filter/flatMap/process run keyed: their rich functions may use
  * keyed state, as in Flink.
@@ -8,55 +8,33 @@ import { WeirError } from '../errors.js';
 import type { StreamExecutionEnvironment } from './environment.js';
 import { checkParallelism } from './environment.js';
 import type {
-  AggregateFunction,
-  CoFlatMapFunction,
-  CoMapFunction,
-  CoProcessFunctionLike,
   FilterFunction,
   FlatMapFunction,
   KeyedProcessFunctionLike,
   KeySelector,
   MapFunction,
   ProcessFunctionLike,
-  ProcessWindowFunctionLike,
   ReduceFunction,
-  WindowFunctionLike,
-  CoProcessFunction,
-  KeyedCoProcessFunction,
 } from './functions.js';
 import type { OutputTag } from './output-tag.js';
 import { BroadcastStream, connectBroadcast, type BroadcastConnectedStream } from './broadcast.js';
 import type { MapStateDescriptor } from './state.js';
 import type { Sink } from './sink.js';
-import { toMillis, type Duration, type WatermarkStrategy } from './time.js';
-import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation, WindowFunctionSpec } from './transformation.js';
+import { type WatermarkStrategy } from './time.js';
+import type { FieldAggregation, OperatorSpec, PartitionerSpec, Transformation } from './transformation.js';
 import type { TimeWindow } from './windows.js';
-import { aggregationReducer } from './field-aggregation.js';
-import { fromWindowFunction } from './windowing/adapters.js';
-import { checkEvictor, type Evictor } from './windowing/evictors.js';
-import { canMerge, checkTrigger, type Trigger } from './windowing/triggers.js';
-import {
-  defaultTrigger,
-  GlobalWindows,
-  isTriggerAssigner,
-  type AnyWindowAssigner,
-  type GlobalWindow,
-  type Window,
-} from './windowing/window.js';
+import { checkFn, type Inferred } from './stream-support.js';
+import { WindowedStream } from './windowing/windowed-stream.js';
+import { ConnectedStreams } from './connected-streams.js';
+
+export { WindowedStream } from './windowing/windowed-stream.js';
+export { ConnectedStreams } from './connected-streams.js';
+import { GlobalWindows, type AnyWindowAssigner, type GlobalWindow, type Window } from './windowing/window.js';
 import { countWindowOf } from './windowing/count-windows.js';
 import { IntervalJoin } from './joins/interval-join.js';
 import { CoGroupedStreams, JoinedStreams } from './joins/window-join.js';
 import { AllWindowedStream } from './windowing/all-windowed-stream.js';
 import { customPartitioner, iterationUnsupported, type Partitioner } from './partition-custom.js';
-
-/**
- * Output types of functions that emit through a Collector (flatMap, process) cannot be inferred from
- * the function body; when the caller does not name them (`flatMap<string>(...)` or
- * `out: Collector<string>`), they default to `any`, so untyped pipelines such as DESIGN's word count
- * still type-check, as they run.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Inferred = any;
 
 export class DataStream<T> {
   constructor(
@@ -364,170 +342,4 @@ export class KeyedStream<T, K> extends DataStream<T> {
   intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
     return new IntervalJoin<T, T2, K>(this, other);
   }
-}
-
-export class WindowedStream<T, K, W extends Window = TimeWindow> {
-  private lateness = 0;
-  private lateTag: OutputTag | undefined;
-  private customTrigger: Trigger | undefined;
-  private customEvictor: Evictor | undefined;
-  /** @internal Set by windowAll(): the operator runs as one subtask. */
-  nonParallel = false;
-  constructor(
-    private readonly input: KeyedStream<T, K>,
-    private readonly assigner: AnyWindowAssigner,
-  ) {}
-  /** Replaces the assigner's default trigger (Flink's WindowedStream.trigger). */
-  trigger(trigger: Trigger<T, W> | Trigger): this {
-    const t = checkTrigger(trigger, 'trigger()');
-    if (this.assigner.isMerging && !canMerge(t))
-      throw new WeirError(
-        'WEIR_BAD_PIPELINE',
-        `A merging window assigner cannot be used with a trigger that does not support merging: ${t.toString()}`,
-      );
-    this.customTrigger = t;
-    return this;
-  }
-  /** Removes elements from a window before and/or after its function runs (Flink's WindowedStream.evictor). */
-  evictor(evictor: Evictor<T, W> | Evictor): this {
-    this.customEvictor = checkEvictor(evictor, 'evictor()');
-    return this;
-  }
-  /** Flink's WindowFunction: apply(key, window, elements, out). */
-  apply<R = Inferred>(fn: WindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
-    return this.build<R>('apply', { kind: 'process', process: fromWindowFunction(fn) });
-  }
-  sum(field: keyof T | number): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation({ kind: 'sum', field: field as string | number });
-  }
-  min(field: keyof T | number): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation({ kind: 'min', field: field as string | number });
-  }
-  max(field: keyof T | number): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation({ kind: 'max', field: field as string | number });
-  }
-  minBy(field: keyof T | number): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation({ kind: 'minBy', field: field as string | number });
-  }
-  maxBy(field: keyof T | number): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation({ kind: 'maxBy', field: field as string | number });
-  }
-  private fieldAggregation(a: FieldAggregation): SingleOutputStreamOperator<T> {
-    return this.build<T>(`${a.kind}(${String(a.field)})`, { kind: 'reduce', reduce: aggregationReducer(a) });
-  }
-  /** Keeps windows (and re-fires them for late records) this long after the watermark passed their end. */
-  allowedLateness(lateness: Duration): this {
-    this.lateness = toMillis(lateness, 'allowedLateness');
-    return this;
-  }
-  /** Records too late for every window they belong to go to this side output instead of being dropped. */
-  sideOutputLateData(tag: OutputTag<T>): this {
-    this.lateTag = tag;
-    return this;
-  }
-  reduce<R = T>(fn: ReduceFunction<T>, windowFunction?: ProcessWindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
-    return this.build<R>('reduce', { kind: 'reduce', reduce: checkFn(fn, 'reduce', 'reduce'), process: windowFunction });
-  }
-  aggregate<ACC, V, R = V>(
-    fn: AggregateFunction<T, ACC, V>,
-    windowFunction?: ProcessWindowFunctionLike<V, R, K, W>,
-  ): SingleOutputStreamOperator<R> {
-    if (!fn || typeof fn.createAccumulator !== 'function' || typeof fn.add !== 'function' || typeof fn.getResult !== 'function') {
-      throw new WeirError('WEIR_BAD_PIPELINE', 'aggregate() needs an AggregateFunction with createAccumulator, add, getResult and merge');
-    }
-    return this.build<R>('aggregate', {
-      kind: 'aggregate',
-      aggregate: fn as AggregateFunction<unknown, unknown, unknown>,
-      process: windowFunction,
-    });
-  }
-  process<R = Inferred>(fn: ProcessWindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
-    return this.build<R>('process', { kind: 'process', process: checkFn(fn, 'process', 'process') });
-  }
-  private build<R>(what: string, fn: WindowFunctionSpec): SingleOutputStreamOperator<R> {
-    const env = this.input.env;
-    const triggered = this.customTrigger !== undefined || this.customEvictor !== undefined || isTriggerAssigner(this.assigner);
-    const extra = triggered
-      ? `, ${(this.customTrigger ?? defaultTrigger(this.assigner)).toString()}${this.customEvictor ? `, ${evictorName(this.customEvictor)}` : ''}`
-      : '';
-    const t = env.addTransformation('physical', `Window(${this.assigner.describe()}${extra}, ${what})`, [this.input.transformation], {
-      type: 'window',
-      assigner: this.assigner,
-      allowedLateness: this.lateness,
-      lateDataTag: this.lateTag,
-      fn,
-      ...(triggered ? { trigger: this.customTrigger ?? defaultTrigger(this.assigner) } : {}),
-      ...(this.customEvictor !== undefined ? { evictor: this.customEvictor } : {}),
-    });
-    t.keySelectors = [this.input.getKeySelector() as KeySelector<unknown, unknown>];
-    if (this.nonParallel) {
-      t.parallelism = 1;
-      t.maxParallelism = 1;
-    }
-    return new SingleOutputStreamOperator<R>(env, t);
-  }
-}
-
-/** Two streams for one two-input operator; keyed when both sides are keyed (then state and timers work). */
-export class ConnectedStreams<A, B> {
-  constructor(
-    private readonly env: StreamExecutionEnvironment,
-    readonly first: DataStream<A>,
-    readonly second: DataStream<B>,
-  ) {}
-
-  keyBy<K>(key1: KeySelector<A, K>, key2: KeySelector<B, K>): ConnectedStreams<A, B> {
-    return new ConnectedStreams<A, B>(this.env, this.first.keyBy(key1), this.second.keyBy(key2));
-  }
-
-  private selectors(): (KeySelector<unknown, unknown> | undefined)[] {
-    const k1 = this.first instanceof KeyedStream ? (this.first.getKeySelector() as KeySelector<unknown, unknown>) : undefined;
-    const k2 = this.second instanceof KeyedStream ? (this.second.getKeySelector() as KeySelector<unknown, unknown>) : undefined;
-    return [k1, k2];
-  }
-
-  private op<R>(name: string, spec: OperatorSpec): SingleOutputStreamOperator<R> {
-    const t = this.env.addTransformation('physical', name, [this.first.transformation, this.second.transformation], spec);
-    const ks = this.selectors();
-    if (ks[0] || ks[1]) t.keySelectors = ks;
-    return new SingleOutputStreamOperator<R>(this.env, t);
-  }
-
-  map<R>(fn: CoMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
-    return this.op<R>('Co-Map', { type: 'coMap', fn: checkMethods(fn, ['map1', 'map2'], 'map') });
-  }
-  flatMap<R = Inferred>(fn: CoFlatMapFunction<A, B, R>): SingleOutputStreamOperator<R> {
-    return this.op<R>('Co-Flat Map', { type: 'coFlatMap', fn: checkMethods(fn, ['flatMap1', 'flatMap2'], 'flatMap') });
-  }
-  process<R = Inferred>(
-    fn: CoProcessFunction<A, B, R> | KeyedCoProcessFunction<unknown, A, B, R> | CoProcessFunctionLike<A, B, R>,
-  ): SingleOutputStreamOperator<R> {
-    const f = checkMethods(fn, ['processElement1', 'processElement2'], 'process');
-    const [k1, k2] = this.selectors();
-    if ((k1 === undefined) !== (k2 === undefined)) {
-      throw new WeirError('WEIR_BAD_PIPELINE', 'connect(): key both streams (connect(a.keyBy(..)).. or .keyBy(k1, k2)) or neither');
-    }
-    return k1 ? this.op<R>('KeyedCo-Process', { type: 'keyedCoProcess', fn: f }) : this.op<R>('Co-Process', { type: 'coProcess', fn: f });
-  }
-}
-
-function checkFn(fn: unknown, method: string, api: string): unknown {
-  if (typeof fn === 'function') return fn;
-  if (fn !== null && typeof fn === 'object' && typeof (fn as Record<string, unknown>)[method] === 'function') return fn;
-  throw new WeirError('WEIR_BAD_PIPELINE', `${api}() needs a function or an object with a ${method}() method`);
-}
-
-function checkMethods(fn: unknown, methods: string[], api: string): unknown {
-  for (const m of methods) {
-    if (fn === null || typeof fn !== 'object' || typeof (fn as Record<string, unknown>)[m] !== 'function') {
-      throw new WeirError('WEIR_BAD_PIPELINE', `${api}() on connected streams needs an object with ${methods.join(' and ')} methods`);
-    }
-  }
-  return fn;
-}
-
-/** An evictor's own toString (CountEvictor(5)), or 'Evictor' for one without. */
-function evictorName(e: Evictor): string {
-  const s = String(e);
-  return s.startsWith('[object') ? 'Evictor' : s;
 }
