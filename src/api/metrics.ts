@@ -5,36 +5,10 @@
  * runtime (about once a second) and shown by the reporters and the REST API; registering and
  * counting never send a message.
  */
-export interface Counter {
-  inc(n?: number): void;
-  dec(n?: number): void;
-  getCount(): number;
-}
+import type { Counter, Gauge, Histogram, Meter } from '../metrics/types.js';
 
-export interface Gauge<T = number> {
-  getValue(): T;
-}
-
-export interface Meter {
-  markEvent(n?: number): void;
-  getRate(): number;
-  getCount(): number;
-}
-
-export interface HistogramStatistics {
-  size: number;
-  min: number;
-  max: number;
-  mean: number;
-  stddev: number;
-  quantile(q: number): number;
-}
-
-export interface Histogram {
-  update(value: number): void;
-  getCount(): number;
-  getStatistics(): HistogramStatistics;
-}
+// One declaration of the metric types, shared with the metric system that implements them.
+export type { Counter, Gauge, Histogram, HistogramStatistics, Meter } from '../metrics/types.js';
 
 export interface MetricGroup {
   /** A counter (a new SimpleCounter unless one is given). */
