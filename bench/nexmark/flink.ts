@@ -25,8 +25,8 @@ export interface FlinkMeasurement extends Measurement {
 }
 
 /** Why Flink cannot run here (no java or mvn on PATH), or undefined when it can. */
-export function flinkUnavailable(): string | undefined {
-  const missing = ['java', 'mvn'].filter((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status !== 0);
+export function flinkUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const missing = ['java', 'mvn'].filter((c) => spawnSync('/bin/sh', ['-c', `command -v ${c}`], { stdio: 'ignore', env }).status !== 0);
   return missing.length === 0 ? undefined : `${missing.join(' and ')} not on PATH (Flink needs Java 17+ and Maven)`;
 }
 
