@@ -1,5 +1,5 @@
 /**
- * The benchmark suite: Nexmark queries side by side (Weir, fused loop, RxJS), the keyed-exchange
+ * The benchmark suite: Nexmark queries side by side (Weir, fused loop, RxJS, Apache Flink), the keyed-exchange
  * micro-benchmark, the backpressure benchmark, the checkpoint benchmark (bench/checkpoint/) and the
  * deployment-mode benchmark (bench/deployment/). Every measurement runs in its own process
  * (bench/measure.ts for the baselines, bench/measure-weir.mjs for Weir) so JIT state and memory of
@@ -18,7 +18,9 @@
  *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
  *   npm run bench -- --only nats                      NATS → Weir → NATS on a real nats-server with JetStream
  *
- * Options: --events N (all queries), --parallelism P[,P2] (Weir; default 1), --impl list,
+ * Options: --events N (all queries), --parallelism P[,P2] (Weir and Flink; default 1), --impl list
+ * (weir,fused,rx,flink: Flink only when java and mvn are on PATH, see bench/nexmark/flink.ts),
+ * --flink-repeat N (runs of each query in one JVM: the first is reported, the best is the warm-JVM note; default 3),
  * --repeat N (best of N by CPU time), --rate R (events per second of event time),
  * --exchange-records N, --bp-records N, --window-records N, --bp-rate R, --only <section>, --kafka-records N, --nats-records N, --json FILE,
  * --cpu-prof DIR (V8 CPU profiles of the Weir runs, one file per thread, into DIR); checkpoint
@@ -48,6 +50,7 @@ import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuite
 import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
 import { DEFAULT_NATS_OPTIONS, reportNatsSuite, runNatsSuite, type NatsSuiteOptions } from './nats/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
+import { flinkClasspath, flinkUnavailable, runFlink, type FlinkMeasurement } from './nexmark/flink.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -74,6 +77,7 @@ interface Args {
   parallelism: number[];
   impls: string[];
   repeat: number;
+  flinkRepeat: number;
   rate: number;
   only: Section | undefined;
   exchangeRecords: number;
@@ -98,8 +102,9 @@ function parseArgs(argv: string[]): Args {
     queries: [],
     events: undefined,
     parallelism: [1],
-    impls: ['weir', 'fused', 'rx'],
+    impls: ['weir', 'fused', 'rx', 'flink'],
     repeat: 1,
+    flinkRepeat: 3,
     rate: 10_000,
     only: undefined,
     exchangeRecords: 5_000_000,
@@ -138,6 +143,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--parallelism' || s === '-p') a.parallelism = next().split(',').map(Number);
     else if (s === '--impl') a.impls = next().split(',');
     else if (s === '--repeat') a.repeat = Number(next());
+    else if (s === '--flink-repeat') a.flinkRepeat = Number(next());
     else if (s === '--rate') a.rate = Number(next());
     else if (s === '--only') {
       const v = next();
@@ -181,6 +187,15 @@ function parseArgs(argv: string[]): Args {
 }
 
 let cpuProfDir: string | undefined;
+const flinkRuns = new Map<string, FlinkMeasurement>();
+
+/** Weir against Flink (first run, fresh JVM; target ≥ 100%) and against the warm JVM's best run. */
+function flinkRatios(w: Measurement, f: FlinkMeasurement | undefined): string[] {
+  if (!f) return ['-', '-', '-'];
+  const cold = perCpuSecond(w) / perCpuSecond(f);
+  const warm = perCpuSecond(w) / (f.events / (f.best.cpuMs / 1000));
+  return [`${(cold * 100).toFixed(0)}%`, cold >= 1 ? 'yes' : 'NO', `${(warm * 100).toFixed(0)}%`];
+}
 
 function measure(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {
@@ -245,20 +260,46 @@ async function main(): Promise<void> {
   const lines: string[] = [];
 
   if (a.only === undefined || a.only === 'nexmark') {
+    // Flink runs only where Java and Maven are; otherwise the report says why it is missing.
+    let flinkCp: string | undefined;
+    if (a.impls.includes('flink')) {
+      const reason = flinkUnavailable();
+      try {
+        if (reason === undefined) flinkCp = await flinkClasspath();
+      } catch (e) {
+        lines.push('', `**Flink: skipped: ${(e as Error).message.split('\n')[0]}**`);
+      }
+      if (reason !== undefined) lines.push('', `Flink: skipped: ${reason}.`);
+      if (flinkCp === undefined) process.stderr.write(`  Flink skipped: ${reason ?? 'build failed'}\n`);
+    }
+    const mismatches: string[] = [];
     for (const q of a.queries) {
       const events = a.events ?? DEFAULT_EVENTS[q];
       const base = ['--query', q, '--events', String(events), '--rate', String(a.rate)];
       const baselines: Record<string, Measurement> = {};
-      for (const impl of a.impls.filter((i) => i !== 'weir')) {
+      for (const impl of a.impls.filter((i) => i !== 'weir' && i !== 'flink')) {
         baselines[impl] = await best(['--impl', impl, ...base], a.repeat);
         process.stderr.write(`  ${q} ${impl}: ${fmtRate(perCpuSecond(baselines[impl]))} ev/CPU-s\n`);
       }
-      const ps = a.impls.includes('weir') ? a.parallelism : [0];
+      const ps = a.impls.includes('weir') || flinkCp !== undefined ? a.parallelism : [0];
       for (const p of ps) {
-        const runs = { ...baselines };
-        if (p > 0) {
+        const runs: Record<string, Measurement> = { ...baselines };
+        if (p > 0 && a.impls.includes('weir')) {
           runs.weir = await best(['--impl', 'weir', '--parallelism', String(p), ...base], a.repeat);
           process.stderr.write(`  ${q} weir p${p}: ${fmtRate(perCpuSecond(runs.weir))} ev/CPU-s\n`);
+        }
+        if (p > 0 && flinkCp !== undefined) {
+          const [f] = await runFlink({ classpath: flinkCp, queries: [q], events, rate: a.rate, parallelism: p, repeat: a.flinkRepeat });
+          const ref = Object.values(runs)[0];
+          if (ref && f!.checksum !== ref.checksum) {
+            const msg = `${q} p${p}: FLINK CHECKSUM DIFFERS: flink=${f!.checksum} ${ref.impl}=${ref.checksum}`;
+            mismatches.push(msg);
+            process.stderr.write(`\n!!!!!!!! ${msg} !!!!!!!!\n\n`);
+          }
+          process.stderr.write(
+            `  ${q} flink p${p}: ${fmtRate(perCpuSecond(f!))} ev/CPU-s (warm ${fmtRate(f!.events / (f!.best.cpuMs / 1000))})\n`,
+          );
+          flinkRuns.set(`${q}/${p}`, f!);
         }
         const sums = new Set(Object.values(runs).map((m) => m.checksum));
         if (sums.size > 1) {
@@ -268,7 +309,8 @@ async function main(): Promise<void> {
               .join(' ')}`,
           );
         }
-        results.push({ query: q, parallelism: p, runs });
+        const f = flinkRuns.get(`${q}/${p}`);
+        results.push({ query: q, parallelism: p, runs: f ? { ...runs, flink: f } : runs });
       }
     }
     const header = ['query', 'events', 'impl', 'p', 'events/CPU-s', 'wall s', 'CPU s', 'peak RSS MB', 'checksum'];
@@ -287,11 +329,40 @@ async function main(): Promise<void> {
     for (const q of a.queries) {
       const rs = results.filter((r) => r.query === q);
       for (const r of rs) if (r.runs.weir) rows.push(row(q, 'weir', r.runs.weir));
-      for (const [impl, m] of Object.entries(rs[0]?.runs ?? {})) if (impl !== 'weir') rows.push(row(q, impl, m));
+      for (const [impl, m] of Object.entries(rs[0]?.runs ?? {})) if (impl !== 'weir' && impl !== 'flink') rows.push(row(q, impl, m));
+      for (const r of rs) {
+        const f = r.runs.flink as FlinkMeasurement | undefined;
+        if (!f) continue;
+        rows.push(row(q, 'flink', f));
+        if (f.runs > 1) rows.push(row(q, `flink warm (best of ${f.runs})`, { ...f, ...f.best }));
+      }
     }
     lines.push('', '### Nexmark: each implementation', '', table(header, rows));
+    if (flinkCp !== undefined) {
+      const f = results.map((r) => r.runs.flink as FlinkMeasurement | undefined).find((m) => m);
+      lines.push(
+        '',
+        `flink: Apache Flink ${f?.flinkVersion ?? '?'} on Java ${f?.java ?? '?'}, local MiniCluster, object reuse on; CPU of the whole JVM ` +
+          `around env.execute() (MiniCluster start, job, teardown), first run in a fresh JVM; "warm" is the best of ` +
+          `${a.flinkRepeat} runs in the same JVM (JIT warmed up by the earlier runs).`,
+      );
+    }
+    if (mismatches.length > 0) lines.push('', '**CHECKSUMS DIFFER (Flink vs the others):**', '', ...mismatches.map((m) => `- ${m}`));
 
-    const cmpHeader = ['query', 'p', 'Weir/fused', 'target', 'met?', 'Weir/RxJS', 'target', 'met?', 'wall Weir/fused'];
+    const cmpHeader = [
+      'query',
+      'p',
+      'Weir/fused',
+      'target',
+      'met?',
+      'Weir/RxJS',
+      'target',
+      'met?',
+      'Weir/Flink',
+      'met?',
+      'Weir/Flink warm',
+      'wall Weir/fused',
+    ];
     const cmp: string[][] = [];
     for (const r of results) {
       const w = r.runs.weir;
@@ -311,10 +382,15 @@ async function main(): Promise<void> {
         rx === undefined ? '-' : `${(rx * 100).toFixed(0)}%`,
         '≥ 100%',
         rx === undefined ? '-' : rx >= 1 ? 'yes' : 'NO',
+        ...flinkRatios(w, r.runs.flink as FlinkMeasurement | undefined),
         f ? `${(w.wallMs / f.wallMs).toFixed(2)}×` : '-',
       ]);
     }
     lines.push('', '### Nexmark: Weir against the baselines (events per CPU-second)', '', table(cmpHeader, cmp));
+    if (mismatches.length > 0) {
+      process.exitCode = 1;
+      console.error(`\n!!!!!!!! ${mismatches.length} Flink checksum(s) differ from Weir's and the baselines':\n${mismatches.join('\n')}\n`);
+    }
   }
 
   let exchange: Measurement | undefined;
