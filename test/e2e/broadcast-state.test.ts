@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runProgram } from '../../dist/client/run-program.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { Configuration } from '../../dist/config/index.js';
-import { waitFor } from '../helpers/wait.js';
+import { runSavepointAndResume } from '../helpers/savepoint-resume.js';
 
 const PROGRAM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs/broadcast-state.ts');
 const tempDirs: string[] = [];
@@ -83,30 +83,13 @@ test('broadcast state in a savepoint: resumed at parallelism 3, every subtask ha
   tempDirs.push(dir);
   const out = path.join(dir, 'out');
   const count = 3000;
-  let jobId = '';
-  const first = runProgram({
-    program: PROGRAM,
-    args: ['savepoint', '2', out, String(count), '3'],
-    parallelism: 2,
-    cluster,
-    config: Configuration.fromEntries({ 'execution.checkpointing.dir': path.join(dir, 'checkpoints') }),
-    listener: { onSubmitted: (j) => (jobId = j.jobId) },
-  });
-  await waitFor('the first job to start', 30_000, () => jobId !== '');
-  const jm = cluster.jobManager.dispatcher.job(jobId);
-  await waitFor('two checkpoints', 30_000, () => jm.checkpointStats().counts.completed >= 2);
-  const savepoint = await cluster.stopWithSavepoint(jobId, path.join(dir, 'savepoints'), false);
-  assert.equal((await first).results[0]!.status, 'FINISHED');
   // The second run broadcasts no multiplier: its records are multiplied by the restored one.
-  const r2 = await runProgram({
-    program: PROGRAM,
-    args: ['savepoint', '3', out, String(count), 'none'],
-    parallelism: 3,
+  const r2 = await runSavepointAndResume({
     cluster,
-    config: Configuration.fromEntries({
-      'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
-      'execution.savepoint.path': savepoint,
-    }),
+    program: PROGRAM,
+    dir,
+    first: { args: ['savepoint', '2', out, String(count), '3'], parallelism: 2 },
+    second: { args: ['savepoint', '3', out, String(count), 'none'], parallelism: 3 },
   });
   assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
   const rows: { v: number; r: number; subtask: number }[] = [];

@@ -14,7 +14,7 @@ import { runProgram } from '../../dist/client/run-program.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { Configuration } from '../../dist/config/index.js';
 import type { Checked, CheckedTrip } from '../programs/record-classes.js';
-import { waitFor } from '../helpers/wait.js';
+import { runSavepointAndResume } from '../helpers/savepoint-resume.js';
 
 const PROGRAM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../programs/record-classes.ts');
 let cluster: LocalMiniCluster;
@@ -88,29 +88,12 @@ test('class instances in keyed state survive a savepoint resumed at parallelism 
   try {
     const out = path.join(dir, 'out');
     const count = 3000;
-    let jobId = '';
-    const first = runProgram({
-      program: PROGRAM,
-      args: ['savepoint', '2', out, String(count)],
-      parallelism: 2,
+    const r2 = await runSavepointAndResume({
       cluster,
-      config: Configuration.fromEntries({ 'execution.checkpointing.dir': path.join(dir, 'checkpoints') }),
-      listener: { onSubmitted: (j) => (jobId = j.jobId) },
-    });
-    await waitFor('the first job to start', 30_000, () => jobId !== '');
-    const jm = cluster.jobManager.dispatcher.job(jobId);
-    await waitFor('two checkpoints', 30_000, () => jm.checkpointStats().counts.completed >= 2);
-    const savepoint = await cluster.stopWithSavepoint(jobId, path.join(dir, 'savepoints'), false);
-    assert.equal((await first).results[0]!.status, 'FINISHED');
-    const r2 = await runProgram({
       program: PROGRAM,
-      args: ['savepoint', '3', out, String(count)],
-      parallelism: 3,
-      cluster,
-      config: Configuration.fromEntries({
-        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
-        'execution.savepoint.path': savepoint,
-      }),
+      dir,
+      first: { args: ['savepoint', '2', out, String(count)], parallelism: 2 },
+      second: { args: ['savepoint', '3', out, String(count)], parallelism: 3 },
     });
     assert.equal(r2.results[0]!.status, 'FINISHED', JSON.stringify(r2.results[0]!.error));
     const rows: Checked[] = [];
