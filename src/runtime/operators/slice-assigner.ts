@@ -51,11 +51,14 @@ export class SliceAssigner {
 
   /** End of the first window holding the slice that starts at `sliceStart`. */
   firstWindowEnd(sliceStart: number): number {
+    // a window starts at every slice when the slide is the slice size (tumbling, or slide dividing size)
+    if (this.slide === this.sliceSize) return sliceStart + this.sliceSize;
     return TimeWindow.getWindowStartWithOffset(sliceStart + this.sliceSize - 1, this.endOffset, this.slide) + this.slide;
   }
 
   /** End of the last window holding the slice that starts at `sliceStart`. */
   lastWindowEnd(sliceStart: number): number {
+    if (this.slide === this.sliceSize) return sliceStart + this.size;
     return TimeWindow.getWindowStartWithOffset(sliceStart + this.size, this.endOffset, this.slide);
   }
 

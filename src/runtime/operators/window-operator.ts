@@ -59,12 +59,12 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   private readonly userFunctions: unknown[];
   private readonly clearFn: ((c: ProcessWindowContext<TimeWindow>) => void) | undefined;
   private watermark = MIN_WATERMARK;
-  /** One-entry cache: consecutive records mostly fall into the same window, so reuse its namespace string. */
   /**
-   * Namespace strings of recently seen windows, by start: a record of a sliding window belongs to
-   * several windows, and state and timer lookups are cheaper on a string already hashed.
+   * Namespace strings of recently seen windows, by start and then end (a few ends per start: a
+   * session that grows keeps its start, and its state window, old and new extent are all looked up
+   * per record); state and timer lookups are cheaper on a string already hashed.
    */
-  private readonly namespaces = new Map<number, { end: number; ns: string }>();
+  private readonly namespaces = new Map<number, { ends: number[]; nss: string[] }>();
 
   constructor(
     private readonly ctx: OperatorContext,
@@ -183,11 +183,22 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   }
 
   private namespaceOf(w: TimeWindow): string {
-    const hit = this.namespaces.get(w.start);
-    if (hit !== undefined && hit.end === w.end) return hit.ns;
-    if (this.namespaces.size >= 64) this.namespaces.clear();
+    let hit = this.namespaces.get(w.start);
+    if (hit !== undefined) {
+      const i = hit.ends.indexOf(w.end);
+      if (i >= 0) return hit.nss[i]!;
+    } else {
+      if (this.namespaces.size >= 4096) this.namespaces.clear();
+      hit = { ends: [], nss: [] };
+      this.namespaces.set(w.start, hit);
+    }
     const ns = windowNamespace(w);
-    this.namespaces.set(w.start, { end: w.end, ns });
+    if (hit.ends.length >= 4) {
+      hit.ends.shift();
+      hit.nss.shift();
+    }
+    hit.ends.push(w.end);
+    hit.nss.push(ns);
     return ns;
   }
 
