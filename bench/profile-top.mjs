@@ -31,7 +31,10 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
   const busy = total - (self.get('(idle)') ?? 0);
   console.log(`${f}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy`);
   if (busy < 0.2 * total) continue;
-  for (const [k, us] of [...self].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [k, us] of [...self]
+    .filter(([k]) => k !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     console.log(`  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${k}`);
   }
 }
