@@ -44,7 +44,8 @@ export interface WindowAssigner {
   describe(): string;
 }
 
-class Tumbling implements WindowAssigner {
+/** Tumbling windows of `size` ms starting at `offset` (mod size). */
+export class TumblingWindowAssigner implements WindowAssigner {
   readonly isMerging = false;
   constructor(
     readonly isEventTime: boolean,
@@ -63,7 +64,8 @@ class Tumbling implements WindowAssigner {
   }
 }
 
-class Sliding implements WindowAssigner {
+/** Windows of `size` ms starting every `slide` ms at `offset` (mod slide). */
+export class SlidingWindowAssigner implements WindowAssigner {
   readonly isMerging = false;
   constructor(
     readonly isEventTime: boolean,
@@ -104,19 +106,19 @@ class Session implements WindowAssigner {
 
 export const TumblingEventTimeWindows = {
   of: (size: Duration, offset: Duration = 0): WindowAssigner =>
-    new Tumbling(true, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
+    new TumblingWindowAssigner(true, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
 };
 export const TumblingProcessingTimeWindows = {
   of: (size: Duration, offset: Duration = 0): WindowAssigner =>
-    new Tumbling(false, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
+    new TumblingWindowAssigner(false, toMillis(size, 'window size'), toMillis(offset, 'window offset')),
 };
 export const SlidingEventTimeWindows = {
   of: (size: Duration, slide: Duration, offset: Duration = 0): WindowAssigner =>
-    new Sliding(true, toMillis(size, 'window size'), toMillis(slide, 'window slide'), toMillis(offset, 'window offset')),
+    new SlidingWindowAssigner(true, toMillis(size, 'window size'), toMillis(slide, 'window slide'), toMillis(offset, 'window offset')),
 };
 export const SlidingProcessingTimeWindows = {
   of: (size: Duration, slide: Duration, offset: Duration = 0): WindowAssigner =>
-    new Sliding(false, toMillis(size, 'window size'), toMillis(slide, 'window slide'), toMillis(offset, 'window offset')),
+    new SlidingWindowAssigner(false, toMillis(size, 'window size'), toMillis(slide, 'window slide'), toMillis(offset, 'window offset')),
 };
 export const EventTimeSessionWindows = {
   withGap: (gap: Duration): WindowAssigner => new Session(true, toMillis(gap, 'session gap')),

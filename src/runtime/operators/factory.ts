@@ -14,6 +14,7 @@ import { SourceOperator, type SplitChannel } from './source-operator.js';
 import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
 import { WindowOperator } from './window-operator.js';
 import { TriggerWindowOperator } from './trigger-window-operator.js';
+import { SlicedWindowOperator, sliceAssignerFor } from './sliced-window-operator.js';
 import { IntervalJoinOperator } from './interval-join-operator.js';
 import { AsyncWaitOperator } from './async-wait-operator.js';
 import { BroadcastProcessOperator } from './broadcast-process-operator.js';
@@ -47,8 +48,11 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, service
       return new KeyedReduceOperator(ctx, spec);
     case 'keyedAggregation':
       return new KeyedAggregationOperator(ctx, spec);
-    case 'window':
-      return spec.trigger !== undefined ? new TriggerWindowOperator(ctx, spec) : new WindowOperator(ctx, spec);
+    case 'window': {
+      if (spec.trigger !== undefined) return new TriggerWindowOperator(ctx, spec);
+      const slicing = sliceAssignerFor(spec);
+      return slicing !== undefined ? new SlicedWindowOperator(ctx, spec, slicing) : new WindowOperator(ctx, spec);
+    }
     case 'coMap':
       return new CoMapOperator(ctx, spec);
     case 'coFlatMap':

@@ -1,7 +1,8 @@
 /**
- * Heap timers (Flink's InternalTimeServiceManager with heap priority queues): one indexed binary
- * heap per time domain shared by all named services, so event timers fire in timestamp order
- * across services; per-service indexes (key -> namespace -> timestamp) deduplicate timers and allow O(log n) deletes.
+ * Heap timers (Flink's InternalTimeServiceManager with heap priority queues): one queue per time
+ * domain shared by all named services (timestamp buckets in a heap, timer-queue.ts), so event timers
+ * fire in timestamp order across services; per-service indexes (key -> namespace -> timestamp)
+ * deduplicate timers and find them for deletion.
  */
 import { WeirError } from '../../errors.js';
 import { MIN_WATERMARK } from '../../api/time.js';
@@ -10,6 +11,7 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { KeyGroupRange, NormalizedKey } from '../state/heap-keyed-state-backend.js';
 import type { ProcessingTimeService } from './operator.js';
 import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
+import { TimerIndex, TimerQueue, type IndexedTimer, type QueuedTimer } from './timer-queue.js';
 
 /** [keyGroup, key, namespace, namespaceKey, timestamp]; namespaceKey lets a restore deduplicate before the service is registered. */
 export type HeapTimerEntry = [keyGroup: number, key: unknown, namespace: unknown, namespaceKey: string, timestamp: number];
@@ -22,8 +24,8 @@ const EVENT = 0;
 const PROCESSING = 1;
 type Domain = typeof EVENT | typeof PROCESSING;
 
-class TimerEntry implements InternalTimer {
-  heapIndex = -1;
+class TimerEntry implements InternalTimer, QueuedTimer, IndexedTimer {
+  bucketIndex = -1;
   constructor(
     readonly timestamp: number,
     readonly key: unknown,
@@ -32,154 +34,13 @@ class TimerEntry implements InternalTimer {
     readonly nk: NormalizedKey,
     readonly service: HeapTimerService<unknown>,
     readonly domain: Domain,
-    /** Tie-break: equal timestamps fire in registration order. */
-    readonly seq: number,
   ) {}
-}
-
-/** Min-heap on (timestamp, seq) that knows each entry's index, for removal. */
-class TimerHeap {
-  private readonly a: TimerEntry[] = [];
-
-  get size(): number {
-    return this.a.length;
-  }
-  peek(): TimerEntry | undefined {
-    return this.a[0];
-  }
-  push(e: TimerEntry): void {
-    e.heapIndex = this.a.length;
-    this.a.push(e);
-    this.up(e.heapIndex);
-  }
-  poll(): TimerEntry | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    this.removeAt(0);
-    return top;
-  }
-  remove(e: TimerEntry): void {
-    const i = e.heapIndex;
-    if (i >= 0 && this.a[i] === e) this.removeAt(i);
-  }
-  /** Entries in heap (not sorted) order. */
-  entries(): readonly TimerEntry[] {
-    return this.a;
-  }
-  /**
-   * Calls `fn` with entries whose timestamp is <= `upTo` (in no particular order), visiting only
-   * those and their children: a subtree whose root is later holds no earlier timer. Stops when
-   * `fn` returns false.
-   */
-  visitUpTo(upTo: number, fn: (e: TimerEntry) => boolean): void {
-    const a = this.a;
-    const stack: number[] = a.length > 0 ? [0] : [];
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      const e = a[i]!;
-      if (e.timestamp > upTo) continue;
-      if (!fn(e)) return;
-      const l = 2 * i + 1;
-      if (l < a.length) stack.push(l);
-      if (l + 1 < a.length) stack.push(l + 1);
-    }
-  }
-  private removeAt(i: number): void {
-    const a = this.a;
-    const removed = a[i]!;
-    removed.heapIndex = -1;
-    const last = a.pop()!;
-    if (i < a.length) {
-      a[i] = last;
-      last.heapIndex = i;
-      this.down(i);
-      if (last.heapIndex === i) this.up(i);
-    }
-  }
-  private static less(x: TimerEntry, y: TimerEntry): boolean {
-    return x.timestamp < y.timestamp || (x.timestamp === y.timestamp && x.seq < y.seq);
-  }
-  private up(i: number): void {
-    const a = this.a;
-    const e = a[i]!;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = a[p]!;
-      if (!TimerHeap.less(e, pe)) break;
-      a[i] = pe;
-      pe.heapIndex = i;
-      i = p;
-    }
-    a[i] = e;
-    e.heapIndex = i;
-  }
-  private down(i: number): void {
-    const a = this.a;
-    const n = a.length;
-    const e = a[i]!;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && TimerHeap.less(a[r]!, a[l]!) ? r : l;
-      const ce = a[c]!;
-      if (!TimerHeap.less(ce, e)) break;
-      a[i] = ce;
-      ce.heapIndex = i;
-      i = c;
-    }
-    a[i] = e;
-    e.heapIndex = i;
-  }
-}
-
-/**
- * The timers of one service and domain, indexed key -> namespace -> timestamp. Nested maps avoid
- * building a composite string per registration; empty inner maps are removed.
- */
-class TimerIndex {
-  private readonly byKey = new Map<NormalizedKey, Map<string, Map<number, TimerEntry>>>();
-  size = 0;
-
-  get(nk: NormalizedKey, nsKey: string, ts: number): TimerEntry | undefined {
-    return this.byKey.get(nk)?.get(nsKey)?.get(ts);
-  }
-  /** The timestamp map of (key, namespace), created if missing; callers count what they add with `size`. */
-  slot(nk: NormalizedKey, nsKey: string): Map<number, TimerEntry> {
-    let byNs = this.byKey.get(nk);
-    if (byNs === undefined) {
-      byNs = new Map();
-      this.byKey.set(nk, byNs);
-    }
-    let byTs = byNs.get(nsKey);
-    if (byTs === undefined) {
-      byTs = new Map();
-      byNs.set(nsKey, byTs);
-    }
-    return byTs;
-  }
-  delete(e: TimerEntry): void {
-    const byNs = this.byKey.get(e.nk);
-    if (byNs === undefined) return;
-    const byTs = byNs.get(e.nsKey);
-    if (byTs === undefined || byTs.get(e.timestamp) !== e) return;
-    byTs.delete(e.timestamp);
-    this.size--;
-    if (byTs.size === 0) {
-      byNs.delete(e.nsKey);
-      if (byNs.size === 0) this.byKey.delete(e.nk);
-    }
-  }
-  *values(): IterableIterator<TimerEntry> {
-    for (const byNs of this.byKey.values()) for (const byTs of byNs.values()) yield* byTs.values();
-  }
 }
 
 class HeapTimerService<N> implements InternalTimerService<N> {
   triggerable: Triggerable<N> | undefined = undefined;
-  readonly eventTimers = new TimerIndex();
-  readonly processingTimers = new TimerIndex();
+  readonly eventTimers = new TimerIndex<TimerEntry>();
+  readonly processingTimers = new TimerIndex<TimerEntry>();
 
   constructor(
     readonly name: string,
@@ -217,9 +78,9 @@ export class HeapTimerServiceManager implements TimerServiceManager {
   /** Starts at MIN_WATERMARK; set by advanceWatermark before timers fire, so callbacks see the new value. */
   currentWatermark: number = MIN_WATERMARK;
   private readonly services = new Map<string, HeapTimerService<unknown>>();
-  private readonly eventHeap = new TimerHeap();
-  private readonly processingHeap = new TimerHeap();
-  private seq = 0;
+  /** Timers fire in timestamp order, equal timestamps in registration order. */
+  private readonly eventHeap = new TimerQueue<TimerEntry>();
+  private readonly processingHeap = new TimerQueue<TimerEntry>();
   private readonly currentNormalizedKey: () => NormalizedKey;
 
   /** The one ProcessingTimeService callback we keep armed, for the earliest processing timer. */
@@ -266,8 +127,7 @@ export class HeapTimerServiceManager implements TimerServiceManager {
     this.disarm();
     const heap = this.processingHeap;
     // Timers registered while firing fire only up to the latest one pending now, so periodic timers terminate.
-    let limit = Number.NEGATIVE_INFINITY;
-    for (const e of heap.entries()) if (e.timestamp > limit) limit = e.timestamp;
+    const limit = heap.maxTimestamp();
     this.firingProcessing = true;
     try {
       let t: TimerEntry | undefined;
@@ -311,7 +171,7 @@ export class HeapTimerServiceManager implements TimerServiceManager {
 
   snapshot(): HeapTimersSnapshot {
     const maxP = this.backend.maxParallelism;
-    const toEntries = (m: TimerIndex): HeapTimerEntry[] => {
+    const toEntries = (m: TimerIndex<TimerEntry>): HeapTimerEntry[] => {
       const out: HeapTimerEntry[] = [];
       for (const e of m.values()) out.push([assignToKeyGroup(e.nk, maxP), e.key, e.namespace, e.nsKey, e.timestamp]);
       return out;
@@ -373,11 +233,9 @@ export class HeapTimerServiceManager implements TimerServiceManager {
     time: number,
   ): boolean {
     const index = domain === EVENT ? s.eventTimers : s.processingTimers;
-    const slot = index.slot(nk, nsKey);
-    if (slot.has(time)) return false;
-    const e = new TimerEntry(time, key, namespace, nsKey, nk, s, domain, this.seq++);
-    slot.set(time, e);
-    index.size++;
+    if (index.get(nk, nsKey, time) !== undefined) return false;
+    const e = new TimerEntry(time, key, namespace, nsKey, nk, s, domain);
+    index.put(e);
     (domain === EVENT ? this.eventHeap : this.processingHeap).push(e);
     return true;
   }

@@ -29,7 +29,7 @@ import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-p
 import type { OperatorContext, StreamOperator } from './operator.js';
 import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
 import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
-import { MergingWindowSet } from './window-operator.js';
+import { MergingWindowSet } from './merging-window-set.js';
 import { TriggerWindowContext as Context, ProcessContext } from './trigger-window-contexts.js';
 
 const CONTENTS_STATE = '_weir_window_contents';

@@ -5,7 +5,7 @@
  */
 import { WeirError } from '../../errors.js';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
-import { TimeWindow, type WindowAssigner, type WindowAssignerContext } from '../../api/windows.js';
+import { TimeWindow, type WindowAssigner } from '../../api/windows.js';
 import type { Collector, ProcessWindowContext } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
 import type { OperatorSpec } from '../../api/transformation.js';
@@ -23,192 +23,18 @@ import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-p
 import type { OperatorContext, StreamOperator } from './operator.js';
 import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
 import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
-import { GlobalStateStore, NamespacedStates, WindowStateStore } from './window-state-store.js';
+import { MergingWindowSet, type MergeHandler } from './merging-window-set.js';
+import { WindowContext } from './window-context.js';
+import { parseWindowNamespace, windowNamespace } from './window-namespace.js';
 
 const CONTENTS_STATE = '_weir_window_contents';
 const MERGING_SET_STATE = '_weir_window_merging_set';
 const WINDOW_TIMERS = 'window-timers';
 
-/** The namespace of a window in state and timers. */
-export function windowNamespace(w: TimeWindow): string {
-  return `${w.start}:${w.end}`;
-}
-
-export function parseWindowNamespace(ns: string): TimeWindow {
-  const i = ns.indexOf(':', 1);
-  return new TimeWindow(Number(ns.slice(0, i)), Number(ns.slice(i + 1)));
-}
-
 /** List, reducing and aggregating state share this shape (Flink's AppendingState). */
 type AppendingState = State & { add(value: unknown): void; get(): unknown };
 
 type ProcessWindowFn = (key: unknown, ctx: ProcessWindowContext<TimeWindow>, elements: unknown[], out: Collector<unknown>) => void;
-
-/** Called when windows merge: `mergedWindows` become `mergeResult`, whose state lives in `stateWindowResult`. */
-interface MergeHandler {
-  onMerge(mergeResult: TimeWindow, mergedWindows: TimeWindow[], stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void;
-}
-
-/**
- * Flink's MergingWindowSet for one key: which window each in-flight (merged) window keeps its
- * state in. Loaded from and persisted to keyed state as a flat number array [start, end, stateStart, stateEnd, ...].
- */
-export class MergingWindowSet {
-  private readonly windows: TimeWindow[] = [];
-  private readonly stateWindows: TimeWindow[] = [];
-  private dirty = false;
-
-  static load(flat: readonly number[] | undefined): MergingWindowSet {
-    const s = new MergingWindowSet();
-    if (flat !== undefined) {
-      for (let i = 0; i + 3 < flat.length; i += 4) {
-        s.windows.push(new TimeWindow(flat[i]!, flat[i + 1]!));
-        s.stateWindows.push(new TimeWindow(flat[i + 2]!, flat[i + 3]!));
-      }
-    }
-    return s;
-  }
-
-  get isDirty(): boolean {
-    return this.dirty;
-  }
-
-  get size(): number {
-    return this.windows.length;
-  }
-
-  toFlat(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.windows.length; i++) {
-      const w = this.windows[i]!;
-      const s = this.stateWindows[i]!;
-      out.push(w.start, w.end, s.start, s.end);
-    }
-    return out;
-  }
-
-  private indexOf(w: TimeWindow): number {
-    for (let i = 0; i < this.windows.length; i++) if (this.windows[i]!.equals(w)) return i;
-    return -1;
-  }
-
-  getStateWindow(w: TimeWindow): TimeWindow | undefined {
-    const i = this.indexOf(w);
-    return i < 0 ? undefined : this.stateWindows[i];
-  }
-
-  retireWindow(w: TimeWindow): void {
-    const i = this.indexOf(w);
-    if (i < 0) return;
-    this.windows.splice(i, 1);
-    this.stateWindows.splice(i, 1);
-    this.dirty = true;
-  }
-
-  private put(w: TimeWindow, stateWindow: TimeWindow): void {
-    const i = this.indexOf(w);
-    if (i >= 0) this.stateWindows[i] = stateWindow;
-    else {
-      this.windows.push(w);
-      this.stateWindows.push(stateWindow);
-    }
-    this.dirty = true;
-  }
-
-  /** Adds `newWindow`, merging it with overlapping windows; returns the window it ends up in (Flink's addWindow). */
-  addWindow(newWindow: TimeWindow, handler: MergeHandler): TimeWindow {
-    const all = this.windows.slice();
-    if (this.indexOf(newWindow) < 0) all.push(newWindow);
-    const groups = mergeTimeWindows(all);
-    let resultWindow = newWindow;
-    let mergedNewWindow = false;
-    for (const g of groups) {
-      const members = g.members;
-      const ni = members.findIndex((m) => m.equals(newWindow));
-      if (ni >= 0) {
-        members.splice(ni, 1);
-        mergedNewWindow = true;
-        resultWindow = g.result;
-      }
-      if (members.length === 0) continue;
-      // the merge result keeps the state window of one of the merged windows
-      const mergedStateWindow = this.getStateWindow(members[0]!)!;
-      const mergedStateWindows: TimeWindow[] = [];
-      for (const m of members) {
-        const i = this.indexOf(m);
-        if (i < 0) continue;
-        mergedStateWindows.push(this.stateWindows[i]!);
-        this.windows.splice(i, 1);
-        this.stateWindows.splice(i, 1);
-      }
-      this.put(g.result, mergedStateWindow);
-      const si = mergedStateWindows.findIndex((s) => s.equals(mergedStateWindow));
-      if (si >= 0) mergedStateWindows.splice(si, 1);
-      // nothing to merge when one existing window merely absorbed the new one unchanged
-      if (!(members.length === 1 && members[0]!.equals(g.result))) {
-        handler.onMerge(g.result, members, this.getStateWindow(g.result)!, mergedStateWindows);
-      }
-    }
-    if ((groups.length === 0 || (resultWindow.equals(newWindow) && !mergedNewWindow)) && this.indexOf(resultWindow) < 0) {
-      this.put(resultWindow, resultWindow);
-    }
-    return resultWindow;
-  }
-}
-
-/** Flink's TimeWindow.mergeWindows: groups of more than one overlapping window, with their cover. */
-function mergeTimeWindows(windows: TimeWindow[]): { result: TimeWindow; members: TimeWindow[] }[] {
-  const sorted = windows.slice().sort((a, b) => a.start - b.start);
-  const out: { result: TimeWindow; members: TimeWindow[] }[] = [];
-  let cur: { result: TimeWindow; members: TimeWindow[] } | undefined;
-  for (const w of sorted) {
-    if (cur === undefined) cur = { result: w, members: [w] };
-    else if (cur.result.intersects(w)) {
-      cur.result = cur.result.cover(w);
-      cur.members.push(w);
-    } else {
-      if (cur.members.length > 1) out.push(cur);
-      cur = { result: w, members: [w] };
-    }
-  }
-  if (cur !== undefined && cur.members.length > 1) out.push(cur);
-  return out;
-}
-
-class WindowContext implements ProcessWindowContext<TimeWindow>, WindowAssignerContext {
-  w: TimeWindow = new TimeWindow(0, 0);
-  private readonly perWindow: NamespacedStates;
-  private readonly windowStore: WindowStateStore;
-  private readonly globalStore: GlobalStateStore;
-  constructor(
-    private readonly opCtx: OperatorContext,
-    private readonly timers: InternalTimerService<string>,
-    backend: KeyedStateBackend,
-  ) {
-    this.perWindow = new NamespacedStates(backend);
-    this.windowStore = new WindowStateStore(this.perWindow);
-    this.globalStore = new GlobalStateStore(backend);
-  }
-  windowState(): WindowStateStore {
-    this.perWindow.namespace = windowNamespace(this.w);
-    return this.windowStore;
-  }
-  globalState(): GlobalStateStore {
-    return this.globalStore;
-  }
-  window(): TimeWindow {
-    return this.w;
-  }
-  currentWatermark(): number {
-    return this.timers.currentWatermark();
-  }
-  currentProcessingTime(): number {
-    return this.opCtx.processingTimeService.getCurrentProcessingTime();
-  }
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.opCtx.output.collectSide(tag, value, this.w.maxTimestamp());
-  }
-}
 
 export class WindowOperator implements StreamOperator, Triggerable<string>, MergeHandler {
   /** Records dropped because every window they belong to was past its allowed lateness (no late side output). */
@@ -233,12 +59,12 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   private readonly userFunctions: unknown[];
   private readonly clearFn: ((c: ProcessWindowContext<TimeWindow>) => void) | undefined;
   private watermark = MIN_WATERMARK;
-  /** One-entry cache: consecutive records mostly fall into the same window, so reuse its namespace string. */
   /**
-   * Namespace strings of recently seen windows, by start: a record of a sliding window belongs to
-   * several windows, and state and timer lookups are cheaper on a string already hashed.
+   * Namespace strings of recently seen windows, by start and then end (a few ends per start: a
+   * session that grows keeps its start, and its state window, old and new extent are all looked up
+   * per record); state and timer lookups are cheaper on a string already hashed.
    */
-  private readonly namespaces = new Map<number, { end: number; ns: string }>();
+  private readonly namespaces = new Map<number, { ends: number[]; nss: string[] }>();
 
   constructor(
     private readonly ctx: OperatorContext,
@@ -357,11 +183,22 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   }
 
   private namespaceOf(w: TimeWindow): string {
-    const hit = this.namespaces.get(w.start);
-    if (hit !== undefined && hit.end === w.end) return hit.ns;
-    if (this.namespaces.size >= 64) this.namespaces.clear();
+    let hit = this.namespaces.get(w.start);
+    if (hit !== undefined) {
+      const i = hit.ends.indexOf(w.end);
+      if (i >= 0) return hit.nss[i]!;
+    } else {
+      if (this.namespaces.size >= 4096) this.namespaces.clear();
+      hit = { ends: [], nss: [] };
+      this.namespaces.set(w.start, hit);
+    }
     const ns = windowNamespace(w);
-    this.namespaces.set(w.start, { end: w.end, ns });
+    if (hit.ends.length >= 4) {
+      hit.ends.shift();
+      hit.nss.shift();
+    }
+    hit.ends.push(w.end);
+    hit.nss.push(ns);
     return ns;
   }
 

@@ -124,6 +124,8 @@ export interface NamespacedState<S extends State> {
   setNamespace(namespace: string): void;
   /** Moves the values of `sources` namespaces into the current one (merging session windows). */
   mergeNamespaces?(target: string, sources: string[]): void;
+  /** The stored value of the current namespace as is (an aggregating state's accumulator; Flink's getInternal). */
+  getInternal?(): unknown;
 }
 
 /** Names an operator in errors: its uid when it has one (what savepoints match operators by). */

@@ -310,6 +310,9 @@ class TableNamespacedState<S extends State> implements NamespacedState<S> {
   mergeNamespaces(target: string, sources: string[]): void {
     this.state.merge(target, sources);
   }
+  getInternal(): unknown {
+    return this.state.t.read(this.state.h);
+  }
 }
 
 /** A state object of `t`'s kind, bound to the VOID namespace. */
