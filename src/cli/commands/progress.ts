@@ -7,6 +7,11 @@ import type { ClusterClient, JobProgress } from '../../client/cluster-client.js'
 import { formatBytes, formatRate, type LastCheckpoint, type LiveMetrics, type VertexLiveMetrics } from '../../client/live-metrics.js';
 import { oneLine, pad, TERMINAL } from './job-list-format.js';
 
+/** The web dashboard's page of a job (the dashboard routes with the URL's fragment, as Flink's does). */
+export function dashboardUrl(webUrl: string, jobId: string): string {
+  return `${webUrl.replace(/\/+$/, '')}/#/job/${jobId}`;
+}
+
 /** One line of progress: status, then records in/out per vertex, with rates, busy and backpressured time when known. */
 function progressLine(status: string, vertices: JobProgress['vertices'], live: LiveMetrics | undefined): string {
   const parts = vertices.map((v) => {
