@@ -86,16 +86,16 @@ before(async () => {
   browser = await launchChromium();
 });
 
-let failed = false;
+/** Tests that ran to their end: the directory (screenshots, logs) is kept when one did not. */
+let passed = 0;
 after(async () => {
   await browser?.close();
   weir('cluster', 'stop', '--pid-dir', pidDir);
-  if (failed) process.stderr.write(`dashboard test: screenshots and logs kept in ${dir}\n`);
+  if (passed < 2) process.stderr.write(`dashboard test: screenshots and logs kept in ${dir}\n`);
   else rmSync(dir, { recursive: true, force: true });
 });
 
 test('submit from the Submit page, watch the graph, savepoint and cancel from the job page, find it under Completed Jobs', async (t) => {
-  t.after(() => (failed ||= !t.passed));
   const { page, snap } = await openPage(t);
   const out = join(dir, 'out');
 
@@ -178,10 +178,10 @@ test('submit from the Submit page, watch the graph, savepoint and cancel from th
     await waitFor('the JobManager metrics', 10_000, async () => /numRegisteredTaskManagers1/.test((await page.textContent('main')) ?? ''));
     await snap('jobmanager-metrics');
   });
+  passed++;
 });
 
 test('after a restart with security.rest.token the page asks for the token and shows the job from the archive', async (t) => {
-  t.after(() => (failed ||= !t.passed));
   assert.ok(jobId, 'the first test submitted a job');
   const stopped = weir('cluster', 'stop', '--pid-dir', pidDir);
   assert.equal(stopped.code, 0, stopped.out);
@@ -209,4 +209,5 @@ test('after a restart with security.rest.token the page asks for the token and s
     [401],
     'after the token was given, every request succeeded',
   );
+  passed++;
 });
