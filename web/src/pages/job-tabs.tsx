@@ -97,8 +97,9 @@ function CheckpointRow({ c, job }: { c: CheckpointStats; job: JobDetails }) {
 
 export function CheckpointsTab({ job, live }: { job: JobDetails; live: boolean }) {
   const cp = usePoll<Checkpoints>(`/jobs/${job.jid}/checkpoints`, live ? undefined : 0);
-  const config = usePoll<Record<string, unknown>>(`/jobs/${job.jid}/checkpoints/config`, 0);
   const d = cp.data;
+  // Asked for once the job checkpointed: a job without checkpointing has no checkpoint configuration (404).
+  const config = usePoll<Record<string, unknown>>(d && d.counts.total > 0 ? `/jobs/${job.jid}/checkpoints/config` : null, 0);
   if (!d) return cp.error ? <ErrorBox error={cp.error} /> : <Loading what="checkpoints" />;
   const l = d.latest;
   return (
@@ -156,7 +157,9 @@ export function CheckpointsTab({ job, live }: { job: JobDetails; live: boolean }
         )}
       </Card>
       <Card title="Configuration">
-        {config.data ? (
+        {!d.counts.total ? (
+          <div class="muted">No checkpoint has been triggered.</div>
+        ) : config.data ? (
           <KeyValues rows={Object.entries(config.data).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])} />
         ) : (
           <Loading what="configuration" />

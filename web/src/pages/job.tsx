@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { getJson, send } from '../api';
 import { duration, time } from '../format';
 import { usePoll } from '../poll';
-import type { JobDetails, Metric } from '../types';
+import type { JobDetails, JobOverview, Metric } from '../types';
 import { ErrorBox, Loading, Tabs, Tag } from '../ui';
 import { JobGraph, type VertexLive } from './job-graph';
 import { CheckpointsTab, ConfigurationTab, ExceptionsTab } from './job-tabs';
@@ -133,6 +133,9 @@ function Actions({ job, onDone }: { job: JobDetails; onDone(): void }) {
 
 export function JobPage({ jobId }: { jobId: string }) {
   const job = usePoll<JobDetails>(`/jobs/${jobId}`);
+  // A job known only from the job archive: its vertices' details and configuration are not kept.
+  const jobs = usePoll<{ jobs: JobOverview[] }>('/jobs/overview', 0);
+  const archived = jobs.data?.jobs.find((o) => o.jid === jobId)?.archived === true;
   const [tab, setTab] = useState<Tab>('Overview');
   const [vertex, setVertex] = useState<string | undefined>();
   const j = job.data;
@@ -157,12 +160,16 @@ export function JobPage({ jobId }: { jobId: string }) {
         <div class="job-overview">
           <ErrorBox error={live.error} />
           <JobGraph job={j} live={live.data ?? {}} selected={vertex} onSelect={setVertex} />
-          {vertex && <VertexDrawer jobId={j.jid} vertexId={vertex} live={running} onClose={() => setVertex(undefined)} />}
+          {vertex && archived && (
+            <aside class="drawer muted">The job archive keeps the job's plan, exceptions and checkpoints, not its subtasks.</aside>
+          )}
+          {vertex && !archived && <VertexDrawer jobId={j.jid} vertexId={vertex} live={running} onClose={() => setVertex(undefined)} />}
         </div>
       )}
       {tab === 'Exceptions' && <ExceptionsTab jobId={j.jid} live={running} />}
       {tab === 'Checkpoints' && <CheckpointsTab job={j} live={running} />}
-      {tab === 'Configuration' && <ConfigurationTab jobId={j.jid} />}
+      {tab === 'Configuration' &&
+        (archived ? <div class="muted">The job archive does not keep the job's configuration.</div> : <ConfigurationTab jobId={j.jid} />)}
     </div>
   );
 }
