@@ -163,15 +163,18 @@ async function runApplication(
   if (parallelism !== undefined) c.set('parallelism.default', parallelism, '-p');
   const bundle = await bundleProgram(file);
   const watchers = new Map<string, () => void>();
+  let restUrl: string | undefined;
   const run = await runApplicationCluster(
     { config: c, bundle, args, cwd: process.cwd(), detached },
     {
-      onDeployed: (cl) =>
+      onDeployed: (cl) => {
+        restUrl = cl.restUrl;
         (detached ? process.stdout : process.stderr).write(
           `Started application cluster ${cl.clusterId} (JobManager pid ${cl.pid}) — ${cl.restUrl}\n`,
-        ),
+        );
+      },
       onJob: (jobId, cluster) => {
-        process.stderr.write(`The application submitted job ${jobId}\n`);
+        process.stderr.write(`The application submitted job ${jobId}${restUrl ? ` — ${dashboardUrl(restUrl, jobId)}` : ''}\n`);
         watchers.set(jobId, watchProgress({ jobId, cluster }));
       },
       onJobResult: (r) => {

@@ -95,3 +95,11 @@ export function backpressureColor(level: string | undefined): string {
 export function isSecretKey(key: string): boolean {
   return /(password|secret|token|credential|private|access[-.]?key|secret[-.]?key)/i.test(key);
 }
+
+/** Program arguments as a shell would split them: whitespace separates, quotes group. */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (const m of s.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { send, upload } from '../api';
-import { bytes, time } from '../format';
+import { bytes, splitArgs, time } from '../format';
 import { go } from '../router';
 import { usePoll } from '../poll';
 import { Card, ErrorBox, Loading } from '../ui';
@@ -15,14 +15,6 @@ interface BundleInfo {
   name: string;
   uploaded: number;
   size: number;
-}
-
-/** Program arguments as a shell would split them: whitespace separates, quotes group. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (const m of s.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
-  return out;
 }
 
 export function SubmitPage() {
