@@ -2,8 +2,8 @@
  * The web dashboard in a real browser (Debian's Chromium through playwright-core) against a
  * session cluster started with the real `weir cluster start`: a program submitted from the Submit
  * page, its job graph showing records per second, a savepoint triggered and the job cancelled from
- * the job page, the job found under Completed Jobs with its checkpoints and exceptions, every other
- * page visited; no console errors and no failed requests anywhere. Then the JobManager restarts
+ * the job page, the job found under Completed Jobs with its checkpoints and exceptions, the
+ * uploaded program run again and stopped with a savepoint, every other page visited; no console errors and no failed requests anywhere. Then the JobManager restarts
  * with security.rest.token: the page asks for the token and shows the job from the job archive.
  * On failure, a screenshot of every page visited is in the directory the failure names.
  */
@@ -158,6 +158,21 @@ test('submit from the Submit page, watch the graph, savepoint and cancel from th
     await page.click('[data-tab=Configuration]');
     await page.waitForSelector('table.kv');
     await snap('configuration');
+  });
+
+  await step(page, 'run again and stop with savepoint', async () => {
+    // The uploaded program is listed on the Submit page and runs again with new settings.
+    await page.click('[data-nav="submit"]');
+    await page.fill('input[name=parallelism]', '1');
+    await page.fill('input[name=args]', `${join(dir, 'out2')} 1000`);
+    await page.click('[data-action=run-bundle]');
+    await page.waitForURL(/#\/job\/[0-9a-f]{32}$/, { timeout: 30_000 });
+    assert.ok(!page.url().endsWith(jobId), 'a new job');
+    await page.waitForSelector('.job-header .tag:text("RUNNING")', { timeout: 30_000 });
+    await page.click('[data-action=stop]');
+    await page.waitForSelector('.job-header .tag:text("FINISHED")', { timeout: 30_000 });
+    assert.match((await page.locator('[data-message]').textContent()) ?? '', /Stopped; savepoint: \S+savepoint-/);
+    await snap('stopped');
   });
 
   await step(page, 'other pages', async () => {

@@ -102,7 +102,18 @@ function Actions({ job, onDone }: { job: JobDetails; onDone(): void }) {
       await send('PATCH', `/jobs/${job.jid}?mode=cancel`);
       return 'Cancellation requested';
     });
-  if (TERMINAL.has(job.state)) return null;
+  const outcome = (
+    <>
+      {message && (
+        <div class="message" data-message>
+          {message}
+        </div>
+      )}
+      <ErrorBox error={error} />
+    </>
+  );
+  // An ended job has no actions, but what the last one did (stop with savepoint: its path) stays.
+  if (TERMINAL.has(job.state)) return <div class="actions">{outcome}</div>;
   return (
     <div class="actions">
       <input
@@ -121,12 +132,7 @@ function Actions({ job, onDone }: { job: JobDetails; onDone(): void }) {
       <button type="button" class="danger" disabled={busy} onClick={() => void cancel()} data-action="cancel">
         Cancel Job
       </button>
-      {message && (
-        <div class="message" data-message>
-          {message}
-        </div>
-      )}
-      <ErrorBox error={error} />
+      {outcome}
     </div>
   );
 }

@@ -142,7 +142,7 @@ export function SubmitPage() {
                     <td>{time(b.uploaded)}</td>
                     <td>{bytes(b.size)}</td>
                     <td>
-                      <button type="button" disabled={busy} onClick={() => void submit(b.id)}>
+                      <button type="button" disabled={busy} onClick={() => void submit(b.id)} data-action="run-bundle">
                         Run
                       </button>
                     </td>
