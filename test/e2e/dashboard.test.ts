@@ -4,7 +4,8 @@
  * page, its job graph showing records per second, a savepoint triggered and the job cancelled from
  * the job page, the job found under Completed Jobs with its checkpoints and exceptions, the
  * uploaded program run again and stopped with a savepoint, every other page visited; no console errors and no failed requests anywhere. Then the JobManager restarts
- * with security.rest.token: the page asks for the token and shows the job from the job archive.
+ * with security.rest.token: the page asks for the token and shows the job from the job archive,
+ * and a hidden tab stops polling.
  * On failure, a screenshot of every page visited is in the directory the failure names.
  */
 import assert from 'node:assert/strict';
@@ -218,6 +219,22 @@ test('after a restart with security.rest.token the page asks for the token and s
     await page.click('[data-tab=Checkpoints]');
     await page.waitForSelector('tr[data-checkpoint]');
     await page.screenshot({ path: join(shots, 'archived.png'), fullPage: true });
+  });
+  await step(page, 'hidden tab', async () => {
+    // A hidden tab asks nothing: no request during two poll intervals; shown again, it asks at once.
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    // Evaluated in the page (this file is compiled without the DOM's types).
+    const setHidden = (hidden: boolean): Promise<void> =>
+      page.evaluate(
+        `Object.defineProperty(document, 'hidden', { value: ${hidden}, configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`,
+      );
+    await setHidden(true);
+    const before = requests.length;
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.deepEqual(requests.slice(before), [], 'no request while hidden');
+    await setHidden(false);
+    await waitFor('a request once shown again', 2000, () => requests.length > before);
   });
   assert.deepEqual(
     statuses.filter((s) => s >= 400),
