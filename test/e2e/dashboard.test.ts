@@ -3,9 +3,10 @@
  * session cluster started with the real `weir cluster start`: a program submitted from the Submit
  * page, its job graph showing records per second, a savepoint triggered and the job cancelled from
  * the job page, the job found under Completed Jobs with its checkpoints and exceptions, the
- * uploaded program run again and stopped with a savepoint, every other page visited; no console errors and no failed requests anywhere. Then the JobManager restarts
- * with security.rest.token: the page asks for the token and shows the job from the job archive,
- * and a hidden tab stops polling.
+ * uploaded program run again and stopped with a savepoint, every other page visited; no console
+ * errors and no failed requests anywhere. Then the JobManager restarts with security.rest.token:
+ * the page asks for the token and shows the job from the job archive, and a hidden tab stops
+ * polling.
  * On failure, a screenshot of every page visited is in the directory the failure names.
  */
 import assert from 'node:assert/strict';
