@@ -140,7 +140,8 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         blobDir,
         log,
         ...(opts.restHooks ?? {}),
-        programRunner: programRunner(config, client, log),
+        // Only a session cluster runs submitted programs: a dedicated (per-job, application) one runs its own.
+        ...(opts.restHooks ? {} : { programRunner: programRunner(config, client, log) }),
         ...(haJm
           ? { leadership: { leading: () => haJm.leading, leaderUrl: () => (leaderRestUrl === rest?.url ? undefined : leaderRestUrl) } }
           : {}),

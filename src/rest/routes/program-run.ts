@@ -17,7 +17,7 @@ export function programRunRoutes(app: RestApp, ctx: RouteContext): void {
       if (!runner)
         throw new HttpError(
           501,
-          "This JobManager does not run programs' main() (a local cluster): submit with weir run, which builds the job graph itself",
+          "This JobManager does not run programs' main(): only a session cluster does (a local, per-job or application cluster runs its own program); submit with weir run",
         );
       const bundle = ctx.store.get(req.params.id);
       if (!bundle) throw new HttpError(404, `Bundle ${req.params.id} not found: upload it first (POST /bundles/upload)`);
