@@ -11,7 +11,8 @@ import '../bootstrap.js';
 import type { SubmittedJob } from '../client/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
-import { jobManagerAddress, registerRemoteCommands, watchProgress } from './commands/remote.js';
+import { jobManagerAddress, registerRemoteCommands } from './commands/remote.js';
+import { dashboardUrl, watchProgress } from './commands/progress.js';
 import { CLAIM_MODES, rewriteFlinkOptions, type ClaimMode } from './flink-options.js';
 import { configureFileSystems } from '../fs/index.js';
 
@@ -162,15 +163,18 @@ async function runApplication(
   if (parallelism !== undefined) c.set('parallelism.default', parallelism, '-p');
   const bundle = await bundleProgram(file);
   const watchers = new Map<string, () => void>();
+  let restUrl: string | undefined;
   const run = await runApplicationCluster(
     { config: c, bundle, args, cwd: process.cwd(), detached },
     {
-      onDeployed: (cl) =>
+      onDeployed: (cl) => {
+        restUrl = cl.restUrl;
         (detached ? process.stdout : process.stderr).write(
           `Started application cluster ${cl.clusterId} (JobManager pid ${cl.pid}) — ${cl.restUrl}\n`,
-        ),
+        );
+      },
       onJob: (jobId, cluster) => {
-        process.stderr.write(`The application submitted job ${jobId}\n`);
+        process.stderr.write(`The application submitted job ${jobId}${restUrl ? ` — ${dashboardUrl(restUrl, jobId)}` : ''}\n`);
         watchers.set(jobId, watchProgress({ jobId, cluster }));
       },
       onJobResult: (r) => {
@@ -262,7 +266,7 @@ export function buildCli(): Command {
               return void process.stdout.write(`Job has been submitted with JobID ${job.jobId}${where}\n`);
             }
             process.stderr.write(
-              `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${job.cluster.webUrl}` : ''}\n`,
+              `Submitted job '${job.jobName}' (${job.jobId}) to the ${job.cluster.description}${job.cluster.webUrl ? ` — ${dashboardUrl(job.cluster.webUrl, job.jobId)}` : ''}\n`,
             );
             // The local cluster's jobs log to this terminal: their progress block is drawn only on a terminal.
             if (remote || process.stderr.isTTY === true) watchers.set(job.jobId, watchProgress(job));

@@ -26,7 +26,7 @@ import { JobViews } from './job-view.js';
 import { bundleRoutes, UPLOAD_ROUTES } from './routes/bundles.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
 import { clusterRoutes } from './routes/cluster.js';
-import type { RestApp, RouteContext } from './routes/context.js';
+import type { ProgramRunner, RestApp, RouteContext } from './routes/context.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { taskManagerRoutes } from './routes/taskmanagers.js';
@@ -36,6 +36,8 @@ import { processInfoRoutes } from './routes/process-info.js';
 import { unavailableRoutes } from './routes/unavailable.js';
 import { vertexRoutes } from './routes/vertices.js';
 import { isLoopbackAddress, tokenMatches, urlHost } from './security.js';
+import { programRunRoutes } from './routes/program-run.js';
+import { isWebAssetPath, webAssetRoutes } from './web-assets.js';
 
 export { isLoopbackAddress } from './security.js';
 export { MAX_RESULT_WAIT_MS } from './routes/jobs.js';
@@ -58,6 +60,8 @@ export interface RestServerOptions {
    * method and body kept) to the leader's REST API, or answered 503 while there is no leader.
    */
   leadership?: { leading(): boolean; leaderUrl(): string | undefined };
+  /** Runs an uploaded program's main() here (`POST /bundles/:id/run-program`, the dashboard's Submit page). */
+  programRunner?: ProgramRunner;
 }
 
 export interface RestServer {
@@ -189,6 +193,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   if (token !== undefined) {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (tokenMatches(req.headers.authorization, token)) return;
+      // The dashboard's page and scripts hold no data: they load without the token, then ask for it.
+      if ((req.method === 'GET' || req.method === 'HEAD') && isWebAssetPath(req.url)) return;
       reply.header('www-authenticate', 'Bearer realm="weir"');
       return sendError(reply, 401, "Unauthorized: this cluster's REST API needs 'Authorization: Bearer <security.rest.token>'");
     });
@@ -228,6 +234,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     waitAtMost: polls.waitAtMost,
     application: opts.application,
     onResultServed: opts.onResultServed,
+    programRunner: opts.programRunner,
     shutdown: async () => {
       if (opts.onShutdown) return opts.onShutdown();
       jobManager.shutdown();
@@ -237,6 +244,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   for (const routes of [clusterRoutes, taskManagerRoutes, jobRoutes, checkpointRoutes, bundleRoutes]) routes(app, ctx);
   for (const routes of [vertexRoutes, jobExtraRoutes, processInfoRoutes, applicationRoutes, unavailableRoutes]) routes(app, ctx);
   metricsRoutes(app, ctx);
+  programRunRoutes(app, ctx);
+  webAssetRoutes(app);
 
   try {
     await app.listen({ host: bindAddress, port });

@@ -650,7 +650,7 @@ test('weir list and weir cancel against the cluster; weir run -m attached and -d
   assert.match(
     attached.stderr,
     new RegExp(
-      `Submitted job 'cli-attached' \\([0-9a-f]{32}\\) to the session cluster at http://127\\.0\\.0\\.1:${port} — http://127\\.0\\.0\\.1:${port}`,
+      `Submitted job 'cli-attached' \\([0-9a-f]{32}\\) to the session cluster at http://127\\.0\\.0\\.1:${port} — http://127\\.0\\.0\\.1:${port}/#/job/[0-9a-f]{32}\\n`,
     ),
   );
   assert.match(attached.stderr, /^\d\d:\d\d:\d\d (CREATED|RUNNING|FINISHED)( — |$)/m, 'live status lines');

@@ -1,31 +1,24 @@
 /**
  * The `weir` subcommands that talk to a running cluster through its REST API (`list`, `cancel`,
- * `savepoint`, `stop`, `checkpoint`, with Flink's options and `flink list`'s format), the
- * `-m/--jobmanager host:port` option they share with `run` and `info`, and the live progress
- * an attached `weir run -t remote` prints.
+ * `savepoint`, `stop`, `checkpoint`, with Flink's options and `flink list`'s format) and the
+ * `-m/--jobmanager host:port` option they share with `run` and `info`. How jobs are printed is in
+ * job-list-format.ts, the live progress of an attached `weir run` in progress.ts.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { configureFileSystems } from '../../fs/index.js';
 import { WeirError } from '../../errors.js';
-import type { SubmittedJob } from '../../client/program-executor.js';
-import type { ClusterClient, JobProgress } from '../../client/cluster-client.js';
-import {
-  formatBytes,
-  formatRate,
-  liveMetricsOverRest,
-  type LastCheckpoint,
-  type LiveMetrics,
-  type VertexLiveMetrics,
-} from '../../client/live-metrics.js';
+import { liveMetricsOverRest } from '../../client/live-metrics.js';
 import { restUrl } from '../../client/remote-cluster-client.js';
 import type { JobOverviewEntry } from '../../rest/api.js';
 import { RestApiError, RestClient } from '../../rest/client.js';
 import { SAVEPOINT_TYPES } from '../flink-options.js';
 import type { JobArchive } from '../../rest/job-archive.js';
+import { flinkJobList, jobsTable, oneLine, TERMINAL, type ListedJob } from './job-list-format.js';
 
-const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED']);
+export { flinkJobList, flinkTime, formatDuration, formatTime, jobsTable, type ListedJob } from './job-list-format.js';
+export { watchProgress } from './progress.js';
 
 interface RemoteOptions {
   jobmanager?: string;
@@ -68,50 +61,6 @@ function loadRemoteConfig(o: RemoteOptions): Configuration {
 async function clientFor(config: Configuration): Promise<RestClient> {
   const { leaderRestUrl } = await import('../../client/leader-rest-url.js');
   return new RestClient({ url: (await leaderRestUrl(config)) ?? restUrl(config), token: config.get('security.rest.token') });
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-export function formatTime(ms: number): string {
-  if (ms <= 0) return '-';
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 0) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h ${pad(m)}m ${pad(s % 60)}s` : `${m}m ${pad(s % 60)}s`;
-}
-
-/** A job as `weir list` shows it: archived ones are marked, failed ones may carry their cause. */
-/** A job as listed: with its failure cause (--all) and, while running, its throughput (records/s). */
-export type ListedJob = JobOverviewEntry & { cause?: string; throughput?: number };
-
-/** A plain text table: a header row, then one row per job, columns padded to fit. */
-export function jobsTable(jobs: ListedJob[]): string {
-  const withCause = jobs.some((j) => j.cause !== undefined);
-  const withRate = jobs.some((j) => j.throughput !== undefined);
-  const rows = [
-    ['JOB ID', 'NAME', 'STATE', 'START TIME', 'DURATION', ...(withRate ? ['THROUGHPUT'] : []), ...(withCause ? ['FAILURE CAUSE'] : [])],
-    ...jobs.map((j) => [
-      j.jid,
-      j.name,
-      j.archived ? `${j.state} (archived)` : j.state,
-      formatTime(j['start-time']),
-      formatDuration(j.duration),
-      ...(withRate ? [j.throughput !== undefined ? formatRate(j.throughput) : ''] : []),
-      ...(withCause ? [j.cause ?? ''] : []),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
 }
 
 export function registerRemoteCommands(program: Command): void {
@@ -312,44 +261,6 @@ async function disposeSavepoint(location: string): Promise<void> {
   process.stdout.write(`Savepoint '${location}' disposed.\n`);
 }
 
-const FLINK_RULE = '--------------------------------------------------------------';
-
-/** 'dd.MM.yyyy HH:mm:ss' in local time, as Flink's list prints start times. */
-export function flinkTime(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-/**
- * The output of `flink list`: running/restarting, scheduled (CREATED, INITIALIZING) and, with
- * --all, terminated jobs under Flink's section headers, one `<start> : <jid> : <name> (<STATE>)`
- * line per job by start time. Without -r/-s/-a, running and scheduled jobs are shown.
- */
-export function flinkJobList(jobs: JobOverviewEntry[], o: { running: boolean; scheduled: boolean; all: boolean }): string {
-  const none = !o.running && !o.scheduled && !o.all;
-  const showRunning = none || o.running || o.all;
-  const showScheduled = none || o.scheduled || o.all;
-  const scheduled = jobs.filter((j) => j.state === 'CREATED' || j.state === 'INITIALIZING');
-  const terminated = jobs.filter((j) => TERMINAL.has(j.state));
-  const running = jobs.filter((j) => !scheduled.includes(j) && !terminated.includes(j));
-  const lines = (js: JobOverviewEntry[]): string[] =>
-    [...js]
-      .sort((a, b) => a['start-time'] - b['start-time'])
-      .map((j) => `${flinkTime(j['start-time'])} : ${j.jid} : ${j.name} (${j.state})`);
-  const out: string[] = [];
-  if (showRunning) {
-    if (running.length === 0) out.push('No running jobs.');
-    else out.push('------------------ Running/Restarting Jobs -------------------', ...lines(running), FLINK_RULE);
-  }
-  if (showScheduled) {
-    if (scheduled.length === 0) out.push('No scheduled jobs.');
-    else out.push('----------------------- Scheduled Jobs -----------------------', ...lines(scheduled), FLINK_RULE);
-  }
-  if (o.all && terminated.length > 0)
-    out.push('---------------------- Terminated Jobs -----------------------', ...lines(terminated), FLINK_RULE);
-  return out.map((l) => `${l}\n`).join('');
-}
-
 /** Each running job's throughput: the records per second its sources emit (the first vertex's numRecordsOutPerSecond, summed over subtasks). */
 async function addThroughput(jobs: ListedJob[], rest: RestClient): Promise<void> {
   await Promise.all(
@@ -385,119 +296,7 @@ async function addFailureCauses(jobs: ListedJob[], rest: RestClient, archive: Jo
   );
 }
 
-function oneLine(s: string, max = 160): string {
-  const l = s.replace(/\s+/g, ' ').trim();
-  return l.length > max ? `${l.slice(0, max - 1)}…` : l;
-}
-
 /** A local path made absolute (the JobManager may run in another directory); URIs are kept. */
 function absolute(p: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(p) ? p : path.resolve(p);
 }
-
-/** One line of progress: status, then records in/out per vertex, with rates, busy and backpressured time when known. */
-function progressLine(status: string, vertices: JobProgress['vertices'], live: LiveMetrics | undefined): string {
-  const parts = vertices.map((v) => {
-    const base = `${v.name} [p=${v.parallelism}] ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out`;
-    const l = live?.vertices[v.id];
-    return l ? `${base} (${liveText(l)})` : base;
-  });
-  const cp = live?.lastCheckpoint ? ` | ${checkpointText(live.lastCheckpoint)}` : '';
-  return `${status}${parts.length ? ` — ${parts.join(' | ')}` : ''}${cp}`;
-}
-
-function liveText(l: VertexLiveMetrics): string {
-  const pct = (ms: number): string => `${Math.round(ms / 10)}%`;
-  return `${formatRate(l.recordsInPerSecond)} in, ${formatRate(l.recordsOutPerSecond)} out, busy ${pct(l.busyTimeMsPerSecond)}, backpressured ${pct(l.backPressuredTimeMsPerSecond)}`;
-}
-
-function checkpointText(c: LastCheckpoint): string {
-  return `last checkpoint #${c.id}: ${c.durationMs} ms, ${formatBytes(c.sizeBytes)}`;
-}
-
-/** The progress block a terminal shows in place: status and last checkpoint, then one line per vertex. */
-function progressBlock(status: string, vertices: JobProgress['vertices'], live: LiveMetrics | undefined): string[] {
-  const head = `${status}${live?.lastCheckpoint ? ` — ${checkpointText(live.lastCheckpoint)}` : ''}`;
-  const width = Math.max(0, ...vertices.map((v) => v.name.length + String(v.parallelism).length + 5));
-  return [
-    head,
-    ...vertices.map((v) => {
-      const l = live?.vertices[v.id];
-      const name = `${v.name} [p=${v.parallelism}]`.padEnd(width);
-      return `  ${name}  ${v.metrics.numRecordsIn} in / ${v.metrics.numRecordsOut} out${l ? `  ${liveText(l)}` : ''}`;
-    }),
-  ];
-}
-
-/**
- * Polls a submitted job's progress every `intervalMs`. On a terminal the progress is a block
- * rewritten in place (status, last checkpoint, per vertex records, records per second, busy and
- * backpressured time); otherwise a line is printed when it changes. A failing job's causes are
- * printed once per distinct cause, and the status carries the number of restarts. Returns a
- * function that stops watching.
- */
-export function watchProgress(
-  job: Pick<SubmittedJob, 'jobId'> & { cluster: Pick<ClusterClient, 'progress'> },
-  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
-  intervalMs = 500,
-): () => void {
-  let last = '';
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  /** Lines of the block last drawn on a terminal (erased before anything else is written). */
-  let drawn = 0;
-  const tty = out.isTTY === true;
-  const failuresSeen = new Set<string>();
-  const causesShown = new Set<string>();
-  const stamp = (): string => {
-    const d = new Date();
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  };
-  const erase = (): void => {
-    if (drawn > 0) out.write(`\x1b[${drawn}F\x1b[J`);
-    drawn = 0;
-  };
-  const tick = async (): Promise<void> => {
-    try {
-      const p = await job.cluster.progress(job.jobId);
-      if (stopped) return;
-      for (const f of [...(p.failures ?? [])].reverse()) {
-        const key = `${f.timestamp}|${f.code}|${f.message}`;
-        if (failuresSeen.has(key)) continue;
-        failuresSeen.add(key);
-        const cause = `${f.code}: ${oneLine(f.message, 400)}`;
-        if (causesShown.has(cause) || causesShown.size >= MAX_CAUSES_SHOWN) continue;
-        causesShown.add(cause);
-        erase();
-        out.write(`${stamp()} Failure #${failuresSeen.size}: ${cause}\n`);
-      }
-      // Every failure but the one that failed the job for good was followed by a restart.
-      const restarts = Math.max(0, failuresSeen.size - (p.status === 'FAILED' ? 1 : 0));
-      const status = restarts > 0 ? `${p.status} (${restarts} restart${restarts === 1 ? '' : 's'})` : p.status;
-      if (tty) {
-        const block = progressBlock(status, p.vertices, p.live);
-        erase();
-        out.write(`${stamp()} ${block.join('\n')}\n`);
-        drawn = block.length;
-      } else {
-        const line = progressLine(status, p.vertices, p.live);
-        if (line !== last) {
-          last = line;
-          out.write(`${stamp()} ${line}\n`);
-        }
-      }
-      if (TERMINAL.has(p.status)) return;
-    } catch {
-      // A missed poll is not worth a message: the job's result reports what happened.
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
-  };
-  timer = setTimeout(() => void tick(), 0);
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
-}
-
-/** Distinct failure causes printed per job at most (a job failing differently every time stays readable). */
-const MAX_CAUSES_SHOWN = 20;

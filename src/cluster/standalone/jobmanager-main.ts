@@ -24,6 +24,7 @@ import type { ResourceProvider } from '../../runtime/jobmanager/resource-provide
 import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
+import { programRunner } from '../program-runner.js';
 import { HaJobManager } from './ha-jobmanager.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
@@ -139,6 +140,8 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         blobDir,
         log,
         ...(opts.restHooks ?? {}),
+        // Only a session cluster runs submitted programs: a dedicated (per-job, application) one runs its own.
+        ...(opts.restHooks ? {} : { programRunner: programRunner(config, client, log) }),
         ...(haJm
           ? { leadership: { leading: () => haJm.leading, leaderUrl: () => (leaderRestUrl === rest?.url ? undefined : leaderRestUrl) } }
           : {}),

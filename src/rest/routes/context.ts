@@ -33,6 +33,20 @@ export interface RouteContext {
   application?: (() => ApplicationStatus) | undefined;
   /** Called when a result route answered with a job's final result. */
   onResultServed?: ((jobId: string) => void) | undefined;
+  /** Runs an uploaded program's main() in this JobManager; absent where the JobManager cannot (then 501). */
+  programRunner?: ProgramRunner | undefined;
   /** What `DELETE /cluster` does once its reply is sent. */
   shutdown(): Promise<void>;
 }
+
+/** Runs main() of an uploaded program (a bundle, or a single source file bundled first) and returns the ids of the jobs it submitted. */
+export type ProgramRunner = (program: {
+  /** The stored upload. */
+  path: string;
+  /** The name it was uploaded under (its extension tells a source file's language). */
+  name: string;
+  args: string[];
+  parallelism?: number | undefined;
+  savepointPath?: string | undefined;
+  allowNonRestoredState?: boolean | undefined;
+}) => Promise<string[]>;

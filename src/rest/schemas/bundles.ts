@@ -111,3 +111,22 @@ export type BundleRunRequest = Static<typeof BundleRunRequestSchema>;
 
 export const BundleRunResponseSchema = Type.Object({ jobid: Type.String() });
 export type BundleRunResponse = Static<typeof BundleRunResponseSchema>;
+
+/**
+ * `POST /bundles/:id/run-program`: main() runs in the JobManager, as with Flink's
+ * `POST /jars/:jarid/run` (whose field names these are); its jobs run detached.
+ */
+export const ProgramRunRequestSchema = Type.Object(
+  {
+    programArgsList: Type.Optional(Type.Array(Type.String({ maxLength: 100000 }), { maxItems: 10000 })),
+    parallelism: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+    savepointPath: Type.Optional(Type.String({ minLength: 1, maxLength: 10000 })),
+    allowNonRestoredState: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+export type ProgramRunRequest = Static<typeof ProgramRunRequestSchema>;
+
+/** The first job main() submitted (Flink's field) and all of them, in order. */
+export const ProgramRunResponseSchema = Type.Object({ jobid: Type.String(), jobids: Type.Array(Type.String()) });
+export type ProgramRunResponse = Static<typeof ProgramRunResponseSchema>;
