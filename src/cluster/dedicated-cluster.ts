@@ -165,6 +165,9 @@ export class DedicatedCluster {
   async run(jm: JobManagerProcess): Promise<number> {
     const { log, config } = this.o;
     if (this.o.clusterDir && jm.restUrl) {
+      // The client finds the cluster once its work started: with HA, once this JobManager leads
+      // (before, its REST API answers 503).
+      await Promise.race([this.started, this.stop, jm.closed]);
       const endpoint: ClusterEndpoint = { pid: process.pid, restUrl: jm.restUrl, rpcAddress: jm.rpcAddress };
       const tmp = join(this.o.clusterDir, `${ENDPOINT_FILE}.tmp`);
       writeFileSync(tmp, JSON.stringify(endpoint));
