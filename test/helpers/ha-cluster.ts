@@ -133,6 +133,11 @@ export class HaCluster {
     return p;
   }
 
+  /** What the leader-retrieval subscription reported last (after `ha()`). */
+  get retrievedLeader(): LeaderInfo | undefined {
+    return this.current;
+  }
+
   /** The current leader once it has recovered its jobs (its REST answers as the leader). */
   async leader(timeoutMs = 20_000, not?: number): Promise<LeaderInfo & { proc: Proc }> {
     await this.ha();
