@@ -184,9 +184,12 @@ export class RemoteClusterClient implements ClusterClient {
   private async atLeader<T>(f: () => Promise<T>): Promise<T> {
     const since = { at: Date.now() };
     for (;;) {
+      const used = this.rest;
       try {
         return await f();
       } catch (e) {
+        // Another request followed a new leader meanwhile (closing the client this one used): ask it.
+        if (used !== this.rest) continue;
         if (!(await this.mayFollow(e, since))) throw e;
       }
     }
@@ -258,12 +261,14 @@ export class RemoteClusterClient implements ClusterClient {
     let failures = 0;
     const answered = { at: Date.now() };
     for (;;) {
+      const used = this.rest;
       try {
-        const r = await this.rest.jobResult(jobId, this.resultPollMs);
+        const r = await used.jobResult(jobId, this.resultPollMs);
         failures = 0;
         answered.at = Date.now();
         if (r.status.id === 'COMPLETED' && r.result) return r.result;
       } catch (e) {
+        if (used !== this.rest) continue; // another request followed a new leader meanwhile
         // With HA a lost leader (unreachable, or a 503 / 404 while the next leader recovers the job)
         // means following the new leader, for as long as the leader retrieval timeout allows since the
         // last answer or the last new leader (an election and a recovery take longer on a busy host).

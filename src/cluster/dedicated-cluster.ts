@@ -59,6 +59,10 @@ export class DedicatedCluster {
   private wake: (() => void) | undefined;
   private stopRequested: ((reason: string) => void) | undefined;
   private readonly stop = new Promise<string>((r) => (this.stopRequested = r));
+  private startedOnce = false;
+  private markStarted!: () => void;
+  /** The job was submitted or main() started (with HA, once this JobManager leads). */
+  private readonly started = new Promise<void>((r) => (this.markStarted = r));
 
   constructor(private readonly o: DedicatedClusterOptions) {
     if (!o.jobFile === !o.application) throw new WeirError('WEIR_CLI_USAGE', 'a dedicated cluster runs either one job or one application');
@@ -106,6 +110,24 @@ export class DedicatedCluster {
    * TaskManagers registered, it does not delay the job.
    */
   async beforeRest(jm: Pick<JobManagerProcess, 'client' | 'jobManager'>): Promise<void> {
+    await this.start(jm);
+    let appDone = false;
+    void this.application?.done.then(() => (appDone = true));
+    const deadline = Date.now() + REST_DELAY_MS;
+    const started = (): boolean =>
+      appDone || jm.jobManager.dispatcher.list().some((j) => j.status === 'RUNNING' || isGloballyTerminal(j.status));
+    while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
+   * Submits the per-job cluster's job or starts the application's main(). With high availability
+   * this runs once this JobManager leads (and again in the next leader after a failover): job ids
+   * are fixed (the job file's, or derived from the cluster id and the execute() index), and the
+   * leader's client re-attaches to recovered jobs and skips those already in the job result store.
+   */
+  async start(jm: Pick<JobManagerProcess, 'client' | 'jobManager'>): Promise<void> {
+    if (this.startedOnce) return;
+    this.startedOnce = true;
     if (this.o.jobFile) {
       const dir = this.o.clusterDir ?? '.';
       const f = JSON.parse(readFileSync(this.o.jobFile, 'utf8')) as PerJobFile;
@@ -131,12 +153,7 @@ export class DedicatedCluster {
         log: this.o.log,
       });
     }
-    let appDone = false;
-    void this.application?.done.then(() => (appDone = true));
-    const deadline = Date.now() + REST_DELAY_MS;
-    const started = (): boolean =>
-      appDone || jm.jobManager.dispatcher.list().some((j) => j.status === 'RUNNING' || isGloballyTerminal(j.status));
-    while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.markStarted();
   }
 
   /** Asks the cluster to end (signal): its jobs are cancelled, then it cleans up as when they end. */
@@ -148,17 +165,18 @@ export class DedicatedCluster {
   async run(jm: JobManagerProcess): Promise<number> {
     const { log, config } = this.o;
     if (this.o.clusterDir && jm.restUrl) {
+      // The client finds the cluster once its work started: with HA, once this JobManager leads
+      // (before, its REST API answers 503).
+      await Promise.race([this.started, this.stop, jm.closed]);
       const endpoint: ClusterEndpoint = { pid: process.pid, restUrl: jm.restUrl, rpcAddress: jm.rpcAddress };
       const tmp = join(this.o.clusterDir, `${ENDPOINT_FILE}.tmp`);
       writeFileSync(tmp, JSON.stringify(endpoint));
       renameSync(tmp, join(this.o.clusterDir, ENDPOINT_FILE));
     }
     const dispatcher = jm.jobManager.dispatcher;
-    let ended: Promise<string>;
-    if (this.perJobId !== undefined) {
-      ended = dispatcher.result(this.perJobId).then((r) => `job ${r.jobId} is ${r.status}`);
-    } else {
-      ended = this.application!.done.then(async (s) => {
+    const ended = this.started.then(async () => {
+      if (this.perJobId !== undefined) return jm.client.waitForResult(this.perJobId).then((r) => `job ${r.jobId} is ${r.status}`);
+      return this.application!.done.then(async (s) => {
         this.jobIds.push(...s.jobs);
         if (!config.get('execution.shutdown-on-application-finish')) {
           log.info('the application ended; the cluster stays up (execution.shutdown-on-application-finish: false)');
@@ -166,7 +184,7 @@ export class DedicatedCluster {
         }
         return `the application is ${s.status}`;
       });
-    }
+    });
     const why = await Promise.race([ended, this.stop, jm.closed.then(() => 'the JobManager was shut down')]);
     log.info(`${this.o.clusterDir ? 'dedicated' : 'application'} cluster ${this.o.clusterId} ends: ${why}`);
     for (const id of this.application?.status().jobs ?? []) if (!this.jobIds.includes(id)) this.jobIds.push(id);

@@ -40,6 +40,8 @@ export const JobResultEntry = Type.Object({
   endTime: Type.Number(),
   /** The error of a failed job, as the REST API shows it. */
   error: Type.Optional(Type.Unknown()),
+  /** The job's accumulators, so that an application's main() re-run by a new leader sees what execute() returned. */
+  accumulators: Type.Optional(Type.Unknown()),
 });
 export type JobResultEntry = Static<typeof JobResultEntry>;
 

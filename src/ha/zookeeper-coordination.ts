@@ -33,16 +33,13 @@ const code = (e: unknown): number | undefined =>
   typeof (e as ZkException | undefined)?.getCode === 'function' ? (e as ZkException).getCode() : undefined;
 const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
-/** Tries of an idempotent request whose connection dropped (about 4.5 s in all). */
-const IDEMPOTENT_ATTEMPTS = 10;
-
 export class ZooKeeperCoordination implements Coordination {
   readonly description: string;
   private readonly client: Client;
   private readonly campaigns = new Set<Campaign>();
   private readonly stateListeners = new Set<(state: 'disconnected' | 'expired' | 'connected') => void>();
 
-  private constructor(opts: ZooKeeperOptions) {
+  private constructor(private readonly opts: ZooKeeperOptions) {
     this.description = `ZooKeeper ${opts.quorum}`;
     this.client = zookeeper.createClient(opts.quorum, { sessionTimeout: opts.sessionTimeout, spinDelay: 200, retries: 1 });
     for (const s of ['disconnected', 'expired', 'connected'] as const) this.client.on(s, () => this.stateListeners.forEach((l) => l(s)));
@@ -70,15 +67,17 @@ export class ZooKeeperCoordination implements Coordination {
 
   /**
    * An idempotent request, tried again when the connection drops under it (CONNECTION_LOSS: the
-   * client reconnects within the session): a busy ZooKeeper must not end a JobManager.
+   * client reconnects within the session): a busy ZooKeeper must not end a JobManager. Tried for
+   * as long as a first connection may take (high-availability.zookeeper.client.connection-timeout).
    */
   private async idempotent<T>(f: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.opts.connectionTimeout;
     for (let attempt = 1; ; attempt++) {
       try {
         return await f();
       } catch (e) {
-        if (code(e) !== Exception.CONNECTION_LOSS || attempt >= IDEMPOTENT_ATTEMPTS) throw e;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        if (code(e) !== Exception.CONNECTION_LOSS || Date.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
   }

@@ -88,8 +88,17 @@ export class HaCluster {
     return this.services;
   }
 
-  async startJobManager(): Promise<Proc> {
-    const args = ['jobmanager', ...this.dArgs, '-D', `jobmanager.rpc.port=${await freePort()}`, '-D', `rest.port=${await freePort()}`];
+  /** Starts a `weir jobmanager`; `extra` are further arguments (`--application <program> -- <args>`). */
+  async startJobManager(extra: string[] = []): Promise<Proc> {
+    const args = [
+      'jobmanager',
+      ...this.dArgs,
+      '-D',
+      `jobmanager.rpc.port=${await freePort()}`,
+      '-D',
+      `rest.port=${await freePort()}`,
+      ...extra,
+    ];
     const p = spawnWeir(`jobmanager-${this.jobManagers.length + 1}`, args);
     this.jobManagers.push(p);
     this.jmArgs.set(p, args);
@@ -122,6 +131,11 @@ export class HaCluster {
     const p = spawnWeir(name, [cmd!, ...this.dArgs, ...rest]);
     this.others.push(p);
     return p;
+  }
+
+  /** What the leader-retrieval subscription reported last (after `ha()`). */
+  get retrievedLeader(): LeaderInfo | undefined {
+    return this.current;
   }
 
   /** The current leader once it has recovered its jobs (its REST answers as the leader). */

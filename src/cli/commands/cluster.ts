@@ -126,7 +126,20 @@ export function registerClusterCommands(program: Command): void {
                 }),
             }
           : {}),
-        ...(dedicated ? { beforeRest: (j) => dedicated.beforeRest(j), restHooks: dedicated.restHooks } : {}),
+        // With HA a dedicated cluster's job or application starts when this JobManager leads, and a
+        // deposed one exits (code 70) like a session JobManager.
+        ...(dedicated
+          ? config.get('high-availability.type') === 'none'
+            ? { beforeRest: (j) => dedicated.beforeRest(j), restHooks: dedicated.restHooks }
+            : {
+                onLeading: (j) =>
+                  dedicated
+                    .start(j)
+                    .catch((e: unknown) => dedicated.requestStop(`starting failed: ${e instanceof Error ? e.message : String(e)}`)),
+                restHooks: dedicated.restHooks,
+                exitOnLostLeadership: true,
+              }
+          : {}),
       });
       if (!dedicated) {
         await jm.closed;

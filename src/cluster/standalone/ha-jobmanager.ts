@@ -87,6 +87,7 @@ export class HaJobManager {
           startTime: r.startTime,
           endTime: r.endTime,
           ...(r.error ? { error: r.error } : {}),
+          ...(r.accumulators ? { accumulators: r.accumulators } : {}),
         },
         fence,
       );

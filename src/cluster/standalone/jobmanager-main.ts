@@ -25,6 +25,7 @@ import type { Logger } from '../../runtime/rpc/transport.js';
 import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
 import { programRunner } from '../program-runner.js';
+import { haClusterClient } from './ha-client.js';
 import { HaJobManager } from './ha-jobmanager.js';
 import { createLogger } from './log.js';
 import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
@@ -42,6 +43,14 @@ export interface RunJobManagerOptions {
   provider?: (ctx: { rpcAddress: string; log: Logger; jobManager: JobManager }) => ResourceProvider;
   /** Runs after the RPC server started and before the REST API does (a per-job cluster submits its job here). */
   beforeRest?: (jm: Pick<JobManagerProcess, 'jobManager' | 'client' | 'rpcAddress'>) => void | Promise<void>;
+  /**
+   * With high availability: runs each time this JobManager is granted leadership, once it recovered
+   * the stored jobs (an Application or per-job cluster starts its work here, not in beforeRest: a
+   * standby may not submit anything).
+   */
+  onLeading?: (jm: Pick<JobManagerProcess, 'jobManager' | 'client' | 'rpcAddress'>) => void | Promise<void>;
+  /** Exit the process (code 70) when leadership is lost (default: handleSignals). */
+  exitOnLostLeadership?: boolean;
   /** Extra hooks of the REST server (a dedicated cluster's application status, result collection). */
   restHooks?: Pick<RestServerOptions, 'application' | 'onResultServed'>;
 }
@@ -106,7 +115,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
   const dispatcher = jobManager.dispatcher;
   let rest: RestServer | undefined;
   let leaderRestUrl: string | undefined;
-  const client: ClusterClient = {
+  const ownClient: ClusterClient = {
     description: `standalone cluster (JobManager ${rpcAddress})`,
     get webUrl() {
       return rest?.url;
@@ -128,6 +137,8 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
     waitForResult: (jobId) => dispatcher.result(jobId),
     async close() {},
   };
+  // With HA a submission under a fixed job id re-attaches to a recovered job or returns a stored result.
+  const client = haJm ? haClusterClient(ownClient, haJm.ha, dispatcher, log) : ownClient;
 
   try {
     await opts.beforeRest?.({ jobManager, client, rpcAddress });
@@ -160,11 +171,22 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         restUrl: () => rest?.url,
         log,
         blobDir,
+        ...(opts.onLeading
+          ? {
+              onGranted: () => {
+                void Promise.resolve(opts.onLeading!({ jobManager, client, rpcAddress })).catch((e: unknown) =>
+                  log.error(`starting the work of the new leader failed: ${e instanceof Error ? e.message : String(e)}`),
+                );
+              },
+            }
+          : {}),
         onRevoked: (reason) => {
+          // Resigning while shutting down is not a lost leadership.
+          if (closing) return;
           // A deposed leader stops at once: its jobs run on the new leader, it may not command anything.
           jobManager.dispatcher.suspend();
           rpc.disconnectAll(`the JobManager lost leadership: ${reason}`);
-          if (opts.handleSignals !== false) {
+          if (opts.exitOnLostLeadership ?? opts.handleSignals !== false) {
             log.error('exiting: this JobManager is no longer the leader (start it again to make it a standby)');
             process.exit(70);
           }

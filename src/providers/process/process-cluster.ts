@@ -76,6 +76,10 @@ export async function deployCluster(o: DeployOptions): Promise<DeployedCluster> 
     if (!NOT_PASSED.has(key)) lines.push(`${key}: ${JSON.stringify(p.slice(eq + 1))}`);
   }
   lines.push('jobmanager.rpc.port: 0', 'rest.port: 0', `process.cluster-id: ${JSON.stringify(clusterId)}`);
+  // With HA a dedicated cluster keeps its own HA data (leader, plans, results), as Flink's YARN and
+  // Kubernetes deployments use the application id, unless high-availability.cluster-id is given.
+  if (config.get('high-availability.type') !== 'none' && !config.has('high-availability.cluster-id'))
+    lines.push(`high-availability.cluster-id: ${JSON.stringify(clusterId)}`);
   // The cluster's processes log to <dir>/log: the REST API lists and serves those files.
   lines.push(`env.log.dir: ${JSON.stringify(join(dir, 'log'))}`);
   if (!config.get('security.cluster.secret')) lines.push(`security.cluster.secret: "${randomBytes(32).toString('hex')}"`);
