@@ -62,6 +62,8 @@ test('kubectl (built from the Go modules) lists the node the pod runner register
     '--no-headers',
   );
   assert.match(out, new RegExp(`^${NODE}\\s+True$`, 'm'));
+  const version = JSON.parse(await k8s.kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
+  assert.equal(version.serverVersion.gitVersion, 'v1.37.2');
 });
 
 test('a pod created through the API runs as a local process, reaches Running, and is stopped when deleted', async () => {
