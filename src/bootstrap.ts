@@ -27,6 +27,12 @@ registerClusterClientFactory('local', async (config) => {
   });
 });
 
+registerClusterClientFactory('kubernetes-session', async (config) => {
+  // A session cluster on Kubernetes, reached through the REST Service of kubernetes.cluster-id.
+  const { kubernetesSessionClient } = await import('./providers/kubernetes/session-client.js');
+  return kubernetesSessionClient(config);
+});
+
 registerClusterClientFactory('process-per-job', async (config) => {
   const { PerJobClusterClient } = await import('./providers/process/process-cluster.js');
   return new PerJobClusterClient(config);

@@ -11,6 +11,7 @@ import '../bootstrap.js';
 import type { SubmittedJob } from '../client/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerKubernetesCommands } from './commands/kubernetes.js';
 import { jobManagerAddress, registerRemoteCommands } from './commands/remote.js';
 import { dashboardUrl, watchProgress } from './commands/progress.js';
 import { CLAIM_MODES, rewriteFlinkOptions, type ClaimMode } from './flink-options.js';
@@ -118,7 +119,7 @@ function cancelOnInterrupt(jobs: Map<string, SubmittedJob>): void {
 }
 
 /** Targets of DESIGN §2 this build cannot run. */
-const UNAVAILABLE_TARGETS = new Set(['kubernetes-session', 'kubernetes-application']);
+const UNAVAILABLE_TARGETS = new Set(['kubernetes-application']);
 
 function printResult(
   job: Pick<SubmittedJob, 'streamGraph' | 'cancelledByProgram'> | undefined,
@@ -238,7 +239,7 @@ export function buildCli(): Command {
       if (UNAVAILABLE_TARGETS.has(target)) {
         throw new WeirError(
           'WEIR_CONFIG_BAD_VALUE',
-          `execution.target '${target}' is not available in this build (there is no Kubernetes provider yet): use local, remote, process-session, process-per-job or process-application`,
+          `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application or kubernetes-session`,
         );
       }
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
@@ -246,7 +247,7 @@ export function buildCli(): Command {
         await runApplication(file, args, config, parallelism, o.detached === true);
         return;
       }
-      if (target === 'remote' || target === 'process-session') reportClientConfig(o, config);
+      if (target === 'remote' || target === 'process-session' || target === 'kubernetes-session') reportClientConfig(o, config);
       // Targets whose cluster outlives this command: progress is polled over REST, -d prints the job id.
       const remote = target !== 'local';
       const watchers = new Map<string, () => void>();
@@ -313,6 +314,7 @@ export function buildCli(): Command {
 
   registerRemoteCommands(program);
   registerClusterCommands(program);
+  registerKubernetesCommands(program);
   return program;
 }
 

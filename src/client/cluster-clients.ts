@@ -54,6 +54,6 @@ export async function createCluster(config: Configuration): Promise<ClusterClien
   }
   throw new WeirError(
     'WEIR_CONFIG_BAD_VALUE',
-    `execution.target '${target}' is not available in this build (there is no Kubernetes provider yet): use local, remote, process-session, process-per-job or process-application`,
+    `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application or kubernetes-session`,
   );
 }

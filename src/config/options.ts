@@ -6,6 +6,7 @@
  * Keys are Flink's where the concept is the same. Defaults are written as a user would write
  * them in config.yaml ('100 ms', '32 kb') and parsed by the same code that parses user values.
  */
+import { KUBERNETES_OPTIONS } from './options-kubernetes.js';
 
 /** How an option's value is written and what `Configuration.get` returns for it. */
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'duration' | 'memory-size' | 'enum' | 'list';
@@ -240,6 +241,7 @@ export const OPTIONS = {
     defaultDescription: 'generated per cluster',
     description: 'Id of a cluster the process provider starts: its working directory, and the base of application job ids.',
   },
+  ...KUBERNETES_OPTIONS,
   'heartbeat.interval': {
     type: 'duration',
     default: '10 s',

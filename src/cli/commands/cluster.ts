@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { loadConfiguration, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import type { ResourceManager } from '../../runtime/jobmanager/resource-manager.js';
+import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
+import type { Logger } from '../../runtime/rpc/transport.js';
 import { configureFileSystems } from '../../fs/index.js';
 
 interface ProcessOptions {
@@ -51,6 +53,25 @@ function defaultPidDir(): string {
   return process.env.WEIR_PID_DIR ?? join(tmpdir(), 'weir-pids');
 }
 
+/** The Kubernetes provider of a JobManager in its pod: it learns its Deployment before it starts. */
+async function kubernetesProvider(config: Configuration, log: Logger): Promise<(ctx: { rpcAddress: string }) => ResourceProvider> {
+  const clusterId = config.get('kubernetes.cluster-id');
+  if (!clusterId) throw new WeirError('WEIR_CLI_USAGE', '--provider kubernetes needs kubernetes.cluster-id (the name of its Deployment)');
+  const [{ kubeApi }, { clusterContext, KubernetesResourceProvider }] = await Promise.all([
+    import('../../providers/kubernetes/kube-api.js'),
+    import('../../providers/kubernetes/kubernetes-provider.js'),
+  ]);
+  const context = await clusterContext(kubeApi(config), clusterId);
+  return (ctx) =>
+    new KubernetesResourceProvider({
+      ...context,
+      jobManagerAddress: ctx.rpcAddress,
+      cpu: config.get('kubernetes.taskmanager.cpu'),
+      memoryBytes: config.get('kubernetes.taskmanager.memory'),
+      log,
+    });
+}
+
 export function registerClusterCommands(program: Command): void {
   program
     .command('jobmanager')
@@ -61,7 +82,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--application <program>', "run this program's main() here (Application mode); the cluster ends with the application")
     .option(
       '--provider <provider>',
-      "resource provider: 'standalone' (TaskManagers are started by hand) or 'process' (started here on demand)",
+      "resource provider: 'standalone' (TaskManagers are started by hand), 'process' (started here on demand) or 'kubernetes' (pods, in a Kubernetes session cluster's JobManager pod)",
       'standalone',
     )
     .option('--log-dir <dir>', 'where TaskManagers started by the process provider write their logs', 'log')
@@ -73,10 +94,13 @@ export function registerClusterCommands(program: Command): void {
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (args: string[], o: JobManagerCliOptions) => {
       const config = load(o);
-      if (o.provider !== 'standalone' && o.provider !== 'process') {
-        const hint = o.provider.startsWith('kubernetes') ? ' (there is no Kubernetes provider in this build)' : '';
-        throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone' or 'process', got '${o.provider}'${hint}`);
-      }
+      if (o.provider !== 'standalone' && o.provider !== 'process' && o.provider !== 'kubernetes')
+        throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone', 'process' or 'kubernetes', got '${o.provider}'`);
+      if (o.provider === 'kubernetes' && (o.job || o.application))
+        throw new WeirError(
+          'WEIR_CLI_USAGE',
+          '--provider kubernetes runs a session cluster: --job and --application are not supported with it',
+        );
       if (o.job && o.application) throw new WeirError('WEIR_CLI_USAGE', '--job and --application cannot be used together');
       const [{ runJobManager }, { createLogger }] = await Promise.all([
         import('../../cluster/standalone/jobmanager-main.js'),
@@ -85,6 +109,7 @@ export function registerClusterCommands(program: Command): void {
       const log = createLogger('JobManager', config.get('weir.log.level'));
       const clusterDir = o.clusterDir === undefined ? undefined : resolve(o.clusterDir);
       const clusterId =
+        (o.provider === 'kubernetes' ? config.get('kubernetes.cluster-id') : undefined) ??
         config.get('process.cluster-id') ??
         (clusterDir
           ? basename(clusterDir)
@@ -104,6 +129,7 @@ export function registerClusterCommands(program: Command): void {
           : undefined;
       const { ProcessResourceProvider } =
         o.provider === 'process' ? await import('../../providers/process/process-provider.js') : { ProcessResourceProvider: undefined };
+      const kubernetes = o.provider === 'kubernetes' ? await kubernetesProvider(config, log) : undefined;
       const jm = await runJobManager(config, {
         log,
         handleSignals: !dedicated,
@@ -126,6 +152,7 @@ export function registerClusterCommands(program: Command): void {
                 }),
             }
           : {}),
+        ...(kubernetes ? { provider: kubernetes } : {}),
         // With HA a dedicated cluster's job or application starts when this JobManager leads, and a
         // deposed one exits (code 70) like a session JobManager.
         ...(dedicated

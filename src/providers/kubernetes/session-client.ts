@@ -1,0 +1,24 @@
+/**
+ * `weir run -t kubernetes-session`: the session cluster of kubernetes.cluster-id, reached through
+ * the REST endpoint its Service gives (see session.ts), then as any remote session cluster.
+ */
+import type { Configuration } from '../../config/index.js';
+import { WeirError } from '../../errors.js';
+import type { ClusterClient } from '../../client/cluster-client.js';
+import { RemoteClusterClient } from '../../client/remote-cluster-client.js';
+import { kubeApi } from './kube-api.js';
+import { restEndpoint } from './session.js';
+
+export async function kubernetesSessionClient(config: Configuration): Promise<ClusterClient> {
+  const clusterId = config.get('kubernetes.cluster-id');
+  if (!clusterId) throw new WeirError('WEIR_CLI_USAGE', "-t kubernetes-session needs the cluster's id: -D kubernetes.cluster-id=<id>");
+  const api = kubeApi(config);
+  const url = await restEndpoint(api, clusterId);
+  if (!url)
+    throw new WeirError(
+      'WEIR_KUBERNETES',
+      `no ready session cluster '${clusterId}' in namespace ${api.namespace} (no REST Service ${clusterId}-rest, or no JobManager pod ready): start one with weir kubernetes-session`,
+    );
+  const client = new RemoteClusterClient({ url, token: config.get('security.rest.token') });
+  return Object.assign(client, { description: `Kubernetes session cluster ${clusterId} (${url})` });
+}
