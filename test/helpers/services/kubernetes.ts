@@ -139,7 +139,8 @@ export async function startKubernetes(opts: KubernetesOptions = {}): Promise<Kub
         ],
         readyMs: 120_000,
         // Ready once its service-account controller has given the default namespace its account.
-        ready: async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name === 'default',
+        ready: async () =>
+          (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name === 'default',
       });
     } catch (e) {
       await stopAll();
