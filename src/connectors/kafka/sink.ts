@@ -199,7 +199,8 @@ abstract class BatchingWriter<T> {
     if (this.failure) throw this.failure;
     this.batch.push(toMessage(this.config.serializer(element, timestamp)));
     if (this.batch.length >= this.config.batchSize) return this.sendBatch();
-    if (!this.linger && this.config.lingerMs > 0) {
+    // linger.ms 0 still batches what the task writes in one go: the batch leaves on the next turn of the event loop.
+    if (!this.linger) {
       this.linger = setTimeout(() => {
         this.linger = undefined;
         this.sendBatch();
