@@ -158,6 +158,7 @@ export type {
   SplitEnumeratorContext,
   SourceReaderContext,
   ReaderOutput,
+  SourceOutput,
   InputStatus,
   Boundedness,
 } from './api/source.js';

@@ -32,9 +32,23 @@ export interface SplitEnumerator<Split extends SourceSplit, EnumState = unknown>
 
 export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT';
 
-export interface ReaderOutput<T> {
+/** Where a reader emits the records of one split (Flink's SourceOutput). */
+export interface SourceOutput<T> {
   /** Emits a record; `timestamp` is the record's event time if the source knows it. */
   collect(record: T, timestamp?: number): void;
+}
+
+export interface ReaderOutput<T> extends SourceOutput<T> {
+  /**
+   * The output of one split (a Kafka partition, a file): its records get a watermark generator of
+   * their own, and the source's watermark is the minimum over its splits' watermarks, leaving out
+   * splits idle for the strategy's `withIdleness` (Flink's per-split watermarks). Absent where
+   * nothing generates watermarks (e.g. a test driving a reader directly); readers then use this
+   * output itself (see SplitOutputs in connectors/base).
+   */
+  createOutputForSplit?(splitId: string): SourceOutput<T>;
+  /** The split is finished: its watermark no longer holds the source's back. */
+  releaseOutputForSplit?(splitId: string): void;
 }
 
 export interface SourceReaderContext {

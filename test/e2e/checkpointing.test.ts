@@ -14,19 +14,16 @@
  * counts of each key are 1..N with no gap and no repeat, and the last sum is the key's total.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/client/run-program.js';
-import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
-import type { Logger } from '../../dist/runtime/rpc/transport.js';
 import { waitFor } from '../helpers/wait.js';
+import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'checkpointed-keyed.ts');
@@ -240,15 +237,8 @@ test('a cancelled job keeps its checkpoints (RETAIN_ON_CANCELLATION); a new job 
 
 // ---------------------------------------------------------------- chaos on a cluster of processes
 
-const SECRET = 'checkpoint-chaos-secret-0123456789abcdef';
 /** Keys of the chaos job: enough that state (and lsm's table files) is more than a handful of entries. */
 const CHAOS_KEYS = 10_000;
-
-interface TmProcess {
-  child: ChildProcess;
-  id: string | undefined;
-  exited: Promise<unknown>;
-}
 
 /** Backend-specific settings of the chaos test: lsm takes incremental checkpoints. */
 const BACKENDS: Record<'hashmap' | 'lsm', Record<string, string | boolean>> = {
@@ -265,56 +255,12 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
   const started = Date.now();
   const dir = tempDir(`checkpoint-chaos-${backend}`);
   const out = path.join(dir, 'out');
-  const launcher = path.join(dir, 'taskmanager.mjs');
-  fs.writeFileSync(
-    launcher,
-    `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
-      `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
-      `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
-  );
-  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const jm: JobManagerProcess = await runJobManager(
-    Configuration.fromEntries({
-      'jobmanager.rpc.address': '127.0.0.1',
-      'jobmanager.rpc.port': 0,
-      'rest.port': 0,
-      'heartbeat.interval': '200 ms',
-      'heartbeat.timeout': '2 s',
-      'security.cluster.secret': SECRET,
-    }),
-    { handleSignals: false, log: quiet },
-  );
-  const tms: TmProcess[] = [];
-  const startTm = (): TmProcess => {
-    const child = spawn(process.execPath, [launcher], {
-      cwd: root,
-      env: {
-        ...process.env,
-        TMPDIR: dir,
-        WEIR_TEST_CONFIG: JSON.stringify({
-          'security.cluster.secret': SECRET,
-          'taskmanager.numberOfTaskSlots': 1,
-          'weir.log.level': 'info',
-        }),
-        WEIR_TEST_JOBMANAGER: jm.rpcAddress,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const tm: TmProcess = { child, id: undefined, exited: once(child, 'exit') };
-    const onData = (chunk: Buffer): void => {
-      const m = / TaskManager (\S+) starting:/.exec(chunk.toString('utf8'));
-      if (m) tm.id ??= m[1];
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    tms.push(tm);
-    return tm;
-  };
   const KILLS = 3;
+  let cluster: ProcessCluster | undefined;
   try {
     // Two TaskManagers for the job's two slots and one spare per planned kill.
-    for (let i = 0; i < 2 + KILLS; i++) startTm();
-    await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === 2 + KILLS);
+    cluster = await startProcessCluster(dir, 2 + KILLS);
+    const jm = cluster.jm;
 
     const count = 1_000_000;
     let jobId: string | undefined;
@@ -335,27 +281,12 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
     const job = jm.jobManager.dispatcher.job(jobId!);
 
     // Kill a TaskManager of the running job at random moments, each after the job (re)started and took a checkpoint.
-    let killed = 0;
-    const ended = (): boolean => ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status);
-    for (let k = 0; k < KILLS; k++) {
-      const attempt = job.attempt;
-      const completedBefore = job.checkpointStats().counts.completed;
-      await waitFor(
-        'a checkpoint of the running job',
-        30_000,
-        () => ended() || (job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore),
-      );
-      // Not a synchronisation: a random moment, after the checkpoint, to kill at.
-      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 700)));
-      if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
-      const ids = job.taskManagerIds;
-      const victim = tms.find((x) => x.id !== undefined && ids.includes(x.id) && x.child.exitCode === null && x.child.signalCode === null);
-      assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      killed++;
-      await waitFor('the job to fail over', 30_000, () => job.attempt > attempt || ended());
-    }
+    const killed = await killTaskManagers(cluster, job, {
+      kills: KILLS,
+      checkpoints: 'each',
+      pauseMs: () => 100 + Math.floor(Math.random() * 700),
+      replace: false,
+    });
 
     const r = await run;
     const result = r.results[0]!;
@@ -381,8 +312,6 @@ async function chaos(t: TestContext, backend: keyof typeof BACKENDS): Promise<vo
         `latest ${c?.checkpointed_size ?? 0} of ${c?.state_size ?? 0} bytes written`,
     );
   } finally {
-    for (const x of tms) if (x.child.exitCode === null && x.child.signalCode === null) x.child.kill('SIGKILL');
-    await Promise.all(tms.map((x) => x.exited));
-    await jm.close();
+    await cluster?.close();
   }
 }

@@ -8,23 +8,19 @@
  * sums of the input.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { runProgram } from '../../dist/client/run-program.js';
-import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
-import type { Logger } from '../../dist/runtime/rpc/transport.js';
 import { createTopic, produceJson, readCommitted, startKafka, type KafkaBroker } from '../helpers/services/kafka.js';
 import { waitFor } from '../helpers/wait.js';
+import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'kafka-sums.ts');
-const SECRET = 'kafka-chaos-secret-0123456789abcdef';
 const KEYS = 7;
 const KILLS = 5;
 
@@ -35,12 +31,6 @@ before(async () => {
 after(async () => {
   await broker?.close();
 });
-
-interface TmProcess {
-  child: ChildProcess;
-  id: string | undefined;
-  exited: Promise<unknown>;
-}
 
 interface Row {
   k: number;
@@ -73,51 +63,7 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-kafka-chaos-'));
   await createTopic(broker.bootstrap, 'chaos-in', 3);
   await createTopic(broker.bootstrap, 'chaos-out', 2);
-  const launcher = path.join(dir, 'taskmanager.mjs');
-  fs.writeFileSync(
-    launcher,
-    `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
-      `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
-      `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
-  );
-  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const jm: JobManagerProcess = await runJobManager(
-    Configuration.fromEntries({
-      'jobmanager.rpc.address': '127.0.0.1',
-      'jobmanager.rpc.port': 0,
-      'rest.port': 0,
-      'heartbeat.interval': '200 ms',
-      'heartbeat.timeout': '3 s',
-      'security.cluster.secret': SECRET,
-    }),
-    { handleSignals: false, log: quiet },
-  );
-  const tms: TmProcess[] = [];
-  const startTm = (): TmProcess => {
-    const child = spawn(process.execPath, [launcher], {
-      cwd: root,
-      env: {
-        ...process.env,
-        TMPDIR: dir,
-        WEIR_TEST_CONFIG: JSON.stringify({
-          'security.cluster.secret': SECRET,
-          'taskmanager.numberOfTaskSlots': 1,
-          'weir.log.level': 'info',
-        }),
-        WEIR_TEST_JOBMANAGER: jm.rpcAddress,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const tm: TmProcess = { child, id: undefined, exited: once(child, 'exit') };
-    const onData = (chunk: Buffer): void => {
-      const m = / TaskManager (\S+) starting:/.exec(chunk.toString('utf8'));
-      if (m) tm.id ??= m[1];
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    tms.push(tm);
-    return tm;
-  };
+  let cluster: ProcessCluster | undefined;
   const values: number[] = [];
   let jobId: string | undefined;
   let producing = true;
@@ -137,8 +83,8 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
   })();
   try {
     // The job's two slots and a spare; each killed TaskManager is replaced by a new process.
-    for (let i = 0; i < 3; i++) startTm();
-    await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === 3);
+    cluster = await startProcessCluster(dir, 3, { 'heartbeat.timeout': '3 s' });
+    const jm = cluster.jm;
     const run = runProgram({
       program: PROGRAM,
       args: [broker.bootstrap, 'chaos-in', 'chaos-out', 'chaos', '250', 'unbounded', 'EXACTLY_ONCE'],
@@ -154,35 +100,15 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
     run.catch(() => undefined);
     await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
     const job = jm.jobManager.dispatcher.job(jobId!);
-    let killed = 0;
-    for (let k = 0; k < KILLS; k++) {
-      const attempt = job.attempt;
-      // The first kill after a checkpoint (so that there is one to restore), the later ones at any moment of the restarted job.
-      const completedBefore = k === 0 ? 0 : -1;
-      await waitFor(
-        'the job to run',
-        30_000,
-        () => job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore,
-      ).catch((e: Error) => {
-        throw new Error(
-          `${e.message}: kill ${k}, status ${job.status}, attempt ${job.attempt}, checkpoints ${JSON.stringify(job.checkpointStats().counts)}, failures ${JSON.stringify(job.exceptions.map((x) => x.error.message))}`,
-        );
-      });
-      // Not a synchronisation: a random moment, mid-transaction or during recovery.
-      await new Promise((r) => setTimeout(r, 800 + Math.floor(Math.random() * 2000)));
-      const ids = job.taskManagerIds;
-      const victim = tms.find((x) => x.id !== undefined && ids.includes(x.id) && x.child.exitCode === null && x.child.signalCode === null);
-      assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      const killedAt = Date.now();
-      startTm();
-      killed++;
-      await waitFor('the job to fail over', 30_000, () => job.attempt > attempt);
-      t.diagnostic(
-        `kill ${k + 1} at ${killedAt - started} ms, failover seen after ${Date.now() - killedAt} ms (${values.length} records produced)`,
-      );
-    }
+    // Each kill at a random moment (mid-transaction or during recovery), the first after a checkpoint.
+    const killed = await killTaskManagers(cluster, job, {
+      kills: KILLS,
+      checkpoints: 'first',
+      pauseMs: () => 800 + Math.floor(Math.random() * 2000),
+      replace: true,
+      onKill: (k, ms) =>
+        t.diagnostic(`kill ${k} at ${Date.now() - started} ms, failover seen after ${ms} ms (${values.length} records produced)`),
+    });
     producing = false;
     await producer;
     const expected = values.length;
@@ -207,13 +133,11 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
   } finally {
     producing = false;
     await producer.catch(() => undefined);
-    if (jobId !== undefined) {
-      const job = jm.jobManager.dispatcher.job(jobId);
+    if (jobId !== undefined && cluster) {
+      const job = cluster.jm.jobManager.dispatcher.job(jobId);
       if (!['FINISHED', 'FAILED', 'CANCELED'].includes(job.status)) job.cancel();
     }
-    for (const x of tms) if (x.child.exitCode === null && x.child.signalCode === null) x.child.kill('SIGKILL');
-    await Promise.all(tms.map((x) => x.exited));
-    await jm.close();
+    await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

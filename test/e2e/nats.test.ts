@@ -10,26 +10,22 @@
  * - bad builder settings fail with WEIR_CONNECTOR_CONFIG naming the setting.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Configuration } from '../../dist/config/index.js';
 import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
 import { runProgram } from '../../dist/client/run-program.js';
-import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
-import type { Logger } from '../../dist/runtime/rpc/transport.js';
 import { NatsSink, NatsSource, NatsStartPosition } from '../../dist/connectors/nats/index.js';
 import { startNats, type NatsServer } from '../helpers/services/nats.js';
 import { waitFor } from '../helpers/wait.js';
+import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'nats-sums.ts');
-const SECRET = 'nats-chaos-secret-0123456789abcdef';
 const KEYS = 7;
 const KILLS = 5;
 
@@ -71,50 +67,7 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-nats-chaos-'));
   await server.createStream('CHAOS_IN', ['chaos.in']);
   await server.createStream('CHAOS_OUT', ['chaos.out']);
-  const launcher = path.join(dir, 'taskmanager.mjs');
-  fs.writeFileSync(
-    launcher,
-    `const { Configuration } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/config/index.js')).href)});\n` +
-      `const { runTaskManager } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/cluster/standalone/taskmanager-main.js')).href)});\n` +
-      `await runTaskManager(Configuration.fromEntries(JSON.parse(process.env.WEIR_TEST_CONFIG)), process.env.WEIR_TEST_JOBMANAGER);\n`,
-  );
-  const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const jm: JobManagerProcess = await runJobManager(
-    Configuration.fromEntries({
-      'jobmanager.rpc.address': '127.0.0.1',
-      'jobmanager.rpc.port': 0,
-      'rest.port': 0,
-      'heartbeat.interval': '200 ms',
-      'heartbeat.timeout': '3 s',
-      'security.cluster.secret': SECRET,
-    }),
-    { handleSignals: false, log: quiet },
-  );
-  const tms: { child: ChildProcess; id: string | undefined; exited: Promise<unknown> }[] = [];
-  const startTm = (): void => {
-    const child = spawn(process.execPath, [launcher], {
-      cwd: root,
-      env: {
-        ...process.env,
-        TMPDIR: dir,
-        WEIR_TEST_CONFIG: JSON.stringify({
-          'security.cluster.secret': SECRET,
-          'taskmanager.numberOfTaskSlots': 1,
-          'weir.log.level': 'info',
-        }),
-        WEIR_TEST_JOBMANAGER: jm.rpcAddress,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const tm = { child, id: undefined as string | undefined, exited: once(child, 'exit') };
-    const onData = (chunk: Buffer): void => {
-      const m = / TaskManager (\S+) starting:/.exec(chunk.toString('utf8'));
-      if (m) tm.id ??= m[1];
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    tms.push(tm);
-  };
+  let cluster: ProcessCluster | undefined;
   const values: number[] = [];
   let jobId: string | undefined;
   let producing = true;
@@ -131,8 +84,8 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
     }
   })();
   try {
-    for (let i = 0; i < 3; i++) startTm();
-    await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === 3);
+    cluster = await startProcessCluster(dir, 3, { 'heartbeat.timeout': '3 s' });
+    const jm = cluster.jm;
     const run = runProgram({
       program: PROGRAM,
       args: [server.url, 'CHAOS_IN', 'chaos.out', 'chaos', '250', 'unbounded', 'EXACTLY_ONCE', 'ordered'],
@@ -148,32 +101,16 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
     run.catch(() => undefined);
     await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
     const job = jm.jobManager.dispatcher.job(jobId!);
-    for (let k = 0; k < KILLS; k++) {
-      const attempt = job.attempt;
-      const completedBefore = k === 0 ? 0 : -1;
-      await waitFor(
-        'the job to run',
-        30_000,
-        () => job.status === 'RUNNING' && job.checkpointStats().counts.completed > completedBefore,
-      ).catch((e: Error) => {
-        throw new Error(
-          `${e.message}: kill ${k}, status ${job.status}, failures ${JSON.stringify(job.exceptions.map((x) => x.error.message))}`,
-        );
-      });
-      // Not a synchronisation: a random moment, mid-publish or during recovery.
-      await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 1500)));
-      const ids = job.taskManagerIds;
-      const victim = tms.find((x) => x.id !== undefined && ids.includes(x.id) && x.child.exitCode === null && x.child.signalCode === null);
-      assert.ok(victim, `a TaskManager process of the job (${ids.join(', ')})`);
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      const killedAt = Date.now();
-      startTm();
-      await waitFor('the job to fail over', 30_000, () => job.attempt > attempt);
-      t.diagnostic(
-        `kill ${k + 1} at ${killedAt - started} ms, failover seen after ${Date.now() - killedAt} ms (${values.length} records published)`,
-      );
-    }
+    // Each kill at a random moment (mid-publish or during recovery), the first after a checkpoint.
+    const killed = await killTaskManagers(cluster, job, {
+      kills: KILLS,
+      checkpoints: 'first',
+      pauseMs: () => 500 + Math.floor(Math.random() * 1500),
+      replace: true,
+      onKill: (k, ms) =>
+        t.diagnostic(`kill ${k} at ${Date.now() - started} ms, failover seen after ${ms} ms (${values.length} records published)`),
+    });
+    assert.equal(killed, KILLS);
     producing = false;
     await producer;
     let rows: Row[] = [];
@@ -195,13 +132,11 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
   } finally {
     producing = false;
     await producer.catch(() => undefined);
-    if (jobId !== undefined) {
-      const job = jm.jobManager.dispatcher.job(jobId);
+    if (jobId !== undefined && cluster) {
+      const job = cluster.jm.jobManager.dispatcher.job(jobId);
       if (!['FINISHED', 'FAILED', 'CANCELED'].includes(job.status)) job.cancel();
     }
-    for (const x of tms) if (x.child.exitCode === null && x.child.signalCode === null) x.child.kill('SIGKILL');
-    await Promise.all(tms.map((x) => x.exited));
-    await jm.close();
+    await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

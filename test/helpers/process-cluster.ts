@@ -26,6 +26,8 @@ export interface ProcessCluster {
   tms: TmProcess[];
   /** SIGKILLs a live TaskManager process that runs a task of the job; false when there is none. */
   killOneOf(taskManagerIds: readonly string[]): Promise<boolean>;
+  /** Starts one more TaskManager process (e.g. replacing a killed one); it registers on its own. */
+  startTaskManager(): TmProcess;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function startProcessCluster(dir: string, taskManagers: number, con
     { handleSignals: false, log: quiet },
   );
   const tms: TmProcess[] = [];
-  for (let i = 0; i < taskManagers; i++) {
+  const startTaskManager = (): TmProcess => {
     const child = spawn(process.execPath, [launcher], {
       cwd: root,
       env: {
@@ -76,12 +78,15 @@ export async function startProcessCluster(dir: string, taskManagers: number, con
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     tms.push(tm);
-  }
+    return tm;
+  };
+  for (let i = 0; i < taskManagers; i++) startTaskManager();
   await waitFor('the TaskManagers to register', 30_000, () => jm.rpc.taskManagerIds.length === taskManagers);
   const alive = (x: TmProcess): boolean => x.child.exitCode === null && x.child.signalCode === null;
   return {
     jm,
     tms,
+    startTaskManager,
     async killOneOf(ids) {
       const victim = tms.find((x) => x.id !== undefined && ids.includes(x.id) && alive(x));
       if (!victim) return false;
@@ -95,4 +100,59 @@ export async function startProcessCluster(dir: string, taskManagers: number, con
       await jm.close();
     },
   };
+}
+
+/** What the kill loop reads of a job (the JobMaster's view in the JobManager). */
+export interface ChaosJob {
+  readonly status: string;
+  readonly attempt: number;
+  readonly taskManagerIds: readonly string[];
+  checkpointStats(): { counts: { completed: number } };
+  readonly exceptions: readonly { error: { message: string } }[];
+}
+
+export interface KillLoopOptions {
+  kills: number;
+  /** Before each kill the job runs and has completed a checkpoint: 'first' (only before the first kill) or 'each' (a new one each time). */
+  checkpoints: 'first' | 'each';
+  /** Milliseconds to wait after that before killing: a random moment, not a synchronisation. */
+  pauseMs: () => number;
+  /** Start a new TaskManager process after each kill (otherwise spare ones take over). */
+  replace: boolean;
+  /** Told after each failover was seen. */
+  onKill?: (kill: number, failoverMs: number) => void;
+}
+
+const ENDED = ['FINISHED', 'FAILED', 'CANCELED'];
+
+/**
+ * The chaos loop of the exactly-once tests: kills a TaskManager process of the running job with
+ * SIGKILL at random moments, `kills` times, each after the job runs again, and waits for the
+ * failover. Stops early when the job ends (a bounded job may finish first); returns the kills done.
+ */
+export async function killTaskManagers(cluster: ProcessCluster, job: ChaosJob, o: KillLoopOptions): Promise<number> {
+  let killed = 0;
+  for (let k = 0; k < o.kills; k++) {
+    const attempt = job.attempt;
+    const before = o.checkpoints === 'each' ? job.checkpointStats().counts.completed : k === 0 ? 0 : -1;
+    await waitFor(
+      'the job to run',
+      30_000,
+      () => ENDED.includes(job.status) || (job.status === 'RUNNING' && job.checkpointStats().counts.completed > before),
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}: kill ${k}, status ${job.status}, attempt ${job.attempt}, checkpoints ${JSON.stringify(job.checkpointStats().counts)}, failures ${JSON.stringify(job.exceptions.map((x) => x.error.message))}`,
+      );
+    });
+    await new Promise((r) => setTimeout(r, o.pauseMs()));
+    if (job.status !== 'RUNNING' || job.attempt !== attempt) break;
+    if (!(await cluster.killOneOf(job.taskManagerIds)))
+      throw new Error(`no live TaskManager process of the job (${job.taskManagerIds.join(', ')})`);
+    const killedAt = Date.now();
+    if (o.replace) cluster.startTaskManager();
+    killed++;
+    await waitFor('the job to fail over', 30_000, () => job.attempt > attempt || ENDED.includes(job.status));
+    o.onKill?.(killed, Date.now() - killedAt);
+  }
+  return killed;
 }

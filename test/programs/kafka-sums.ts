@@ -1,7 +1,7 @@
 /**
  * Kafka → keyed running sums → Kafka, for the exactly-once tests (args: bootstrap servers, input
  * topic, output topic, transactional id prefix, checkpoint interval ms, bounded|unbounded,
- * delivery guarantee). Input values are JSON numbers keyed by `i % keys` in the record; each
+ * delivery guarantee, parallelism (2)). Input values are JSON numbers keyed by `i % keys` in the record; each
  * output record is a key's running { k, v, n } after one more input record.
  */
 import { StreamExecutionEnvironment, WatermarkStrategy } from 'weir';
@@ -15,10 +15,11 @@ const [
   intervalArg = '300',
   mode = 'bounded',
   guarantee = 'EXACTLY_ONCE',
+  parallelism = '2',
 ] = process.argv.slice(2);
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env.setParallelism(2);
+env.setParallelism(Number(parallelism));
 env.enableCheckpointing(Number(intervalArg));
 
 const builder = KafkaSource.builder()

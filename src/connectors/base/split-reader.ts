@@ -6,6 +6,7 @@
 import type {
   InputStatus,
   ReaderOutput,
+  SourceOutput,
   SourceReader,
   SourceReaderContext,
   SourceSplit,
@@ -13,6 +14,7 @@ import type {
   SplitEnumeratorContext,
 } from '../../api/source.js';
 import { AvailabilitySignal } from './availability.js';
+import { SplitOutputs } from './split-outputs.js';
 
 export { AvailabilitySignal };
 
@@ -167,13 +169,15 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
   protected current: Split | undefined;
   protected readonly signal = new AvailabilitySignal();
   protected readonly splits: SplitAssignments<Split>;
+  /** Each split emits through its own output (per-split watermarks). */
+  private readonly outputs = new SplitOutputs<T>();
 
   constructor(protected readonly ctx: SourceReaderContext) {
     this.splits = new SplitAssignments<Split>(ctx, this.signal);
   }
 
   /** Emits at most `max` records of `split`, advancing its position; returns how many. */
-  protected abstract emitFrom(split: Split, output: ReaderOutput<T>, max: number): number;
+  protected abstract emitFrom(split: Split, output: SourceOutput<T>, max: number): number;
   protected abstract isFinished(split: Split): boolean;
 
   /** How many records this poll may emit; 0 means wait for isAvailable() (e.g. rate limiting). */
@@ -195,10 +199,13 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
       while (emitted < budget) {
         let split = this.current;
         if (split && this.isFinished(split)) {
+          this.outputs.finished(split.splitId);
           this.current = split = undefined;
         }
         if (!split) {
           split = this.current = this.splits.next();
+          if (split) this.outputs.added(split.splitId);
+          this.outputs.sync(output);
           if (!split) {
             if (this.splits.noMoreSplits) return emitted > 0 ? 'MORE_AVAILABLE' : 'END_OF_INPUT';
             this.splits.request();
@@ -206,7 +213,7 @@ export abstract class SyncSplitReader<T, Split extends SourceSplit> implements S
           }
           continue;
         }
-        emitted += this.emitFrom(split, output, budget - emitted);
+        emitted += this.emitFrom(split, this.outputs.get(split.splitId, output), budget - emitted);
       }
     } finally {
       if (emitted > 0) this.onEmitted(emitted);

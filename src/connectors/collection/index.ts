@@ -8,7 +8,7 @@
 import { WeirError } from '../../errors.js';
 import type {
   Boundedness,
-  ReaderOutput,
+  SourceOutput,
   Source,
   SourceReader,
   SourceReaderContext,
@@ -62,7 +62,7 @@ export class CollectionSource<T> implements Source<T, CollectionSplit<T>, Static
 }
 
 class CollectionReader<T> extends SyncSplitReader<T, CollectionSplit<T>> {
-  protected emitFrom(split: CollectionSplit<T>, output: ReaderOutput<T>, max: number): number {
+  protected emitFrom(split: CollectionSplit<T>, output: SourceOutput<T>, max: number): number {
     const items = split.items;
     const end = Math.min(items.length, split.position + max);
     const start = split.position;
@@ -125,7 +125,7 @@ export class NumberSequenceSource implements Source<number, NumberSequenceSplit,
 }
 
 class NumberSequenceReader extends SyncSplitReader<number, NumberSequenceSplit> {
-  protected emitFrom(split: NumberSequenceSplit, output: ReaderOutput<number>, max: number): number {
+  protected emitFrom(split: NumberSequenceSplit, output: SourceOutput<number>, max: number): number {
     const start = split.current;
     const end = Math.min(split.to, start + max - 1);
     for (let n = start; n <= end; n++) {

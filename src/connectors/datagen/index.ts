@@ -7,7 +7,7 @@
 import { WeirError } from '../../errors.js';
 import type {
   Boundedness,
-  ReaderOutput,
+  SourceOutput,
   Source,
   SourceReader,
   SourceReaderContext,
@@ -153,7 +153,7 @@ class DataGeneratorReader<T> extends SyncSplitReader<T, DataGeneratorSplit> {
     });
   }
 
-  protected emitFrom(split: DataGeneratorSplit, output: ReaderOutput<T>, max: number): number {
+  protected emitFrom(split: DataGeneratorSplit, output: SourceOutput<T>, max: number): number {
     const gen = this.generator;
     const step = split.step;
     const end = split.end ?? Infinity;

@@ -27,6 +27,7 @@ import {
   StaticSplitEnumerator,
   type StaticEnumState,
 } from '../base/split-reader.js';
+import { SplitOutputs } from '../base/split-outputs.js';
 
 /** One file: `offset` is the byte offset of the next unread line, `line` its 0-based line number. */
 export interface FileSourceSplit extends SourceSplit {
@@ -168,6 +169,8 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
   private closed = false;
   private readonly signal = new AvailabilitySignal();
   private readonly splits: SplitAssignments<FileSourceSplit>;
+  /** Each file split emits through its own output (per-split watermarks). */
+  private readonly outputs = new SplitOutputs<string>();
 
   // State of the current split.
   private fh: FileHandle | undefined;
@@ -212,6 +215,8 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
           return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
         }
         this.openSplit(next);
+        this.outputs.added(next.splitId);
+        this.outputs.sync(output);
         continue;
       }
       const avail = this.lines.length - this.idx;
@@ -219,7 +224,8 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
         const n = Math.min(avail, DEFAULT_BATCH_SIZE - emitted);
         const lines = this.lines;
         const end = this.idx + n;
-        for (let i = this.idx; i < end; i++) output.collect(lines[i] as string);
+        const out = this.outputs.get(split.splitId, output);
+        for (let i = this.idx; i < end; i++) out.collect(lines[i] as string);
         this.idx = end;
         split.offset = this.ends[end - 1] as number;
         split.line += n;
@@ -234,7 +240,9 @@ class FileLineReader implements SourceReader<string, FileSourceSplit> {
         continue;
       }
       if (this.eof && !this.reading) {
+        this.outputs.finished(split.splitId);
         this.finishSplit();
+        this.outputs.sync(output);
         continue;
       }
       this.maybeRead();

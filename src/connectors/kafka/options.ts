@@ -4,6 +4,9 @@
  * record shape handed to deserializers.
  */
 import { WeirError } from '../../errors.js';
+import { named } from '../base/named.js';
+
+export { named };
 
 export function connectorError(what: string, message: string): WeirError {
   return new WeirError('WEIR_CONNECTOR_CONFIG', `${what}: ${message}`);
@@ -70,15 +73,6 @@ export interface KafkaConsumerRecord {
 }
 
 export type KafkaDeserializer<T> = (record: KafkaConsumerRecord) => T;
-
-/**
- * A library function with a fixed text: the plan fingerprint reads functions' source text, and the
- * text of Weir's own code differs with how it was loaded (compiled or transformed on the fly).
- */
-export function named<F extends (...args: never[]) => unknown>(text: string, fn: F): F {
-  Object.defineProperty(fn, 'toString', { value: () => text });
-  return fn;
-}
 
 /** Value-only deserializers (Flink's SimpleStringSchema, JsonDeserializationSchema, bytes). */
 export const KafkaDeserializers = {

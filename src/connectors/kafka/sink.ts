@@ -48,7 +48,13 @@ export class KafkaSink<T> implements Sink<T, KafkaCommittable, KafkaWriterState>
     const c = this.config;
     if (c.deliveryGuarantee === 'EXACTLY_ONCE' && ctx.checkpointing) {
       const w = new TransactionalWriter(c, ctx.subtaskIndex);
-      await w.init(restored?.find((s) => s.subtask === ctx.subtaskIndex)?.nextSeq ?? 0);
+      // The restored states are divided among the subtasks: after a rescale a subtask also holds those
+      // of subtasks that are gone, whose open transactions it aborts too.
+      const states = restored ?? [];
+      await w.init(
+        states.find((s) => s.subtask === ctx.subtaskIndex)?.nextSeq ?? 0,
+        states.filter((s) => s.subtask !== ctx.subtaskIndex && s.subtask >= ctx.parallelism),
+      );
       return w;
     }
     return new PlainWriter(c, ctx.subtaskIndex);
@@ -199,7 +205,8 @@ abstract class BatchingWriter<T> {
     if (this.failure) throw this.failure;
     this.batch.push(toMessage(this.config.serializer(element, timestamp)));
     if (this.batch.length >= this.config.batchSize) return this.sendBatch();
-    if (!this.linger && this.config.lingerMs > 0) {
+    // linger.ms 0 still batches what the task writes in one go: the batch leaves on the next turn of the event loop.
+    if (!this.linger) {
       this.linger = setTimeout(() => {
         this.linger = undefined;
         this.sendBatch();
@@ -294,16 +301,21 @@ class TransactionalWriter<T> extends BatchingWriter<T> implements SinkWriter<T, 
     );
   }
 
-  private id(seq: number): string {
-    return `${this.config.transactionalIdPrefix}-${this.subtask}-${seq}`;
+  private id(seq: number, subtask = this.subtask): string {
+    return `${this.config.transactionalIdPrefix}-${subtask}-${seq}`;
   }
 
-  /** Aborts what a failed attempt left open under this subtask's ids from `firstSeq` on, then opens the first transaction. */
-  async init(firstSeq: number): Promise<void> {
+  /**
+   * Aborts what a failed attempt left open under this subtask's ids from `firstSeq` on (and under the
+   * ids of `vanished` subtasks, from their own next sequence), then opens the first transaction.
+   */
+  async init(firstSeq: number, vanished: readonly KafkaWriterState[] = []): Promise<void> {
     try {
-      for (let seq = firstSeq; seq < firstSeq + 100_000; seq++) {
-        const { epoch } = await this.coordinator.initProducerId(this.id(seq), this.config.transactionTimeoutMs);
-        if (epoch === 0) break;
+      for (const { subtask, nextSeq } of [{ subtask: this.subtask, nextSeq: firstSeq }, ...vanished]) {
+        for (let seq = nextSeq; seq < nextSeq + 100_000; seq++) {
+          const { epoch } = await this.coordinator.initProducerId(this.id(seq, subtask), this.config.transactionTimeoutMs);
+          if (epoch === 0) break;
+        }
       }
     } catch (e) {
       throw failed('aborting the transactions of the failed attempt', e);

@@ -6,6 +6,7 @@
  */
 import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../api/source.js';
 import { AvailabilitySignal } from '../base/availability.js';
+import { SplitOutputs } from '../base/split-outputs.js';
 import {
   closeQuietly,
   commitOffsets,
@@ -55,6 +56,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   /** Final positions of splits that ended since the last checkpoint (committed with it). */
   private readonly ended = new Map<string, FetchPosition>();
   private committing: Promise<void> = Promise.resolve();
+  /** Each partition emits through its own output: per-partition watermarks. */
+  private readonly outputs = new SplitOutputs<T>();
 
   constructor(
     private readonly config: KafkaSourceConfig<T>,
@@ -122,6 +125,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   pollNext(output: ReaderOutput<T>): InputStatus {
     if (this.failure) throw this.failure;
     const deserialize = this.config.deserializer;
+    this.outputs.sync(output);
     let emitted = 0;
     while (emitted < BATCH && this.queue.length > 0) {
       const chunk = this.queue[0]!;
@@ -129,6 +133,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       const records = chunk.records;
       if (st) {
         const split = st.split;
+        const out = this.outputs.get(split.splitId, output);
         const stop = split.stoppingOffset ?? Infinity;
         while (this.head < records.length && emitted < BATCH) {
           const r = records[this.head++]!;
@@ -139,13 +144,14 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
           }
           split.offset = r.offset + 1;
           emitted++;
-          output.collect(deserialize(r), r.timestamp);
+          out.collect(deserialize(r), r.timestamp);
         }
         if (this.head < records.length) break;
         // Past control records and aborted data too.
         split.offset = Math.max(split.offset, Math.min(chunk.nextOffset, stop));
         if (split.stoppingOffset !== null && split.offset >= split.stoppingOffset) {
           this.splits.delete(split.splitId);
+          this.outputs.finished(split.splitId);
           this.ended.set(split.splitId, { topic: split.topic, partition: split.partition, offset: split.offset });
         }
       }
@@ -169,6 +175,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       const split = { ...s };
       if (split.stoppingOffset !== null && split.offset >= split.stoppingOffset) continue;
       this.splits.set(split.splitId, { split, fetchOffset: split.offset });
+      this.outputs.added(split.splitId);
     }
     this.wake.notify();
     this.available.notify();

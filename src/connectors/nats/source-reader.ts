@@ -9,6 +9,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../api/source.js';
+import { SplitOutputs } from '../base/split-outputs.js';
 import { AvailabilitySignal } from '../base/availability.js';
 import { closeQuietly, connectNats, type NatsMessage } from './options.js';
 import type { NatsSourceConfig } from './source.js';
@@ -69,6 +70,8 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
   private readonly toAck = new Map<number, JsMsg[]>();
   /** The last messages of splits that ended since the last checkpoint (acknowledged with it). */
   private endedAcks: JsMsg[] = [];
+  /** Each split emits through its own output: per-split watermarks. */
+  private readonly outputs = new SplitOutputs<T>();
 
   constructor(
     private readonly config: NatsSourceConfig<T>,
@@ -150,12 +153,14 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
   pollNext(output: ReaderOutput<T>): InputStatus {
     if (this.failure) throw this.failure;
     const deserialize = this.config.deserializer;
+    this.outputs.sync(output);
     let emitted = 0;
     while (emitted < BATCH && this.queue.length > 0) {
       const chunk = this.queue[0]!;
       const st = this.splits.get(chunk.splitId);
       if (st) {
         const split = st.split;
+        const out = this.outputs.get(split.splitId, output);
         while (this.head < chunk.messages.length && emitted < BATCH) {
           const m = chunk.messages[this.head++]!;
           if (m.seq < split.sequence) continue;
@@ -163,11 +168,12 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
           st.lastEmitted = m;
           emitted++;
           const message = toMessage(split.stream, m);
-          output.collect(deserialize(message), message.timestamp);
+          out.collect(deserialize(message), message.timestamp);
         }
         if (this.head < chunk.messages.length) break;
         if (chunk.end) {
           this.splits.delete(split.splitId);
+          this.outputs.finished(split.splitId);
           if (st.lastEmitted) this.endedAcks.push(st.lastEmitted);
         }
       }
@@ -192,6 +198,7 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
       if (split.stopSequence !== null && split.sequence > split.stopSequence) continue;
       const st: SplitState = { split, fetchSequence: split.sequence, lastEmitted: undefined };
       this.splits.set(split.splitId, st);
+      this.outputs.added(split.splitId);
       this.loops.push(
         this.fetchLoop(st).catch((e: unknown) => {
           this.failure ??= e;

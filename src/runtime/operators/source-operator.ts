@@ -3,10 +3,11 @@
  * registers it with the split enumerator, forwards split assignments to it, and emits what it
  * reads into the chain. The task drives it with pollNext() while the outputs have room.
  */
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../api/source.js';
+import type { InputStatus, ReaderOutput, Source, SourceOutput, SourceReader, SourceSplit } from '../../api/source.js';
+import { MAX_WATERMARK } from '../../api/time.js';
 import type { OperatorSpec } from '../../api/transformation.js';
 import type { OperatorContext, OperatorStateSnapshot, Output, RestoredOperatorState, SourceOperatorLike } from './operator.js';
-import { TimestampsAndWatermarksOperator } from './timestamps-operator.js';
+import { SourceWatermarks } from './source-watermarks.js';
 import { describeConnector, setupTimeoutMs, withSetupTimeout } from './setup-timeout.js';
 import { closeFunction, openFunction } from './user-function.js';
 
@@ -23,9 +24,11 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   private reader: SourceReader<unknown, SourceSplit> | undefined;
   private readonly source: Source<unknown>;
   private readonly out: Output;
-  /** The program's watermark strategy, run inside the source as in Flink. */
-  private readonly watermarks: TimestampsAndWatermarksOperator | undefined;
-  recordsOut = 0;
+  /** The program's watermark strategy, run inside the source (per split) as in Flink. */
+  private readonly watermarks: SourceWatermarks | undefined;
+  private plainRecords = 0;
+  /** Without a strategy, split outputs are this operator itself (records keep the reader's timestamps). */
+  private readonly plainSplitOutput: SourceOutput<unknown> = { collect: (r, ts) => this.collect(r, ts) };
   /** Splits of the restored checkpoint, handed to the reader when it is created. */
   private restoredSplits: SourceSplit[] = [];
 
@@ -36,8 +39,7 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   ) {
     this.source = spec.source;
     this.out = ctx.output;
-    if (spec.watermarkStrategy)
-      this.watermarks = new TimestampsAndWatermarksOperator(ctx, { type: 'timestamps', strategy: spec.watermarkStrategy });
+    if (spec.watermarkStrategy) this.watermarks = new SourceWatermarks(ctx, spec.watermarkStrategy);
   }
 
   get bounded(): boolean {
@@ -66,10 +68,22 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
     this.splits.register();
   }
 
+  get recordsOut(): number {
+    return this.plainRecords + (this.watermarks?.count ?? 0);
+  }
+
   collect(record: unknown, timestamp?: number): void {
-    this.recordsOut++;
-    if (this.watermarks) this.watermarks.processElement(record, timestamp);
-    else this.out.collect(record, timestamp);
+    if (this.watermarks) this.watermarks.collect(record, timestamp);
+    else {
+      this.plainRecords++;
+      this.out.collect(record, timestamp);
+    }
+  }
+  createOutputForSplit(splitId: string): SourceOutput<unknown> {
+    return this.watermarks ? this.watermarks.createOutputForSplit(splitId) : this.plainSplitOutput;
+  }
+  releaseOutputForSplit(splitId: string): void {
+    this.watermarks?.releaseOutputForSplit(splitId);
   }
 
   pollNext(): InputStatus {
@@ -97,9 +111,11 @@ export class SourceOperator implements SourceOperatorLike, ReaderOutput<unknown>
   processElement(): void {
     throw new Error('a source operator has no inputs');
   }
+  /** Only the end of event time comes from outside a source (a bounded input ended, or a drain). */
   processWatermark(watermark: number): void {
-    if (this.watermarks) this.watermarks.processWatermark(watermark);
-    else this.out.emitWatermark(watermark);
+    if (this.watermarks) {
+      if (watermark === MAX_WATERMARK) this.watermarks.emitMaxWatermark();
+    } else this.out.emitWatermark(watermark);
   }
   endInput(): void {
     this.watermarks?.endInput();

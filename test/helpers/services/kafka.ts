@@ -186,6 +186,22 @@ export async function produceJson<V>(bootstrap: string, topic: string, values: V
   }
 }
 
+/** Produces JSON `values` to one partition of `topic` with the given record timestamps (ms). */
+export async function produceAt<V>(
+  bootstrap: string,
+  topic: string,
+  partition: number,
+  values: { value: V; timestamp: number }[],
+): Promise<void> {
+  const producer = new Producer({ clientId: 'weir-test-producer', bootstrapBrokers: [bootstrap], idempotent: true, acks: -1 });
+  try {
+    const messages = values.map((v) => ({ topic, partition, timestamp: BigInt(v.timestamp), value: Buffer.from(JSON.stringify(v.value)) }));
+    await producer.send({ messages });
+  } finally {
+    await producer.close();
+  }
+}
+
 /** Every committed record of `topic` (read_committed, up to the last stable offset at the call). */
 export async function readCommitted(bootstrap: string, topic: string): Promise<KafkaConsumerRecord[]> {
   const consumer = createConsumer(bootstrap, 'weir-test-reader', 'weir-test-reader', true, 100);
