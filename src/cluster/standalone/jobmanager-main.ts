@@ -26,7 +26,7 @@ import type { ClusterClient } from '../../client/cluster-client.js';
 import { jobArchiver } from '../job-archiver.js';
 import { HaJobManager } from './ha-jobmanager.js';
 import { createLogger } from './log.js';
-import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
+import { installSignalHandlers, requireSecretForBind } from './process-lifecycle.js';
 import { configureFileSystems } from '../../fs/index.js';
 
 export interface RunJobManagerOptions {
