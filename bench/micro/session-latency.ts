@@ -18,6 +18,8 @@ import { RestClient } from '../../dist/rest/client.js';
 import type { ClusterClient } from '../../dist/client/cluster-client.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10);
+/** Pause after each job (ms): the TaskManager's warm pool refills in the background after a job ends. */
+const pauseMs = process.argv.includes('--pause') ? Number(process.argv[process.argv.indexOf('--pause') + 1]) : 0;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -69,6 +71,7 @@ try {
           // the first run warms up the JobManager's and TaskManager's code paths
           toRunning.push((running || now) - submitAt);
           toTasksRunning.push(now - submitAt);
+          if (process.env.WEIR_BENCH_VERBOSE) console.error(`run ${i}: tasks RUNNING ${(now - submitAt).toFixed(0)} ms`);
           runToRunning.push((running || now) - start);
         }
         break;
@@ -77,6 +80,7 @@ try {
       await new Promise((r) => setTimeout(r, 1));
     }
     await rest.cancelJob(jobId);
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
 } finally {
   await stopCluster({ pidDir });

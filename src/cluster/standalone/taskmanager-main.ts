@@ -23,7 +23,6 @@ import type { DeployedCachedFile, ToTaskManager } from '../../runtime/rpc/messag
 import { parseHostPort, type Logger } from '../../runtime/rpc/transport.js';
 import { NetworkBroker } from '../../runtime/taskmanager/network-broker.js';
 import { TaskManager } from '../../runtime/taskmanager/task-manager.js';
-import { createHaServices } from '../../ha/index.js';
 import { createLogger } from './log.js';
 import { configureFileSystems } from '../../fs/index.js';
 import { JobManagerLink, jobManagerLost } from './jobmanager-link.js';
@@ -61,7 +60,9 @@ export async function runTaskManager(
   const host = config.get('taskmanager.host') ?? '127.0.0.1';
   requireSecretForBind(host, secret, 'taskmanager.host');
   // With HA the JobManager is the leader that leader retrieval reports; else the address given.
-  const ha = config.get('high-availability.type') === 'none' ? undefined : await createHaServices(config);
+  // Imported only with HA: its records' schema checks (and the etcd/ZooKeeper clients) cost a TaskManager without HA ~0.3 s of start-up.
+  const ha =
+    config.get('high-availability.type') === 'none' ? undefined : await (await import('../../ha/index.js')).createHaServices(config);
   let jm: { host: string; port: number; token?: string } | undefined = ha ? undefined : parseHostPort(jobManagerAddress);
   const slots = config.get('taskmanager.numberOfTaskSlots');
 
@@ -109,6 +110,7 @@ export async function runTaskManager(
   const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker, {
     filesDir: join(blobDir, 'job-files'),
     metrics: { registry: metricRegistry, host, updateInterval: config.get('metrics.fetcher.update-interval') },
+    warmPoolSize: config.get('taskmanager.slot.warm-pool.size') ?? slots,
   });
 
   /** Messages of one job are applied in order; a deployment waits for its bundle. */
