@@ -6,13 +6,20 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
-import type { Node as YamlNode, Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode, Document, LineCounter } from 'yaml';
 import { assertOptionsAvailable } from './availability.js';
 import { WeirError } from '../errors.js';
 import { toMillis } from '../util/duration.js';
 import { OPTIONS, OPTION_KEYS, RENAMED_KEYS, isOptionKey, isSecretKey } from './options.js';
 import type { KeysOfType, OptionKey, OptionSpec, OptionValue } from './options.js';
+
+/**
+ * The YAML parser, loaded on first use: only processes that read config.yaml or list values need
+ * it, and every slot worker thread imports this module.
+ */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 /** A value as written: YAML scalars and -D values are strings; code may pass typed values. */
 export type RawValue = string | number | boolean | readonly (string | number | boolean)[];
@@ -52,16 +59,16 @@ export class Configuration {
 
   /** Parses config.yaml text; `origin` names it in errors (a file path). */
   static fromYaml(text: string, origin = 'config.yaml'): Configuration {
-    const lineCounter = new LineCounter();
+    const lineCounter = new (yaml().LineCounter)();
     // The failsafe schema keeps every scalar a string, as written ('0123' stays '0123'); the
     // option table decides how to read it, as Flink does.
-    const doc = parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: true, uniqueKeys: true });
+    const doc = yaml().parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: true, uniqueKeys: true });
     const err = doc.errors[0];
     if (err) throw new WeirError('WEIR_CONFIG_FILE', `Configuration file '${origin}' is not valid YAML: ${err.message.trim()}`);
     const config = new Configuration();
     const root = doc.contents;
-    if (root === null || (isScalar(root) && root.value === '')) return config;
-    if (!isMap(root))
+    if (root === null || (yaml().isScalar(root) && root.value === '')) return config;
+    if (!yaml().isMap(root))
       throw new WeirError('WEIR_CONFIG_FILE', `Configuration file '${origin}' must be a map of keys to values, like 'rest.port: 8081'`);
 
     const leaves: { key: string; raw: RawValue; line: number }[] = [];
@@ -402,7 +409,7 @@ function parseList(raw: RawValue): readonly string[] | undefined {
     // A YAML flow sequence, as Flink accepts in -D: [a, b]
     let items: unknown;
     try {
-      items = parseYaml(s, { schema: 'failsafe' });
+      items = yaml().parse(s, { schema: 'failsafe' });
     } catch {
       return undefined;
     }
@@ -512,31 +519,31 @@ function flatten(
   lines: LineCounter,
   out: { key: string; raw: RawValue; line: number }[],
 ): void {
-  const resolved = isAlias(node) ? node.resolve(doc) : node;
-  if (!isMap(resolved)) return;
+  const resolved = yaml().isAlias(node) ? node.resolve(doc) : node;
+  if (!yaml().isMap(resolved)) return;
   for (const pair of resolved.items) {
     const keyNode = pair.key as YamlNode | null;
     const line = lineOf(keyNode, lines);
-    if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || keyNode.value === '') {
+    if (!yaml().isScalar(keyNode) || typeof keyNode.value !== 'string' || keyNode.value === '') {
       throw new WeirError('WEIR_CONFIG_FILE', `Configuration file '${origin}' has a key that is not a plain name at line ${line}`);
     }
     const key = prefix ? `${prefix}.${keyNode.value}` : keyNode.value;
     let value = pair.value as YamlNode | null;
-    if (isAlias(value)) value = value.resolve(doc) ?? null;
+    if (yaml().isAlias(value)) value = value.resolve(doc) ?? null;
     if (value === null) continue;
-    if (isMap(value)) {
+    if (yaml().isMap(value)) {
       flatten(doc, value, key, origin, lines, out);
-    } else if (isSeq(value)) {
+    } else if (yaml().isSeq(value)) {
       const items: string[] = [];
       for (const item of value.items) {
-        const v = isAlias(item) ? item.resolve(doc) : item;
-        if (!isScalar(v)) {
+        const v = yaml().isAlias(item) ? item.resolve(doc) : item;
+        if (!yaml().isScalar(v)) {
           throw new WeirError('WEIR_CONFIG_FILE', `Configuration key '${key}' in '${origin}:${line}' must be a list of plain values`);
         }
         items.push(String(v.value));
       }
       out.push({ key, raw: items, line });
-    } else if (isScalar(value)) {
+    } else if (yaml().isScalar(value)) {
       // `key:` with nothing after it leaves the option unset; `key: ""` sets an empty string.
       if (value.value === '' && value.type === 'PLAIN') continue;
       out.push({ key, raw: String(value.value), line });
