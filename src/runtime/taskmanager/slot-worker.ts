@@ -8,7 +8,7 @@
  * then has the engine imported and waits, unbound, for its one `init`, which names its address
  * (job, attempt, slot) and brings the job's bundle.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { installDistributedCache } from '../../api/distributed-cache.js';
 import { serializeError, type SerializedError } from '../../errors.js';
 import { ConnectionManager } from '../network/connection-manager.js';
@@ -44,6 +44,8 @@ function startSampling(): void {
 
 /** Set by `init`: a worker serves one job attempt and slot, named by its address `tmId/jobId/attempt/slot`. */
 let connections: ConnectionManager | undefined;
+/** Peers' ports handed over before init (the TaskManager registers the worker first). */
+const earlyConnections: [string, MessagePort][] = [];
 const tasks = new Map<string, Task>();
 let env: TaskEnvironment | undefined;
 let ready: Promise<ReplayedJob> | undefined;
@@ -92,6 +94,7 @@ port.on('message', (msg: ToSlotWorker) => {
       const d = msg.deployment;
       const address = msg.workerAddress;
       const conns = (connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer })));
+      for (const [peer, p] of earlyConnections.splice(0)) conns.addConnection(peer, p);
       startSampling();
       // Before main() is replayed: tasks of this worker read their cached files from here.
       installDistributedCache(msg.cachedFiles ?? {});
@@ -106,7 +109,9 @@ port.on('message', (msg: ToSlotWorker) => {
       return;
     }
     case 'connect':
-      connections!.addConnection(msg.peer, msg.port);
+      // The TaskManager registers a worker (and may hand it peers' ports) before it posts init.
+      if (connections) connections.addConnection(msg.peer, msg.port);
+      else earlyConnections.push([msg.peer, msg.port]);
       return;
     case 'deploy': {
       const task = new Task(env!, msg.task);
