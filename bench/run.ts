@@ -501,7 +501,7 @@ function sessionLatency(): Promise<SessionLatency> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10', '--pause', '1500'],
+      ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10', '--pause', '1500', '--warm-pool', '2'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

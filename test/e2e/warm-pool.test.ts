@@ -64,9 +64,9 @@ after(async () => {
 });
 
 test('slots take pre-started workers, each serves one job, and the pool refills after the job', async () => {
-  const tm = await startTaskManager();
+  const tm = await startTaskManager({ 'taskmanager.slot.warm-pool.size': 2 });
   const pool = tm.taskManager.warmPool;
-  assert.equal(pool.size, 2, 'the pool size defaults to taskmanager.numberOfTaskSlots');
+  assert.equal(pool.size, 2);
   await waitFor('the pool to start its workers', 10_000, () => pool.available === 2);
   assert.deepEqual(pool.stats, { started: 2, hits: 0, misses: 0 });
 
@@ -88,8 +88,8 @@ test('slots take pre-started workers, each serves one job, and the pool refills 
   await tm.close();
 });
 
-test('taskmanager.slot.warm-pool.size 0 starts every slot worker on deployment', async () => {
-  const tm = await startTaskManager({ 'taskmanager.slot.warm-pool.size': 0 });
+test('taskmanager.slot.warm-pool.size 0 (the default) starts every slot worker on deployment', async () => {
+  const tm = await startTaskManager();
   const pool = tm.taskManager.warmPool;
   assert.equal(pool.size, 0);
   const values = await runJob();

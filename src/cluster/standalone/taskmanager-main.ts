@@ -110,7 +110,7 @@ export async function runTaskManager(
   const taskManager = new TaskManager(id, slots, (m) => link.report(m), broker, {
     filesDir: join(blobDir, 'job-files'),
     metrics: { registry: metricRegistry, host, updateInterval: config.get('metrics.fetcher.update-interval') },
-    warmPoolSize: config.get('taskmanager.slot.warm-pool.size') ?? slots,
+    warmPoolSize: config.get('taskmanager.slot.warm-pool.size'),
   });
 
   /** Messages of one job are applied in order; a deployment waits for its bundle. */
