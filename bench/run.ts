@@ -577,9 +577,13 @@ interface SessionLatency {
 /** Runs bench/micro/session-latency.ts in its own process (it starts a cluster of processes). */
 function sessionLatency(): Promise<SessionLatency> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10', '--pause', '1500', '--warm-pool', '2'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.on('exit', (code) => {

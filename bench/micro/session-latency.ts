@@ -4,6 +4,11 @@
  * times; for each run it reports the time from the client's submission (bundle upload + run
  * request) to the job's RUNNING status and to every task RUNNING, and from the start of `weir run`'s
  * work (bundling, main() in plan mode) to RUNNING. Prints one JSON line.
+ *
+ *   node --import tsx bench/micro/session-latency.ts --runs 10 [--pause 1500] [--warm-pool 0]
+ *
+ * --pause: ms after each job before the next (the TaskManager's warm pool refills in the
+ * background after a job ends; back-to-back jobs may find its workers still starting).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -18,6 +23,10 @@ import { RestClient } from '../../dist/rest/client.js';
 import type { ClusterClient } from '../../dist/client/cluster-client.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10);
+/** Pause after each job (ms): the TaskManager's warm pool refills in the background after a job ends. */
+const pauseMs = process.argv.includes('--pause') ? Number(process.argv[process.argv.indexOf('--pause') + 1]) : 0;
+/** taskmanager.slot.warm-pool.size (default: the TaskManager's default, its slot count); 0 measures start-up without the pool. */
+const warmPool = process.argv.includes('--warm-pool') ? Number(process.argv[process.argv.indexOf('--warm-pool') + 1]) : undefined;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -33,7 +42,8 @@ mkdirSync(confDir);
 const restPort = await freePort();
 writeFileSync(
   join(confDir, 'config.yaml'),
-  `jobmanager.rpc.port: ${await freePort()}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: 2\n`,
+  `jobmanager.rpc.port: ${await freePort()}\nrest.port: ${restPort}\ntaskmanager.numberOfTaskSlots: 2\n` +
+    (warmPool === undefined ? '' : `taskmanager.slot.warm-pool.size: ${warmPool}\n`),
 );
 const pidDir = join(dir, 'pid');
 await startCluster({ confDir, taskManagers: 1, logDir: join(dir, 'log'), pidDir });
@@ -69,6 +79,7 @@ try {
           // the first run warms up the JobManager's and TaskManager's code paths
           toRunning.push((running || now) - submitAt);
           toTasksRunning.push(now - submitAt);
+          if (process.env.WEIR_BENCH_VERBOSE) console.error(`run ${i}: tasks RUNNING ${(now - submitAt).toFixed(0)} ms`);
           runToRunning.push((running || now) - start);
         }
         break;
@@ -77,6 +88,7 @@ try {
       await new Promise((r) => setTimeout(r, 1));
     }
     await rest.cancelJob(jobId);
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
 } finally {
   await stopCluster({ pidDir });

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { yaml } from './yaml.js';
 import { assertOptionsAvailable } from './availability.js';
 import { WeirError } from '../errors.js';
 import { OPTION_KEYS, isSecretKey } from './options.js';
@@ -50,16 +50,16 @@ export class Configuration {
 
   /** Parses config.yaml text; `origin` names it in errors (a file path). */
   static fromYaml(text: string, origin = 'config.yaml'): Configuration {
-    const lineCounter = new LineCounter();
+    const lineCounter = new (yaml().LineCounter)();
     // The failsafe schema keeps every scalar a string, as written ('0123' stays '0123'); the
     // option table decides how to read it, as Flink does.
-    const doc = parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: true, uniqueKeys: true });
+    const doc = yaml().parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: true, uniqueKeys: true });
     const err = doc.errors[0];
     if (err) throw new WeirError('WEIR_CONFIG_FILE', `Configuration file '${origin}' is not valid YAML: ${err.message.trim()}`);
     const config = new Configuration();
     const root = doc.contents;
-    if (root === null || (isScalar(root) && root.value === '')) return config;
-    if (!isMap(root))
+    if (root === null || (yaml().isScalar(root) && root.value === '')) return config;
+    if (!yaml().isMap(root))
       throw new WeirError('WEIR_CONFIG_FILE', `Configuration file '${origin}' must be a map of keys to values, like 'rest.port: 8081'`);
 
     const leaves: { key: string; raw: RawValue; line: number }[] = [];

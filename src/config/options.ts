@@ -168,6 +168,14 @@ export const OPTIONS = {
     min: 1,
     description: 'Task slots each TaskManager offers; each slot runs its subtasks in one worker thread.',
   },
+  'taskmanager.slot.warm-pool.size': {
+    type: 'integer',
+    min: 0,
+    max: 1024,
+    default: 0,
+    description:
+      "Slot worker threads a TaskManager process keeps started ahead of jobs (Node started, engine imported), so a job deployed to a slot only imports its own bundle. Each warm worker serves one job attempt and slot and ends with it (a job's code never outlives its job); the pool refills in the background. 0 (the default) starts every slot worker on deployment; the number of slots is the usual choice. Not used by the local mini-cluster of `weir run` in local mode.",
+  },
   'taskmanager.host': {
     type: 'string',
     defaultDescription: 'the address the TaskManager reaches the JobManager from',

@@ -2,7 +2,7 @@
  * Parsing, checking and formatting of single option values: durations, memory sizes, lists,
  * enums, numbers. Errors name the key, the value as written, what was expected and its source.
  */
-import { parse as parseYaml } from 'yaml';
+import { yaml } from './yaml.js';
 import { WeirError } from '../errors.js';
 import { toMillis } from '../util/duration.js';
 import { OPTIONS, OPTION_KEYS, isSecretKey } from './options.js';
@@ -145,7 +145,7 @@ function parseList(raw: RawValue): readonly string[] | undefined {
     // A YAML flow sequence, as Flink accepts in -D: [a, b]
     let items: unknown;
     try {
-      items = parseYaml(s, { schema: 'failsafe' });
+      items = yaml().parse(s, { schema: 'failsafe' });
     } catch {
       return undefined;
     }

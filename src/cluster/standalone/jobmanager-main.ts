@@ -28,7 +28,7 @@ import { programRunner } from '../program-runner.js';
 import { haClusterClient } from './ha-client.js';
 import { HaJobManager } from './ha-jobmanager.js';
 import { createLogger } from './log.js';
-import { installSignalHandlers, requireSecretForBind } from './taskmanager-main.js';
+import { installSignalHandlers, requireSecretForBind } from './process-lifecycle.js';
 import { configureFileSystems } from '../../fs/index.js';
 
 export interface RunJobManagerOptions {

@@ -54,6 +54,8 @@ export class AsyncWaitOperator implements StreamOperator {
   /** Records and watermarks not yet emitted (what counts against the capacity). */
   private size = 0;
   private restored: InFlightRecord[] = [];
+  /** The task's wait for room in the queue, while there is one. */
+  private capacityWait: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -283,8 +285,16 @@ export class AsyncWaitOperator implements StreamOperator {
 
   /** A full queue: the task takes no further record until a result was emitted (its mailbox keeps running). */
   private waitForCapacity(): void {
-    if (this.size < this.capacity) return;
-    this.block(this.mailbox.yieldUntil(() => this.size < this.capacity));
+    if (this.size < this.capacity || this.capacityWait !== undefined) return;
+    // One wait, however many records arrive while the queue is full (a source emits several per
+    // poll): a wait per record would each wake on every completion and spin through the mailbox.
+    const w = this.mailbox.yieldUntil(() => this.size < this.capacity);
+    this.capacityWait = w;
+    const clear = (): void => {
+      if (this.capacityWait === w) this.capacityWait = undefined;
+    };
+    w.then(clear, clear);
+    this.block(w);
   }
 
   /** Runs a mail of this operator; its failures name this operator. */

@@ -3,8 +3,12 @@
  * job's user functions, runs the tasks deployed to the slot, and talks to the TaskManager through
  * its parent port. It exits when the TaskManager terminates it at the end of the job attempt, so
  * no module of a finished job outlives it.
+ *
+ * A worker may be started before any job needs it (the TaskManager's warm pool, warm-pool.ts): it
+ * then has the engine imported and waits, unbound, for its one `init`, which names its address
+ * (job, attempt, slot) and brings the job's bundle.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { installDistributedCache } from '../../api/distributed-cache.js';
 import { serializeError, type SerializedError } from '../../errors.js';
 import { ConnectionManager } from '../network/connection-manager.js';
@@ -15,7 +19,7 @@ import { Task, type TaskEnvironment } from './task.js';
 import { configureFileSystems } from '../../fs/index.js';
 
 const port = parentPort!;
-const { address, host, fileSystems } = workerData as { address: string; host?: string; fileSystems?: Record<string, unknown> };
+const { host, fileSystems } = workerData as { host?: string; fileSystems?: Record<string, unknown> };
 // The TaskManager's file system settings (s3.*): checkpoints and file connectors of this slot use them.
 configureFileSystems(fileSystems ?? {});
 const post = (m: FromSlotWorker): void => port.postMessage(m);
@@ -28,20 +32,26 @@ const METRICS_SAMPLE_MS = 1000;
  */
 const sampling = process.env.WEIR_METRICS !== 'off';
 const metricRegistry = new MetricRegistry({ updateViews: sampling });
-const metrics = sampling ? { registry: metricRegistry, host: host ?? 'localhost', tmId: address.split('/')[0]! } : undefined;
-if (sampling) {
+
+/** Samples the tasks' metrics once the worker is bound to a job (a warm worker has none to send). */
+function startSampling(): void {
+  if (!sampling) return;
   setInterval(() => {
     const groups = metricRegistry.dumpLocal();
     if (groups.length > 0 || tasks.size === 0) post({ type: 'metrics', groups });
   }, METRICS_SAMPLE_MS).unref();
 }
 
-const connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer }));
+/** Set by `init`: a worker serves one job attempt and slot, named by its address `tmId/jobId/attempt/slot`. */
+let connections: ConnectionManager | undefined;
+/** Peers' ports handed over before init (the TaskManager registers the worker first). */
+const earlyConnections: [string, MessagePort][] = [];
 const tasks = new Map<string, Task>();
 let env: TaskEnvironment | undefined;
 let ready: Promise<ReplayedJob> | undefined;
 
-function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
+function makeEnv(d: JobDeployment, job: ReplayedJob, address: string, connections: ConnectionManager): TaskEnvironment {
+  const metrics = sampling ? { registry: metricRegistry, host: host ?? 'localhost', tmId: address.split('/')[0]! } : undefined;
   return {
     ...(metrics ? { metrics } : {}),
     jobId: d.jobId,
@@ -80,13 +90,18 @@ function makeEnv(d: JobDeployment, job: ReplayedJob): TaskEnvironment {
 port.on('message', (msg: ToSlotWorker) => {
   switch (msg.type) {
     case 'init': {
+      if (connections) throw new Error(`slot worker ${connections.self} received a second init`);
       const d = msg.deployment;
+      const address = msg.workerAddress;
+      const conns = (connections = new ConnectionManager(address, (peer) => post({ type: 'requestConnection', peer })));
+      for (const [peer, p] of earlyConnections.splice(0)) conns.addConnection(peer, p);
+      startSampling();
       // Before main() is replayed: tasks of this worker read their cached files from here.
       installDistributedCache(msg.cachedFiles ?? {});
       ready = replayProgram(d);
       ready.then(
         (job) => {
-          env = makeEnv(d, job);
+          env = makeEnv(d, job, address, conns);
           post({ type: 'ready' });
         },
         (e: unknown) => post({ type: 'initFailed', error: serializeError(e, 'WEIR_PROGRAM_FAILED') }),
@@ -94,7 +109,9 @@ port.on('message', (msg: ToSlotWorker) => {
       return;
     }
     case 'connect':
-      connections.addConnection(msg.peer, msg.port);
+      // The TaskManager registers a worker (and may hand it peers' ports) before it posts init.
+      if (connections) connections.addConnection(msg.peer, msg.port);
+      else earlyConnections.push([msg.peer, msg.port]);
       return;
     case 'deploy': {
       const task = new Task(env!, msg.task);

@@ -1,7 +1,8 @@
 /**
  * A TaskManager: a number of slots, and for each job attempt running here one worker thread per
- * slot it uses. It starts workers, forwards deployments and split assignments to them, relays their
- * reports to the JobManager, and terminates them when the JobManager releases the job.
+ * slot it uses. It takes workers from its warm pool (or starts them), forwards deployments and
+ * split assignments to them, relays their reports to the JobManager, and terminates them when the
+ * JobManager releases the job.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import type { PeerBroker } from './peer-broker.js';
 import { trackWorkerThread } from '../../util/process-info.js';
 import { TaskManagerMetrics, type TaskManagerMetricsOptions } from './task-manager-metrics.js';
 import { fileSystemSettings } from '../../fs/index.js';
+import { WarmPool } from './warm-pool.js';
 
 interface SlotWorker {
   worker: Worker;
@@ -47,6 +49,11 @@ export interface TaskManagerOptions {
   filesDir?: string;
   /** The process's metric registry, host and push interval. */
   metrics?: TaskManagerMetricsOptions;
+  /**
+   * Slot workers kept started ahead of jobs (taskmanager.slot.warm-pool.size). Default 0: a
+   * TaskManager that lives for one job (the local mini-cluster) gains nothing from a pool.
+   */
+  warmPoolSize?: number;
 }
 
 export class TaskManager {
@@ -57,6 +64,7 @@ export class TaskManager {
   /** The lsm working directory of each job attempt with workers here, by `<jobId>/<attempt>`. */
   private readonly localStateDirs = new Map<string, string>();
   readonly metrics: TaskManagerMetrics;
+  readonly warmPool: WarmPool;
 
   constructor(
     readonly id: string,
@@ -72,6 +80,15 @@ export class TaskManager {
       () => this.workers.size,
       options.metrics,
     );
+    this.warmPool = new WarmPool(options.warmPoolSize ?? 0, () => {
+      const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
+        workerData: { host: this.metrics.host, fileSystems: fileSystemSettings() },
+        stdout: false,
+        stderr: false,
+      });
+      trackWorkerThread(worker, 'Warm slot worker (no job yet)');
+      return worker;
+    });
   }
 
   handle(msg: ToTaskManager): void {
@@ -138,6 +155,7 @@ export class TaskManager {
       ends.push(w.worker.terminate());
     }
     await Promise.all(ends);
+    if (ends.length) this.warmPool.released();
     const removals: Promise<void>[] = [];
     for (const [key, f] of this.jobFiles) {
       if (attempt === undefined ? !key.startsWith(`${jobId}/`) : key !== `${jobId}/${attempt}`) continue;
@@ -155,7 +173,7 @@ export class TaskManager {
 
   async shutdown(): Promise<void> {
     this.metrics.close();
-    const ends = [...this.workers.values()].map((w) => w.worker.terminate());
+    const ends: Promise<unknown>[] = [this.warmPool.close(), ...[...this.workers.values()].map((w) => w.worker.terminate())];
     this.workers.clear();
     await Promise.all(ends);
     await Promise.allSettled([...this.jobFiles.values()].map((f) => f.files));
@@ -227,11 +245,7 @@ export class TaskManager {
   }
 
   private startWorker(address: string, d: JobDeployment): SlotWorker {
-    const worker = new Worker(workerEntry('./taskmanager/slot-worker.js'), {
-      workerData: { address, host: this.metrics.host, fileSystems: fileSystemSettings() },
-      stdout: false,
-      stderr: false,
-    });
+    const worker = this.warmPool.take();
     const { jobId, attempt } = d;
     trackWorkerThread(worker, `Slot ${address} (job ${jobId}, attempt ${attempt})`);
     let resolveReady!: (ok: boolean) => void;

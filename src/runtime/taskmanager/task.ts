@@ -17,7 +17,6 @@ import type { TaskNetworkContext } from '../network/channel.js';
 import { InputGate } from '../network/input-gate.js';
 import { ResultPartition } from '../network/result-partition.js';
 import { attribute, describeFailure } from '../operators/chaining.js';
-import type { SourceOperator } from '../operators/source-operator.js';
 import type {
   CheckpointingMode,
   CheckpointOptions,
@@ -31,6 +30,7 @@ import { Mailbox } from './mailbox.js';
 import { OperatorChain } from './operator-chain.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { TaskMetrics as TaskMetricGroup } from './task-metrics.js';
+import { TaskLoops } from './task-loops.js';
 
 export type { TaskEnvironment } from './task-environment.js';
 
@@ -49,6 +49,7 @@ export class Task {
   private readonly net: TaskNetworkContext;
   private readonly partition: ResultPartition;
   private readonly chain: OperatorChain;
+  private readonly loops: TaskLoops;
   private gate: InputGate | undefined;
   /** This subtask's part of checkpoints, and the asynchronous work (commits) the task waits for. */
   private readonly checkpoints: SubtaskCheckpoint;
@@ -104,7 +105,7 @@ export class Task {
       attempt,
     };
     this.metricGroup = new TaskMetricGroup(m.registry, identity, {
-      recordsIn: () => (this.chain.source ? this.chain.source.recordsOut : this.metrics.numRecordsIn),
+      recordsIn: () => (this.chain.source ? this.chain.source.recordsOut : this.loops.recordsIn),
       recordsOut: () => this.partition.recordsOut,
       bytesIn: () => this.gate?.bytesIn ?? 0,
       bytesOut: () => this.partition.bytesOut,
@@ -126,6 +127,8 @@ export class Task {
         }),
     };
     this.checkpoints = new SubtaskCheckpoint(ctx, this.chain, this.partition);
+    const flushEach = env.settings.bufferTimeout === 0;
+    this.loops = new TaskLoops(this.mailbox, this.partition, this.chain, this.metricGroup, flushEach, () => this.checkCanceled());
   }
 
   get subtask(): number {
@@ -157,8 +160,8 @@ export class Task {
         () => this.env.reportState(vertexId, subtask, 'RUNNING', undefined, this.snapshotMetrics()),
         METRICS_INTERVAL_MS,
       );
-      if (this.chain.source) await this.runSource(this.chain.source);
-      else if (this.gate.numChannels > 0) await this.pollInputs(this.gate, (g) => g.allDataEnded);
+      if (this.chain.source) await this.loops.runSource(this.chain.source);
+      else if (this.gate.numChannels > 0) await this.loops.pollInputs(this.gate, (g) => g.allDataEnded);
       await this.chain.prefetchAllTimers();
       await this.finishChain();
       if (this.checkpointing) {
@@ -260,132 +263,23 @@ export class Task {
     });
   }
 
-  // ---------------------------------------------------------------- the loop
-
   private checkCanceled(): void {
     if (this.canceled) throw new CanceledError();
     if (this.stopping && this.checkpoints.pendingWork === 0) throw new StoppedError();
-  }
-
-  private async awaitBlocker(): Promise<void> {
-    const chain = this.chain;
-    while (chain.blocker) {
-      const b = chain.blocker;
-      chain.blocker = undefined;
-      // A sink waiting for its external system to take a write is busy (as a slow sink is in Flink):
-      // backpressure is what its upstream tasks see.
-      await b;
-    }
-  }
-
-  /** Backpressure: waits (running mails) until every subpartition has room again. */
-  private async awaitOutputs(): Promise<void> {
-    const bp = this.metricGroup.backPressured;
-    bp.markStart();
-    try {
-      while (!this.partition.isAvailable()) {
-        this.checkCanceled();
-        this.mailbox.runMails();
-        await this.mailbox.waitSignal();
-      }
-    } finally {
-      bp.markEnd();
-    }
-  }
-
-  /** Waits for input (or a mail): idle time. */
-  private async idle(p: Promise<unknown>): Promise<void> {
-    const idle = this.metricGroup.idle;
-    idle.markStart();
-    try {
-      await p;
-    } finally {
-      idle.markEnd();
-    }
-  }
-
-  /** The source loop: the reader emits into the chain while the outputs have room. */
-  private async runSource(src: SourceOperator): Promise<void> {
-    const { mailbox, partition, chain } = this;
-    const flushEach = this.env.settings.bufferTimeout === 0;
-    mailbox.startSlice();
-    for (;;) {
-      this.checkCanceled();
-      mailbox.runMails();
-      if (chain.blocker) await this.awaitBlocker();
-      if (!partition.isAvailable()) await this.awaitOutputs();
-      const status = chain.call(0, () => src.pollNext());
-      if (status === 'END_OF_INPUT') break;
-      if (flushEach) partition.flush();
-      if (status === 'NOTHING_AVAILABLE') {
-        partition.flush();
-        await this.idle(Promise.race([src.isAvailable(), mailbox.waitSignal()]));
-        mailbox.startSlice();
-        continue;
-      }
-      if (mailbox.sliceOver()) await mailbox.yield();
-    }
-    if (src.bounded) chain.call(0, () => src.processWatermark(MAX_WATERMARK));
-  }
-
-  /**
-   * The input loop: takes buffers and events from the gate (round-robin over channels not blocked
-   * by an alignment), feeds records to the head operator and lets the gate handle events, until
-   * `done(gate)` holds.
-   */
-  private async pollInputs(gate: InputGate, done: (gate: InputGate) => boolean): Promise<void> {
-    const { mailbox, partition, chain } = this;
-    const flushEach = this.env.settings.bufferTimeout === 0;
-    mailbox.startSlice();
-    for (;;) {
-      this.checkCanceled();
-      mailbox.runMails();
-      if (done(gate)) return;
-      if (!partition.isAvailable()) await this.awaitOutputs();
-      const item = gate.pollNext();
-      if (item === undefined) {
-        partition.flush();
-        await this.idle(mailbox.waitSignal());
-        mailbox.startSlice();
-        continue;
-      }
-      if (item.k === 'data') {
-        const { values, timestamps } = item;
-        const input = gate.input;
-        this.metrics.numRecordsIn += values.length;
-        const prefetch = chain.prefetchRecords(values, input);
-        if (prefetch !== undefined) await prefetch;
-        const head = chain.head;
-        for (let r = 0; r < values.length; r++) {
-          try {
-            head.processElement(values[r], timestamps === null ? undefined : (timestamps[r] ?? undefined), input);
-          } catch (e) {
-            throw attribute(e, chain.opNames[0]!);
-          }
-          if (chain.blocker) await this.awaitBlocker();
-        }
-        if (flushEach) partition.flush();
-      } else {
-        const pending = gate.processEvent(item.ev);
-        if (pending !== undefined) await pending;
-        if (chain.hasPendingWatermarks) await chain.deliverWatermarks();
-      }
-      if (mailbox.sliceOver()) await mailbox.yield();
-    }
   }
 
   /** After end of data: keep taking part in checkpoints until one taken after it completed, and (inputs) until every channel ended. */
   private async awaitFinalCheckpoint(): Promise<void> {
     const gate = this.gate!;
     if (gate.numChannels > 0) {
-      await this.pollInputs(gate, (g) => this.finalCheckpointDone() && g.partitionsEnded);
+      await this.loops.pollInputs(gate, (g) => this.finalCheckpointDone() && g.partitionsEnded);
       return;
     }
     for (;;) {
       this.checkCanceled();
       this.mailbox.runMails();
       if (this.finalCheckpointDone()) return;
-      await this.idle(this.mailbox.waitSignal());
+      await this.loops.idle(this.mailbox.waitSignal());
     }
   }
 
@@ -408,7 +302,7 @@ export class Task {
     for (let i = 0; i < operators.length; i++) {
       if (i > 0) await this.chain.call(i, () => operators[i]!.endInput(0));
       await this.chain.call(i, () => operators[i]!.finish());
-      if (this.chain.blocker) await this.awaitBlocker();
+      if (this.chain.blocker) await this.loops.awaitBlocker();
       this.mailbox.runMails();
     }
   }
@@ -439,7 +333,7 @@ export class Task {
   }
 
   private snapshotMetrics(): TaskMetrics {
-    if (this.chain.source) this.metrics.numRecordsIn = this.chain.source.recordsOut;
+    this.metrics.numRecordsIn = this.chain.source ? this.chain.source.recordsOut : this.loops.recordsIn;
     const accumulators = this.chain.accumulators.snapshot();
     const watermark = this.chain.inputWatermark();
     return {
