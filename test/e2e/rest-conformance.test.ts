@@ -17,6 +17,7 @@ import { UNAVAILABLE_PATHS } from '../../dist/rest/routes/unavailable.js';
 import { applicationJobId } from '../../dist/runtime/jobmanager/dispatcher.js';
 import { cleanup, notePid, notePids, tempDir, weir } from './deploy-helpers.js';
 import { waitFor } from '../helpers/wait.js';
+import { launchChromium, watch } from '../helpers/services/chromium.js';
 
 const SPEC = '/work/shared/reference/flink-rest-v1-dispatcher.yml';
 const specPath = (): string => {
@@ -340,4 +341,23 @@ test("Application mode: the cluster's application and its jobs", async () => {
   const other = await fetch(`${url}/applications/no-such-application`);
   assert.equal(other.status, 404);
   assert.match(((await other.json()) as { errors: string[] }).errors[0]!, /this cluster runs application/);
+});
+
+test("the dashboard's Overview shows the application with its job, in a real browser", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const seen = watch(page);
+    await page.goto(`${url}/#/`);
+    const text = await waitFor('the Applications card with the running job', 20_000, async () => {
+      const card = page.locator('.application');
+      if ((await card.count()) !== 1) return undefined;
+      const t = (await card.textContent()) ?? '';
+      return t.includes(clusterId) && t.includes(jobId) && t.includes('RUNNING') ? t : undefined;
+    });
+    assert.ok(text);
+    assert.deepEqual(seen.problems, []);
+  } finally {
+    await browser.close();
+  }
 });
