@@ -2,7 +2,9 @@
  * A NatsSource has one split per filter subject: at parallelism 2 a source over two subjects reads
  * with both readers, and the job keeps per-key running sums published with EXACTLY_ONCE (message
  * ids from the key and its count) while TaskManager processes are killed with SIGKILL: every update
- * is in the output stream exactly once. Overlapping filter subjects are refused.
+ * is in the output stream exactly once. A bounded source over two subjects with durable consumers
+ * has a consumer per split, each acknowledged to its subject's last message. Overlapping filter
+ * subjects are refused.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,6 +14,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { runProgram } from '../../dist/client/run-program.js';
+import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsSink, NatsSource } from '../../dist/connectors/nats/index.js';
 import { startNats, type NatsServer } from '../helpers/services/nats.js';
 import { waitFor } from '../helpers/wait.js';
@@ -121,6 +125,49 @@ test(`two filter subjects are two splits: at parallelism 2 both readers read; ${
     }
     await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bounded source over two filter subjects with durable consumers: one consumer per split, both acknowledged to their last message', async () => {
+  await server.createStream('SB_IN', ['sb.*']);
+  await server.createStream('SB_OUT', ['sb-out']);
+  const count = 2000;
+  for (const s of [0, 1])
+    await server.publishJson(
+      `sb.${s}`,
+      Array.from({ length: count }, (_, v) => v)
+        .filter((v) => (v % KEYS) % 2 === s)
+        .map((v) => ({ k: v % KEYS, v })),
+    );
+  const cluster = new LocalMiniCluster({ slotsPerTaskManager: 2 });
+  try {
+    const r = await runProgram({
+      program: PROGRAM,
+      args: [server.url, 'SB_IN', 'sb.0,sb.1', 'sb-out', 'bounded-splits', '200', 'bounded', 'weir-splits'],
+      cluster,
+      config: Configuration.fromEntries({}),
+    });
+    assert.equal(r.results[0]!.status, 'FINISHED', JSON.stringify(r.results[0]!.error));
+  } finally {
+    await cluster.close();
+  }
+  const rows = (await server.readStream('SB_OUT')).map((m) => JSON.parse(Buffer.from(m.data).toString('utf8')) as Row);
+  assert.equal(rows.length, count, 'one update per input record');
+  assert.equal(
+    rows.reduce((a, r) => a | r.r, 0),
+    0b11,
+    'both source subtasks read records',
+  );
+  const jsm = await jetstreamManager(server.nc);
+  const messages = await server.readStream('SB_IN');
+  for (const s of [0, 1]) {
+    const info = await jsm.consumers.info('SB_IN', `weir-splits-${s}`);
+    assert.equal(info.config.filter_subject, `sb.${s}`);
+    assert.equal(
+      info.ack_floor.stream_seq,
+      Math.max(...messages.filter((m) => m.subject === `sb.${s}`).map((m) => m.seq)),
+      `consumer weir-splits-${s} acknowledged up to its subject's last message`,
+    );
   }
 });
 

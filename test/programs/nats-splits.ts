@@ -1,7 +1,7 @@
 /**
  * NATS (one split per filter subject) → keyed running sums → NATS, for the NATS split tests (args:
  * server URL, input stream, comma-separated filter subjects, output subject, message-id prefix,
- * checkpoint interval ms). Input messages are JSON { k, v }; each output message is a key's running
+ * checkpoint interval ms, bounded|unbounded, ordered|<durable consumer name>). Input messages are JSON { k, v }; each output message is a key's running
  * { k, v, n, r } after one more input message, `r` the bits of the source subtasks that read the
  * key's messages. Message ids come from the key and its count, so they do not depend on the order
  * in which the two readers' records meet at the sink.
@@ -18,8 +18,16 @@ interface Sum extends In {
   r: number;
 }
 
-const [url = 'nats://127.0.0.1:4222', input = 'in', filters = 'in.>', output = 'out.sums', prefix = 'splits', intervalArg = '300'] =
-  process.argv.slice(2);
+const [
+  url = 'nats://127.0.0.1:4222',
+  input = 'in',
+  filters = 'in.>',
+  output = 'out.sums',
+  prefix = 'splits',
+  intervalArg = '300',
+  mode = 'unbounded',
+  consumer = 'ordered',
+] = process.argv.slice(2);
 
 /** Chained to the source: tags each record with the reader subtask that read it. */
 class TagReader extends RichMapFunction<In, Sum> {
@@ -32,12 +40,10 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.setParallelism(2);
 env.enableCheckpointing(Number(intervalArg));
 
-const source = NatsSource.builder()
-  .setServers(url)
-  .setStream(input)
-  .setFilterSubjects(filters.split(','))
-  .setDeserializer<In>('json')
-  .build();
+const builder = NatsSource.builder().setServers(url).setStream(input).setFilterSubjects(filters.split(',')).setDeserializer<In>('json');
+if (mode === 'bounded') builder.setBounded();
+if (consumer !== 'ordered') builder.setConsumerName(consumer);
+const source = builder.build();
 
 env
   .fromSource(source, WatermarkStrategy.noWatermarks(), 'nats-in')
