@@ -7,6 +7,7 @@
  *   checkpoint). The output stream holds every expected update exactly once.
  * - a bounded source (durable consumer) ends at the stream's last sequence at start and
  *   acknowledges its durable consumer when checkpoints complete;
+ * - examples/nats-word-count.ts runs through `weir run` and counts every word once;
  * - bad builder settings fail with WEIR_CONNECTOR_CONFIG naming the setting.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import { NatsSink, NatsSource, NatsStartPosition } from '../../dist/connectors/n
 import { startNats, type NatsServer } from '../helpers/services/nats.js';
 import { waitFor } from '../helpers/wait.js';
 import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
+import { weir } from './deploy-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'nats-sums.ts');
@@ -169,6 +171,28 @@ test('a bounded NatsSource (durable consumer) ends at the stream’s last sequen
   // The durable consumer was acknowledged (AckPolicy.All) up to a completed checkpoint's position.
   const info = await (await jetstreamManager(server.nc)).consumers.info('B_IN', 'weir-bounded');
   assert.equal(info.ack_floor.stream_seq, count, 'acknowledged up to the last message (the final checkpoint covers it)');
+});
+
+test('examples/nats-word-count.ts runs with weir run (bounded) and counts every word once', async () => {
+  await server.createStream('LINES', ['lines']);
+  await server.createStream('WORD_COUNTS', ['word-counts']);
+  const lines = ['to be or not to be', 'that is the question', 'to be is to do'];
+  // publishJson writes JSON strings: the example reads the raw data, quotes are not word characters.
+  await server.publishJson('lines', lines);
+  const r = weir('run', '-p', '2', path.join(root, 'examples/nats-word-count.ts'), '--', server.url, 'LINES', 'word-counts', 'bounded');
+  assert.equal(r.code, 0, r.out);
+  const updates = new Map<string, number[]>();
+  for (const m of await server.readStream('WORD_COUNTS')) {
+    const { word, n } = JSON.parse(Buffer.from(m.data).toString('utf8')) as { word: string; n: number };
+    updates.set(word, [...(updates.get(word) ?? []), n]);
+  }
+  const expected = new Map<string, number>();
+  for (const l of lines) for (const w of l.split(/\W+/)) if (w) expected.set(w, (expected.get(w) ?? 0) + 1);
+  // Every update exactly once: counts 1..n per word, in order.
+  assert.deepEqual(
+    Object.fromEntries([...updates].sort()),
+    Object.fromEntries([...expected].sort().map(([w, n]) => [w, Array.from({ length: n }, (_, i) => i + 1)])),
+  );
 });
 
 test('bad NatsSource and NatsSink settings fail with WEIR_CONNECTOR_CONFIG naming the setting', () => {

@@ -33,6 +33,8 @@ export interface NatsSinkConfig<T> {
   serializer: NatsSerializer<T>;
   deliveryGuarantee: DeliveryGuarantee;
   messageIdPrefix: string | undefined;
+  /** EXACTLY_ONCE: the id of an element (after the prefix); none: its position in the subtask's output. */
+  messageIdSelector: ((element: T) => string) | undefined;
   maxInFlight: number;
   publishTimeoutMs: number;
 }
@@ -74,6 +76,7 @@ export class NatsSinkBuilder<T> {
   private serializer: NatsSerializer<T> | undefined;
   private guarantee: DeliveryGuarantee = 'AT_LEAST_ONCE';
   private prefix: string | undefined;
+  private idSelector: ((element: T) => string) | undefined;
   private readonly props = new Map<string, string>();
 
   setServers(servers: string): this {
@@ -108,6 +111,16 @@ export class NatsSinkBuilder<T> {
     this.prefix = prefix;
     return this;
   }
+  /**
+   * EXACTLY_ONCE: message ids from the element (`<prefix>-<id>`) instead of its position in the
+   * subtask's output; needed when the sink's input merges several upstream subtasks, whose order
+   * differs on replay. The id must be the same for a record replayed and differ between records.
+   */
+  setMessageIdSelector(selector: (element: T) => string): this {
+    if (typeof selector !== 'function') throw connectorError('NatsSink', 'setMessageIdSelector: not a function');
+    this.idSelector = selector;
+    return this;
+  }
   /** max.in.flight (1000 unacknowledged publishes before write waits), publish.timeout.ms (30000). */
   setProperty(key: string, value: string | number): this {
     if (!(key in SINK_PROPERTIES))
@@ -129,6 +142,7 @@ export class NatsSinkBuilder<T> {
       serializer: this.serializer,
       deliveryGuarantee: this.guarantee,
       messageIdPrefix: this.prefix,
+      messageIdSelector: this.idSelector,
       maxInFlight: Math.max(1, intProperty('NatsSink', 'max.in.flight', this.props.get('max.in.flight'), SINK_PROPERTIES['max.in.flight'])),
       publishTimeoutMs: Math.max(
         1000,
@@ -163,7 +177,8 @@ class NatsWriter<T> implements SinkWriter<T, never, NatsWriterState> {
     const c = this.config;
     const subject = typeof c.subject === 'function' ? c.subject(element) : c.subject;
     const n = this.published++;
-    const opts = c.deliveryGuarantee === 'EXACTLY_ONCE' ? { msgID: `${c.messageIdPrefix}-${this.subtask}-${n}` } : {};
+    const id = c.messageIdSelector ? c.messageIdSelector(element) : `${this.subtask}-${n}`;
+    const opts = c.deliveryGuarantee === 'EXACTLY_ONCE' ? { msgID: `${c.messageIdPrefix}-${id}` } : {};
     const p: Promise<PubAck | void> = this.js.publish(subject, c.serializer(element), opts).catch((e: unknown) => {
       this.failure ??= failed(e);
     });

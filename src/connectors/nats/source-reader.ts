@@ -7,7 +7,7 @@
  * are retried from the same position until it is back.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { InvalidArgumentError, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../api/source.js';
 import { SplitOutputs } from '../base/split-outputs.js';
 import { AvailabilitySignal } from '../base/availability.js';
@@ -16,7 +16,12 @@ import type { NatsSourceConfig } from './source.js';
 
 export interface NatsStreamSplit extends SourceSplit {
   stream: string;
+  /** The split's filter: one subject, or none for the whole stream. */
   filterSubjects: string[];
+  /** The filter's place among the source's filters (how the split's owner is chosen). */
+  index?: number;
+  /** The split's durable consumer; none: an ordered consumer. */
+  consumerName?: string;
   /** The stream sequence of the next message to emit. */
   sequence: number;
   /** Bounded: the split ends after this sequence; null: unbounded. */
@@ -90,18 +95,20 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
     const nc = await this.connection();
     const c = this.config;
     const filter = st.split.filterSubjects;
-    if (c.consumerName === undefined) {
+    const durable = st.split.consumerName ?? c.consumerName;
+    if (durable === undefined) {
       return jetstream(nc).consumers.get(st.split.stream, {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: from,
-        ...(filter.length > 0 ? { filter_subjects: filter } : {}),
+        // One subject as a string: filter_subject, which servers before 2.10 know too.
+        ...(filter.length === 1 ? { filter_subjects: filter[0] } : filter.length > 1 ? { filter_subjects: filter } : {}),
       });
     }
     // The durable consumer starts where Weir's checkpoint says: replaced when it exists (its position cannot be moved).
     const jsm = await jetstreamManager(nc);
-    await jsm.consumers.delete(st.split.stream, c.consumerName).catch(() => undefined);
+    await jsm.consumers.delete(st.split.stream, durable).catch(() => undefined);
     await jsm.consumers.add(st.split.stream, {
-      durable_name: c.consumerName,
+      durable_name: durable,
       ack_policy: AckPolicy.All,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
@@ -109,7 +116,7 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
       max_ack_pending: -1,
       ...(filter.length === 1 ? { filter_subject: filter[0] } : filter.length > 1 ? { filter_subjects: filter } : {}),
     });
-    return jetstream(nc).consumers.get(st.split.stream, c.consumerName);
+    return jetstream(nc).consumers.get(st.split.stream, durable);
   }
 
   private async fetchLoop(st: SplitState): Promise<void> {
@@ -141,8 +148,10 @@ export class NatsSourceReader<T> implements SourceReader<T, NatsStreamSplit> {
           this.available.notify();
         }
         if (end) return;
-      } catch {
+      } catch (e) {
         if (this.closed) return;
+        // A request the server or client refuses as such fails the job; anything else is retried.
+        if (e instanceof InvalidArgumentError) throw e;
         // The server is away or the consumer is gone: open a new one at the same position.
         consumer = undefined;
         await new Promise((r) => setTimeout(r, RETRY_MS));

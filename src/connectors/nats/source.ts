@@ -1,16 +1,13 @@
 /**
- * NatsSource: reads a JetStream stream. The stream (with its subject filter) is one split, owned by
- * one reader; the enumerator, in the JobManager's source coordinator, resolves where it starts (and,
- * bounded, the stream's last sequence at start, where it stops). Readers read through an ordered
- * consumer, or through a durable consumer that is acknowledged when a checkpoint completes; the
- * stream sequence of the next message to emit lives in checkpoints, so a restore resumes exactly there.
+ * NatsSource: reads a JetStream stream, one split per subject filter given to the builder (the whole
+ * stream when none is given), spread over the source's readers (source-enumerator.ts). Readers read
+ * each split through an ordered consumer, or through a durable consumer that is acknowledged when a
+ * checkpoint completes; each split's stream sequence of the next message to emit lives in
+ * checkpoints, so a restore resumes exactly there.
  */
-import { jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
 import type { Boundedness, Source, SourceReader, SourceReaderContext, SplitEnumerator, SplitEnumeratorContext } from '../../api/source.js';
 import {
   checkName,
-  closeQuietly,
-  connectNats,
   connectorError,
   intProperty,
   NatsDeserializers,
@@ -21,8 +18,10 @@ import {
   type StartPosition,
 } from './options.js';
 import { NatsSourceReader, type NatsStreamSplit } from './source-reader.js';
+import { NatsSourceEnumerator, type NatsEnumState } from './source-enumerator.js';
 
 export type { NatsStreamSplit } from './source-reader.js';
+export type { NatsEnumState } from './source-enumerator.js';
 
 export interface NatsSourceConfig<T> {
   servers: string[];
@@ -36,10 +35,6 @@ export interface NatsSourceConfig<T> {
   fetchMaxMessages: number;
   fetchExpiresMs: number;
   ackWaitMs: number;
-}
-
-export interface NatsEnumState {
-  assigned: boolean;
 }
 
 const SOURCE_PROPERTIES = { 'fetch.max.messages': 500, 'fetch.expires.ms': 1000, 'ack.wait.ms': 300_000 } as const;
@@ -90,9 +85,14 @@ export class NatsSourceBuilder<T> {
     this.stream = checkName('NatsSource', 'setStream', stream, false);
     return this;
   }
-  /** Only messages on these subjects (wildcards allowed). */
+  /** Only messages on these subjects (wildcards allowed); each subject is a split of its own, read in parallel. */
   setFilterSubjects(...subjects: (string | string[])[]): this {
-    this.filterSubjects = subjects.flat().map((s) => checkName('NatsSource', 'setFilterSubjects', s, true));
+    const filters = subjects.flat().map((s) => checkName('NatsSource', 'setFilterSubjects', s, true));
+    for (const [i, a] of filters.entries())
+      for (const b of filters.slice(i + 1))
+        if (subjectsOverlap(a, b))
+          throw connectorError('NatsSource', `setFilterSubjects: '${a}' and '${b}' overlap (a message would be read twice)`);
+    this.filterSubjects = filters;
     return this;
   }
   /** Reads through this durable consumer (created or replaced at the split's position), acknowledged on checkpoint completion. */
@@ -151,97 +151,16 @@ export class NatsSourceBuilder<T> {
   }
 }
 
-/** Java's String.hashCode, so the stream's owner is stable across runs. */
-function owner(stream: string, parallelism: number): number {
-  let h = 0;
-  for (let i = 0; i < stream.length; i++) h = (Math.imul(31, h) + stream.charCodeAt(i)) | 0;
-  return (h & 0x7fffffff) % parallelism;
-}
-
-class NatsSourceEnumerator<T> implements SplitEnumerator<NatsStreamSplit, NatsEnumState> {
-  private assigned: boolean;
-  private pending: NatsStreamSplit | undefined;
-  private started = false;
-
-  constructor(
-    private readonly config: NatsSourceConfig<T>,
-    private readonly ctx: SplitEnumeratorContext<NatsStreamSplit>,
-    restored: NatsEnumState | undefined,
-  ) {
-    this.assigned = restored?.assigned ?? false;
+/** Whether some subject matches both filters (`*` one token, `>` one or more trailing tokens). */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const s = x[i];
+    const t = y[i];
+    if (s === '>' || t === '>') return s !== undefined && t !== undefined;
+    if (s === undefined || t === undefined) return false;
+    if (s !== t && s !== '*' && t !== '*') return false;
   }
-
-  async start(): Promise<void> {
-    if (this.assigned) {
-      this.started = true;
-      for (const r of this.ctx.registeredReaders()) this.addReader(r);
-      return;
-    }
-    const c = this.config;
-    const nc = await connectNats(c.servers, 'weir-nats-enumerator');
-    try {
-      const jsm = await jetstreamManager(nc);
-      const info = await jsm.streams.info(c.stream).catch((e: unknown) => {
-        if (e instanceof JetStreamApiError && (e.status === 404 || e.code === 10059))
-          throw connectorError('NatsSource', `setStream: stream '${c.stream}' does not exist`);
-        throw e;
-      });
-      const first = Math.max(1, info.state.first_seq);
-      const last = info.state.last_seq;
-      let start: number;
-      switch (c.starting.kind) {
-        case 'earliest':
-          start = first;
-          break;
-        case 'latest':
-          start = last + 1;
-          break;
-        case 'sequence':
-          start = Math.max(first, c.starting.sequence);
-          break;
-        case 'durable': {
-          const ci = await jsm.consumers.info(c.stream, c.consumerName!).catch(() => undefined);
-          start = ci ? Math.max(first, ci.ack_floor.stream_seq + 1) : first;
-          break;
-        }
-      }
-      this.pending = {
-        splitId: c.stream,
-        stream: c.stream,
-        filterSubjects: c.filterSubjects,
-        sequence: start,
-        stopSequence: c.bounded ? last : null,
-      };
-    } finally {
-      await closeQuietly(nc);
-    }
-    this.started = true;
-    for (const r of this.ctx.registeredReaders()) this.addReader(r);
-  }
-
-  handleSplitRequest(): void {}
-
-  addSplitsBack(splits: NatsStreamSplit[]): void {
-    if (splits.length > 0) {
-      this.pending = splits[0];
-      this.assigned = false;
-    }
-  }
-
-  addReader(subtask: number): void {
-    if (!this.started) return;
-    if (this.pending && subtask === owner(this.config.stream, Math.max(1, this.ctx.currentParallelism()))) {
-      this.ctx.assignSplit(this.pending, subtask);
-      this.pending = undefined;
-      this.assigned = true;
-    }
-    // One split, known at start, and only its owner gets it: nothing more comes to any bounded reader.
-    if (this.config.bounded) this.ctx.signalNoMoreSplits(subtask);
-  }
-
-  snapshotState(): NatsEnumState {
-    return { assigned: this.assigned };
-  }
-
-  close(): void {}
+  return true;
 }
