@@ -14,6 +14,7 @@ import { DataGeneratorSource } from '../../src/connectors/datagen/index.js';
 import { FileSink, FileSource } from '../../src/connectors/file/index.js';
 import { SocketTextSource } from '../../src/connectors/socket/index.js';
 import { WeirError } from '../../src/errors.js';
+import { restoredWriterStates } from '../../src/connectors/base/index.js';
 
 const MAX_POLLS = 100_000;
 
@@ -477,4 +478,20 @@ test('FileSink on a full disk fails with WEIR_IO naming ENOSPC and the file', as
     spawnSync('umount', ['-l', mnt]);
     fs.rmdirSync(mnt);
   }
+});
+
+test('restored writer states: a subtask takes its own and those of subtasks gone after a rescale down, never a live one', () => {
+  const states = [0, 1, 2, 3].map((subtask) => ({ subtask, seq: subtask * 10 }));
+  assert.deepEqual(restoredWriterStates({ subtaskIndex: 1, parallelism: 2 }, [states[1]!, states[3]!]), {
+    own: states[1],
+    vanished: [states[3]],
+  });
+  // A live subtask's state that reached this one is neither its own nor vanished.
+  assert.deepEqual(restoredWriterStates({ subtaskIndex: 0, parallelism: 2 }, [states[0]!, states[1]!, states[2]!]), {
+    own: states[0],
+    vanished: [states[2]],
+  });
+  // Scaled up: a new subtask has no state of its own.
+  assert.deepEqual(restoredWriterStates({ subtaskIndex: 5, parallelism: 6 }, []), { own: undefined, vanished: [] });
+  assert.deepEqual(restoredWriterStates({ subtaskIndex: 0, parallelism: 1 }, undefined), { own: undefined, vanished: [] });
 });

@@ -17,6 +17,7 @@ import { connectorError, parseBootstrap, SINK_PROPERTIES, toBuffer, type Deliver
 import { kafkaErrorName, TransactionCoordinatorClient, type KafkaCommittable } from './transactions.js';
 import { KafkaRecordSerializationSchema } from './serialization.js';
 import { closeQuietly } from './kafka-client.js';
+import { restoredWriterStates } from '../base/writer-state.js';
 
 export { KafkaRecordSerializationSchema };
 
@@ -48,13 +49,9 @@ export class KafkaSink<T> implements Sink<T, KafkaCommittable, KafkaWriterState>
     const c = this.config;
     if (c.deliveryGuarantee === 'EXACTLY_ONCE' && ctx.checkpointing) {
       const w = new TransactionalWriter(c, ctx.subtaskIndex);
-      // The restored states are divided among the subtasks: after a rescale a subtask also holds those
-      // of subtasks that are gone, whose open transactions it aborts too.
-      const states = restored ?? [];
-      await w.init(
-        states.find((s) => s.subtask === ctx.subtaskIndex)?.nextSeq ?? 0,
-        states.filter((s) => s.subtask !== ctx.subtaskIndex && s.subtask >= ctx.parallelism),
-      );
+      // After a rescale a subtask also holds the states of subtasks that are gone: it aborts their open transactions too.
+      const { own, vanished } = restoredWriterStates(ctx, restored);
+      await w.init(own?.nextSeq ?? 0, vanished);
       return w;
     }
     return new PlainWriter(c, ctx.subtaskIndex);

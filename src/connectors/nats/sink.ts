@@ -15,6 +15,7 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import { WeirError } from '../../errors.js';
 import type { Sink, SinkWriter, SinkWriterContext } from '../../api/sink.js';
+import { restoredWriterStates } from '../base/writer-state.js';
 import {
   checkName,
   closeQuietly,
@@ -56,7 +57,7 @@ export class NatsSink<T> implements Sink<T, never, NatsWriterState> {
 
   async createWriter(ctx: SinkWriterContext, restored?: NatsWriterState[]): Promise<SinkWriter<T, never, NatsWriterState>> {
     const nc = await connectNats(this.config.servers, `weir-nats-sink-${ctx.subtaskIndex}`);
-    const published = restored?.find((s) => s.subtask === ctx.subtaskIndex)?.published ?? 0;
+    const published = restoredWriterStates(ctx, restored).own?.published ?? 0;
     return new NatsWriter(this.config, nc, ctx.subtaskIndex, published);
   }
 
