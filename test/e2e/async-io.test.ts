@@ -81,7 +81,8 @@ for (const p of [1, 2]) {
           'unordered: completion order',
         );
       if (p === 2) {
-        // Ordered: each subtask emits its own records in input order (rebalance gives them in increasing order).
+        // Ordered: each subtask emits its own records in input order (one source subtask, rebalanced, gives
+        // each of them its records in increasing order).
         for (const s of [0, 1]) {
           const mine = rows.filter((r) => r.subtask === s).map((r) => r.v);
           assert.ok(mine.length > 0, `subtask ${s} got records`);

@@ -68,7 +68,8 @@ export let result: unknown[] = [];
 
 if (which === 'ordered' || which === 'unordered') {
   const capacity = Number(rest[0] ?? '5');
-  const input = env.fromSequence(1, 400).rebalance();
+  // One source subtask, so each async subtask receives its records in increasing order.
+  const input = env.fromSequence(1, 400).setParallelism(1).rebalance();
   const wait = which === 'ordered' ? AsyncDataStream.orderedWait : AsyncDataStream.unorderedWait;
   result = await wait(input, new Service(), 5_000, capacity).executeAndCollect(`async-${which}`);
 } else if (which === 'plain') {

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { resolve as resolvePath } from 'node:path';
 import { test } from 'node:test';
 import type { JobGraph } from '../../src/graph/job-graph.js';
@@ -181,43 +184,43 @@ test('every check compiles', async () => {
 
 test('programs, slot threads and the local runtime use the message types without loading TypeBox or ajv', () => {
   // Loading them costs a few hundred ms of CPU: only processes that check messages pay for it.
-  const hook = `export async function resolve(s, c, next) { if (s === 'typebox' || s === 'ajv') console.error('LOADS ' + s); return next(s, c); }`;
-  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  for (const entry of [
-    'src/index.ts',
-    'src/runtime/taskmanager/task.ts',
-    'src/cluster/local-mini-cluster.ts',
-    'src/runtime/rpc/transport.ts',
-  ]) {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--import',
-        `data:text/javascript,${encodeURIComponent(register)}`,
-        '--input-type=module',
-        '-e',
-        `await import(${JSON.stringify(resolvePath(entry))});`,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    assert.doesNotMatch(r.stderr, /LOADS/, entry);
+  // The hook runs on the loader thread; it appends to a file synchronously, since what that thread
+  // writes to stderr may be lost when the process exits right after the import.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-loads-'));
+  try {
+    const loads = (entry: string): string => {
+      const log = path.join(dir, `${path.basename(entry)}.log`);
+      fs.writeFileSync(log, '');
+      const hook = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { if (s === 'typebox' || s === 'ajv') appendFileSync(${JSON.stringify(log)}, 'LOADS ' + s + '\\n'); return next(s, c); }`;
+      const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--import',
+          `data:text/javascript,${encodeURIComponent(register)}`,
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(resolvePath(entry))});`,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return fs.readFileSync(log, 'utf8');
+    };
+    for (const entry of [
+      'src/index.ts',
+      'src/runtime/taskmanager/task.ts',
+      'src/cluster/local-mini-cluster.ts',
+      'src/runtime/rpc/transport.ts',
+    ])
+      assert.doesNotMatch(loads(entry), /LOADS/, entry);
+    // The check does see a module that loads them.
+    const seen = loads('src/runtime/rpc/validate.ts');
+    assert.match(seen, /LOADS typebox/);
+    assert.match(seen, /LOADS ajv/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  // The check does see a module that loads them.
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--import',
-      `data:text/javascript,${encodeURIComponent(register)}`,
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(resolvePath('src/runtime/rpc/validate.ts'))});`,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  assert.match(r.stderr, /LOADS typebox/);
 });
