@@ -3,7 +3,8 @@
  * and a real Kubernetes API server: `helm lint --strict` passes, `helm template` renders the
  * expected objects with the default values and with overrides, values.schema.json refuses bad
  * values with a message naming them, and the rendered manifests (CRD included) apply to the API
- * server, whose authorizer then grants the operator's and the job clusters' accounts their rules.
+ * server, whose authorizer then grants the operator's and the job clusters' accounts their rules;
+ * `helm install`/`uninstall` of a release against it keeps the CRD.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -324,4 +325,61 @@ test('the rendered manifests apply to a real API server: the CRD is Established 
   assert.equal(await canI('weir', 'get', 'deployments.apps', '-n', NAMESPACE), 'yes');
   assert.equal(await canI('weir', 'create', 'deployments.apps', '-n', NAMESPACE), 'no');
   assert.equal(await canI('weir', 'create', 'pods', '-n', 'default'), 'no');
+});
+
+test('helm install and uninstall against the API server: a release watching one namespace, its NOTES, the CRD kept', async () => {
+  assert.ok(k8s, 'the control plane of the previous test');
+  const kube = ['--kubeconfig', k8s.kubeconfigPath];
+  await k8s.kubectl('create', 'namespace', 'team-a');
+  const installed = await helm(
+    ['install', 'scoped', CHART, '--namespace', 'weir-scoped', '--create-namespace', '--set', 'watchNamespaces={team-a}', ...kube],
+    helmEnv,
+  );
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, /STATUS: deployed/);
+  // NOTES.txt, rendered for this release.
+  assert.match(installed.stdout, /reconciles WeirDeployment resources \(weirdeployments\.weir\.dev\/v1beta1\) in the namespaces team-a\./);
+  assert.match(installed.stdout, /kubectl --namespace weir-scoped get deployment scoped-weir-operator/);
+
+  const listed = await k8s.kubectl(
+    'get',
+    'deployment/scoped-weir-operator',
+    'role/scoped-weir-operator-leader-election',
+    '-n',
+    'weir-scoped',
+    '-o',
+    'name',
+  );
+  assert.equal(listed.trim().split('\n').length, 2);
+  const inTeam = await k8s.kubectl(
+    'get',
+    'role/scoped-weir-operator',
+    'role/scoped-weir-operator-job',
+    'serviceaccount/weir',
+    '-n',
+    'team-a',
+    '-o',
+    'name',
+  );
+  assert.equal(inTeam.trim().split('\n').length, 3);
+  const as = '--as=system:serviceaccount:weir-scoped:scoped-weir-operator';
+  assert.equal(
+    (await k8s.kubectl('auth', 'can-i', as, 'patch', 'weirdeployments.weir.dev', '--subresource=status', '-n', 'team-a')).trim(),
+    'yes',
+  );
+  const elsewhere = await k8s
+    .kubectl('auth', 'can-i', as, 'list', 'weirdeployments.weir.dev', '-n', NAMESPACE)
+    .catch((e: { stdout?: string }) => e.stdout ?? '');
+  assert.equal(elsewhere.trim(), 'no', 'the scoped operator does not see other namespaces');
+
+  const uninstalled = await helm(['uninstall', 'scoped', '--namespace', 'weir-scoped', '--wait', '--timeout', '30s', ...kube], helmEnv);
+  assert.equal(uninstalled.code, 0, uninstalled.stderr);
+  const left = await k8s.kubectl('get', 'deployments,roles', '-n', 'weir-scoped', '-o', 'name');
+  assert.equal(left.trim(), '', 'the release objects are deleted');
+  // Helm never deletes a chart's CRDs (that would delete every WeirDeployment).
+  assert.equal(
+    (await k8s.kubectl('get', 'crd', 'weirdeployments.weir.dev', '-o', 'name')).trim(),
+    'customresourcedefinition.apiextensions.k8s.io/weirdeployments.weir.dev',
+  );
+  assert.equal((await k8s.kubectl('get', 'weirdeployments', '-n', NAMESPACE, '-o', 'name')).trim(), 'weirdeployment.weir.dev/wordcount');
 });
