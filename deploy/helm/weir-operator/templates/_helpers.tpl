@@ -86,7 +86,13 @@ Whole numbers are written as integers (Helm reads YAML numbers as floats), lists
 {{/* The rules of the operator: its resources, the objects of the clusters it deploys, events, leader election. */}}
 {{- define "weir-operator.rules" -}}
 - apiGroups: [weir.dev]
-  resources: [weirdeployments, weirdeployments/status, weirdeployments/finalizers]
+  resources:
+    - weirdeployments
+    - weirdeployments/status
+    - weirdeployments/finalizers
+    - weirsessionjobs
+    - weirsessionjobs/status
+    - weirsessionjobs/finalizers
   verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [apps]
   resources: [deployments, deployments/scale]
