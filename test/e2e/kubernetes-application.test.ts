@@ -262,22 +262,14 @@ test('detached, weir run returns with the cluster id and REST address once the c
 test('bad input is refused with a clear error and leaves no object behind', async () => {
   const flags = ['-D', `kubernetes.config.file=${k8s.kubeconfigPath}`, '-D', 'kubernetes.cluster-id=weir-bad'];
   const run = (...args: string[]): Promise<{ code: number; out: string }> => weir('run', '-t', 'kubernetes-application', ...flags, ...args);
-  writeFileSync(join(dir, 'not-yaml.yaml'), 'spec: [unclosed\n  containers: {');
   writeFileSync(join(dir, 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: x }\n');
   const big = join(dir, 'big-program.ts');
   // Random text does not compress away: the bundle is larger than a ConfigMap may be.
   const filler = Array.from({ length: 1_200_000 / 32 }, (_, i) => (i * 2654435761).toString(36).padStart(32, 'x')).join('');
   writeFileSync(big, `const data = ${JSON.stringify(filler)};\nconsole.log(data.length);\n`);
 
+  // Missing and non-YAML template files: test/unit/kubernetes-pod-template.test.ts.
   const cases: [string[], RegExp][] = [
-    [
-      ['-D', `kubernetes.pod-template-file.default=${join(dir, 'missing.yaml')}`, 'test/programs/session-job.ts'],
-      /the pod template .*missing\.yaml \(kubernetes\.pod-template-file\.default\) cannot be read: ENOENT/,
-    ],
-    [
-      ['-D', `kubernetes.pod-template-file.jobmanager=${join(dir, 'not-yaml.yaml')}`, 'test/programs/session-job.ts'],
-      /the pod template .*not-yaml\.yaml \(kubernetes\.pod-template-file\.jobmanager\) is not valid YAML/,
-    ],
     [
       ['-D', `kubernetes.pod-template-file.taskmanager=${join(dir, 'deployment.yaml')}`, 'test/programs/session-job.ts'],
       /the pod template .*deployment\.yaml \(kubernetes\.pod-template-file\.taskmanager\) is not a Pod: it has apiVersion apps\/v1 and kind Deployment/,

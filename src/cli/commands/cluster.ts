@@ -4,6 +4,7 @@
  * `cluster start` and `cluster stop`.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -89,9 +90,14 @@ async function kubernetesApplication(
   if (!application.startsWith(CONFIGMAP_PREFIX))
     return { program: application, args: undefined, teardown: () => deleteCluster(api, clusterId, log) };
   const name = application.slice(CONFIGMAP_PREFIX.length);
-  const fetched = await fetchApplication(api, name, join(tmpdir(), `weir-application-${clusterId}`));
+  const dir = mkdtempSync(join(tmpdir(), `weir-application-${clusterId}-`));
+  const fetched = await fetchApplication(api, name, dir);
   log.info(`read the application ${fetched.program} from the ConfigMap ${api.namespace}/${name}`);
-  return { program: fetched.bundlePath, args: fetched.args, teardown: () => deleteCluster(api, clusterId, log) };
+  const teardown = async (): Promise<void> => {
+    rmSync(dir, { recursive: true, force: true });
+    await deleteCluster(api, clusterId, log);
+  };
+  return { program: fetched.bundlePath, args: fetched.args, teardown };
 }
 
 export function registerClusterCommands(program: Command): void {
