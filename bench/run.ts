@@ -17,6 +17,7 @@
  *   npm run bench -- --only ha                        leader kill → new leader → job RUNNING, etcd and ZooKeeper
  *   npm run bench -- --only kafka                     Kafka → Weir → Kafka on a real broker (needs Java and Maven)
  *   npm run bench -- --only nats                      NATS → Weir → NATS on a real nats-server with JetStream
+ *   npm run bench -- --only kubernetes                start-up of Kubernetes application and session clusters (test control plane)
  *
  * Options: --events N (all queries), --parallelism P[,P2] (Weir and Flink; default 1), --impl list
  * (weir,fused,rx,flink: Flink only when java and mvn are on PATH, see bench/nexmark/flink.ts),
@@ -48,6 +49,7 @@ import {
 } from './storage/suite.js';
 import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
 import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
+import { reportKubernetesSuite, runKubernetesSuite, type KubernetesSuiteResult } from './kubernetes/suite.js';
 import { DEFAULT_NATS_OPTIONS, reportNatsSuite, runNatsSuite, type NatsSuiteOptions } from './nats/suite.js';
 import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
 import { flinkClasspath, flinkUnavailable, runFlink, type FlinkMeasurement } from './nexmark/flink.js';
@@ -96,8 +98,20 @@ interface Args {
   nats: NatsSuiteOptions;
 }
 
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'nats' | 'ha';
-const SECTIONS: readonly Section[] = ['nexmark', 'micro', 'checkpoint', 'deployment', 'async', 'metrics', 'storage', 'kafka', 'nats', 'ha'];
+type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'nats' | 'ha' | 'kubernetes';
+const SECTIONS: readonly Section[] = [
+  'nexmark',
+  'micro',
+  'checkpoint',
+  'deployment',
+  'async',
+  'metrics',
+  'storage',
+  'kafka',
+  'nats',
+  'ha',
+  'kubernetes',
+];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -543,6 +557,13 @@ async function main(): Promise<void> {
     lines.push(...reportHaSuite(ha, a.ha));
   }
 
+  let kubernetes: KubernetesSuiteResult | undefined;
+  // Only on request: it needs the Kubernetes control plane of the tests (test/services/kubernetes.sh).
+  if (a.only === 'kubernetes') {
+    kubernetes = await runKubernetesSuite({ runs: 3 }, (s) => process.stderr.write(s));
+    lines.push(...reportKubernetesSuite(kubernetes, { runs: 3 }));
+  }
+
   let nats: Awaited<ReturnType<typeof runNatsSuite>> | undefined;
   if (a.only === undefined || a.only === 'nats') {
     try {
@@ -560,7 +581,7 @@ async function main(): Promise<void> {
     writeFileSync(
       a.json,
       JSON.stringify(
-        { results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka, nats, ha },
+        { results, exchange, backpressure: bp, session, checkpoint, deployment, metricsOverhead, storage, kafka, nats, ha, kubernetes },
         null,
         2,
       ),

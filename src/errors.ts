@@ -29,7 +29,7 @@ export const ERROR_CODES = {
   WEIR_CACHED_FILE: 'A file registered with registerCachedFile() is missing, too large, registered twice, or not known.',
   WEIR_CLUSTER_DEPLOYMENT: 'A resource provider could not start a cluster process (JobManager or TaskManager).',
   WEIR_KUBERNETES:
-    'The Kubernetes API server could not be reached or refused a request (kubeconfig, RBAC, a cluster id in use or not found).',
+    'The Kubernetes API server could not be reached or refused a request (kubeconfig, RBAC, a cluster id in use or not found), or a pod template or application bundle was refused.',
   WEIR_IO: 'A file or directory a job reads or writes cannot be created, read or written (permission, read-only file system, disk full).',
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
   WEIR_JOBMANAGER_LOST:

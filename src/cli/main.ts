@@ -119,7 +119,7 @@ function cancelOnInterrupt(jobs: Map<string, SubmittedJob>): void {
 }
 
 /** Targets of DESIGN §2 this build cannot run. */
-const UNAVAILABLE_TARGETS = new Set(['kubernetes-application']);
+const UNAVAILABLE_TARGETS = new Set<string>();
 
 function printResult(
   job: Pick<SubmittedJob, 'streamGraph' | 'cancelledByProgram'> | undefined,
@@ -227,6 +227,12 @@ export function buildCli(): Command {
     .option('--conf-dir <dir>', 'configuration directory (default: $WEIR_CONF_DIR or ./conf)')
     .option('-v, --verbose', 'print stacks with errors')
     .action(async (file: string, args: string[], o: RunCliOptions) => {
+      // Flink has no per-job mode on Kubernetes either: its place is taken by Application mode.
+      if (o.target === 'kubernetes-per-job')
+        throw new WeirError(
+          'WEIR_CLI_USAGE',
+          "-t kubernetes-per-job is not supported (Flink has no per-job mode on Kubernetes): use -t kubernetes-application, which gives the program's jobs a cluster of their own",
+        );
       if (o.claimMode !== undefined) reportClaimMode(o.claimMode, o.fromSavepoint !== undefined);
       const config = loadConfig(o, {
         'execution.target': o.target ?? (o.jobmanager ? 'remote' : undefined),
@@ -239,12 +245,19 @@ export function buildCli(): Command {
       if (UNAVAILABLE_TARGETS.has(target)) {
         throw new WeirError(
           'WEIR_CONFIG_BAD_VALUE',
-          `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application or kubernetes-session`,
+          `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application, kubernetes-session or kubernetes-application`,
         );
       }
       const parallelism = o.parallelism === undefined ? undefined : parsePositive(o.parallelism, '-p/--parallelism');
       if (target === 'process-application') {
         await runApplication(file, args, config, parallelism, o.detached === true);
+        return;
+      }
+      if (target === 'kubernetes-application') {
+        const { runKubernetesApplicationCli } = await import('./commands/kubernetes-application.js');
+        await runKubernetesApplicationCli({ file, args, config, parallelism, detached: o.detached === true }, (r, logs) =>
+          printResult(undefined, r, logs),
+        );
         return;
       }
       if (target === 'remote' || target === 'process-session' || target === 'kubernetes-session') reportClientConfig(o, config);

@@ -46,14 +46,14 @@ export async function createCluster(config: Configuration): Promise<ClusterClien
   const target = String(config.get('execution.target') ?? 'local');
   const factory = registry().get(target);
   if (factory) return factory(config);
-  if (target === 'process-application') {
+  if (target === 'process-application' || target === 'kubernetes-application') {
     throw new WeirError(
       'WEIR_CONFIG_BAD_VALUE',
-      "execution.target 'process-application' runs main() in the JobManager, not in this client: use 'weir run -t process-application'",
+      `execution.target '${target}' runs main() in the JobManager, not in this client: use 'weir run -t ${target}'`,
     );
   }
   throw new WeirError(
     'WEIR_CONFIG_BAD_VALUE',
-    `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application or kubernetes-session`,
+    `execution.target '${target}' is not available in this build: use local, remote, process-session, process-per-job, process-application, kubernetes-session or kubernetes-application`,
   );
 }

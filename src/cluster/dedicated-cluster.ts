@@ -43,6 +43,8 @@ export interface DedicatedClusterOptions {
   jobFile?: string;
   /** Application: the program or bundle, its arguments and directory. */
   application?: { program: string; args: string[]; cwd: string };
+  /** Wait (bounded) for an attached client to collect the results before ending (default: with a cluster directory and execution.attached). */
+  waitForClient?: boolean;
 }
 
 /** Longest the REST API waits for the first job to run. */
@@ -190,7 +192,7 @@ export class DedicatedCluster {
     for (const id of this.application?.status().jobs ?? []) if (!this.jobIds.includes(id)) this.jobIds.push(id);
     dispatcher.cancelAll();
     await dispatcher.settled();
-    if (this.o.clusterDir && config.get('execution.attached')) await this.collected();
+    if (this.o.waitForClient ?? (this.o.clusterDir !== undefined && config.get('execution.attached'))) await this.collected();
     const tmLogs = [...((jm.provider as { logFiles?: readonly string[] } | undefined)?.logFiles ?? [])];
     await jm.close(why);
     this.archiveLogs(tmLogs);

@@ -77,4 +77,19 @@ export const KUBERNETES_OPTIONS = {
     description:
       'Type of the REST Service: ClusterIP (reached in the cluster network), NodePort (on every node), LoadBalancer (an external address).',
   },
+  'kubernetes.pod-template-file.default': {
+    type: 'string',
+    description:
+      'Pod template (a YAML file with one Pod) the JobManager and TaskManager pods are merged onto; its container named weir-main-container is merged with the main container (docs/kubernetes.md).',
+  },
+  'kubernetes.pod-template-file.jobmanager': {
+    type: 'string',
+    defaultDescription: 'kubernetes.pod-template-file.default',
+    description: 'Pod template of the JobManager pods.',
+  },
+  'kubernetes.pod-template-file.taskmanager': {
+    type: 'string',
+    defaultDescription: 'kubernetes.pod-template-file.default',
+    description: 'Pod template of the TaskManager pods.',
+  },
 } as const satisfies Record<string, OptionSpec>;

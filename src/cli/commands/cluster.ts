@@ -4,6 +4,7 @@
  * `cluster start` and `cluster stop`.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -72,6 +73,33 @@ async function kubernetesProvider(config: Configuration, log: Logger): Promise<(
     });
 }
 
+/** The bundle and arguments of a Kubernetes Application cluster, and the deletion of the cluster once it has ended. */
+async function kubernetesApplication(
+  config: Configuration,
+  application: string,
+  log: Logger,
+): Promise<{ program: string; args: string[] | undefined; teardown: () => Promise<void> }> {
+  const clusterId = config.get('kubernetes.cluster-id');
+  if (!clusterId) throw new WeirError('WEIR_CLI_USAGE', '--provider kubernetes needs kubernetes.cluster-id (the name of its Deployment)');
+  const [{ kubeApi }, { CONFIGMAP_PREFIX, fetchApplication }, { deleteCluster }] = await Promise.all([
+    import('../../providers/kubernetes/kube-api.js'),
+    import('../../providers/kubernetes/application-bundle.js'),
+    import('../../providers/kubernetes/teardown.js'),
+  ]);
+  const api = kubeApi(config);
+  if (!application.startsWith(CONFIGMAP_PREFIX))
+    return { program: application, args: undefined, teardown: () => deleteCluster(api, clusterId, log) };
+  const name = application.slice(CONFIGMAP_PREFIX.length);
+  const dir = mkdtempSync(join(tmpdir(), `weir-application-${clusterId}-`));
+  const fetched = await fetchApplication(api, name, dir);
+  log.info(`read the application ${fetched.program} from the ConfigMap ${api.namespace}/${name}`);
+  const teardown = async (): Promise<void> => {
+    rmSync(dir, { recursive: true, force: true });
+    await deleteCluster(api, clusterId, log);
+  };
+  return { program: fetched.bundlePath, args: fetched.args, teardown };
+}
+
 export function registerClusterCommands(program: Command): void {
   program
     .command('jobmanager')
@@ -96,10 +124,10 @@ export function registerClusterCommands(program: Command): void {
       const config = load(o);
       if (o.provider !== 'standalone' && o.provider !== 'process' && o.provider !== 'kubernetes')
         throw new WeirError('WEIR_CLI_USAGE', `--provider must be 'standalone', 'process' or 'kubernetes', got '${o.provider}'`);
-      if (o.provider === 'kubernetes' && (o.job || o.application))
+      if (o.provider === 'kubernetes' && o.job)
         throw new WeirError(
           'WEIR_CLI_USAGE',
-          '--provider kubernetes runs a session cluster: --job and --application are not supported with it',
+          '--provider kubernetes runs a session or an Application cluster: --job (per-job) is not supported with it (use -t kubernetes-application)',
         );
       if (o.job && o.application) throw new WeirError('WEIR_CLI_USAGE', '--job and --application cannot be used together');
       const [{ runJobManager }, { createLogger }] = await Promise.all([
@@ -108,6 +136,12 @@ export function registerClusterCommands(program: Command): void {
       ]);
       const log = createLogger('JobManager', config.get('weir.log.level'));
       const clusterDir = o.clusterDir === undefined ? undefined : resolve(o.clusterDir);
+      // A Kubernetes Application cluster's bundle and arguments come from its ConfigMap.
+      const k8sApp = o.provider === 'kubernetes' && o.application ? await kubernetesApplication(config, o.application, log) : undefined;
+      if (k8sApp) {
+        o.application = k8sApp.program;
+        if (k8sApp.args) args = k8sApp.args;
+      }
       const clusterId =
         (o.provider === 'kubernetes' ? config.get('kubernetes.cluster-id') : undefined) ??
         config.get('process.cluster-id') ??
@@ -125,6 +159,7 @@ export function registerClusterCommands(program: Command): void {
               clusterDir,
               ...(o.job ? { jobFile: resolve(o.job) } : {}),
               ...(o.application ? { application: { program: resolve(o.application), args, cwd: resolve(o.programCwd ?? '.') } } : {}),
+              ...(k8sApp ? { waitForClient: config.get('execution.attached') } : {}),
             })
           : undefined;
       const { ProcessResourceProvider } =
@@ -176,6 +211,7 @@ export function registerClusterCommands(program: Command): void {
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       const code = await dedicated.run(jm);
+      if (k8sApp) await k8sApp.teardown();
       process.exit(code);
     });
 

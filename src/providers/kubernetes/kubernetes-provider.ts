@@ -14,6 +14,7 @@ import { makeInformer, type V1Container, type V1OwnerReference, type V1Pod } fro
 import type { ResourceProvider } from '../../runtime/jobmanager/resource-provider.js';
 import type { Logger } from '../../runtime/rpc/transport.js';
 import { call, callOrMissing, statusOf, type KubeApi } from './kube-api.js';
+import { mergePodTemplate, TASKMANAGER_TEMPLATE_ANNOTATION } from './pod-template.js';
 import { ownerReference, selector, taskManagerPod } from './specs.js';
 
 const INFORMER_RETRY_MS = 1000;
@@ -27,7 +28,12 @@ export interface KubernetesClusterContext {
   serviceAccount: string | undefined;
   /** Numbers TaskManager pod names apart from those of an earlier JobManager of the same cluster. */
   attempt: number;
+  /** The TaskManager pod template (kubernetes.pod-template-file.taskmanager|default), from the Deployment's annotation. */
+  podTemplate?: V1Pod;
 }
+
+/** The environment variables Weir generates (the pod's IP, the secret references); the rest of the JobManager's come from its pod template. */
+const GENERATED_ENV = /^(POD_IP|WEIR_SECRET_\d+)$/;
 
 export interface KubernetesProviderOptions extends KubernetesClusterContext {
   jobManagerAddress: string;
@@ -45,7 +51,15 @@ export async function clusterContext(api: KubeApi, clusterId: string): Promise<K
   );
   if (!deployment)
     throw new Error(`the JobManager Deployment ${api.namespace}/${clusterId} does not exist (kubernetes.cluster-id, kubernetes.namespace)`);
-  const template = deployment.spec!.template.spec!.containers[0]!;
+  const main = deployment.spec!.template.spec!.containers[0]!;
+  const template = { ...main, env: (main.env ?? []).filter((e) => GENERATED_ENV.test(e.name)) };
+  const annotation = deployment.metadata?.annotations?.[TASKMANAGER_TEMPLATE_ANNOTATION];
+  let podTemplate: V1Pod | undefined;
+  try {
+    podTemplate = annotation ? (JSON.parse(annotation) as V1Pod) : undefined;
+  } catch {
+    throw new Error(`the annotation ${TASKMANAGER_TEMPLATE_ANNOTATION} of the Deployment ${api.namespace}/${clusterId} is not JSON`);
+  }
   const pods = await call('listing the TaskManager pods', () =>
     api.core.listNamespacedPod({ namespace: api.namespace, labelSelector: selector(clusterId, 'taskmanager') }),
   );
@@ -57,6 +71,7 @@ export async function clusterContext(api: KubeApi, clusterId: string): Promise<K
     template,
     serviceAccount: deployment.spec!.template.spec!.serviceAccountName,
     attempt: Math.max(0, ...attempts) + 1,
+    ...(podTemplate ? { podTemplate } : {}),
   };
 }
 
@@ -95,7 +110,7 @@ export class KubernetesResourceProvider implements ResourceProvider {
     let markGone!: () => void;
     const gone = new Promise<void>((r) => (markGone = r));
     this.pods.set(name, { gone, markGone, stopping: false });
-    const pod = taskManagerPod({
+    const generated = taskManagerPod({
       name,
       clusterId: this.o.clusterId,
       namespace: this.o.api.namespace,
@@ -107,6 +122,7 @@ export class KubernetesResourceProvider implements ResourceProvider {
       memoryBytes: this.o.memoryBytes,
       owner: this.o.owner,
     });
+    const pod: V1Pod = { ...generated, ...mergePodTemplate(this.o.podTemplate, generated) };
     call(`creating the TaskManager pod ${name}`, () =>
       this.o.api.core.createNamespacedPod({ namespace: this.o.api.namespace, body: pod }),
     ).then(

@@ -6,10 +6,11 @@
  * references, everything else of the cluster.
  */
 import { randomBytes } from 'node:crypto';
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1OwnerReference, V1Service } from '@kubernetes/client-node';
 import { isSecretKey, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
 import { call, callOrMissing, kubeApi, type KubeApi } from './kube-api.js';
+import { mergePodTemplate, podTemplateFor, taskManagerTemplateAnnotation } from './pod-template.js';
 import {
   jobManagerDeployment,
   labels,
@@ -34,6 +35,10 @@ const NOT_PASSED = new Set([
   'rest.port',
   'taskmanager.host',
   'taskmanager.resource-id',
+  // Files of the client: their content reaches the cluster in its objects.
+  'kubernetes.pod-template-file.default',
+  'kubernetes.pod-template-file.jobmanager',
+  'kubernetes.pod-template-file.taskmanager',
 ]);
 
 export function clusterSpec(config: Configuration, clusterId: string, namespace: string): ClusterSpec {
@@ -124,7 +129,28 @@ export interface DeployedSession {
   restUrl: string;
 }
 
-export async function deploySession(config: Configuration, startupTimeoutMs = 120_000): Promise<DeployedSession> {
+/** What an Application cluster adds to a session cluster's objects (application.ts). */
+export interface ClusterExtras {
+  /** Arguments of `weir jobmanager` after `--provider kubernetes`. */
+  jobManagerArgs: string[];
+  /** Properties the cluster's processes get besides the client's. */
+  properties: string[];
+  /** Creates the cluster's further objects once the Deployment (their owner) exists. */
+  create(api: KubeApi, owner: V1OwnerReference): Promise<void>;
+}
+
+/** The JobManager Deployment with the pod templates: the JobManager's merged in, the TaskManagers' carried in an annotation. */
+export function templatedDeployment(config: Configuration, spec: ClusterSpec, jobManagerArgs: string[]): V1Deployment {
+  const jobManagerTemplate = podTemplateFor(config, 'jobmanager');
+  const annotation = taskManagerTemplateAnnotation(podTemplateFor(config, 'taskmanager'));
+  const d = jobManagerDeployment(spec, jobManagerArgs);
+  const pod = d.spec!.template;
+  d.spec!.template = mergePodTemplate(jobManagerTemplate, pod);
+  if (Object.keys(annotation).length) d.metadata!.annotations = { ...d.metadata!.annotations, ...annotation };
+  return d;
+}
+
+export async function deploySession(config: Configuration, startupTimeoutMs = 120_000, extras?: ClusterExtras): Promise<DeployedSession> {
   const api = kubeApi(config);
   const { apps, core, namespace } = api;
   const clusterId = config.get('kubernetes.cluster-id') ?? `weir-${randomBytes(4).toString('hex')}`;
@@ -136,11 +162,20 @@ export async function deploySession(config: Configuration, startupTimeoutMs = 12
       'WEIR_KUBERNETES',
       `a cluster with kubernetes.cluster-id '${clusterId}' exists already in namespace ${namespace}: stop it or pick another id`,
     );
-  const spec = clusterSpec(config, clusterId, namespace);
+  const base = clusterSpec(config, clusterId, namespace);
+  const spec = { ...base, properties: [...base.properties, ...(extras?.properties ?? [])] };
+  const body = templatedDeployment(config, spec, extras?.jobManagerArgs ?? []);
   const deployment = await call(`creating the JobManager Deployment ${namespace}/${clusterId}`, () =>
-    apps.createNamespacedDeployment({ namespace, body: jobManagerDeployment(spec, []) }),
+    apps.createNamespacedDeployment({ namespace, body }),
   );
   const owner = ownerReference(deployment);
+  try {
+    await extras?.create(api, owner);
+  } catch (e) {
+    // Nothing of a cluster that could not be made complete stays behind.
+    await apps.deleteNamespacedDeployment({ name: clusterId, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+    throw e;
+  }
   if (Object.keys(spec.secrets).length > 0)
     await call(`creating the Secret of ${clusterId}`, () => core.createNamespacedSecret({ namespace, body: secret(spec, owner) }));
   await call(`creating the REST Service of ${clusterId}`, () =>
