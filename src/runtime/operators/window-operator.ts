@@ -26,7 +26,7 @@ import type { InternalTimer } from './timer-service.js';
 import { bindMethod, optionalMethod } from './user-function.js';
 import { MergingWindowSet, type MergeHandler } from './merging-window-set.js';
 import { WindowContext } from './window-context.js';
-import { parseWindowNamespace, windowNamespace } from './window-namespace.js';
+import { parseWindowNamespace } from './window-namespace.js';
 
 /** List, reducing and aggregating state share this shape (Flink's AppendingState). */
 type AppendingState = State & { add(value: unknown): void; get(): unknown };
@@ -53,6 +53,8 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
    * per record); state and timer lookups are cheaper on a string already hashed.
    */
   private readonly namespaces = new Map<number, { ends: number[]; nss: string[] }>();
+  /** The current key's merging window set (sessions), reloaded per record and timer rather than made anew. */
+  private readonly mergeSet = MergingWindowSet.load(undefined);
 
   constructor(ctx: OperatorContext, spec: Extract<OperatorSpec, { type: 'window' }>) {
     super(ctx);
@@ -133,7 +135,7 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
   }
 
   private addToMergingWindows(value: unknown, windows: TimeWindow[]): boolean {
-    const set = MergingWindowSet.load(this.mergingSetState!.value());
+    const set = this.mergeSet.reload(this.mergingSetState!.value());
     let skipped = true;
     for (let i = 0; i < windows.length; i++) {
       const actual = set.addWindow(windows[i]!, this);
@@ -142,9 +144,9 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
         continue;
       }
       skipped = false;
-      const stateWindow = set.getStateWindow(actual);
-      if (stateWindow === undefined) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
-      this.windowState.setNamespace(this.namespaceOf(stateWindow));
+      const si = set.stateIndexOf(actual);
+      if (si < 0) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
+      this.windowState.setNamespace(this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si)));
       this.contents.add(value);
       const ns = this.namespaceOf(actual);
       this.onElementTrigger(actual, ns);
@@ -155,21 +157,25 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
   }
 
   private namespaceOf(w: TimeWindow): string {
-    let hit = this.namespaces.get(w.start);
+    return this.namespaceFor(w.start, w.end);
+  }
+
+  private namespaceFor(start: number, end: number): string {
+    let hit = this.namespaces.get(start);
     if (hit !== undefined) {
-      const i = hit.ends.indexOf(w.end);
+      const i = hit.ends.indexOf(end);
       if (i >= 0) return hit.nss[i]!;
     } else {
       if (this.namespaces.size >= 4096) this.namespaces.clear();
       hit = { ends: [], nss: [] };
-      this.namespaces.set(w.start, hit);
+      this.namespaces.set(start, hit);
     }
-    const ns = windowNamespace(w);
+    const ns = `${start}:${end}`;
     if (hit.ends.length >= 4) {
       hit.ends.shift();
       hit.nss.shift();
     }
-    hit.ends.push(w.end);
+    hit.ends.push(end);
     hit.nss.push(ns);
     return ns;
   }
@@ -194,7 +200,10 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       this.deleteCleanupTimer(m, mns);
     }
     if (mergedStateWindows.length > 0) {
-      this.windowState.mergeNamespaces!(windowNamespace(stateWindowResult), mergedStateWindows.map(windowNamespace));
+      this.windowState.mergeNamespaces!(
+        this.namespaceOf(stateWindowResult),
+        mergedStateWindows.map((w) => this.namespaceOf(w)),
+      );
     }
   }
 
@@ -275,7 +284,7 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
     const w = parseWindowNamespace(ns);
     let set: MergingWindowSet | undefined;
     if (this.isMerging) {
-      set = MergingWindowSet.load(this.mergingSetState!.value());
+      set = this.mergeSet.reload(this.mergingSetState!.value());
       const stateWindow = set.getStateWindow(w);
       // a timer of a window that was merged away: its state already moved on
       if (stateWindow === undefined) return;
