@@ -156,3 +156,79 @@ test("mergeNamespaces moves a key's values into the target and leaves other keys
   assert.deepEqual(b.getKeys('s', '0:10'), ['b']);
   assert.deepEqual(b.getKeys('s', '0:30'), ['a']);
 });
+
+test('a key with many namespaces: clearing, re-adding and snapshotting each of them in any order', () => {
+  const b = backend();
+  const list = b.getPartitionedState(new ListStateDescriptor<number>('l'));
+  b.setCurrentKey('k');
+  const live = new Map<string, number[]>();
+  let seed = 7;
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let step = 0; step < 400; step++) {
+    const ns = `${next(6) * 10}:${next(6) * 10 + 10}`;
+    list.setNamespace(ns);
+    if (next(3) === 0) {
+      list.state.clear();
+      live.delete(ns);
+    } else {
+      list.state.add(step);
+      live.set(ns, [...(live.get(ns) ?? []), step]);
+    }
+    assert.equal(b.numEntries(), live.size);
+  }
+  for (const [ns, values] of live) {
+    list.setNamespace(ns);
+    assert.deepEqual(list.state.get(), values);
+  }
+  const entries = b.canonicalSnapshot().states[0]?.entries ?? [];
+  assert.deepEqual(new Map(entries.map((e) => [e[2], e[3]])), live);
+});
+
+test('snapshotEncoded with window namespaces: the state of the call, although windows are cleared, merged and opened while it is encoded', async () => {
+  const { packKeyedStateChunks } = await import('../../src/runtime/state/snapshot-encoding.js');
+  const { packState, unpackState } = await import('../../src/runtime/checkpoint/storage.js');
+  const b = backend();
+  const agg = b.getPartitionedState(new AggregatingStateDescriptor<number, number, number>('s', sum));
+  const list = b.getPartitionedState(new ListStateDescriptor<number>('l'));
+  const N = 12_000; // entries over several chunks
+  for (let k = 0; k < N; k++) {
+    b.setCurrentKey(k);
+    for (let w = 0; w < 1 + (k % 3); w++) {
+      agg.setNamespace(`${w * 10}:${w * 10 + 10}`);
+      agg.state.add(k);
+    }
+    if (k % 4 === 0) {
+      list.setNamespace('0:10');
+      list.state.add(k);
+    }
+  }
+  const expected = unpackState(packState(b.canonicalSnapshot()));
+  const snap = b.snapshotEncoded();
+  let done = false;
+  const encoded = snap.states.then((s) => {
+    done = true;
+    return s;
+  });
+  for (let round = 0; round < 200 && !done; round++) {
+    for (let j = 0; j < 100; j++) {
+      const k = (round * 7919 + j * 104729) % (N + 500);
+      b.setCurrentKey(k);
+      agg.setNamespace('0:10');
+      if (j % 3 === 0) agg.state.clear();
+      else agg.mergeNamespaces!('0:10', ['10:20', '20:30']);
+      agg.setNamespace('90:100');
+      agg.state.add(1);
+      list.setNamespace('0:10');
+      const a = list.state.get();
+      list.state.update([...a, -1]);
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  const states = await encoded;
+  const decoded = unpackState<{ states: unknown[] }>(packKeyedStateChunks(states, packState({ services: [] })));
+  const sortStates = (x: { states: { name: string; entries: unknown[] }[] }): unknown =>
+    x.states
+      .map((st) => ({ ...st, entries: [...st.entries].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q))) }))
+      .sort((p, q) => p.name.localeCompare(q.name));
+  assert.deepEqual(sortStates(decoded as never), sortStates(expected as never));
+});

@@ -105,10 +105,9 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
     if (t === undefined || t.count === 0) return [];
     const out: unknown[] = [];
     const id = t.id;
-    const isVoid = namespace === VOID_NAMESPACE;
     for (const row of this.rows.values()) {
       const s = row.slots[id];
-      if (s !== undefined && (isVoid ? s.v !== undefined : s.ns?.has(namespace) === true)) out.push(row.key);
+      if (s !== undefined && s.has(namespace)) out.push(row.key);
     }
     return out;
   }
@@ -145,9 +144,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
       if (t.count > 0) {
         for (const row of this.rows.values()) {
           const s = row.slots[t.id];
-          if (s === undefined) continue;
-          if (s.v !== undefined) add(row, VOID_NAMESPACE, s.v);
-          if (s.ns !== undefined) for (const [ns, v] of s.ns) add(row, ns, v);
+          if (s !== undefined) s.forEach((ns, v) => add(row, ns, v));
         }
       }
       if (entries.length > 0) states.push({ name: t.name, kind: t.kind, entries });
@@ -191,9 +188,9 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
             const saved = copies.saved.get(t)?.get(row.nk);
             const s = row.slots[t.id];
             if (s !== undefined) {
-              if (s.v !== undefined && saved?.has(VOID_NAMESPACE) !== true) add(row, VOID_NAMESPACE, row.key, exportValue(t.kind, s.v));
-              if (s.ns !== undefined)
-                for (const [ns, v] of s.ns) if (saved?.has(ns) !== true) add(row, ns, row.key, exportValue(t.kind, v));
+              s.forEach((ns, v) => {
+                if (saved?.has(ns) !== true) add(row, ns, row.key, exportValue(t.kind, v));
+              });
               copies.done.add(s);
             }
             if (saved !== undefined) for (const [ns, c] of saved) if (c !== ABSENT) add(row, ns, c.key, c.value);
@@ -253,7 +250,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
       let byNs = byKey.get(row.nk);
       if (byNs === undefined) byKey.set(row.nk, (byNs = new Map()));
       if (byNs.has(ns)) continue;
-      const v = s === undefined ? undefined : ns === VOID_NAMESPACE ? s.v : s.ns?.get(ns);
+      const v = s?.get(ns);
       byNs.set(ns, v === undefined ? ABSENT : { key: row.key, value: copyForSnapshot(t.kind, v) });
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The heap backend's layout: one row per key, found once when the key is set (setCurrentKey), and
  * in it one slot per state; a slot holds the VOID namespace's value in a field and other
- * namespaces in a Map by namespace. A state access is then an array index and, for a window's
+ * namespaces inline (the first) or in a Map by namespace. A state access is then an array index and, for a window's
  * namespace, one lookup in a small per-key map: no per-access lookup of the key, no lookup at all
  * for VOID-namespace state.
  */
@@ -9,14 +9,38 @@ import type { StateKind } from '../../api/state.js';
 import { VOID_NAMESPACE, type NormalizedKey } from './keyed-state-backend.js';
 import { StateTable } from './state-objects.js';
 
-/** One state's values of one key. */
+/**
+ * One state's values of one key. The first other namespace sits inline (`k1`/`v1`): a key
+ * usually has one window in flight at a time (tumbling windows, a session's state window), so
+ * most keys need no Map of their own.
+ */
 export class Slot {
   /** The VOID namespace's value (undefined: none). */
   v: unknown = undefined;
-  /** Values of other namespaces. */
+  /** One namespace other than VOID and its value. */
+  k1: string | undefined = undefined;
+  v1: unknown = undefined;
+  /** Further namespaces. */
   ns: Map<string, unknown> | undefined = undefined;
   /** Entries held (v counts as one). */
   n = 0;
+
+  get(ns: string): unknown {
+    if (ns === VOID_NAMESPACE) return this.v;
+    if (this.k1 === ns) return this.v1;
+    return this.ns?.get(ns);
+  }
+
+  has(ns: string): boolean {
+    return this.get(ns) !== undefined;
+  }
+
+  /** Calls `fn` for every namespace with a value, VOID first. */
+  forEach(fn: (ns: string, value: unknown) => void): void {
+    if (this.v !== undefined) fn(VOID_NAMESPACE, this.v);
+    if (this.k1 !== undefined) fn(this.k1, this.v1);
+    if (this.ns !== undefined) for (const [ns, v] of this.ns) fn(ns, v);
+  }
 }
 
 /** All state of one key: its original key (object keys keep their first instance), a slot per state. */
@@ -45,11 +69,6 @@ export interface RowHost {
   noKeyError(what: string): Error;
 }
 
-/** The value of `ns` in a slot. */
-export function slotGet(s: Slot, ns: string): unknown {
-  return ns === VOID_NAMESPACE ? s.v : s.ns?.get(ns);
-}
-
 /** A state's values over the rows; the handle of a namespace is the namespace. */
 export class HeapStateTable extends StateTable<string> {
   /** Entries over all keys and namespaces. */
@@ -75,7 +94,7 @@ export class HeapStateTable extends StateTable<string> {
     }
     const s = row.slots[this.id];
     if (s === undefined) return undefined;
-    const v = ns === VOID_NAMESPACE ? s.v : s.ns?.get(ns);
+    const v = s.get(ns);
     // A list, map or object may be changed in place by the caller: a running snapshot copies it first.
     if (b.copies.size > 0 && v !== null && typeof v === 'object') b.saveForSnapshots(this, row, ns);
     return v;
@@ -102,13 +121,21 @@ export class HeapStateTable extends StateTable<string> {
       s.v = value;
       return;
     }
-    const m = (s.ns ??= new Map());
-    const before = m.size;
-    m.set(ns, value);
-    if (m.size !== before) {
-      s.n++;
-      this.count++;
+    if (s.k1 === ns) {
+      s.v1 = value;
+      return;
     }
+    const m = s.ns;
+    if (m !== undefined && m.has(ns)) {
+      m.set(ns, value);
+      return;
+    }
+    if (s.k1 === undefined) {
+      s.k1 = ns;
+      s.v1 = value;
+    } else (s.ns ??= new Map()).set(ns, value);
+    s.n++;
+    this.count++;
   }
   remove(ns: string): void {
     const b = this.b;
@@ -123,6 +150,10 @@ export class HeapStateTable extends StateTable<string> {
       if (s.v === undefined) return;
       if (b.copies.size > 0) b.saveForSnapshots(this, row, ns);
       s.v = undefined;
+    } else if (s.k1 === ns) {
+      if (b.copies.size > 0) b.saveForSnapshots(this, row, ns);
+      s.k1 = undefined;
+      s.v1 = undefined;
     } else {
       const m = s.ns;
       if (m === undefined || !m.has(ns)) return;
