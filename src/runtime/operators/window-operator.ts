@@ -52,7 +52,7 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
    * session that grows keeps its start, and its state window, old and new extent are all looked up
    * per record); state and timer lookups are cheaper on a string already hashed.
    */
-  private readonly namespaces = new Map<number, { ends: number[]; nss: string[] }>();
+  private readonly namespaces = new Map<number, { prefix: string; ends: number[]; nss: string[] }>();
   /** The current key's merging window set (sessions), reloaded per record and timer rather than made anew. */
   private readonly mergeSet = MergingWindowSet.load(undefined);
 
@@ -167,10 +167,11 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       if (i >= 0) return hit.nss[i]!;
     } else {
       if (this.namespaces.size >= 4096) this.namespaces.clear();
-      hit = { ends: [], nss: [] };
+      hit = { prefix: `${start}:`, ends: [], nss: [] };
       this.namespaces.set(start, hit);
     }
-    const ns = `${start}:${end}`;
+    // a session that grows keeps its start: only its new end is turned into digits
+    const ns = hit.prefix + end;
     if (hit.ends.length >= 4) {
       hit.ends.shift();
       hit.nss.shift();
