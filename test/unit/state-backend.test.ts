@@ -1,6 +1,6 @@
 /**
  * The hashmap (heap) backend: the shared contract (state-backend-contract.ts), then what is its own
- * (getKeys without a scan, original keys, copy-on-write snapshots).
+ * (original keys, copy-on-write snapshots).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

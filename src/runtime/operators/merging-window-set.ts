@@ -18,11 +18,18 @@ export interface MergeHandler {
 export class MergingWindowSet {
   private dirty = false;
 
-  private constructor(private readonly flat: number[]) {}
+  private constructor(private flat: number[]) {}
 
   /** The set held by `flat` (which it changes in place; persist it with toFlat() when dirty). */
   static load(flat: number[] | undefined): MergingWindowSet {
     return new MergingWindowSet(flat ?? []);
+  }
+
+  /** This object made the set held by `flat`, as load() would (an operator reuses one per record). */
+  reload(flat: number[] | undefined): this {
+    this.flat = flat ?? [];
+    this.dirty = false;
+    return this;
   }
 
   get isDirty(): boolean {
@@ -41,6 +48,19 @@ export class MergingWindowSet {
     const f = this.flat;
     for (let i = 0; i + 3 < f.length; i += 4) if (f[i] === start && f[i + 1] === end) return i;
     return -1;
+  }
+
+  /** The index of in-flight window `w` for stateStartAt/stateEndAt, or -1 (no window object made). */
+  stateIndexOf(w: TimeWindow): number {
+    return this.indexOf(w.start, w.end);
+  }
+
+  stateStartAt(i: number): number {
+    return this.flat[i + 2]!;
+  }
+
+  stateEndAt(i: number): number {
+    return this.flat[i + 3]!;
   }
 
   getStateWindow(w: TimeWindow): TimeWindow | undefined {

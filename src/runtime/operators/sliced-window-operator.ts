@@ -16,23 +16,20 @@
  * and processing time take the general window operators.
  */
 import { WeirError } from '../../errors.js';
-import { MIN_WATERMARK } from '../../api/time.js';
 import { TimeWindow } from '../../api/windows.js';
 import type { AggregateFunction, Collector, ProcessWindowContext } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
 import type { OperatorSpec } from '../../api/transformation.js';
 import { AggregatingStateDescriptor, ReducingStateDescriptor, type State, type StateDescriptor } from '../../api/state.js';
-import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
-import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
-import type { OperatorContext, StreamOperator } from './operator.js';
-import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
-import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
+import type { NamespacedState } from '../state/keyed-state-backend.js';
+import { TimestampedCollector } from './keyed-process-operator.js';
+import type { OperatorContext } from './operator.js';
+import { CONTENTS_STATE, WindowOperatorBase } from './window-operator-base.js';
+import type { InternalTimer } from './timer-service.js';
+import { bindMethod, optionalMethod } from './user-function.js';
 import { SliceAssigner } from './slice-assigner.js';
 import { WindowContext } from './window-context.js';
 import { parseWindowNamespace } from './window-namespace.js';
-
-const CONTENTS_STATE = '_weir_window_contents';
-const WINDOW_TIMERS = 'window-timers';
 
 type WindowSpec = Extract<OperatorSpec, { type: 'window' }>;
 type AppendingState = State & { add(value: unknown): void; get(): unknown; clear(): void };
@@ -65,16 +62,9 @@ class NamespaceCache {
   }
 }
 
-export class SlicedWindowOperator implements StreamOperator, Triggerable<string> {
-  /** Records dropped because every window they belong to had fired (no late side output). */
-  numLateRecordsDropped = 0;
-
+export class SlicedWindowOperator extends WindowOperatorBase {
   private readonly slicing: SliceAssigner;
   private readonly lateDataTag: OutputTag | undefined;
-  private readonly keySelector: (v: unknown) => unknown;
-  private readonly backend: KeyedStateBackend;
-  private readonly tsm: TimerServiceManager;
-  private readonly timers: InternalTimerService<string>;
   private readonly windowState: NamespacedState<AppendingState>;
   private readonly contents: AppendingState;
   private readonly agg: AggregateFunction<unknown, unknown, unknown> | undefined;
@@ -82,23 +72,13 @@ export class SlicedWindowOperator implements StreamOperator, Triggerable<string>
   private readonly context: WindowContext;
   private readonly processFn: ProcessWindowFn | undefined;
   private readonly clearFn: ((c: ProcessWindowContext<TimeWindow>) => void) | undefined;
-  private readonly userFunctions: unknown[];
   private readonly sliceNs: NamespaceCache;
   private readonly windowNs: NamespaceCache;
-  private watermark = MIN_WATERMARK;
 
-  constructor(
-    private readonly ctx: OperatorContext,
-    spec: WindowSpec,
-    slicing: SliceAssigner,
-  ) {
+  constructor(ctx: OperatorContext, spec: WindowSpec, slicing: SliceAssigner) {
+    super(ctx);
     this.slicing = slicing;
     this.lateDataTag = spec.lateDataTag;
-    const k = requireKeyed(ctx, 0);
-    this.keySelector = k.keySelector;
-    this.backend = k.backend;
-    this.tsm = k.timers;
-    this.timers = this.tsm.getTimerService<string>(WINDOW_TIMERS, this, (ns) => ns);
     const fn = spec.fn;
     let descriptor: StateDescriptor;
     if (fn.kind === 'aggregate') {
@@ -124,18 +104,9 @@ export class SlicedWindowOperator implements StreamOperator, Triggerable<string>
     this.windowNs = new NamespaceCache(slicing.size);
   }
 
-  async open(): Promise<void> {
-    for (const f of this.userFunctions) await openFunction(f, this.ctx.runtimeContext);
-  }
-
   processElement(value: unknown, timestamp: number | undefined): void {
     if (timestamp === undefined) {
-      throw new WeirError(
-        'WEIR_BAD_PIPELINE',
-        `Window operator '${this.ctx.operatorName}' got a record without a timestamp: event-time windows need timestamps. ` +
-          'Use assignTimestampsAndWatermarks() (or a WatermarkStrategy with a timestamp assigner on the source), or processing-time windows.',
-        { operator: this.ctx.operatorName },
-      );
+      throw this.missingTimestamp();
     }
     const s = this.slicing;
     const sliceStart = s.sliceStart(timestamp);
@@ -210,21 +181,4 @@ export class SlicedWindowOperator implements StreamOperator, Triggerable<string>
   }
 
   onProcessingTime(): void {}
-
-  processWatermark(watermark: number): void {
-    if (watermark <= this.watermark) return;
-    this.watermark = watermark;
-    this.tsm.advanceWatermark(watermark);
-    this.ctx.output.emitWatermark(watermark);
-  }
-
-  endInput(): void {}
-
-  finish(): void {
-    finishBatchTimers(this.ctx);
-  }
-
-  async close(): Promise<void> {
-    for (const f of this.userFunctions) await closeFunction(f);
-  }
 }

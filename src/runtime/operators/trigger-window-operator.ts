@@ -7,7 +7,7 @@
  * Results carry window.maxTimestamp().
  */
 import { WeirError } from '../../errors.js';
-import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
+import { MAX_WATERMARK } from '../../api/time.js';
 import { TimeWindow } from '../../api/windows.js';
 import type { AggregateFunction, Collector, ProcessWindowContext } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
@@ -24,17 +24,14 @@ import {
 import { canMerge, type Trigger, type TriggerResult } from '../../api/windowing/triggers.js';
 import { TimestampedValue, type Evictor } from '../../api/windowing/evictors.js';
 import { windowToNamespace, namespaceToWindow, type AnyWindowAssigner, type Window } from '../../api/windowing/window.js';
-import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
-import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
-import type { OperatorContext, StreamOperator } from './operator.js';
-import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
-import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
+import type { NamespacedState } from '../state/keyed-state-backend.js';
+import { TimestampedCollector } from './keyed-process-operator.js';
+import type { OperatorContext } from './operator.js';
+import { CONTENTS_STATE, MERGING_SET_STATE, WindowOperatorBase } from './window-operator-base.js';
+import type { InternalTimer } from './timer-service.js';
+import { bindMethod, optionalMethod } from './user-function.js';
 import { MergingWindowSet } from './merging-window-set.js';
 import { TriggerWindowContext as Context, ProcessContext } from './trigger-window-contexts.js';
-
-const CONTENTS_STATE = '_weir_window_contents';
-const MERGING_SET_STATE = '_weir_window_merging_set';
-const WINDOW_TIMERS = 'window-timers';
 
 type AppendingState = State & { add(value: unknown): void; get(): unknown };
 type ProcessWindowFn = (key: unknown, ctx: ProcessWindowContext<Window>, elements: unknown[], out: Collector<unknown>) => void;
@@ -42,10 +39,7 @@ type ClearFn = (ctx: ProcessWindowContext<Window>) => void;
 /** An element and its timestamp as an evicting window keeps them (null: no timestamp). */
 type Stored = [value: unknown, timestamp: number | null];
 
-export class TriggerWindowOperator implements StreamOperator, Triggerable<string> {
-  /** Records dropped because every window they belong to was past its allowed lateness (no late side output). */
-  numLateRecordsDropped = 0;
-
+export class TriggerWindowOperator extends WindowOperatorBase {
   private readonly assigner: AnyWindowAssigner;
   private readonly trigger: Trigger;
   private readonly evictor: Evictor | undefined;
@@ -53,10 +47,6 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
   private readonly isMerging: boolean;
   private readonly allowedLateness: number;
   private readonly lateDataTag: OutputTag | undefined;
-  private readonly keySelector: (v: unknown) => unknown;
-  private readonly backend: KeyedStateBackend;
-  private readonly tsm: TimerServiceManager;
-  private readonly timers: InternalTimerService<string>;
   private readonly windowState: NamespacedState<AppendingState>;
   private readonly contents: AppendingState;
   private readonly mergingSetState: ValueState<number[]> | undefined;
@@ -67,13 +57,9 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
   private readonly reduceFn: ((a: unknown, b: unknown) => unknown) | undefined;
   private readonly processFn: ProcessWindowFn | undefined;
   private readonly clearFn: ClearFn | undefined;
-  private readonly userFunctions: unknown[];
-  private watermark = MIN_WATERMARK;
 
-  constructor(
-    private readonly ctx: OperatorContext,
-    spec: Extract<OperatorSpec, { type: 'window' }>,
-  ) {
+  constructor(ctx: OperatorContext, spec: Extract<OperatorSpec, { type: 'window' }>) {
+    super(ctx);
     this.assigner = spec.assigner;
     this.trigger = spec.trigger as Trigger;
     this.evictor = spec.evictor as Evictor | undefined;
@@ -87,11 +73,6 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
         `A merging window assigner (${spec.assigner.describe()}) cannot be used with a trigger that does not support merging (${this.trigger.toString()})`,
       );
     }
-    const k = requireKeyed(ctx, 0);
-    this.keySelector = k.keySelector;
-    this.backend = k.backend;
-    this.tsm = k.timers;
-    this.timers = this.tsm.getTimerService<string>(WINDOW_TIMERS, this, (ns) => ns);
 
     const fn = spec.fn;
     this.fn = fn;
@@ -124,18 +105,9 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
     this.processCtx = new ProcessContext(ctx, this.timers, this.backend);
   }
 
-  async open(): Promise<void> {
-    for (const f of this.userFunctions) await openFunction(f, this.ctx.runtimeContext);
-  }
-
   processElement(value: unknown, timestamp: number | undefined): void {
     if (this.isEventTime && timestamp === undefined) {
-      throw new WeirError(
-        'WEIR_BAD_PIPELINE',
-        `Window operator '${this.ctx.operatorName}' got a record without a timestamp: event-time windows need timestamps. ` +
-          'Use assignTimestampsAndWatermarks() (or a WatermarkStrategy with a timestamp assigner on the source), or processing-time windows.',
-        { operator: this.ctx.operatorName },
-      );
+      throw this.missingTimestamp();
     }
     const ts = timestamp ?? this.processCtx.currentProcessingTime();
     const windows = this.assigner.assignWindows(ts, this.processCtx, value) as Window[];
@@ -332,22 +304,5 @@ export class TriggerWindowOperator implements StreamOperator, Triggerable<string
       this.clearFn(this.processCtx);
     }
     if (set !== undefined) set.retireWindow(w as TimeWindow);
-  }
-
-  processWatermark(watermark: number): void {
-    if (watermark <= this.watermark) return;
-    this.watermark = watermark;
-    this.tsm.advanceWatermark(watermark);
-    this.ctx.output.emitWatermark(watermark);
-  }
-
-  endInput(): void {}
-
-  finish(): void {
-    finishBatchTimers(this.ctx);
-  }
-
-  async close(): Promise<void> {
-    for (const f of this.userFunctions) await closeFunction(f);
   }
 }

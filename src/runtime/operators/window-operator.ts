@@ -4,7 +4,7 @@
  * Results carry window.maxTimestamp(). Session windows keep their MergingWindowSet in keyed state.
  */
 import { WeirError } from '../../errors.js';
-import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
+import { MAX_WATERMARK } from '../../api/time.js';
 import { TimeWindow, type WindowAssigner } from '../../api/windows.js';
 import type { Collector, ProcessWindowContext } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
@@ -18,37 +18,27 @@ import {
   type StateDescriptor,
   type ValueState,
 } from '../../api/state.js';
-import type { KeyedStateBackend, NamespacedState } from '../state/keyed-state-backend.js';
-import { TimestampedCollector, finishBatchTimers, requireKeyed } from './keyed-process-operator.js';
-import type { OperatorContext, StreamOperator } from './operator.js';
-import type { InternalTimer, InternalTimerService, TimerServiceManager, Triggerable } from './timer-service.js';
-import { bindMethod, closeFunction, openFunction, optionalMethod } from './user-function.js';
+import type { NamespacedState } from '../state/keyed-state-backend.js';
+import { TimestampedCollector } from './keyed-process-operator.js';
+import type { OperatorContext } from './operator.js';
+import { CONTENTS_STATE, MERGING_SET_STATE, WindowOperatorBase } from './window-operator-base.js';
+import type { InternalTimer } from './timer-service.js';
+import { bindMethod, optionalMethod } from './user-function.js';
 import { MergingWindowSet, type MergeHandler } from './merging-window-set.js';
 import { WindowContext } from './window-context.js';
-import { parseWindowNamespace, windowNamespace } from './window-namespace.js';
-
-const CONTENTS_STATE = '_weir_window_contents';
-const MERGING_SET_STATE = '_weir_window_merging_set';
-const WINDOW_TIMERS = 'window-timers';
+import { parseWindowNamespace } from './window-namespace.js';
 
 /** List, reducing and aggregating state share this shape (Flink's AppendingState). */
 type AppendingState = State & { add(value: unknown): void; get(): unknown };
 
 type ProcessWindowFn = (key: unknown, ctx: ProcessWindowContext<TimeWindow>, elements: unknown[], out: Collector<unknown>) => void;
 
-export class WindowOperator implements StreamOperator, Triggerable<string>, MergeHandler {
-  /** Records dropped because every window they belong to was past its allowed lateness (no late side output). */
-  numLateRecordsDropped = 0;
-
+export class WindowOperator extends WindowOperatorBase implements MergeHandler {
   private readonly assigner: WindowAssigner;
   private readonly isEventTime: boolean;
   private readonly isMerging: boolean;
   private readonly allowedLateness: number;
   private readonly lateDataTag: OutputTag | undefined;
-  private readonly keySelector: (v: unknown) => unknown;
-  private readonly backend: KeyedStateBackend;
-  private readonly tsm: TimerServiceManager;
-  private readonly timers: InternalTimerService<string>;
   private readonly windowState: NamespacedState<AppendingState>;
   private readonly contents: AppendingState;
   private readonly mergingSetState: ValueState<number[]> | undefined;
@@ -56,20 +46,18 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   private readonly context: WindowContext;
   private readonly fnKind: 'reduce' | 'aggregate' | 'process';
   private readonly processFn: ProcessWindowFn | undefined;
-  private readonly userFunctions: unknown[];
   private readonly clearFn: ((c: ProcessWindowContext<TimeWindow>) => void) | undefined;
-  private watermark = MIN_WATERMARK;
   /**
    * Namespace strings of recently seen windows, by start and then end (a few ends per start: a
    * session that grows keeps its start, and its state window, old and new extent are all looked up
    * per record); state and timer lookups are cheaper on a string already hashed.
    */
-  private readonly namespaces = new Map<number, { ends: number[]; nss: string[] }>();
+  private readonly namespaces = new Map<number, { prefix: string; ends: number[]; nss: string[] }>();
+  /** The current key's merging window set (sessions), reloaded per record and timer rather than made anew. */
+  private readonly mergeSet = MergingWindowSet.load(undefined);
 
-  constructor(
-    private readonly ctx: OperatorContext,
-    spec: Extract<OperatorSpec, { type: 'window' }>,
-  ) {
+  constructor(ctx: OperatorContext, spec: Extract<OperatorSpec, { type: 'window' }>) {
+    super(ctx);
     this.assigner = spec.assigner as WindowAssigner; // the factory sends other assigners to the trigger window operator
     this.isEventTime = spec.assigner.isEventTime;
     this.isMerging = spec.assigner.isMerging;
@@ -81,11 +69,6 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
         `allowedLateness must be a non-negative number of milliseconds, got ${this.allowedLateness}`,
       );
     }
-    const k = requireKeyed(ctx, 0);
-    this.keySelector = k.keySelector;
-    this.backend = k.backend;
-    this.tsm = k.timers;
-    this.timers = this.tsm.getTimerService<string>(WINDOW_TIMERS, this, (ns) => ns);
 
     const fn = spec.fn;
     this.fnKind = fn.kind;
@@ -117,20 +100,11 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
     this.clearFn = optionalMethod<(c: ProcessWindowContext<TimeWindow>) => void>(fn.process, 'clear');
   }
 
-  async open(): Promise<void> {
-    for (const f of this.userFunctions) await openFunction(f, this.ctx.runtimeContext);
-  }
-
   processElement(value: unknown, timestamp: number | undefined): void {
     let ts: number;
     if (this.isEventTime) {
       if (timestamp === undefined) {
-        throw new WeirError(
-          'WEIR_BAD_PIPELINE',
-          `Window operator '${this.ctx.operatorName}' got a record without a timestamp: event-time windows need timestamps. ` +
-            'Use assignTimestampsAndWatermarks() (or a WatermarkStrategy with a timestamp assigner on the source), or processing-time windows.',
-          { operator: this.ctx.operatorName },
-        );
+        throw this.missingTimestamp();
       }
       ts = timestamp;
     } else ts = this.context.currentProcessingTime();
@@ -161,7 +135,7 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   }
 
   private addToMergingWindows(value: unknown, windows: TimeWindow[]): boolean {
-    const set = MergingWindowSet.load(this.mergingSetState!.value());
+    const set = this.mergeSet.reload(this.mergingSetState!.value());
     let skipped = true;
     for (let i = 0; i < windows.length; i++) {
       const actual = set.addWindow(windows[i]!, this);
@@ -170,9 +144,9 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
         continue;
       }
       skipped = false;
-      const stateWindow = set.getStateWindow(actual);
-      if (stateWindow === undefined) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
-      this.windowState.setNamespace(this.namespaceOf(stateWindow));
+      const si = set.stateIndexOf(actual);
+      if (si < 0) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
+      this.windowState.setNamespace(this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si)));
       this.contents.add(value);
       const ns = this.namespaceOf(actual);
       this.onElementTrigger(actual, ns);
@@ -183,21 +157,26 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
   }
 
   private namespaceOf(w: TimeWindow): string {
-    let hit = this.namespaces.get(w.start);
+    return this.namespaceFor(w.start, w.end);
+  }
+
+  private namespaceFor(start: number, end: number): string {
+    let hit = this.namespaces.get(start);
     if (hit !== undefined) {
-      const i = hit.ends.indexOf(w.end);
+      const i = hit.ends.indexOf(end);
       if (i >= 0) return hit.nss[i]!;
     } else {
       if (this.namespaces.size >= 4096) this.namespaces.clear();
-      hit = { ends: [], nss: [] };
-      this.namespaces.set(w.start, hit);
+      hit = { prefix: `${start}:`, ends: [], nss: [] };
+      this.namespaces.set(start, hit);
     }
-    const ns = windowNamespace(w);
+    // a session that grows keeps its start: only its new end is turned into digits
+    const ns = hit.prefix + end;
     if (hit.ends.length >= 4) {
       hit.ends.shift();
       hit.nss.shift();
     }
-    hit.ends.push(w.end);
+    hit.ends.push(end);
     hit.nss.push(ns);
     return ns;
   }
@@ -222,7 +201,10 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
       this.deleteCleanupTimer(m, mns);
     }
     if (mergedStateWindows.length > 0) {
-      this.windowState.mergeNamespaces!(windowNamespace(stateWindowResult), mergedStateWindows.map(windowNamespace));
+      this.windowState.mergeNamespaces!(
+        this.namespaceOf(stateWindowResult),
+        mergedStateWindows.map((w) => this.namespaceOf(w)),
+      );
     }
   }
 
@@ -303,7 +285,7 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
     const w = parseWindowNamespace(ns);
     let set: MergingWindowSet | undefined;
     if (this.isMerging) {
-      set = MergingWindowSet.load(this.mergingSetState!.value());
+      set = this.mergeSet.reload(this.mergingSetState!.value());
       const stateWindow = set.getStateWindow(w);
       // a timer of a window that was merged away: its state already moved on
       if (stateWindow === undefined) return;
@@ -320,22 +302,5 @@ export class WindowOperator implements StreamOperator, Triggerable<string>, Merg
       if (set !== undefined) set.retireWindow(w);
     }
     if (set !== undefined) this.persist(set);
-  }
-
-  processWatermark(watermark: number): void {
-    if (watermark <= this.watermark) return;
-    this.watermark = watermark;
-    this.tsm.advanceWatermark(watermark);
-    this.ctx.output.emitWatermark(watermark);
-  }
-
-  endInput(): void {}
-
-  finish(): void {
-    finishBatchTimers(this.ctx);
-  }
-
-  async close(): Promise<void> {
-    for (const f of this.userFunctions) await closeFunction(f);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Heap keyed state (Flink's HashMapStateBackend): values live as JS objects in
- * Map<stateName, Map<namespace, Map<normalizedKey, value>>>; key groups are computed only at
- * snapshot time. Empty values (cleared state, empty lists and maps) are removed at once so state never leaks.
+ * Heap keyed state (Flink's HashMapStateBackend): values live as JS objects in one row per key
+ * (Map<normalizedKey, KeyRow>), a slot per state in it and namespaces inside the slot
+ * (heap-state-table.ts); the current key's row is found once, in setCurrentKey. Key groups are
+ * computed only at snapshot time, once per key. Empty values (cleared state, empty lists and maps) are removed at once so state never leaks.
  *
  * Checkpoints do not stop the task for long (`snapshotEncoded`): the synchronous part only copies
  * the key lists; entries are then exported and MessagePack-encoded in chunks between the task's own
@@ -28,7 +29,8 @@ import {
   type RestoreRequest,
   type SnapshotRequest,
 } from './keyed-state-backend.js';
-import { exportValue, importValue, isObjectNormKey, StateTable } from './state-objects.js';
+import { exportValue, importValue } from './state-objects.js';
+import { HeapStateTable, KeyRow, type RowHost } from './heap-state-table.js';
 
 export type { HeapStateEntry, HeapStateSnapshot, KeyGroupRange, NormalizedKey } from './keyed-state-backend.js';
 
@@ -44,11 +46,11 @@ export interface EncodedHeapSnapshot {
 const ABSENT: unique symbol = Symbol('absent');
 type Captured = { key: unknown; value: unknown } | typeof ABSENT;
 
-/** The values a running snapshot saved before the task changed them, by table, namespace, key. */
+/** The values a running snapshot saved before the task changed them, by table, key, namespace. */
 class SnapshotCopies {
-  readonly saved = new Map<HeapStateTable, Map<string, Map<NormalizedKey, Captured>>>();
-  /** Namespace maps the snapshot has encoded entirely: later changes to them need no copy. */
-  readonly done = new Set<Map<NormalizedKey, unknown>>();
+  readonly saved = new Map<HeapStateTable, Map<NormalizedKey, Map<string, Captured>>>();
+  /** Slots the snapshot has encoded entirely: later changes to them need no copy. */
+  readonly done = new Set<object>();
   cancelled = false;
 }
 
@@ -59,55 +61,12 @@ function yieldToTask(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/** A state's values by namespace and normalised key; the handle of a namespace is the namespace. */
-class HeapStateTable extends StateTable<string> {
-  readonly data = new Map<string, Map<NormalizedKey, unknown>>();
-  constructor(
-    name: string,
-    kind: StateKind,
-    private readonly b: HeapKeyedStateBackend,
-  ) {
-    super(name, kind);
-  }
-  handle(ns: string): string {
-    return ns;
-  }
-  read(ns: string): unknown {
-    const b = this.b;
-    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
-    const m = this.data.get(ns);
-    if (m === undefined) return undefined;
-    const v = m.get(b.nk);
-    // A list, map or object may be changed in place by the caller: a running snapshot copies it first.
-    if (b.copies.size > 0 && v !== null && typeof v === 'object') b.saveForSnapshots(this, ns, m, b.nk);
-    return v;
-  }
-  write(ns: string, value: unknown): void {
-    const b = this.b;
-    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
-    if (b.copies.size > 0) b.saveForSnapshots(this, ns, this.data.get(ns), b.nk);
-    b.putFor(this, ns, b.nk, b.getCurrentKey(), value);
-  }
-  remove(ns: string): void {
-    const b = this.b;
-    if (!b.hasKey) throw b.noKeyError(`state '${this.name}'`);
-    const m = this.data.get(ns);
-    if (m === undefined) return;
-    const nk = b.nk;
-    if (b.copies.size > 0) b.saveForSnapshots(this, ns, m, nk);
-    if (m.delete(nk)) {
-      if (m.size === 0) this.data.delete(ns);
-      if (isObjectNormKey(nk)) b.unrefKey(nk);
-    }
-  }
-  changed(): void {
-    // the live value is the stored one; read() let running snapshots copy it first
-  }
-}
-
-export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTable> implements KeyedStateBackend {
-  /** Original object keys with the number of (state, namespace) entries that hold them. */
-  private readonly objectKeys = new Map<string, { key: unknown; refs: number }>();
+export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTable> implements KeyedStateBackend, RowHost {
+  /** Every key with state, its row. */
+  private readonly rows = new Map<NormalizedKey, KeyRow>();
+  /** @internal The current key's row (undefined: the key holds no state yet). */
+  row: KeyRow | undefined = undefined;
+  private nextTableId = 0;
   /** @internal Snapshots being encoded (copy-on-write while any is). */
   readonly copies = new Set<SnapshotCopies>();
 
@@ -116,47 +75,76 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
   }
 
   protected newTable(name: string, kind: StateKind): HeapStateTable {
-    return new HeapStateTable(name, kind, this);
+    return new HeapStateTable(name, kind, this.nextTableId++, this);
+  }
+
+  override setCurrentKey(key: unknown): void {
+    super.setCurrentKey(key);
+    this.row = this.rows.get(this.nk);
+  }
+
+  /** @internal */
+  rowForWrite(): KeyRow {
+    let row = this.row;
+    if (row === undefined) {
+      row = new KeyRow(this.nk, this.getCurrentKey());
+      this.rows.set(row.nk, row);
+      this.row = row;
+    }
+    return row;
+  }
+
+  /** @internal the last slot of `row` was emptied. */
+  dropRow(row: KeyRow): void {
+    if (this.rows.get(row.nk) === row) this.rows.delete(row.nk);
+    if (this.row === row) this.row = undefined;
   }
 
   getKeys(stateName: string, namespace: string = VOID_NAMESPACE): unknown[] {
-    const m = this.tables.get(stateName)?.data.get(namespace);
-    if (m === undefined) return [];
+    const t = this.tables.get(stateName);
+    if (t === undefined || t.count === 0) return [];
     const out: unknown[] = [];
-    for (const nk of m.keys()) out.push(this.originalKey(nk));
+    const id = t.id;
+    for (const row of this.rows.values()) {
+      const s = row.slots[id];
+      if (s !== undefined && s.has(namespace)) out.push(row.key);
+    }
     return out;
   }
 
   numEntries(): number {
     let n = 0;
-    for (const t of this.tables.values()) for (const m of t.data.values()) n += m.size;
+    for (const t of this.tables.values()) n += t.count;
     return n;
   }
 
   dispose(): void {
     for (const c of this.copies) c.cancelled = true;
     this.copies.clear();
-    this.objectKeys.clear();
+    this.rows.clear();
+    this.row = undefined;
     this.resetStates();
+  }
+
+  private keyGroupOf(row: KeyRow): number {
+    if (row.kg < 0) row.kg = assignToKeyGroup(row.nk, this.maxParallelism);
+    return row.kg;
   }
 
   /** Every entry of every state as plain data, tagged with its key group. */
   canonicalSnapshot(): HeapStateSnapshot {
     const states: HeapStateSnapshot['states'] = [];
-    const kgCache = new Map<NormalizedKey, number>();
     for (const t of this.tables.values()) {
       const entries: HeapStateEntry[] = [];
       const ttlFilter = this.ttl.filter(t.name);
-      for (const [ns, m] of t.data) {
-        for (const [nk, v] of m) {
-          let kg = kgCache.get(nk);
-          if (kg === undefined) {
-            kg = assignToKeyGroup(nk, this.maxParallelism);
-            kgCache.set(nk, kg);
-          }
-          const value = ttlFilter ? ttlFilter(exportValue(t.kind, v)) : exportValue(t.kind, v);
-          if (value === undefined) continue; // expired (TTL cleanupFullSnapshot)
-          entries.push([kg, this.originalKey(nk), ns, value]);
+      const add = (row: KeyRow, ns: string, v: unknown): void => {
+        const value = ttlFilter ? ttlFilter(exportValue(t.kind, v)) : exportValue(t.kind, v);
+        if (value !== undefined) entries.push([this.keyGroupOf(row), row.key, ns, value]); // undefined: expired (TTL cleanupFullSnapshot)
+      };
+      if (t.count > 0) {
+        for (const row of this.rows.values()) {
+          const s = row.slots[t.id];
+          if (s !== undefined) s.forEach((ns, v) => add(row, ns, v));
         }
       }
       if (entries.length > 0) states.push({ name: t.name, kind: t.kind, entries });
@@ -166,69 +154,55 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
 
   /**
    * The state as of this call, encoded asynchronously (what a checkpoint writes; the same entries
-   * as canonicalSnapshot()). This call only lists the keys; the entries are exported and encoded
-   * `SNAPSHOT_CHUNK` at a time, yielding to the event loop in between, while copy-on-write keeps
-   * what the task changes meanwhile out of the snapshot.
+   * as canonicalSnapshot()). This call only lists the rows; the entries are exported and encoded
+   * about `SNAPSHOT_CHUNK` at a time (a key's entries of a state together), yielding to the event
+   * loop in between, while copy-on-write keeps what the task changes meanwhile out of the snapshot.
    */
   snapshotEncoded(): EncodedHeapSnapshot {
-    const parts: { t: HeapStateTable; ns: string; m: Map<NormalizedKey, unknown>; keys: NormalizedKey[] }[] = [];
-    let entries = 0;
-    for (const t of this.tables.values()) {
-      for (const [ns, m] of t.data) {
-        parts.push({ t, ns, m, keys: Array.from(m.keys()) });
-        entries += m.size;
-      }
-    }
+    const entries = this.numEntries();
     if (entries === 0) return { entries: 0, states: Promise.resolve([]) };
+    const tables = Array.from(this.tables.values()).filter((t) => t.count > 0);
+    const rows = Array.from(this.rows.values());
     const copies = new SnapshotCopies();
     this.copies.add(copies);
     const states = (async (): Promise<EncodedStateEntries[]> => {
       const out: EncodedStateEntries[] = [];
-      let current: EncodedStateEntries | undefined;
       let batch: HeapStateEntry[] = [];
-      const flush = (): void => {
-        if (batch.length === 0) return;
-        current!.chunks.push(packEntryChunk(batch));
-        current!.count += batch.length;
-        batch = [];
-      };
       try {
-        for (const p of parts) {
-          if (current?.name !== p.t.name) {
-            flush();
-            current = { name: p.t.name, kind: p.t.kind, count: 0, chunks: [] };
-            out.push(current);
-          }
-          let saved = copies.saved.get(p.t)?.get(p.ns);
-          const ttlFilter = this.ttl.filter(p.t.name);
-          for (let i = 0; i < p.keys.length; i++) {
-            const nk = p.keys[i]!;
-            const c = saved?.get(nk);
-            if (c === ABSENT) continue;
-            let key: unknown;
-            let value: unknown;
-            if (c !== undefined) {
-              key = c.key;
-              value = c.value;
-            } else {
-              const v = p.m.get(nk);
-              if (v === undefined) continue;
-              key = this.originalKey(nk);
-              value = exportValue(p.t.kind, v);
+        for (const t of tables) {
+          const current: EncodedStateEntries = { name: t.name, kind: t.kind, count: 0, chunks: [] };
+          out.push(current);
+          const flush = (): void => {
+            if (batch.length === 0) return;
+            current.chunks.push(packEntryChunk(batch));
+            current.count += batch.length;
+            batch = [];
+          };
+          const ttlFilter = this.ttl.filter(t.name);
+          const add = (row: KeyRow, ns: string, key: unknown, value: unknown): void => {
+            if (ttlFilter !== undefined && (value = ttlFilter(value)) === undefined) return; // expired (TTL cleanupFullSnapshot)
+            batch.push([this.keyGroupOf(row), key, ns, value]);
+          };
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            const saved = copies.saved.get(t)?.get(row.nk);
+            const s = row.slots[t.id];
+            if (s !== undefined) {
+              s.forEach((ns, v) => {
+                if (saved?.has(ns) !== true) add(row, ns, row.key, exportValue(t.kind, v));
+              });
+              copies.done.add(s);
             }
-            if (ttlFilter !== undefined && (value = ttlFilter(value)) === undefined) continue; // expired (TTL cleanupFullSnapshot)
-            batch.push([assignToKeyGroup(nk, this.maxParallelism), key, p.ns, value]);
+            if (saved !== undefined) for (const [ns, c] of saved) if (c !== ABSENT) add(row, ns, c.key, c.value);
             if (batch.length >= SNAPSHOT_CHUNK) {
               flush();
               await yieldToTask();
               if (copies.cancelled)
                 throw new WeirError('WEIR_CHECKPOINT', 'the state backend was disposed while a snapshot was being written');
-              saved = copies.saved.get(p.t)?.get(p.ns);
             }
           }
-          copies.done.add(p.m);
+          flush();
         }
-        flush();
         return out.filter((st) => st.count > 0);
       } finally {
         this.copies.delete(copies);
@@ -263,20 +237,21 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
   }
 
   /**
-   * Before the task changes (or may change in place) the value of `nk` in `ns`, each running
-   * snapshot that has not encoded it yet keeps a copy of it as it was.
+   * Before the task changes (or may change in place) the value of `row`'s key in `ns`, each
+   * running snapshot that has not encoded it yet keeps a copy of it as it was.
    */
   /** @internal */
-  saveForSnapshots(t: HeapStateTable, ns: string, m: Map<NormalizedKey, unknown> | undefined, nk: NormalizedKey): void {
+  saveForSnapshots(t: HeapStateTable, row: KeyRow, ns: string): void {
+    const s = row.slots[t.id];
     for (const c of this.copies) {
-      if (m !== undefined && c.done.has(m)) continue;
-      let byNs = c.saved.get(t);
-      if (byNs === undefined) c.saved.set(t, (byNs = new Map()));
-      let byKey = byNs.get(ns);
-      if (byKey === undefined) byNs.set(ns, (byKey = new Map()));
-      if (byKey.has(nk)) continue;
-      const v = m?.get(nk);
-      byKey.set(nk, v === undefined ? ABSENT : { key: this.originalKey(nk), value: copyForSnapshot(t.kind, v) });
+      if (s !== undefined && c.done.has(s)) continue;
+      let byKey = c.saved.get(t);
+      if (byKey === undefined) c.saved.set(t, (byKey = new Map()));
+      let byNs = byKey.get(row.nk);
+      if (byNs === undefined) byKey.set(row.nk, (byNs = new Map()));
+      if (byNs.has(ns)) continue;
+      const v = s?.get(ns);
+      byNs.set(ns, v === undefined ? ABSENT : { key: row.key, value: copyForSnapshot(t.kind, v) });
     }
   }
 
@@ -291,38 +266,17 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
         if (range !== undefined && (kg < range.start || kg > range.end)) continue;
         const imported = importValue(s.kind, value);
         if (imported === undefined) continue;
-        this.putFor(t, ns, normalizeKey(key), key, imported);
+        const nk = normalizeKey(key);
+        let row = this.rows.get(nk);
+        if (row === undefined) {
+          row = new KeyRow(nk, key);
+          row.kg = kg;
+          this.rows.set(nk, row);
+        }
+        t.put(row, ns, imported);
       }
     }
-  }
-
-  /** @internal */
-  putFor(t: HeapStateTable, ns: string, nk: NormalizedKey, key: unknown, value: unknown): void {
-    let m = t.data.get(ns);
-    if (m === undefined) {
-      m = new Map();
-      t.data.set(ns, m);
-    }
-    if (isObjectNormKey(nk) && !m.has(nk)) {
-      const e = this.objectKeys.get(nk);
-      if (e === undefined) this.objectKeys.set(nk, { key, refs: 1 });
-      else e.refs++;
-    }
-    m.set(nk, value);
-  }
-
-  /** @internal */
-  unrefKey(nk: string): void {
-    const e = this.objectKeys.get(nk);
-    if (e !== undefined && --e.refs <= 0) this.objectKeys.delete(nk);
-  }
-
-  private originalKey(nk: NormalizedKey): unknown {
-    if (isObjectNormKey(nk)) {
-      const e = this.objectKeys.get(nk);
-      if (e !== undefined) return e.key;
-    }
-    return nk;
+    this.row = this.hasKey ? this.rows.get(this.nk) : undefined;
   }
 }
 

@@ -293,9 +293,15 @@ class TableAggregatingState<H> extends TableState<H> implements AggregatingState
   }
   add(value: unknown): void {
     const agg = this.t.agg!;
-    let acc = this.t.read(this.h);
-    if (acc === undefined) acc = agg.createAccumulator();
-    this.t.write(this.h, agg.add(value, acc));
+    const acc = this.t.read(this.h);
+    if (acc === undefined) {
+      this.t.write(this.h, agg.add(value, agg.createAccumulator()));
+      return;
+    }
+    const next = agg.add(value, acc);
+    // an accumulator changed in place is stored already: no second lookup to write it back
+    if (next === acc && acc !== null && typeof acc === 'object') this.t.changed(this.h, acc);
+    else this.t.write(this.h, next);
   }
   merge(target: string, sources: string[]): void {
     this.mergeWith(target, sources, (acc, v) => this.t.agg!.merge(acc, v));
