@@ -1,0 +1,231 @@
+/**
+ * `weir operator` against a real API server (test control plane and pod runner, see
+ * docs/kubernetes.md), run as the real command: a WeirDeployment applied with kubectl comes up
+ * (STABLE, job RUNNING); a parallelism change upgrades the job through a savepoint; suspend deletes
+ * the JobManager and keeps the savepoint in status, resume starts from it; the output has every
+ * record exactly once across all of it; kubectl delete removes every object and the finalizer. A
+ * WeirDeployment with an unreadable bundle fails with a clear status.error while the other one is
+ * served.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { alive, cleanup, notePid, tempDir, weirAsync } from './deploy-helpers.js';
+import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
+import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+
+const COUNT = 1200;
+const RATE = 60;
+let k8s: KubernetesControlPlane;
+let runner: PodRunner;
+let operator: ReturnType<typeof weirAsync>;
+const runnerDir = mkdtempSync(join(tmpdir(), 'weir-pod-runner-'));
+const dir = tempDir('weir-k8s-operator-');
+const CRD = resolve('deploy/helm/weir-operator/crds/weirdeployments.weir.dev.yaml');
+
+/** The service account the clusters run as, with the Role Weir's JobManager needs (docs/kubernetes.md). */
+const RBAC = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: weir }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: weir }
+rules:
+  - apiGroups: [""]
+    resources: [pods]
+    verbs: [get, list, watch, create, delete]
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: weir }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
+subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
+`;
+
+interface Status {
+  lifecycleState?: string;
+  error?: string;
+  jobManagerDeploymentStatus?: string;
+  jobStatus?: {
+    jobId?: string;
+    state?: string;
+    upgradeSavepointPath?: string;
+    savepointInfo?: { lastSavepoint?: { location: string; triggerType: string } };
+  };
+}
+
+before(async () => {
+  k8s = await startKubernetes({ controllerManager: true });
+  runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-node-1', dir: runnerDir });
+  await runner.start();
+  writeFileSync(join(dir, 'rbac.yaml'), RBAC);
+  await k8s.kubectl('apply', '-f', join(dir, 'rbac.yaml'));
+  await k8s.kubectl('apply', '-f', CRD);
+  await k8s.kubectl('wait', '--for=condition=Established', 'crd/weirdeployments.weir.dev', '--timeout=30s');
+  operator = weirAsync([
+    'operator',
+    '-D',
+    `kubernetes.config.file=${k8s.kubeconfigPath}`,
+    '-D',
+    'kubernetes.operator.reconcile.interval=500 ms',
+    '-D',
+    'kubernetes.operator.retry.initial.interval=200 ms',
+    '-D',
+    'kubernetes.operator.retry.max.interval=2 s',
+  ]);
+  await waitFor('the operator to start', 30_000, () => operator.output().includes('Weir operator started'));
+});
+
+after(async () => {
+  operator?.child.kill('SIGTERM');
+  await runner?.close();
+  await k8s?.stop();
+  for (const p of runner?.pids ?? []) notePid(p);
+  cleanup();
+  rmSync(runnerDir, { recursive: true, force: true });
+});
+
+/** The end of the operator's output and of every container log, for failure messages. */
+function logs(): string {
+  const pods = readdirSync(runnerDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => `--- ${f}\n${readFileSync(join(runnerDir, f), 'utf8').slice(-1500)}`)
+    .join('\n');
+  return `--- operator\n${operator.output().slice(-3000)}\n${pods}`;
+}
+
+async function status(name: string): Promise<Status> {
+  const out = await k8s.kubectl('get', 'weirdeployment', name, '-o', 'jsonpath={.status}').catch(() => '');
+  return out ? (JSON.parse(out) as Status) : {};
+}
+
+async function waitStatus(name: string, what: string, ms: number, pred: (s: Status) => boolean): Promise<Status> {
+  let last: Status = {};
+  await waitFor(`${name}: ${what}`, ms, async () => pred((last = await status(name)))).catch((e: Error) => {
+    throw new Error(`${e.message}; last status ${JSON.stringify(last)}\n${logs()}`);
+  });
+  return last;
+}
+
+async function patchJob(name: string, job: Record<string, unknown>): Promise<void> {
+  await k8s.kubectl('patch', 'weirdeployment', name, '--type=merge', '-p', JSON.stringify({ spec: { job } }));
+}
+
+/** Every number the job committed to its output, counted. */
+function committed(out: string): Map<number, number> {
+  const seen = new Map<number, number>();
+  for (const f of readdirSync(out).filter((f) => f.endsWith('.jsonl')))
+    for (const l of readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean)) {
+      const i = (JSON.parse(l) as { i: number }).i;
+      seen.set(i, (seen.get(i) ?? 0) + 1);
+    }
+  return seen;
+}
+
+const running = (s: Status): boolean => s.lifecycleState === 'STABLE' && s.jobStatus?.state === 'RUNNING';
+
+test('a WeirDeployment is deployed, upgraded with a savepoint, suspended, resumed and deleted with exactly-once output', async (t) => {
+  const out = join(dir, 'out');
+  const restPort = await freePort();
+  const manifest = (name: string, bundleURI: string, port: number, rpcPort: number): string => `
+apiVersion: weir.dev/v1beta1
+kind: WeirDeployment
+metadata: { name: ${name} }
+spec:
+  serviceAccount: weir
+  jobManager: { resource: { cpu: 0.5, memory: 512Mi } }
+  taskManager: { resource: { cpu: 0.5, memory: 1Gi } }
+  weirConfiguration:
+    rest.port: "${port}"
+    jobmanager.rpc.port: "${rpcPort}"
+    taskmanager.numberOfTaskSlots: "2"
+    resourcemanager.taskmanager-timeout: "2 s"
+    execution.checkpointing.interval: "300 ms"
+    execution.checkpointing.dir: "${join(dir, 'checkpoints')}"
+    execution.checkpointing.savepoint-dir: "${join(dir, 'savepoints')}"
+  job:
+    bundleURI: ${bundleURI}
+    args: ["${COUNT}", "${RATE}", "${out}"]
+    parallelism: 1
+    upgradeMode: savepoint
+`;
+  // One that cannot work, next to the one that does: the operator reports it and serves the other.
+  writeFileSync(join(dir, 'broken.yaml'), manifest('broken', 'file:///nonexistent/job.ts', await freePort(), await freePort()));
+  await k8s.kubectl('apply', '-f', join(dir, 'broken.yaml'));
+  const bundle = pathToFileURL(resolve('test/programs/operator-job.ts')).href;
+  writeFileSync(join(dir, 'job.yaml'), manifest('sums', bundle, restPort, await freePort()));
+  const t0 = Date.now();
+  await k8s.kubectl('apply', '-f', join(dir, 'job.yaml'));
+
+  const broken = await waitStatus('broken', 'FAILED', 30_000, (s) => s.lifecycleState === 'FAILED');
+  assert.match(broken.error ?? '', /cannot read job\.bundleURI 'file:\/\/\/nonexistent\/job\.ts'/);
+
+  const first = await waitStatus('sums', 'STABLE and RUNNING', 60_000, running);
+  t.diagnostic(`kubectl apply → STABLE/RUNNING in ${Date.now() - t0} ms`);
+  const objects = await k8s.kubectl('get', 'deployment,service', '-l', 'app=sums', '-o', 'name');
+  assert.match(objects, /^deployment\.apps\/sums$/m);
+  assert.match(objects, /^service\/sums-rest$/m);
+  const owner = await k8s.kubectl(
+    'get',
+    'deployment',
+    'sums',
+    '-o',
+    'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
+  );
+  assert.equal(owner, 'WeirDeployment/sums');
+  assert.equal(
+    await k8s.kubectl('get', 'weirdeployment', 'sums', '-o', 'jsonpath={.metadata.finalizers[0]}'),
+    'weirdeployments.weir.dev/finalizer',
+  );
+
+  // Some output committed before the upgrade, so the savepoint carries source and sink state.
+  await waitFor('output before the upgrade', 30_000, () => committed(out).size > 100);
+  await patchJob('sums', { parallelism: 2 });
+  const upgraded = await waitStatus(
+    'sums',
+    'upgraded and RUNNING',
+    60_000,
+    (s) => running(s) && s.jobStatus?.jobId !== first.jobStatus?.jobId,
+  );
+  const upgradeSavepoint = upgraded.jobStatus?.savepointInfo?.lastSavepoint;
+  assert.equal(upgradeSavepoint?.triggerType, 'UPGRADE');
+  assert.equal(upgraded.jobStatus?.upgradeSavepointPath, upgradeSavepoint?.location, 'the new job started from the upgrade savepoint');
+
+  await patchJob('sums', { state: 'suspended' });
+  const suspended = await waitStatus('sums', 'SUSPENDED', 60_000, (s) => s.lifecycleState === 'SUSPENDED');
+  const suspendSavepoint = suspended.jobStatus?.savepointInfo?.lastSavepoint;
+  assert.equal(suspendSavepoint?.triggerType, 'SUSPEND');
+  assert.equal(suspended.jobManagerDeploymentStatus, 'MISSING');
+  assert.equal((await k8s.kubectl('get', 'deployment,service,pods', '-l', 'app=sums', '-o', 'name')).trim(), '', 'the JobManager is gone');
+  const atSuspend = committed(out).size;
+  assert.ok(atSuspend < COUNT, `the job was suspended before its end (${atSuspend} of ${COUNT})`);
+
+  await patchJob('sums', { state: 'running' });
+  const resumed = await waitStatus('sums', 'resumed and RUNNING', 60_000, running);
+  assert.equal(resumed.jobStatus?.upgradeSavepointPath, suspendSavepoint?.location, 'resumed from the suspend savepoint');
+  await waitStatus('sums', 'the job FINISHED', 60_000, (s) => s.jobStatus?.state === 'FINISHED');
+  const seen = committed(out);
+  const wrong = [...Array(COUNT).keys()].filter((i) => seen.get(i) !== 1);
+  assert.deepEqual(wrong.slice(0, 10), [], `every record exactly once (${wrong.length} lost or repeated)`);
+  assert.equal(seen.size, COUNT);
+
+  await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', '--timeout=60s');
+  assert.equal((await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim(), '', 'finalizers removed, resources gone');
+  await waitFor(
+    'every object of the deployment to be gone',
+    30_000,
+    async () => (await k8s.kubectl('get', 'deployment,replicaset,service,secret,pods', '-l', 'app=sums', '-o', 'name')).trim() === '',
+  );
+  await waitFor('every process of the clusters to exit', 10_000, () => runner.pids.every((p) => !alive(p)));
+  assert.match(operator.output(), /sums: job stopped, cluster deleted, finalizer removed|sums: .*finalizer removed/);
+});
