@@ -19,7 +19,7 @@ import { startKubernetes, type KubernetesControlPlane } from '../helpers/service
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
-const COUNT = 1200;
+const COUNT = 900;
 const RATE = 60;
 let k8s: KubernetesControlPlane;
 let runner: PodRunner;
@@ -137,7 +137,7 @@ const running = (s: Status): boolean => s.lifecycleState === 'STABLE' && s.jobSt
 test('a WeirDeployment is deployed, upgraded with a savepoint, suspended, resumed and deleted with exactly-once output', async (t) => {
   const out = join(dir, 'out');
   const restPort = await freePort();
-  const manifest = (name: string, bundleURI: string, port: number, rpcPort: number): string => `
+  const manifest = async (name: string, bundleURI: string, args: string[], port?: number): Promise<string> => `
 apiVersion: weir.dev/v1beta1
 kind: WeirDeployment
 metadata: { name: ${name} }
@@ -146,8 +146,9 @@ spec:
   jobManager: { resource: { cpu: 0.5, memory: 512Mi } }
   taskManager: { resource: { cpu: 0.5, memory: 1Gi } }
   weirConfiguration:
-    rest.port: "${port}"
-    jobmanager.rpc.port: "${rpcPort}"
+    rest.port: "${port ?? (await freePort())}"
+    jobmanager.rpc.port: "${await freePort()}"
+    restart-strategy.type: none
     taskmanager.numberOfTaskSlots: "2"
     resourcemanager.taskmanager-timeout: "2 s"
     execution.checkpointing.interval: "300 ms"
@@ -155,20 +156,27 @@ spec:
     execution.checkpointing.savepoint-dir: "${join(dir, 'savepoints')}"
   job:
     bundleURI: ${bundleURI}
-    args: ["${COUNT}", "${RATE}", "${out}"]
+    args: ${JSON.stringify(args)}
     parallelism: 1
     upgradeMode: savepoint
 `;
-  // One that cannot work, next to the one that does: the operator reports it and serves the other.
-  writeFileSync(join(dir, 'broken.yaml'), manifest('broken', 'file:///nonexistent/job.ts', await freePort(), await freePort()));
+  // Two that cannot work (a bundle that is not there, a job that fails), next to the one that does:
+  // the operator reports them and serves the other.
+  writeFileSync(join(dir, 'broken.yaml'), await manifest('broken', 'file:///nonexistent/job.ts', []));
   await k8s.kubectl('apply', '-f', join(dir, 'broken.yaml'));
+  writeFileSync(join(dir, 'failing.yaml'), await manifest('failing', pathToFileURL(resolve('test/programs/throws.ts')).href, []));
+  await k8s.kubectl('apply', '-f', join(dir, 'failing.yaml'));
   const bundle = pathToFileURL(resolve('test/programs/operator-job.ts')).href;
-  writeFileSync(join(dir, 'job.yaml'), manifest('sums', bundle, restPort, await freePort()));
+  writeFileSync(join(dir, 'job.yaml'), await manifest('sums', bundle, [String(COUNT), String(RATE), out], restPort));
   const t0 = Date.now();
   await k8s.kubectl('apply', '-f', join(dir, 'job.yaml'));
 
   const broken = await waitStatus('broken', 'FAILED', 30_000, (s) => s.lifecycleState === 'FAILED');
   assert.match(broken.error ?? '', /cannot read job\.bundleURI 'file:\/\/\/nonexistent\/job\.ts'/);
+  assert.equal((await k8s.kubectl('get', 'deployment', '-l', 'app=broken', '-o', 'name')).trim(), '', 'nothing deployed for it');
+  const failing = await waitStatus('failing', 'FAILED', 60_000, (s) => s.lifecycleState === 'FAILED');
+  assert.equal(failing.jobStatus?.state, 'FAILED');
+  assert.match(failing.error ?? '', /the job [0-9a-f]{32} failed: .*bad record 700/);
 
   const first = await waitStatus('sums', 'STABLE and RUNNING', 60_000, running);
   t.diagnostic(`kubectl apply → STABLE/RUNNING in ${Date.now() - t0} ms`);
@@ -219,7 +227,7 @@ spec:
   assert.deepEqual(wrong.slice(0, 10), [], `every record exactly once (${wrong.length} lost or repeated)`);
   assert.equal(seen.size, COUNT);
 
-  await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', '--timeout=60s');
+  await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', 'failing', '--timeout=60s');
   assert.equal((await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim(), '', 'finalizers removed, resources gone');
   await waitFor(
     'every object of the deployment to be gone',

@@ -34,10 +34,9 @@ export async function readBundle(uri: string, settings: Record<string, string>):
 export async function submitJob(
   rest: RestClient,
   job: JobSpec,
-  settings: Record<string, string>,
+  bundle: { bytes: Buffer; name: string },
   savepointPath: string | undefined,
 ): Promise<string> {
-  const bundle = await readBundle(job.bundleURI, settings);
   const uploaded = await rest.uploadBundle(bundle.bytes, bundle.name);
   const body: ProgramRunRequest = {
     programArgsList: job.args ?? [],

@@ -19,7 +19,7 @@ import { WeirError } from '../../../errors.js';
 import { RestClient } from '../../../rest/client.js';
 import type { Logger } from '../../../runtime/rpc/transport.js';
 import { deleteCluster, deploymentConfiguration, ensureCluster, readyRestUrl } from './cluster.js';
-import { cancelJob, isTerminal, observeJob, stopForUpgrade, submitJob, triggerSavepoint } from './job-control.js';
+import { cancelJob, isTerminal, observeJob, readBundle, stopForUpgrade, submitJob, triggerSavepoint } from './job-control.js';
 import {
   clusterRelevant,
   FINALIZER,
@@ -228,7 +228,9 @@ class Run {
   }
 
   private async deploy(from: string | undefined): Promise<void> {
-    deploymentConfiguration(this.dep, this.spec); // a bad configuration fails here, before any object exists
+    // A bad configuration or bundle URI fails here, before any object exists.
+    deploymentConfiguration(this.dep, this.spec);
+    const bundle = await readBundle(this.spec.job.bundleURI, this.spec.weirConfiguration ?? {});
     await ensureCluster(this.api, this.dep, this.spec);
     await this.save({ jobManagerDeploymentStatus: 'DEPLOYING' });
     const deadline = Date.now() + this.readinessTimeoutMs;
@@ -239,7 +241,7 @@ class Run {
       await sleep(250);
       rest = await this.rest();
     }
-    const jobId = await submitJob(rest, this.spec.job, this.spec.weirConfiguration ?? {}, from);
+    const jobId = await submitJob(rest, this.spec.job, bundle, from);
     const seen = await observeJob(rest, jobId).catch(() => undefined);
     this.o.log.info(`WeirDeployment ${this.name}: job ${jobId} submitted${from ? ` from ${from}` : ''}`);
     await this.save({
