@@ -5,7 +5,7 @@
  * the JobManager and keeps the savepoint in status, resume starts from it; the output has every
  * record exactly once across all of it; kubectl delete removes every object and the finalizer. A
  * WeirDeployment with an unreadable bundle fails with a clear status.error while the other one is
- * served.
+ * served. The operator runs as a service account with the ClusterRole of docs/kubernetes-operator.md.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
 import { alive, cleanup, notePid, tempDir, weirAsync } from './deploy-helpers.js';
 import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
 import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
@@ -50,7 +51,35 @@ kind: RoleBinding
 metadata: { name: weir }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
 subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: weir-operator }
+---
+${readFileSync(resolve('docs/kubernetes-operator.md'), 'utf8').match(/```yaml\n(apiVersion: rbac[^`]*kind: ClusterRole\n[^`]*)```/)![1]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: weir-operator }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: weir-operator }
+subjects: [{ kind: ServiceAccount, name: weir-operator, namespace: default }]
 `;
+
+/** A kubeconfig that authenticates as the operator's service account, so that the RBAC of docs/kubernetes-operator.md is what it gets. */
+async function operatorKubeconfig(): Promise<string> {
+  const token = (await k8s.kubectl('create', 'token', 'weir-operator', '--duration=1h')).trim();
+  const kc = new KubeConfig();
+  const cluster = k8s.kubeConfig.getCurrentCluster()!;
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'weir-operator', token }],
+    contexts: [{ name: 'operator', cluster: cluster.name, user: 'weir-operator' }],
+    currentContext: 'operator',
+  });
+  const path = join(dir, 'operator-kubeconfig');
+  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+  return path;
+}
 
 interface Status {
   lifecycleState?: string;
@@ -75,7 +104,7 @@ before(async () => {
   operator = weirAsync([
     'operator',
     '-D',
-    `kubernetes.config.file=${k8s.kubeconfigPath}`,
+    `kubernetes.config.file=${await operatorKubeconfig()}`,
     '-D',
     'kubernetes.operator.reconcile.interval=500 ms',
     '-D',
