@@ -8,11 +8,11 @@
  * served. The operator runs as a service account with the ClusterRole of docs/kubernetes-operator.md.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { alive, cleanup, notePid, tempDir, weirAsync } from './deploy-helpers.js';
 import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
@@ -161,12 +161,8 @@ function committed(out: string): Map<number, number> {
   return seen;
 }
 
-const running = (s: Status): boolean => s.lifecycleState === 'STABLE' && s.jobStatus?.state === 'RUNNING';
-
-test('a WeirDeployment is deployed, upgraded with a savepoint, suspended, resumed and deleted with exactly-once output', async (t) => {
-  const out = join(dir, 'out');
-  const restPort = await freePort();
-  const manifest = async (name: string, bundleURI: string, args: string[], port?: number): Promise<string> => `
+/** A WeirDeployment of the test: its own free ports, checkpoints every 300 ms, no restarts. */
+const manifest = async (name: string, bundleURI: string, args: string[], upgradeMode = 'savepoint', port?: number): Promise<string> => `
 apiVersion: weir.dev/v1beta1
 kind: WeirDeployment
 metadata: { name: ${name} }
@@ -187,82 +183,135 @@ spec:
     bundleURI: ${bundleURI}
     args: ${JSON.stringify(args)}
     parallelism: 1
-    upgradeMode: savepoint
+    upgradeMode: ${upgradeMode}
 `;
-  // Two that cannot work (a bundle that is not there, a job that fails), next to the one that does:
-  // the operator reports them and serves the other.
-  writeFileSync(join(dir, 'broken.yaml'), await manifest('broken', 'file:///nonexistent/job.ts', []));
-  await k8s.kubectl('apply', '-f', join(dir, 'broken.yaml'));
-  writeFileSync(join(dir, 'failing.yaml'), await manifest('failing', pathToFileURL(resolve('test/programs/throws.ts')).href, []));
-  await k8s.kubectl('apply', '-f', join(dir, 'failing.yaml'));
-  const bundle = pathToFileURL(resolve('test/programs/operator-job.ts')).href;
-  writeFileSync(join(dir, 'job.yaml'), await manifest('sums', bundle, [String(COUNT), String(RATE), out], restPort));
-  const t0 = Date.now();
-  await k8s.kubectl('apply', '-f', join(dir, 'job.yaml'));
 
-  const broken = await waitStatus('broken', 'FAILED', 30_000, (s) => s.lifecycleState === 'FAILED');
-  assert.match(broken.error ?? '', /cannot read job\.bundleURI 'file:\/\/\/nonexistent\/job\.ts'/);
-  assert.equal((await k8s.kubectl('get', 'deployment', '-l', 'app=broken', '-o', 'name')).trim(), '', 'nothing deployed for it');
-  const failing = await waitStatus('failing', 'FAILED', 60_000, (s) => s.lifecycleState === 'FAILED');
-  assert.equal(failing.jobStatus?.state, 'FAILED');
-  assert.match(failing.error ?? '', /the job [0-9a-f]{32} failed: .*bad record 700/);
+const bundle = pathToFileURL(resolve('test/programs/operator-job.ts')).href;
+/** The live processes the pod runner started for a cluster's pods (their arguments name its id). */
+function clusterProcesses(id: string): number[] {
+  return runner.pids.filter((p) => {
+    if (!alive(p) || !existsSync(`/proc/${p}/cmdline`)) return false;
+    return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(`kubernetes.cluster-id=${id}`);
+  });
+}
 
-  const first = await waitStatus('sums', 'STABLE and RUNNING', 60_000, running);
-  t.diagnostic(`kubectl apply → STABLE/RUNNING in ${Date.now() - t0} ms`);
-  const objects = await k8s.kubectl('get', 'deployment,service', '-l', 'app=sums', '-o', 'name');
-  assert.match(objects, /^deployment\.apps\/sums$/m);
-  assert.match(objects, /^service\/sums-rest$/m);
-  const owner = await k8s.kubectl(
-    'get',
-    'deployment',
-    'sums',
-    '-o',
-    'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
-  );
-  assert.equal(owner, 'WeirDeployment/sums');
-  assert.equal(
-    await k8s.kubectl('get', 'weirdeployment', 'sums', '-o', 'jsonpath={.metadata.finalizers[0]}'),
-    'weirdeployments.weir.dev/finalizer',
-  );
+const running = (s: Status): boolean => s.lifecycleState === 'STABLE' && s.jobStatus?.state === 'RUNNING';
 
-  // Some output committed before the upgrade, so the savepoint carries source and sink state.
-  await waitFor('output before the upgrade', 30_000, () => committed(out).size > 100);
-  await patchJob('sums', { parallelism: 2 });
-  const upgraded = await waitStatus(
-    'sums',
-    'upgraded and RUNNING',
-    60_000,
-    (s) => running(s) && s.jobStatus?.jobId !== first.jobStatus?.jobId,
-  );
-  const upgradeSavepoint = upgraded.jobStatus?.savepointInfo?.lastSavepoint;
-  assert.equal(upgradeSavepoint?.triggerType, 'UPGRADE');
-  assert.equal(upgraded.jobStatus?.upgradeSavepointPath, upgradeSavepoint?.location, 'the new job started from the upgrade savepoint');
+// The two run side by side (their own resources, ports and output), which keeps the file short.
+describe('weir operator', { concurrency: 2 }, () => {
+  test('a WeirDeployment is deployed, upgraded with a savepoint, suspended, resumed and deleted with exactly-once output', async (t) => {
+    const out = join(dir, 'out');
+    const restPort = await freePort();
+    // Two that cannot work (a bundle that is not there, a job that fails), next to the one that does:
+    // the operator reports them and serves the other.
+    writeFileSync(join(dir, 'broken.yaml'), await manifest('broken', 'file:///nonexistent/job.ts', []));
+    await k8s.kubectl('apply', '-f', join(dir, 'broken.yaml'));
+    writeFileSync(join(dir, 'failing.yaml'), await manifest('failing', pathToFileURL(resolve('test/programs/throws.ts')).href, []));
+    await k8s.kubectl('apply', '-f', join(dir, 'failing.yaml'));
+    writeFileSync(join(dir, 'job.yaml'), await manifest('sums', bundle, [String(COUNT), String(RATE), out], 'savepoint', restPort));
+    const t0 = Date.now();
+    await k8s.kubectl('apply', '-f', join(dir, 'job.yaml'));
 
-  await patchJob('sums', { state: 'suspended' });
-  const suspended = await waitStatus('sums', 'SUSPENDED', 60_000, (s) => s.lifecycleState === 'SUSPENDED');
-  const suspendSavepoint = suspended.jobStatus?.savepointInfo?.lastSavepoint;
-  assert.equal(suspendSavepoint?.triggerType, 'SUSPEND');
-  assert.equal(suspended.jobManagerDeploymentStatus, 'MISSING');
-  assert.equal((await k8s.kubectl('get', 'deployment,service,pods', '-l', 'app=sums', '-o', 'name')).trim(), '', 'the JobManager is gone');
-  const atSuspend = committed(out).size;
-  assert.ok(atSuspend < COUNT, `the job was suspended before its end (${atSuspend} of ${COUNT})`);
+    const broken = await waitStatus('broken', 'FAILED', 30_000, (s) => s.lifecycleState === 'FAILED');
+    assert.match(broken.error ?? '', /cannot read job\.bundleURI 'file:\/\/\/nonexistent\/job\.ts'/);
+    assert.equal((await k8s.kubectl('get', 'deployment', '-l', 'app=broken', '-o', 'name')).trim(), '', 'nothing deployed for it');
+    const failing = await waitStatus('failing', 'FAILED', 60_000, (s) => s.lifecycleState === 'FAILED');
+    assert.equal(failing.jobStatus?.state, 'FAILED');
+    assert.match(failing.error ?? '', /the job [0-9a-f]{32} failed: .*bad record 700/);
 
-  await patchJob('sums', { state: 'running' });
-  const resumed = await waitStatus('sums', 'resumed and RUNNING', 60_000, running);
-  assert.equal(resumed.jobStatus?.upgradeSavepointPath, suspendSavepoint?.location, 'resumed from the suspend savepoint');
-  await waitStatus('sums', 'the job FINISHED', 60_000, (s) => s.jobStatus?.state === 'FINISHED');
-  const seen = committed(out);
-  const wrong = [...Array(COUNT).keys()].filter((i) => seen.get(i) !== 1);
-  assert.deepEqual(wrong.slice(0, 10), [], `every record exactly once (${wrong.length} lost or repeated)`);
-  assert.equal(seen.size, COUNT);
+    const first = await waitStatus('sums', 'STABLE and RUNNING', 60_000, running);
+    t.diagnostic(`kubectl apply → STABLE/RUNNING in ${Date.now() - t0} ms`);
+    const objects = await k8s.kubectl('get', 'deployment,service', '-l', 'app=sums', '-o', 'name');
+    assert.match(objects, /^deployment\.apps\/sums$/m);
+    assert.match(objects, /^service\/sums-rest$/m);
+    const owner = await k8s.kubectl(
+      'get',
+      'deployment',
+      'sums',
+      '-o',
+      'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
+    );
+    assert.equal(owner, 'WeirDeployment/sums');
+    assert.equal(
+      await k8s.kubectl('get', 'weirdeployment', 'sums', '-o', 'jsonpath={.metadata.finalizers[0]}'),
+      'weirdeployments.weir.dev/finalizer',
+    );
 
-  await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', 'failing', '--timeout=60s');
-  assert.equal((await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim(), '', 'finalizers removed, resources gone');
-  await waitFor(
-    'every object of the deployment to be gone',
-    30_000,
-    async () => (await k8s.kubectl('get', 'deployment,replicaset,service,secret,pods', '-l', 'app=sums', '-o', 'name')).trim() === '',
-  );
-  await waitFor('every process of the clusters to exit', 10_000, () => runner.pids.every((p) => !alive(p)));
-  assert.match(operator.output(), /sums: job stopped, cluster deleted, finalizer removed|sums: .*finalizer removed/);
+    // Some output committed before the upgrade, so the savepoint carries source and sink state.
+    await waitFor('output before the upgrade', 30_000, () => committed(out).size > 100);
+    await patchJob('sums', { parallelism: 2 });
+    const upgraded = await waitStatus(
+      'sums',
+      'upgraded and RUNNING',
+      60_000,
+      (s) => running(s) && s.jobStatus?.jobId !== first.jobStatus?.jobId,
+    );
+    const upgradeSavepoint = upgraded.jobStatus?.savepointInfo?.lastSavepoint;
+    assert.equal(upgradeSavepoint?.triggerType, 'UPGRADE');
+    assert.equal(upgraded.jobStatus?.upgradeSavepointPath, upgradeSavepoint?.location, 'the new job started from the upgrade savepoint');
+
+    await patchJob('sums', { state: 'suspended' });
+    const suspended = await waitStatus('sums', 'SUSPENDED', 60_000, (s) => s.lifecycleState === 'SUSPENDED');
+    const suspendSavepoint = suspended.jobStatus?.savepointInfo?.lastSavepoint;
+    assert.equal(suspendSavepoint?.triggerType, 'SUSPEND');
+    assert.equal(suspended.jobManagerDeploymentStatus, 'MISSING');
+    assert.equal(
+      (await k8s.kubectl('get', 'deployment,service,pods', '-l', 'app=sums', '-o', 'name')).trim(),
+      '',
+      'the JobManager is gone',
+    );
+    const atSuspend = committed(out).size;
+    assert.ok(atSuspend < COUNT, `the job was suspended before its end (${atSuspend} of ${COUNT})`);
+
+    await patchJob('sums', { state: 'running' });
+    const resumed = await waitStatus('sums', 'resumed and RUNNING', 60_000, running);
+    assert.equal(resumed.jobStatus?.upgradeSavepointPath, suspendSavepoint?.location, 'resumed from the suspend savepoint');
+    await waitStatus('sums', 'the job FINISHED', 60_000, (s) => s.jobStatus?.state === 'FINISHED');
+    const seen = committed(out);
+    const wrong = [...Array(COUNT).keys()].filter((i) => seen.get(i) !== 1);
+    assert.deepEqual(wrong.slice(0, 10), [], `every record exactly once (${wrong.length} lost or repeated)`);
+    assert.equal(seen.size, COUNT);
+
+    await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', 'failing', '--timeout=60s');
+    assert.equal((await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim(), '', 'finalizers removed, resources gone');
+    await waitFor(
+      'every object of the deployment to be gone',
+      30_000,
+      async () => (await k8s.kubectl('get', 'deployment,replicaset,service,secret,pods', '-l', 'app=sums', '-o', 'name')).trim() === '',
+    );
+    await waitFor('every process of the cluster to exit', 10_000, () => clusterProcesses('sums').length === 0);
+    assert.match(operator.output(), /sums: job stopped, cluster deleted, finalizer removed|sums: .*finalizer removed/);
+  });
+
+  test('last-state upgrades start from the latest checkpoint; a new savepointTriggerNonce takes a savepoint', async () => {
+    const out = join(dir, 'out-last-state');
+    writeFileSync(join(dir, 'last-state.yaml'), await manifest('last', bundle, [String(COUNT), String(RATE), out], 'last-state'));
+    await k8s.kubectl('apply', '-f', join(dir, 'last-state.yaml'));
+    const first = await waitStatus('last', 'STABLE and RUNNING', 60_000, running);
+
+    await patchJob('last', { savepointTriggerNonce: 1 });
+    const manual = await waitStatus(
+      'last',
+      'a manual savepoint',
+      30_000,
+      (s) => s.jobStatus?.savepointInfo?.lastSavepoint?.triggerType === 'MANUAL',
+    );
+    assert.equal(manual.jobStatus?.jobId, first.jobStatus?.jobId, 'the job kept running');
+
+    await waitFor('output before the upgrade', 30_000, () => committed(out).size > 100);
+    await patchJob('last', { parallelism: 2 });
+    const upgraded = await waitStatus(
+      'last',
+      'upgraded and RUNNING',
+      60_000,
+      (s) => running(s) && s.jobStatus?.jobId !== first.jobStatus?.jobId,
+    );
+    assert.match(upgraded.jobStatus?.upgradeSavepointPath ?? '', /checkpoints/, 'started from a retained checkpoint');
+    assert.equal(upgraded.jobStatus?.savepointInfo?.lastSavepoint?.triggerType, 'MANUAL', 'no savepoint was taken for the upgrade');
+    await waitStatus('last', 'the job FINISHED', 60_000, (s) => s.jobStatus?.state === 'FINISHED');
+    const seen = committed(out);
+    const wrong = [...Array(COUNT).keys()].filter((i) => seen.get(i) !== 1);
+    assert.deepEqual(wrong.slice(0, 10), [], `every record exactly once (${wrong.length} lost or repeated)`);
+    await k8s.kubectl('delete', 'weirdeployment', 'last', '--timeout=60s');
+  });
 });

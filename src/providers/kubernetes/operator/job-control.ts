@@ -117,7 +117,7 @@ export async function latestCheckpoint(rest: RestClient, jobId: string): Promise
 
 /**
  * Stops the running job before an upgrade or a suspension as `upgradeMode` says: savepoint → a
- * stop-with-savepoint; last-state → cancel, keeping the latest checkpoint (retained on
+ * stop-with-savepoint; last-state → cancel, then the latest completed checkpoint (retained on
  * cancellation); stateless → cancel. Returns where the next run starts from (undefined: afresh).
  */
 export async function stopForUpgrade(
@@ -134,8 +134,10 @@ export async function stopForUpgrade(
     return checkpoint ? { location: checkpoint, timeStamp: Date.now(), triggerType: 'CHECKPOINT' } : undefined;
   }
   if (mode === 'savepoint') return { location: await stopWithSavepoint(rest, jobId, timeoutMs), timeStamp: Date.now(), triggerType };
-  const checkpoint = mode === 'last-state' ? await latestCheckpoint(rest, jobId) : undefined;
   await cancelJob(rest, jobId, timeoutMs);
+  // Read once the job has stopped: a checkpoint completing meanwhile has committed its output, so
+  // the next run has to start from it, not from one read before.
+  const checkpoint = mode === 'last-state' ? await latestCheckpoint(rest, jobId) : undefined;
   return checkpoint ? { location: checkpoint, timeStamp: Date.now(), triggerType: 'CHECKPOINT' } : undefined;
 }
 
