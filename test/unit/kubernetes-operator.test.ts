@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deploymentConfiguration, memorySize, withPodTemplate } from '../../src/providers/kubernetes/operator/cluster.js';
-import { readBundle } from '../../src/providers/kubernetes/operator/job-control.js';
+import { readBundle, stopForUpgrade } from '../../src/providers/kubernetes/operator/job-control.js';
+import type { RestClient } from '../../src/rest/client.js';
 import {
   parseSpec,
   sameForUpgrade,
@@ -152,4 +153,33 @@ test('the work queue runs a key once at a time, again when added meanwhile, and 
   assert.equal(runs.filter((k) => k === 'ns/a').length, 2);
   assert.deepEqual(failures, [20, 40, 50], 'the delay doubles per failure, capped');
   await q.close();
+});
+
+test('each upgrade mode stops the job its way and names where the next run starts', async () => {
+  const calls: string[] = [];
+  let state = 'RUNNING';
+  const rest = {
+    jobStatus: async () => ({ status: state }),
+    stopWithSavepoint: async () => (calls.push('stop-with-savepoint'), 't1'),
+    awaitSavepoint: async () => ((state = 'FINISHED'), '/savepoints/savepoint-1'),
+    cancelJob: async () => {
+      calls.push('cancel');
+      state = 'CANCELED';
+    },
+    request: async () => (calls.push('checkpoints'), { latest: { completed: { external_path: '/checkpoints/j/chk-7' } } }),
+  } as unknown as RestClient;
+  const run = async (mode: 'stateless' | 'savepoint' | 'last-state') => {
+    calls.length = 0;
+    state = 'RUNNING';
+    return { rec: await stopForUpgrade(rest, 'j', mode, 1000, 'UPGRADE'), calls: [...calls] };
+  };
+  const sp = await run('savepoint');
+  assert.deepEqual(sp.calls, ['stop-with-savepoint']);
+  assert.equal(sp.rec?.location, '/savepoints/savepoint-1');
+  assert.equal(sp.rec?.triggerType, 'UPGRADE');
+  const last = await run('last-state');
+  assert.deepEqual(last.calls, ['cancel', 'checkpoints'], 'the checkpoint is read after the job stopped');
+  assert.equal(last.rec?.location, '/checkpoints/j/chk-7');
+  assert.equal(last.rec?.triggerType, 'CHECKPOINT');
+  assert.deepEqual(await run('stateless'), { rec: undefined, calls: ['cancel'] });
 });
