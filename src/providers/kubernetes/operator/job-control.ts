@@ -106,13 +106,26 @@ async function awaitTerminal(rest: RestClient, jobId: string, timeoutMs: number)
   }
 }
 
-/** The location of the job's latest completed checkpoint (last-state upgrades start from it). */
+/**
+ * Where the job's state was last completely taken: the newer of its latest completed checkpoint and
+ * its latest savepoint (a stop-with-savepoint whose outcome the operator did not record, because it
+ * stopped meanwhile, is the newest state and the sink has committed up to it).
+ */
 export async function latestCheckpoint(rest: RestClient, jobId: string): Promise<string | undefined> {
-  const stats = await rest.request<{ latest: { completed: { external_path?: string } | null } }>(
+  type Entry = { id?: number; external_path?: string } | null;
+  const stats = await rest.request<{ latest: { completed: Entry; savepoint: Entry } }>(
     'GET',
     `/jobs/${encodeURIComponent(jobId)}/checkpoints`,
   );
-  return stats.latest.completed?.external_path;
+  const candidates = [stats.latest.completed, stats.latest.savepoint].filter((e) => e?.external_path !== undefined);
+  candidates.sort((a, b) => (b!.id ?? 0) - (a!.id ?? 0));
+  return candidates[0]?.external_path;
+}
+
+/** A job of this JobManager that has not ended (one submitted by an operator that stopped before recording it). */
+export async function unfinishedJob(rest: RestClient): Promise<string | undefined> {
+  const { jobs } = await rest.jobsOverview();
+  return jobs.find((j) => !j.archived && !isTerminal(j.state))?.jid;
 }
 
 /**

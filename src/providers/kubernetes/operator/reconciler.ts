@@ -19,7 +19,16 @@ import { WeirError } from '../../../errors.js';
 import { RestClient } from '../../../rest/client.js';
 import type { Logger } from '../../../runtime/rpc/transport.js';
 import { deleteCluster, deploymentConfiguration, ensureCluster, readyRestUrl } from './cluster.js';
-import { cancelJob, isTerminal, observeJob, readBundle, stopForUpgrade, submitJob, triggerSavepoint } from './job-control.js';
+import {
+  cancelJob,
+  isTerminal,
+  observeJob,
+  readBundle,
+  stopForUpgrade,
+  submitJob,
+  triggerSavepoint,
+  unfinishedJob,
+} from './job-control.js';
 import {
   clusterRelevant,
   FINALIZER,
@@ -241,9 +250,12 @@ class Run {
       await sleep(250);
       rest = await this.rest();
     }
-    const jobId = await submitJob(rest, this.spec.job, bundle, from);
+    // The cluster runs only this resource's job: one still running was submitted by an operator
+    // that stopped before it recorded it, and is adopted rather than started twice.
+    const adopted = await unfinishedJob(rest);
+    const jobId = adopted ?? (await submitJob(rest, this.spec.job, bundle, from));
     const seen = await observeJob(rest, jobId).catch(() => undefined);
-    this.o.log.info(`WeirDeployment ${this.name}: job ${jobId} submitted${from ? ` from ${from}` : ''}`);
+    this.o.log.info(`WeirDeployment ${this.name}: job ${jobId} ${adopted ? 'adopted' : 'submitted'}${from ? ` from ${from}` : ''}`);
     await this.save({
       lifecycleState: 'DEPLOYED',
       jobManagerDeploymentStatus: 'READY',
