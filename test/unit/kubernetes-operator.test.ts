@@ -1,16 +1,24 @@
 /**
  * The operator's parts that need no API server (src/providers/kubernetes/operator/): the spec's
  * checks and what counts as an upgrade, the cluster configuration a spec gives, pod templates,
- * bundle URIs, and the work queue (one reconcile per key at a time, backoff on failure).
+ * bundle URIs, the work queue (one reconcile per key at a time, backoff on failure), upgrade modes,
+ * and that the CRD's schema has the fields the operator reads.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { parse } from 'yaml';
 import { deploymentConfiguration, memorySize, withPodTemplate } from '../../src/providers/kubernetes/operator/cluster.js';
 import { readBundle, stopForUpgrade } from '../../src/providers/kubernetes/operator/job-control.js';
 import type { RestClient } from '../../src/rest/client.js';
 import {
+  GROUP,
+  JobSpecSchema,
   parseSpec,
+  PLURAL,
   sameForUpgrade,
+  VERSION,
+  WeirDeploymentSpecSchema,
   type WeirDeployment,
   type WeirDeploymentSpec,
 } from '../../src/providers/kubernetes/operator/resource.js';
@@ -183,3 +191,35 @@ test('each upgrade mode stops the job its way and names where the next run start
   assert.equal(last.rec?.triggerType, 'CHECKPOINT');
   assert.deepEqual(await run('stateless'), { rec: undefined, calls: ['cancel'] });
 });
+
+test('the CRD of the Helm chart has the fields of the spec the operator reads, and the lifecycle states', () => {
+  const crd = parse(readFileSync('deploy/helm/weir-operator/crds/weirdeployments.weir.dev.yaml', 'utf8')) as {
+    spec: {
+      group: string;
+      names: { plural: string; shortNames: string[] };
+      versions: { name: string; schema: { openAPIV3Schema: CrdSchema } }[];
+    };
+  };
+  assert.equal(crd.spec.group, GROUP);
+  assert.equal(crd.spec.names.plural, PLURAL);
+  assert.deepEqual(crd.spec.names.shortNames, ['weirdep']);
+  const version = crd.spec.versions.find((v) => v.name === VERSION)!;
+  const root = version.schema.openAPIV3Schema.properties!;
+  const keys = (s: { properties?: Record<string, unknown> }): string[] => Object.keys(s.properties ?? {}).sort();
+  assert.deepEqual(keys(root.spec!), keys(WeirDeploymentSpecSchema));
+  assert.deepEqual(keys(root.spec!.properties!.job!), keys(JobSpecSchema));
+  assert.deepEqual(root.status!.properties!.lifecycleState!.enum, [
+    'CREATED',
+    'DEPLOYED',
+    'STABLE',
+    'UPGRADING',
+    'SUSPENDED',
+    'FAILED',
+    'DELETING',
+  ]);
+});
+
+interface CrdSchema {
+  properties?: Record<string, CrdSchema>;
+  enum?: string[];
+}
