@@ -17,6 +17,7 @@
 import type { Configuration } from '../../../config/index.js';
 import { WeirError } from '../../../errors.js';
 import { RestClient } from '../../../rest/client.js';
+import { callOrMissing } from '../kube-api.js';
 import type { Logger } from '../../../runtime/rpc/transport.js';
 import { deleteCluster, deploymentConfiguration, ensureCluster, readyRestUrl } from './cluster.js';
 import {
@@ -281,9 +282,10 @@ class Run {
 
   private async observe(): Promise<void> {
     const jobId = this.status.jobStatus?.jobId;
-    const d = await this.api.apps
-      .readNamespacedDeployment({ name: this.dep.metadata.name, namespace: this.dep.metadata.namespace })
-      .catch(() => undefined);
+    const { apps, namespace } = this.api;
+    const d = await callOrMissing(`reading the Deployment ${this.name}`, () =>
+      apps.readNamespacedDeployment({ name: this.dep.metadata.name, namespace }),
+    );
     if (!d) {
       // The JobManager Deployment vanished (deleted by hand): deploy again from the last savepoint kept.
       this.o.log.warn(`WeirDeployment ${this.name}: the JobManager Deployment is missing, deploying again`);

@@ -45,7 +45,7 @@ export const WeirDeploymentSpecSchema = Type.Object({
   weirConfiguration: Type.Optional(Type.Record(Type.String(), Type.String())),
   jobManager: Type.Optional(Type.Object({ resource: Type.Optional(Resource), replicas: Type.Optional(Type.Integer({ minimum: 1 })) })),
   taskManager: Type.Optional(Type.Object({ resource: Type.Optional(Resource) })),
-  /** A pod template (metadata and spec) merged into the JobManager's and TaskManagers' pods. */
+  /** A pod template (metadata and spec) merged into the JobManager's pod (TaskManagers copy its container). */
   podTemplate: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   job: JobSpecSchema,
 });
