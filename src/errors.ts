@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   WEIR_CLUSTER_DEPLOYMENT: 'A resource provider could not start a cluster process (JobManager or TaskManager).',
   WEIR_KUBERNETES:
     'The Kubernetes API server could not be reached or refused a request (kubeconfig, RBAC, a cluster id in use or not found), or a pod template or application bundle was refused.',
+  WEIR_OPERATOR:
+    'A WeirDeployment cannot be reconciled: its spec is invalid, its bundle cannot be read, or its job failed to deploy, upgrade or run.',
   WEIR_IO: 'A file or directory a job reads or writes cannot be created, read or written (permission, read-only file system, disk full).',
   WEIR_SETUP_TIMEOUT: 'A source or sink did not finish setting up within task.setup.timeout.',
   WEIR_JOBMANAGER_LOST:

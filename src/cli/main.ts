@@ -12,6 +12,7 @@ import type { SubmittedJob } from '../client/program-executor.js';
 import type { JobResult } from '../runtime/jobmanager/job-master.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerKubernetesCommands } from './commands/kubernetes.js';
+import { registerOperatorCommand } from './commands/operator.js';
 import { jobManagerAddress, registerRemoteCommands } from './commands/remote.js';
 import { dashboardUrl, watchProgress } from './commands/progress.js';
 import { CLAIM_MODES, rewriteFlinkOptions, type ClaimMode } from './flink-options.js';
@@ -328,6 +329,7 @@ export function buildCli(): Command {
   registerRemoteCommands(program);
   registerClusterCommands(program);
   registerKubernetesCommands(program);
+  registerOperatorCommand(program);
   return program;
 }
 

@@ -7,6 +7,7 @@
  * them in config.yaml ('100 ms', '32 kb') and parsed by the same code that parses user values.
  */
 import { KUBERNETES_OPTIONS } from './options-kubernetes.js';
+import { KUBERNETES_OPERATOR_OPTIONS } from './options-kubernetes-operator.js';
 import { CHECKPOINTING_OPTIONS } from './options-checkpointing.js';
 import { FAILOVER_OPTIONS } from './options-failover.js';
 import { FILE_SYSTEM_OPTIONS } from './options-fs.js';
@@ -230,6 +231,7 @@ export const OPTIONS = {
     description: 'Id of a cluster the process provider starts: its working directory, and the base of application job ids.',
   },
   ...KUBERNETES_OPTIONS,
+  ...KUBERNETES_OPERATOR_OPTIONS,
   'heartbeat.interval': {
     type: 'duration',
     default: '10 s',
