@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProgram } from '../dist/client/run-program.js';
+import { Configuration } from '../dist/config/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -76,7 +77,10 @@ const c0 = process.cpuUsage();
 // The main thread only waits while the workers run: sampling here does not disturb the job.
 const sampler = setInterval(() => samples.push([Math.round(performance.now() - t0), process.memoryUsage.rss() / (1024 * 1024)]), 250);
 try {
-  const run = await runProgram({ program, args, parallelism });
+  // --conf key=value (repeatable): configuration of the run, as weir run -D.
+  const conf = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--conf' ? [a.split('=')] : []));
+  const config = Configuration.fromEntries(Object.fromEntries(conf.map(([k, ...v]) => [k, v.join('=')])));
+  const run = await runProgram({ program, args, parallelism, config });
   for (const r of run.results) {
     if (r.status !== 'FINISHED') throw new Error(`job ${r.jobName} ended ${r.status}: ${JSON.stringify(r.error ?? r).slice(0, 2000)}`);
   }

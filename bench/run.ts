@@ -90,6 +90,8 @@ interface Args {
   bpRate: number;
   json: string | undefined;
   cpuProf: string | undefined;
+  /** -D key=value: configuration of the Weir runs (as weir run -D). */
+  conf: string[];
   checkpoint: CheckpointSuiteOptions;
   deployment: DeploymentSuiteOptions;
   storage: StorageSuiteOptions;
@@ -129,6 +131,7 @@ function parseArgs(argv: string[]): Args {
     bpRate: 150_000,
     json: undefined,
     cpuProf: undefined,
+    conf: [],
     checkpoint: {
       keys: 1_000_000,
       dipKeys: [100_000, 1_000_000],
@@ -173,6 +176,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--kafka-records') a.kafka.records = Number(next());
     else if (s === '--nats-records') a.nats.records = Number(next());
     else if (s === '--cpu-prof') a.cpuProf = next();
+    else if (s === '-D') a.conf.push(next());
     else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
     else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
     else if (s === '--cp-dip-records') a.checkpoint.dipRecords = Number(next());
@@ -301,7 +305,8 @@ async function main(): Promise<void> {
       for (const p of ps) {
         const runs: Record<string, Measurement> = { ...baselines };
         if (p > 0 && a.impls.includes('weir')) {
-          runs.weir = await best(['--impl', 'weir', '--parallelism', String(p), ...base], a.repeat);
+          const conf = a.conf.flatMap((kv) => ['--conf', kv]);
+          runs.weir = await best(['--impl', 'weir', '--parallelism', String(p), ...conf, ...base], a.repeat);
           process.stderr.write(`  ${q} weir p${p}: ${fmtRate(perCpuSecond(runs.weir))} ev/CPU-s\n`);
         }
         if (p > 0 && flinkCp !== undefined) {

@@ -7,6 +7,7 @@ import './bootstrap.js';
 import './api/unsupported.js';
 
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './api/environment.js';
+export { ExecutionConfig } from './api/execution-config.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream, WindowedStream, ConnectedStreams } from './api/datastream.js';
 export type { IterativeStream } from './api/datastream.js';
 export {

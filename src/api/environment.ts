@@ -5,6 +5,7 @@
  * pipelines declared since the previous one, as in Flink.
  */
 import { registerType, type RecordClass } from './type-registry.js';
+import { ExecutionConfig } from './execution-config.js';
 import { WeirError } from '../errors.js';
 import { SingleOutputStreamOperator } from './datastream.js';
 import {
@@ -68,6 +69,11 @@ export class StreamExecutionEnvironment {
   configure(config: Record<string, unknown>): this {
     Object.assign(this.settings.config, config);
     return this;
+  }
+
+  /** The job's ExecutionConfig (object reuse); it writes into this environment's configuration. */
+  getConfig(): ExecutionConfig {
+    return new ExecutionConfig(this.settings.config);
   }
 
   setParallelism(parallelism: number): this {

@@ -120,6 +120,12 @@ export const OPTIONS = {
     default: '200 ms',
     description: 'How often periodic watermark generators are asked for a watermark; 0 disables periodic watermarks.',
   },
+  'pipeline.object-reuse': {
+    type: 'boolean',
+    default: false,
+    description:
+      'Whether records passed by reference between tasks in one thread are handed over as they are (true) instead of copied when emitted; set it only when no function changes a record after emitting it or one it received (ExecutionConfig.enableObjectReuse()).',
+  },
   'pipeline.name': {
     type: 'string',
     defaultDescription: "the name given to execute(), else 'Weir Job'",
@@ -185,6 +191,12 @@ export const OPTIONS = {
     default: 10,
     min: 1,
     description: 'Most buffers one output channel may hold before its writer is backpressured.',
+  },
+  'taskmanager.network.in-thread-by-reference': {
+    type: 'boolean',
+    default: true,
+    description:
+      'Whether a channel whose producer and consumer subtasks run in the same slot thread passes batches of records by reference instead of serialised buffers (same credits, order and events).',
   },
   'minicluster.number-of-taskmanagers': {
     type: 'integer',

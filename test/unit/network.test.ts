@@ -21,7 +21,7 @@ import type { Barrier } from '../../src/runtime/checkpoint/barrier-aligner.js';
 import { BatchDecoder } from '../../src/runtime/network/buffer-codec.js';
 import type { FrameSink, NetworkSettings } from '../../src/runtime/network/channel.js';
 import { ConnectionManager, type ChannelEnd, type FrameHandler } from '../../src/runtime/network/connection-manager.js';
-import { channelId, type ChannelEvent, type Frame } from '../../src/runtime/network/events.js';
+import { channelId, type ChannelEvent, type Frame, type LocalFrame } from '../../src/runtime/network/events.js';
 import { InputChannel } from '../../src/runtime/network/input-channel.js';
 import { InputGate } from '../../src/runtime/network/input-gate.js';
 import { RecordWriter } from '../../src/runtime/network/record-writer.js';
@@ -86,7 +86,7 @@ function writer(
 
 /** One channel from producer to consumer: credits flow back at once, buffers when `deliver()` is called. */
 function wire(opts: { initialCredit: number; maxBacklog?: number; bufferSize?: number }) {
-  const inFlight: Frame[] = [];
+  const inFlight: LocalFrame[] = [];
   let notified = 0;
   const sub = new ResultSubpartition('ch', { send: (f) => inFlight.push(f) }, opts.bufferSize ?? BIG, opts.maxBacklog ?? 1_000, () => {});
   const credits: number[] = [];
@@ -124,7 +124,7 @@ function wire(opts: { initialCredit: number; maxBacklog?: number; bufferSize?: n
  * reach its channel ends when the test delivers them (the real manager delivers them on a later turn).
  */
 class TestConnections extends ConnectionManager {
-  readonly sent: { peer: string; frame: Frame }[] = [];
+  readonly sent: { peer: string; frame: LocalFrame }[] = [];
   readonly ends = { consumer: new Map<string, FrameHandler>(), producer: new Map<string, FrameHandler>() };
 
   constructor() {
@@ -143,7 +143,7 @@ class TestConnections extends ConnectionManager {
     this.ends[end].delete(channel);
   }
 
-  deliver(end: ChannelEnd, frame: Frame): void {
+  deliver(end: ChannelEnd, frame: LocalFrame): void {
     const h = this.ends[end].get(frame.ch);
     assert.ok(h, `no ${end} end registered for ${frame.ch}`);
     h(frame);
@@ -588,6 +588,25 @@ test('gate: EXACTLY_ONCE alignment blocks each channel once its barrier arrived,
   assert.deepEqual(await drain(g), ['b3', 'a3'], 'and every channel is released (round-robin goes on after channel 0)');
 });
 
+test('gate: alignment over one in-thread channel (records by reference) and one serialised channel', async () => {
+  const { g, told, chIds, conns, data, event } = gate([2]);
+  const byRef = (values: unknown[]): void => conns.deliver('consumer', { k: 'records', ch: chIds[0]!, values, timestamps: null });
+  byRef(['a1']);
+  event(0, barrier(1));
+  byRef(['a2 after the barrier']);
+  data(1, ['b1']);
+  assert.deepEqual(await drain(g), ['a1', 'b1', 'barrier1'], 'the in-thread channel is blocked after its barrier');
+  assert.deepEqual(conns.credits(), ['w0:2', 'w1:2', 'w0:1', 'w1:1'], 'one credit back per batch, by reference or serialised');
+  event(1, barrier(1));
+  assert.deepEqual(await drain(g), ['barrier1', 'a2 after the barrier']);
+  assert.deepEqual(told.aligned, [1]);
+  event(0, { t: 'eop' });
+  data(1, ['b2']);
+  event(1, barrier(2));
+  assert.deepEqual(await drain(g), ['b2', 'eop', 'barrier2']);
+  assert.deepEqual(told.aligned, [1, 2], 'an ended in-thread channel counts as aligned');
+});
+
 test('gate: AT_LEAST_ONCE blocks nothing and is aligned at the last barrier', async () => {
   const { g, told, event, data } = gate([2]);
   event(0, barrier(1, 'AT_LEAST_ONCE'));
@@ -706,7 +725,7 @@ test('gate: release() stops receiving frames on every channel', () => {
 // ---------------------------------------------------------------- result partition
 
 /** The real ResultPartition of the source subtask of `source (1) -rebalance-> map (2)`, with peers w1 and w2 for the map's subtasks. */
-async function partition(settings: Partial<NetworkSettings> = {}) {
+async function partition(settings: Partial<NetworkSettings> = {}, mapWorkers: string[] = ['w1', 'w2']) {
   let pipeline: Pipeline | undefined;
   setPipelineExecutorFactory(() => ({
     execute: (p) => {
@@ -744,7 +763,7 @@ async function partition(settings: Partial<NetworkSettings> = {}) {
       streamGraph,
       vertex: source,
       subtask: 0,
-      locations: { [source.id]: ['self'], [map.id]: ['w1', 'w2'] },
+      locations: { [source.id]: ['self'], [map.id]: mapWorkers },
       connections: conns,
       settings: { ...SETTINGS, ...settings },
     },
@@ -766,6 +785,7 @@ async function partition(settings: Partial<NetworkSettings> = {}) {
       for (const { peer, frame } of conns.sent) {
         const list = (out[`${peer} ${frame.ch === ch[0] ? 'ch0' : frame.ch === ch[1] ? 'ch1' : frame.ch}`] ??= []);
         if (frame.k === 'data') list.push(decoder.decode(frame.buf)[0]);
+        else if (frame.k === 'records') list.push({ byReference: frame.values });
         else if (frame.k === 'event') list.push(frame.ev.t);
       }
       return out;
@@ -796,6 +816,35 @@ test('result partition: a subpartition per consumer registered for its credits; 
   assert.ok(rp.bytesOut > 0);
   rp.release();
   assert.equal(conns.ends.producer.size, 0, 'no more credits are listened for');
+});
+
+test('result partition: a consumer in this worker gets batches by reference (copied unless object reuse); others serialised buffers', async () => {
+  const rec = { n: 1, tags: ['x'] };
+  for (const objectReuse of [false, true]) {
+    const { rp, w, credit, sent } = await partition({ objectReuse }, ['self', 'w2']);
+    assert.deepEqual(
+      rp.subpartitions.map((s) => s.byReference),
+      [true, false],
+    );
+    credit(0, 1);
+    credit(1, 1);
+    w.emit(rec, undefined);
+    w.emit(rec, undefined);
+    rp.flush();
+    const got = sent();
+    const [batch] = got['self ch0'] as { byReference: unknown[] }[];
+    assert.deepEqual(batch!.byReference, [rec]);
+    assert.equal(batch!.byReference[0] === rec, objectReuse, objectReuse ? 'passed as is' : 'a copy');
+    assert.deepEqual(got['w2 ch1'], [[rec]], 'serialised to the other worker');
+    assert.equal(rp.bytesOut > 0, true, 'bytes are counted for the serialised channel only');
+    assert.equal(rp.subpartitions[0]!.bytesOut, 0);
+  }
+  const off = await partition({ inThreadByReference: false }, ['self', 'w2']);
+  assert.deepEqual(
+    off.rp.subpartitions.map((s) => s.byReference),
+    [false, false],
+    'taskmanager.network.in-thread-by-reference: false serialises every channel',
+  );
 });
 
 test('result partition: events use no credit but never overtake buffers; drained once end of partition left', async () => {

@@ -59,6 +59,10 @@ export interface ExceptionEntry {
 
 export function resolveRuntimeSettings(jg: JobGraph, get: (key: string) => unknown): RuntimeSettings {
   const n = (k: string, d: number): number => (get(k) === undefined ? d : Number(get(k)));
+  const b = (k: string, d: boolean): boolean => {
+    const v = get(k);
+    return v === undefined ? d : v === true || String(v).toLowerCase() === 'true';
+  };
   return {
     runtimeMode: jg.type,
     bufferTimeout: n('execution.buffer-timeout', 100),
@@ -66,6 +70,8 @@ export function resolveRuntimeSettings(jg: JobGraph, get: (key: string) => unkno
     buffersPerChannel: n('taskmanager.network.memory.buffers-per-channel', 2),
     floatingBuffersPerGate: n('taskmanager.network.memory.floating-buffers-per-gate', 8),
     maxBuffersPerChannel: n('taskmanager.network.memory.max-buffers-per-channel', 10),
+    inThreadByReference: b('taskmanager.network.in-thread-by-reference', true),
+    objectReuse: b('pipeline.object-reuse', false),
     autoWatermarkInterval: n('pipeline.auto-watermark-interval', 200),
     config: {},
   };

@@ -6,10 +6,11 @@
 import type { JobGraph, JobVertex } from '../../graph/job-graph.js';
 import type { StreamGraph } from '../../graph/stream-graph.js';
 import type { ConnectionManager } from './connection-manager.js';
-import type { Frame } from './events.js';
+import type { LocalFrame } from './events.js';
 
 export interface FrameSink {
-  send(frame: Frame): void;
+  /** A RecordsFrame only to a peer in this thread (an in-thread exchange). */
+  send(frame: LocalFrame): void;
 }
 
 /** Where a task's channels are: its job and subtask, its peers' workers, the connections and the buffer settings. */
@@ -35,4 +36,8 @@ export interface NetworkSettings {
   readonly buffersPerChannel: number;
   /** Credits shared among a gate's channels. */
   readonly floatingBuffersPerGate: number;
+  /** Channels whose producer and consumer share a thread pass records by reference (default true). */
+  readonly inThreadByReference?: boolean;
+  /** pipeline.object-reuse: records on in-thread exchanges are not copied (default false). */
+  readonly objectReuse?: boolean;
 }

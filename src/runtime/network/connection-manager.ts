@@ -6,10 +6,11 @@
  * another TaskManager process (a port to the TaskManager, which relays over TCP).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Frame } from './events.js';
+import { WeirError } from '../../errors.js';
+import type { Frame, LocalFrame } from './events.js';
 import type { FrameSink } from './channel.js';
 
-export type FrameHandler = (frame: Frame) => void;
+export type FrameHandler = (frame: LocalFrame) => void;
 export type ChannelEnd = 'consumer' | 'producer';
 
 export class ConnectionManager {
@@ -18,8 +19,8 @@ export class ConnectionManager {
   /** Consumer ends (data and events arrive here) and producer ends (credits arrive here), by channel. */
   private readonly handlers = { consumer: new Map<string, FrameHandler>(), producer: new Map<string, FrameHandler>() };
   /** Frames for channels whose reader/writer is not registered yet (a task still deploying). */
-  private readonly early = { consumer: new Map<string, Frame[]>(), producer: new Map<string, Frame[]>() };
-  private localQueue: Frame[] = [];
+  private readonly early = { consumer: new Map<string, LocalFrame[]>(), producer: new Map<string, LocalFrame[]>() };
+  private localQueue: LocalFrame[] = [];
   private localScheduled = false;
 
   constructor(
@@ -46,7 +47,7 @@ export class ConnectionManager {
     return { send: (frame) => this.send(peer, frame) };
   }
 
-  send(peer: string, frame: Frame): void {
+  send(peer: string, frame: LocalFrame): void {
     if (peer === this.self) {
       this.localQueue.push(frame);
       if (!this.localScheduled) {
@@ -54,6 +55,10 @@ export class ConnectionManager {
         setImmediate(this.drainLocal);
       }
       return;
+    }
+    if (frame.k === 'records') {
+      // Records by reference exist only between the two ends of an in-thread exchange.
+      throw new WeirError('WEIR_INTERNAL', `channel ${frame.ch}: a batch of records by reference cannot go to worker ${peer}`);
     }
     const port = this.ports.get(peer);
     if (port) {
@@ -99,7 +104,7 @@ export class ConnectionManager {
     for (const f of q) this.dispatch(f);
   };
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: LocalFrame): void {
     const end: ChannelEnd = frame.k === 'credit' ? 'producer' : 'consumer';
     const h = this.handlers[end].get(frame.ch);
     if (h) {

@@ -2,17 +2,18 @@
  * The consumer end of one channel (Flink's RemoteInputChannel/LocalInputChannel: same code here).
  * It announces `initialCredit` buffers when opened and returns one credit each time the task has
  * processed a buffer, so the producer never has more buffers in flight than the consumer holds room
- * for. Buffers are decoded in arrival order (the decoder is sequential).
+ * for. Buffers are decoded in arrival order (the decoder is sequential); batches by reference from
+ * a producer in this thread are taken as they are.
  */
 import { BatchDecoder } from './buffer-codec.js';
-import type { ChannelEvent, Frame } from './events.js';
+import type { ChannelEvent, LocalFrame } from './events.js';
 import type { FrameSink } from './channel.js';
 
 export type InputItem = { k: 'data'; values: unknown[]; timestamps: (number | undefined)[] | null } | { k: 'event'; ev: ChannelEvent };
 
 export class InputChannel {
   private readonly decoder = new BatchDecoder();
-  private readonly queue: Frame[] = [];
+  private readonly queue: LocalFrame[] = [];
   ended = false;
   bytesIn = 0;
 
@@ -29,7 +30,7 @@ export class InputChannel {
     this.toProducer.send({ k: 'credit', ch: this.channel, n: this.initialCredit });
   }
 
-  receive(frame: Frame): void {
+  receive(frame: LocalFrame): void {
     this.queue.push(frame);
     if (this.queue.length === 1) this.onData();
   }
@@ -42,6 +43,11 @@ export class InputChannel {
   poll(): InputItem | undefined {
     const f = this.queue.shift();
     if (!f) return undefined;
+    if (f.k === 'records') {
+      // An in-thread exchange: the records themselves (no bytes to count), one credit per batch.
+      this.toProducer.send({ k: 'credit', ch: this.channel, n: 1 });
+      return { k: 'data', values: f.values, timestamps: f.timestamps };
+    }
     if (f.k === 'data') {
       this.bytesIn += f.buf.byteLength;
       const [values, timestamps] = this.decoder.decode(f.buf);

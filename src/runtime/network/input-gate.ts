@@ -10,7 +10,7 @@
 import { producersOf } from '../../graph/distribution.js';
 import { BarrierAligner, type Barrier } from '../checkpoint/barrier-aligner.js';
 import type { TaskNetworkContext } from './channel.js';
-import { channelId, type ChannelEvent, type Frame } from './events.js';
+import { channelId, type ChannelEvent, type LocalFrame } from './events.js';
 import { InputChannel, type InputItem } from './input-channel.js';
 import { StatusWatermarkValve } from './watermark-valve.js';
 
@@ -71,7 +71,7 @@ export class InputGate {
     for (const p of plan) {
       const ch = channelId(ctx.jobId, ctx.attempt, p.edgeId, p.producer, subtask);
       const input = new InputChannel(ch, p.producer, connections.sinkTo(p.peer), credit, () => host.onData());
-      connections.register(ch, 'consumer', (f: Frame) => input.receive(f));
+      connections.register(ch, 'consumer', (f: LocalFrame) => input.receive(f));
       this.channels.push(input);
       this.channelInput.push(p.input);
       this.channelSlot.push(perInput[p.input]!++);

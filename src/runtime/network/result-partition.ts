@@ -6,7 +6,7 @@
  */
 import { consumersOf } from '../../graph/distribution.js';
 import type { TaskNetworkContext } from './channel.js';
-import { channelId, type ChannelEvent, type Frame } from './events.js';
+import { channelId, type ChannelEvent, type LocalFrame } from './events.js';
 import { RecordWriter } from './record-writer.js';
 import { ResultSubpartition } from './result-subpartition.js';
 
@@ -29,10 +29,18 @@ export class ResultPartition {
     const subs = consumers.map((c) => {
       const ch = channelId(this.ctx.jobId, this.ctx.attempt, edge.id, subtask, c);
       const peer = this.ctx.locations[target.id]![c]!;
-      const sp = new ResultSubpartition(ch, connections.sinkTo(peer), settings.bufferSize, settings.maxBuffersPerChannel, () =>
-        this.onAvailable(),
+      // A consumer in this worker runs in this thread: hand batches over by reference.
+      const inThread =
+        peer === connections.self && settings.inThreadByReference !== false ? { copy: settings.objectReuse !== true } : undefined;
+      const sp = new ResultSubpartition(
+        ch,
+        connections.sinkTo(peer),
+        settings.bufferSize,
+        settings.maxBuffersPerChannel,
+        () => this.onAvailable(),
+        inThread,
       );
-      connections.register(ch, 'producer', (f: Frame) => {
+      connections.register(ch, 'producer', (f: LocalFrame) => {
         if (f.k === 'credit') sp.addCredit(f.n);
       });
       this.subpartitions.push(sp);

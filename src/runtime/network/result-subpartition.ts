@@ -5,14 +5,30 @@
  * timeout. A buffer leaves only against a credit from the consumer; buffers waiting for credit form
  * the backlog, and a backlog at the configured maximum makes the subpartition unavailable, which
  * stops the producing task: that is backpressure.
+ *
+ * When the consumer runs in the same thread (an in-thread exchange), a batch is handed over by
+ * reference instead of serialised: the records (copied at emission unless object reuse is on, see
+ * record-copier.ts) and their timestamps, one credit per batch, in the same order with the events.
+ * Such a batch holds a fixed number of records (the buffer size / 32: 1024 at 32 KiB), and its
+ * bytes are not counted in numBytesOut (as Flink counts no bytes between chained operators).
  */
 import { BatchEncoder } from './buffer-codec.js';
 import type { FrameSink } from './channel.js';
 import type { ChannelEvent } from './events.js';
+import { copyRecord } from './record-copier.js';
 
 export type { FrameSink } from './channel.js';
 
-type Queued = { k: 'data'; buf: Uint8Array } | { k: 'event'; ev: ChannelEvent };
+type Queued =
+  | { k: 'data'; buf: Uint8Array }
+  | { k: 'records'; values: unknown[]; timestamps: (number | undefined)[] | null }
+  | { k: 'event'; ev: ChannelEvent };
+
+/** How a subpartition whose consumer runs in its own thread hands records over. */
+export interface InThreadExchange {
+  /** Copy each record when it is emitted (object reuse off); pass it as is when false. */
+  readonly copy: boolean;
+}
 
 export class ResultSubpartition {
   private readonly encoder = new BatchEncoder();
@@ -27,6 +43,7 @@ export class ResultSubpartition {
   private connected = false;
   bytesOut = 0;
   buffersOut = 0;
+  private readonly copy: boolean;
 
   constructor(
     readonly channel: string,
@@ -34,10 +51,20 @@ export class ResultSubpartition {
     private readonly bufferSize: number,
     private readonly maxBacklog: number,
     private readonly onAvailable: () => void,
-  ) {}
+    /** Set when the consumer is in this thread: batches go by reference. */
+    private readonly inThread?: InThreadExchange,
+  ) {
+    this.copy = inThread?.copy === true;
+    if (inThread) this.threshold = Math.max(1, Math.min(4096, Math.floor(bufferSize / 32)));
+  }
+
+  /** Batches go to the consumer by reference (it runs in this thread). */
+  get byReference(): boolean {
+    return this.inThread !== undefined;
+  }
 
   add(value: unknown, timestamp: number | undefined): void {
-    this.values.push(value);
+    this.values.push(this.copy ? copyRecord(value) : value);
     this.timestamps.push(timestamp);
     if (timestamp !== undefined) this.hasTimestamps = true;
     if (this.values.length >= this.threshold) this.flush();
@@ -47,6 +74,14 @@ export class ResultSubpartition {
   flush(): void {
     const n = this.values.length;
     if (n === 0) return;
+    if (this.inThread) {
+      this.queue.push({ k: 'records', values: this.values, timestamps: this.hasTimestamps ? this.timestamps : null });
+      this.values = [];
+      this.timestamps = [];
+      this.hasTimestamps = false;
+      this.trySend();
+      return;
+    }
     const buf = this.encoder.encode(this.values, this.hasTimestamps ? this.timestamps : null);
     this.values = [];
     this.timestamps = [];
@@ -93,7 +128,13 @@ export class ResultSubpartition {
     if (!this.connected) return;
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
-      if (head.k === 'data') {
+      if (head.k === 'records') {
+        if (this.credits <= 0) return;
+        this.credits--;
+        this.queue.shift();
+        this.buffersOut++;
+        this.sink.send({ k: 'records', ch: this.channel, values: head.values, timestamps: head.timestamps });
+      } else if (head.k === 'data') {
         if (this.credits <= 0) return;
         this.credits--;
         this.queue.shift();

@@ -54,6 +54,10 @@ export const RuntimeSettings = Type.Object({
   buffersPerChannel: Int(1),
   floatingBuffersPerGate: Int(0),
   maxBuffersPerChannel: Int(1),
+  /** taskmanager.network.in-thread-by-reference: channels within one thread pass records by reference. */
+  inThreadByReference: Type.Optional(Bool),
+  /** pipeline.object-reuse: records on in-thread exchanges are passed without a copy. */
+  objectReuse: Type.Optional(Bool),
   autoWatermarkInterval: Num,
   /** All configuration values, for operators that read their own keys. */
   config: Dict(Type.Unknown()),
