@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { deploymentConfiguration, memorySize, withPodTemplate } from '../../src/providers/kubernetes/operator/cluster.js';
+import { TASKMANAGER_TEMPLATE_ANNOTATION } from '../../src/providers/kubernetes/pod-template.js';
 import { readBundle, stopForUpgrade } from '../../src/providers/kubernetes/operator/job-control.js';
 import type { RestClient } from '../../src/rest/client.js';
 import {
@@ -83,7 +84,7 @@ test('the spec becomes the cluster configuration: kubernetes.* keys from its fie
   );
 });
 
-test('a pod template is merged into the JobManager pod; its selector labels stay', () => {
+test('a pod template is merged into the JobManager pod and carried for the TaskManagers; its selector labels stay', () => {
   const spec = clusterSpec(deploymentConfiguration(dep(base), base), 'sums', 'jobs');
   const d = withPodTemplate(jobManagerDeployment(spec, []), {
     metadata: { labels: { team: 'a', app: 'other' }, annotations: { note: 'x' } },
@@ -107,6 +108,8 @@ test('a pod template is merged into the JobManager pod; its selector labels stay
   const main = t.spec!.containers[0]!;
   assert.equal(main.command![0], 'weir', 'the generated container keeps its fields');
   assert.ok(main.env!.some((e) => e.name === 'TZ') && main.env!.some((e) => e.name === 'POD_IP'));
+  const forTaskManagers = JSON.parse(d.metadata!.annotations![TASKMANAGER_TEMPLATE_ANNOTATION]!) as { spec: { nodeSelector: unknown } };
+  assert.deepEqual(forTaskManagers.spec.nodeSelector, { disk: 'ssd' }, 'TaskManager pods get the template too');
 });
 
 test('a bundle URI that is not file:// or s3://, or cannot be read, is a clear error', async () => {

@@ -5,10 +5,11 @@
  * the garbage collector removes everything once the WeirDeployment is gone. TaskManager pods are
  * created on demand by the JobManager's ResourceManager, owned by the Deployment.
  */
-import type { V1Deployment, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1Deployment, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { Configuration, type RawValue } from '../../../config/index.js';
 import { WeirError } from '../../../errors.js';
 import { call, callOrMissing, type KubeApi } from '../kube-api.js';
+import { mergePodTemplate, taskManagerTemplateAnnotation } from '../pod-template.js';
 import { clusterSpec, restEndpoint } from '../session.js';
 import { jobManagerDeployment, labels, ownerReference, restService, secret } from '../specs.js';
 import { GROUP, KIND, VERSION, type WeirDeployment, type WeirDeploymentSpec } from './resource.js';
@@ -57,35 +58,19 @@ export function weirDeploymentOwner(dep: WeirDeployment): V1OwnerReference {
   };
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Merges a pod template into the generated one: objects key by key, containers by name, other lists appended. */
-function merge(base: unknown, extra: unknown): unknown {
-  if (isObj(base) && isObj(extra)) {
-    const out: Obj = { ...base };
-    for (const [k, v] of Object.entries(extra)) out[k] = k in base ? merge(base[k], v) : v;
-    return out;
-  }
-  if (Array.isArray(base) && Array.isArray(extra)) {
-    const named = (x: unknown): string | undefined => (isObj(x) && typeof x.name === 'string' ? x.name : undefined);
-    const out = [...base];
-    for (const e of extra) {
-      const i = named(e) === undefined ? -1 : out.findIndex((b) => named(b) === named(e));
-      if (i >= 0) out[i] = merge(out[i], e);
-      else out.push(e);
-    }
-    return out;
-  }
-  return extra;
-}
-
+/**
+ * Merges the WeirDeployment's pod template (Flink's `spec.podTemplate`, for both components) by the
+ * rules of kubernetes.pod-template-file (pod-template.ts): merged into the JobManager pod here, and
+ * carried to the JobManager in the Deployment's annotation for the TaskManager pods it creates.
+ */
 export function withPodTemplate(d: V1Deployment, podTemplate: Record<string, unknown> | undefined): V1Deployment {
   if (!podTemplate) return d;
-  const template = merge(d.spec!.template, podTemplate) as V1PodTemplateSpec;
+  const template = { apiVersion: 'v1', kind: 'Pod', ...podTemplate } as V1Pod;
+  const merged = mergePodTemplate(template, d.spec!.template);
   // The labels select the Deployment's pods: the template may add to them, not change them.
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...d.spec!.template.metadata!.labels } };
-  return { ...d, spec: { ...d.spec!, template } };
+  merged.metadata = { ...merged.metadata, labels: { ...merged.metadata.labels, ...d.spec!.template.metadata!.labels } };
+  const annotations = { ...d.metadata?.annotations, ...taskManagerTemplateAnnotation(template) };
+  return { ...d, metadata: { ...d.metadata, annotations }, spec: { ...d.spec!, template: merged } };
 }
 
 /** Creates the cluster's objects unless its Deployment exists already (an operator restarted mid-way). */
