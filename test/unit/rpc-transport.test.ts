@@ -11,6 +11,7 @@ import { connect, listen, type Logger, type RpcConnection } from '../../src/runt
 import { Type, type Static } from 'typebox';
 import { compile, noMessagesSchema } from '../../src/runtime/rpc/validate.js';
 import { Int, Str, Tagged } from '../../src/schema.js';
+import { waitFor } from '../helpers/wait.js';
 
 const Msg = Tagged('type', [
   Type.Object({ type: Type.Literal('echo'), text: Str() }),
@@ -143,6 +144,60 @@ test('a message the schema refuses closes only that connection, with the reason 
     assert.deepEqual(await good.request({ type: 'echo', text: 'ok' }, reply), { text: 'OK' });
     good.close('done', 'debug', true);
   } finally {
+    await server.close();
+  }
+});
+
+test('messages the accepting side sends right after its welcome, in the same read, reach the dialling side', async () => {
+  const log: string[] = [];
+  // The server sends notes as soon as the connection is authenticated.
+  const server = await listen<Msg, never>(
+    '127.0.0.1',
+    0,
+    { secret: 's3cret', self: { role: 'jobmanager', id: 'server' }, peerRoles: ['client'], incoming: noMessagesSchema, log: logger(log) },
+    (conn) => {
+      for (let n = 1; n <= 5; n++) conn.send({ type: 'note', n });
+    },
+  );
+  // A proxy that passes the server's hello on, then holds what follows (welcome and notes) for
+  // 200 ms and passes it on in one write: the client reads the welcome and the notes together.
+  const proxy = net.createServer((a) => {
+    const b = net.connect(server.port, '127.0.0.1');
+    a.on('data', (chunk: Buffer) => b.write(chunk));
+    let first = true;
+    const held: Buffer[] = [];
+    b.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        a.write(chunk);
+        return;
+      }
+      if (held.push(chunk) === 1) setTimeout(() => a.write(Buffer.concat(held.splice(0))), 200);
+    });
+    a.on('close', () => b.destroy());
+    b.on('close', () => a.destroy());
+    a.on('error', () => undefined);
+    b.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const c = await connect<never, Msg>('127.0.0.1', (proxy.address() as net.AddressInfo).port, {
+      secret: 's3cret',
+      self: { role: 'client', id: 'c1' },
+      peerRoles: ['jobmanager'],
+      incoming: schema,
+      log: logger(log),
+    });
+    // Set when connect() resolves, as every owner of a connection does.
+    const notes: number[] = [];
+    c.onMessage = (m) => {
+      if (m.type === 'note') notes.push(m.n);
+    };
+    await waitFor('the five notes', 5_000, () => notes.length === 5);
+    assert.deepEqual(notes, [1, 2, 3, 4, 5]);
+    c.close('done', 'debug', true);
+  } finally {
+    proxy.close();
     await server.close();
   }
 });
