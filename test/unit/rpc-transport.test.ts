@@ -52,25 +52,33 @@ const client = (secret: string, port: number, log: string[] = []): Promise<RpcCo
     log: logger(log),
   });
 
-test('requests are answered, one-way messages arrive in order, even when frames arrive byte by byte', async () => {
-  const log: string[] = [];
-  const notes: number[] = [];
-  const server = await echoServer('s3cret', log, notes);
-  // A proxy that forwards every byte as its own write, in both directions.
+/** A TCP proxy on a free port to `port`; `relay` wires the client's socket `a` and the server's `b`. */
+async function startProxy(port: number, relay: (a: net.Socket, b: net.Socket) => void): Promise<net.Server> {
   const proxy = net.createServer((a) => {
-    const b = net.connect(server.port, '127.0.0.1');
-    const trickle = (from: net.Socket, to: net.Socket) =>
-      from.on('data', (chunk: Buffer) => {
-        for (const byte of chunk) to.write(Buffer.from([byte]));
-      });
-    trickle(a, b);
-    trickle(b, a);
+    const b = net.connect(port, '127.0.0.1');
+    relay(a, b);
     a.on('close', () => b.destroy());
     b.on('close', () => a.destroy());
     a.on('error', () => undefined);
     b.on('error', () => undefined);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return proxy;
+}
+
+test('requests are answered, one-way messages arrive in order, even when frames arrive byte by byte', async () => {
+  const log: string[] = [];
+  const notes: number[] = [];
+  const server = await echoServer('s3cret', log, notes);
+  // A proxy that forwards every byte as its own write, in both directions.
+  const trickle = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) to.write(Buffer.from([byte]));
+    });
+  const proxy = await startProxy(server.port, (a, b) => {
+    trickle(a, b);
+    trickle(b, a);
+  });
   try {
     const c = await client('s3cret', (proxy.address() as net.AddressInfo).port);
     assert.deepEqual(await c.request({ type: 'echo', text: 'hello' }, reply), { text: 'HELLO' });
@@ -161,8 +169,7 @@ test('messages the accepting side sends right after its welcome, in the same rea
   );
   // A proxy that passes the server's hello on, then holds what follows (welcome and notes) for
   // 200 ms and passes it on in one write: the client reads the welcome and the notes together.
-  const proxy = net.createServer((a) => {
-    const b = net.connect(server.port, '127.0.0.1');
+  const proxy = await startProxy(server.port, (a, b) => {
     a.on('data', (chunk: Buffer) => b.write(chunk));
     let first = true;
     const held: Buffer[] = [];
@@ -174,12 +181,7 @@ test('messages the accepting side sends right after its welcome, in the same rea
       }
       if (held.push(chunk) === 1) setTimeout(() => a.write(Buffer.concat(held.splice(0))), 200);
     });
-    a.on('close', () => b.destroy());
-    b.on('close', () => a.destroy());
-    a.on('error', () => undefined);
-    b.on('error', () => undefined);
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   try {
     const c = await connect<never, Msg>('127.0.0.1', (proxy.address() as net.AddressInfo).port, {
       secret: 's3cret',
