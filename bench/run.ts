@@ -29,241 +29,39 @@
  * --cp-interval MS, --cp-kills N, --cp-recovery-parallelism P, --cp-restart-delay MS; deployment
  * benchmark: --deploy-runs N, --deploy-records N, --deploy-parallelism P, --deploy-slots S, --deploy-modes list; storage benchmark: --storage-keys N, --pg-records N.
  */
-import { spawn } from 'node:child_process';
+
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DEPLOYMENT_OPTIONS, reportDeploymentSuite, runDeploymentSuite, type DeploymentSuiteOptions } from './deployment/suite.js';
-import { isDeploymentMode, type DeploymentModeResult } from './deployment/results.js';
-import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteOptions, type CheckpointSuiteResult } from './checkpoint/suite.js';
+import { reportDeploymentSuite, runDeploymentSuite } from './deployment/suite.js';
+import { type DeploymentModeResult } from './deployment/results.js';
+import { reportCheckpointSuite, runCheckpointSuite, type CheckpointSuiteResult } from './checkpoint/suite.js';
 import type { Measurement } from './measure.js';
 import { reportAsyncSuite, runAsyncSuite } from './async/suite.js';
 import { reportMetricsOverhead, runMetricsOverhead, type MetricsOverheadResult } from './metrics/overhead.js';
-import {
-  DEFAULT_STORAGE_OPTIONS,
-  reportStorageSuite,
-  runStorageSuite,
-  type StorageSuiteOptions,
-  type StorageSuiteResult,
-} from './storage/suite.js';
-import { DEFAULT_KAFKA_OPTIONS, reportKafkaSuite, runKafkaSuite, type KafkaSuiteOptions } from './kafka/suite.js';
-import { reportHaSuite, runHaSuite, type HaBackendResult, type HaSuiteOptions } from './ha/suite.js';
+import { reportStorageSuite, runStorageSuite, type StorageSuiteResult } from './storage/suite.js';
+import { reportKafkaSuite, runKafkaSuite } from './kafka/suite.js';
+import { reportHaSuite, runHaSuite, type HaBackendResult } from './ha/suite.js';
 import { reportKubernetesSuite, runKubernetesSuite, type KubernetesSuiteResult } from './kubernetes/suite.js';
-import { DEFAULT_NATS_OPTIONS, reportNatsSuite, runNatsSuite, type NatsSuiteOptions } from './nats/suite.js';
-import { isQueryName, QUERIES, QUERY_INFO, type QueryName } from './nexmark/queries.js';
+import { reportNatsSuite, runNatsSuite } from './nats/suite.js';
+import { QUERY_INFO, type QueryName } from './nexmark/queries.js';
 import { flinkClasspath, flinkUnavailable, runFlink, type FlinkMeasurement } from './nexmark/flink.js';
+import { DEFAULT_EVENTS, EXCHANGE_TARGET, FUSED_TARGET, parseArgs, STATELESS_TARGET } from './run-args.js';
+import {
+  best,
+  flinkRatios,
+  flinkRuns,
+  fmtRate,
+  measure,
+  perCpuSecond,
+  sessionLatency,
+  setCpuProfDir,
+  table,
+  type SessionLatency,
+} from './run-measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** Default events per query: sized so the whole default run takes a few minutes on 2 cores. */
-const DEFAULT_EVENTS: Record<QueryName, number> = {
-  q0: 5_000_000,
-  q1: 5_000_000,
-  q2: 5_000_000,
-  q3: 5_000_000,
-  q4: 2_000_000,
-  q5: 1_000_000,
-  q7: 2_000_000,
-  q8: 5_000_000,
-  q11: 1_000_000,
-};
-
-/** Targets as fractions of the fused loop's events per CPU-second. */
-// q0-q2 (stateless, chained) at parallelism 1; the stateful queries at every parallelism.
-const FUSED_TARGET: Partial<Record<QueryName, number>> = { q0: 0.85, q1: 0.85, q2: 0.85, q4: 0.5, q5: 0.5, q7: 0.5, q11: 0.5 };
-const STATELESS_TARGET: ReadonlySet<QueryName> = new Set<QueryName>(['q0', 'q1', 'q2']);
-const EXCHANGE_TARGET = 1_500_000;
-
-interface Args {
-  queries: QueryName[];
-  events: number | undefined;
-  parallelism: number[];
-  impls: string[];
-  repeat: number;
-  flinkRepeat: number;
-  rate: number;
-  only: Section | undefined;
-  exchangeRecords: number;
-  bpRecords: number;
-  windowRecords: number;
-  bpRate: number;
-  json: string | undefined;
-  cpuProf: string | undefined;
-  /** -D key=value: configuration of the Weir runs (as weir run -D). */
-  conf: string[];
-  checkpoint: CheckpointSuiteOptions;
-  deployment: DeploymentSuiteOptions;
-  storage: StorageSuiteOptions;
-  kafka: KafkaSuiteOptions;
-  ha: HaSuiteOptions;
-  nats: NatsSuiteOptions;
-}
-
-type Section = 'nexmark' | 'micro' | 'checkpoint' | 'deployment' | 'async' | 'metrics' | 'storage' | 'kafka' | 'nats' | 'ha' | 'kubernetes';
-const SECTIONS: readonly Section[] = [
-  'nexmark',
-  'micro',
-  'checkpoint',
-  'deployment',
-  'async',
-  'metrics',
-  'storage',
-  'kafka',
-  'nats',
-  'ha',
-  'kubernetes',
-];
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    queries: [],
-    events: undefined,
-    parallelism: [1],
-    impls: ['weir', 'fused', 'rx', 'flink'],
-    repeat: 1,
-    flinkRepeat: 3,
-    rate: 10_000,
-    only: undefined,
-    exchangeRecords: 5_000_000,
-    bpRecords: 1_500_000,
-    windowRecords: 500_000,
-    bpRate: 150_000,
-    json: undefined,
-    cpuProf: undefined,
-    conf: [],
-    checkpoint: {
-      keys: 1_000_000,
-      dipKeys: [100_000, 1_000_000],
-      dipRecords: 6_000_000,
-      dipParallelism: 1,
-      dipInterval: 1000,
-      kills: 5,
-      recoveryParallelism: 2,
-      recoveryKeys: 100_000,
-      recoveryRate: 50_000,
-      restartDelayMs: 100,
-    },
-    deployment: { ...DEFAULT_DEPLOYMENT_OPTIONS },
-    storage: { ...DEFAULT_STORAGE_OPTIONS },
-    kafka: { ...DEFAULT_KAFKA_OPTIONS },
-    ha: { kills: 10, backends: ['etcd', 'zookeeper'] },
-    nats: { ...DEFAULT_NATS_OPTIONS },
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const s = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${s} needs a value`);
-      return v;
-    };
-    if (isQueryName(s)) a.queries.push(s);
-    else if (s === '--events') a.events = Number(next());
-    else if (s === '--parallelism' || s === '-p') a.parallelism = next().split(',').map(Number);
-    else if (s === '--impl') a.impls = next().split(',');
-    else if (s === '--repeat') a.repeat = Number(next());
-    else if (s === '--flink-repeat') a.flinkRepeat = Number(next());
-    else if (s === '--rate') a.rate = Number(next());
-    else if (s === '--only') {
-      const v = next();
-      if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes one of ${SECTIONS.join(', ')}, got '${v}'`);
-      a.only = v as Section;
-    } else if (s === '--exchange-records') a.exchangeRecords = Number(next());
-    else if (s === '--bp-records') a.bpRecords = Number(next());
-    else if (s === '--window-records') a.windowRecords = Number(next());
-    else if (s === '--bp-rate') a.bpRate = Number(next());
-    else if (s === '--json') a.json = next();
-    else if (s === '--kafka-records') a.kafka.records = Number(next());
-    else if (s === '--nats-records') a.nats.records = Number(next());
-    else if (s === '--cpu-prof') a.cpuProf = next();
-    else if (s === '-D') a.conf.push(next());
-    else if (s === '--cp-keys') a.checkpoint.keys = Number(next());
-    else if (s === '--cp-dip-keys') a.checkpoint.dipKeys = next().split(',').map(Number);
-    else if (s === '--cp-dip-records') a.checkpoint.dipRecords = Number(next());
-    else if (s === '--cp-dip-parallelism') a.checkpoint.dipParallelism = Number(next());
-    else if (s === '--cp-interval') a.checkpoint.dipInterval = Number(next());
-    else if (s === '--cp-kills') a.checkpoint.kills = Number(next());
-    else if (s === '--cp-recovery-parallelism') a.checkpoint.recoveryParallelism = Number(next());
-    else if (s === '--cp-restart-delay') a.checkpoint.restartDelayMs = Number(next());
-    else if (s === '--ha-kills') a.ha.kills = Number(next());
-    else if (s === '--ha-backends') a.ha.backends = next().split(',') as HaSuiteOptions['backends'];
-    else if (s === '--deploy-runs') a.deployment.runs = Number(next());
-    else if (s === '--storage-keys') a.storage.keys = Number(next());
-    else if (s === '--pg-records') a.storage.pgRecords = Number(next());
-    else if (s === '--deploy-records') a.deployment.records = Number(next());
-    else if (s === '--deploy-parallelism') a.deployment.parallelism = Number(next());
-    else if (s === '--deploy-slots') a.deployment.slots = Number(next());
-    else if (s === '--deploy-modes') {
-      const modes = next().split(',');
-      const bad = modes.find((m) => !isDeploymentMode(m));
-      if (bad !== undefined) throw new Error(`--deploy-modes: unknown mode '${bad}'`);
-      a.deployment.modes = modes.filter(isDeploymentMode);
-    } else throw new Error(`unknown argument '${s}' (queries: ${QUERIES.join(' ')})`);
-  }
-  // Naming queries runs just those; naming nothing runs everything.
-  if (a.queries.length === 0 && (a.only === undefined || a.only === 'nexmark')) a.queries = [...QUERIES];
-  if (a.queries.length > 0 && a.only === undefined && argv.some((s) => isQueryName(s))) a.only = 'nexmark';
-  return a;
-}
-
-let cpuProfDir: string | undefined;
-const flinkRuns = new Map<string, FlinkMeasurement>();
-
-/** Weir against Flink (first run, fresh JVM; target ≥ 100%) and against the warm JVM's best run. */
-function flinkRatios(w: Measurement, f: FlinkMeasurement | undefined): string[] {
-  if (!f) return ['-', '-', '-'];
-  const cold = perCpuSecond(w) / perCpuSecond(f);
-  const warm = perCpuSecond(w) / (f.events / (f.best.cpuMs / 1000));
-  return [`${(cold * 100).toFixed(0)}%`, cold >= 1 ? 'yes' : 'NO', `${(warm * 100).toFixed(0)}%`];
-}
-
-function measure(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
-  return new Promise((resolve, reject) => {
-    const weir = args.includes('--micro') || args[args.indexOf('--impl') + 1] === 'weir';
-    const prof = weir && cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-    const cmd = weir
-      ? [...prof, join(here, 'measure-weir.mjs'), ...args.filter((_, i) => args[i] !== '--impl' && args[i - 1] !== '--impl')]
-      : ['--import', 'tsx', join(here, 'measure.ts'), ...args];
-    const child = spawn(process.execPath, cmd, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || !line) reject(new Error(`measure ${args.join(' ')} failed (exit ${code}):\n${out}`));
-      else resolve(JSON.parse(line.slice(7)) as Measurement);
-    });
-  });
-}
-
-/** Best of `repeat` runs (lowest CPU time); the checksum must be the same every time. */
-async function best(args: string[], repeat: number): Promise<Measurement> {
-  let b: Measurement | undefined;
-  for (let i = 0; i < repeat; i++) {
-    const m = await measure(args);
-    if (b && m.checksum !== b.checksum)
-      throw new Error(`checksum changed between runs of ${args.join(' ')}: ${b.checksum} vs ${m.checksum}`);
-    if (!b || m.cpuMs < b.cpuMs) b = m;
-  }
-  return b!;
-}
-
-const perCpuSecond = (m: Measurement): number => m.events / (m.cpuMs / 1000);
-
-function fmtRate(x: number): string {
-  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
-  if (x >= 1e3) return `${(x / 1e3).toFixed(0)} k`;
-  return x.toFixed(0);
-}
-
-function table(header: string[], rows: string[][]): string {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => '| ' + r.map((c, i) => c.padEnd(w[i]!)).join(' | ') + ' |';
-  return [line(header), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
-}
 
 interface QueryResult {
   query: QueryName;
@@ -273,7 +71,7 @@ interface QueryResult {
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
-  cpuProfDir = a.cpuProf;
+  setCpuProfDir(a.cpuProf);
   const started = Date.now();
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
   const results: QueryResult[] = [];
@@ -591,33 +389,6 @@ async function main(): Promise<void> {
         2,
       ),
     );
-}
-
-interface SessionLatency {
-  runs: number;
-  submitToRunningMs: { median: number; min: number; max: number };
-  submitToTasksRunningMs: { median: number; min: number; max: number };
-  weirRunToRunningMs: { median: number; min: number; max: number };
-}
-
-/** Runs bench/micro/session-latency.ts in its own process (it starts a cluster of processes). */
-function sessionLatency(): Promise<SessionLatency> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(here, 'micro', 'session-latency.ts'), '--runs', '10', '--pause', '1500', '--warm-pool', '2'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) reject(new Error(`session latency benchmark failed (exit ${code}): ${out}`));
-      else resolve(JSON.parse(line) as SessionLatency);
-    });
-  });
 }
 
 main().catch((e: unknown) => {

@@ -25,7 +25,7 @@ import type { ClusterClient } from '../../dist/client/cluster-client.js';
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10);
 /** Pause after each job (ms): the TaskManager's warm pool refills in the background after a job ends. */
 const pauseMs = process.argv.includes('--pause') ? Number(process.argv[process.argv.indexOf('--pause') + 1]) : 0;
-/** taskmanager.slot.warm-pool.size (default: the TaskManager's default, its slot count); 0 measures start-up without the pool. */
+/** taskmanager.slot.warm-pool.size (default: the TaskManager's default, 1); 0 measures start-up without the pool. */
 const warmPool = process.argv.includes('--warm-pool') ? Number(process.argv[process.argv.indexOf('--warm-pool') + 1]) : undefined;
 
 async function freePort(): Promise<number> {

@@ -159,9 +159,9 @@ export const OPTIONS = {
     type: 'integer',
     min: 0,
     max: 1024,
-    default: 0,
+    default: 1,
     description:
-      "Slot worker threads a TaskManager process keeps started ahead of jobs (Node started, engine imported), so a job deployed to a slot only imports its own bundle. Each warm worker serves one job attempt and slot and ends with it (a job's code never outlives its job); the pool refills in the background. 0 (the default) starts every slot worker on deployment; the number of slots is the usual choice. Not used by the local mini-cluster of `weir run` in local mode.",
+      "Slot worker threads a TaskManager process keeps started ahead of jobs (Node started, engine imported), so a job deployed to a slot only imports its own bundle. Each warm worker serves one job attempt and slot and ends with it (a job's code never outlives its job); the pool refills in the background. 0 starts every slot worker on deployment; the number of slots suits TaskManagers that run jobs across all their slots. Not used by the local mini-cluster of `weir run` in local mode.",
   },
   'taskmanager.host': {
     type: 'string',

@@ -8,31 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startZooKeeper, type ZooKeeperServer } from '../helpers/services/zookeeper.js';
-import { assertCommittedExactlyOnce, HaCluster } from '../helpers/ha-cluster.js';
+import { test } from 'node:test';
+import { assertCommittedExactlyOnce, zooKeeperHaCluster } from '../helpers/ha-cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
-let zk: ZooKeeperServer;
-let cluster: HaCluster;
-
-before(async () => {
-  zk = await startZooKeeper();
-  cluster = new HaCluster({ 'high-availability.type': 'zookeeper', 'high-availability.zookeeper.quorum': zk.quorum });
-});
-after(async () => {
-  await cluster?.stop();
-  await zk?.stop();
-});
+const zkCluster = zooKeeperHaCluster();
 
 test('kill -9 of every JobManager, one started again: the job recovers from its latest checkpoint, exactly once', async (t) => {
   const COUNT = 6000;
   const KEYS = 5;
-  await cluster.startJobManager();
-  await cluster.startJobManager();
-  const first = await cluster.leader().catch((e: Error) => assert.fail(`${e.message}\n${cluster.logs()}`));
-  cluster.startTaskManager();
-  cluster.startTaskManager();
+  const { cluster } = zkCluster;
+  const first = await cluster.startTwoByTwo();
   const out = join(cluster.dir, 'out');
   const submit = cluster.weir('run', [
     'run',

@@ -13,11 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Configuration } from '../../dist/config/index.js';
-import { runProgram } from '../../dist/client/run-program.js';
 import { createTopic, produceJson, readCommitted, startKafka, type KafkaBroker } from '../helpers/services/kafka.js';
 import { waitFor } from '../helpers/wait.js';
-import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
+import {
+  cancelUnlessEnded,
+  killTaskManagers,
+  startProcessCluster,
+  submitChaosJob,
+  type ProcessCluster,
+} from '../helpers/process-cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'kafka-sums.ts');
@@ -84,22 +88,13 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
   try {
     // The job's two slots and a spare; each killed TaskManager is replaced by a new process.
     cluster = await startProcessCluster(dir, 3, { 'heartbeat.timeout': '3 s' });
-    const jm = cluster.jm;
-    const run = runProgram({
+    const job = await submitChaosJob(cluster, {
       program: PROGRAM,
       args: [broker.bootstrap, 'chaos-in', 'chaos-out', 'chaos', '250', 'unbounded', 'EXACTLY_ONCE'],
-      cluster: jm.client,
-      config: Configuration.fromEntries({
-        'restart-strategy.type': 'fixed-delay',
-        'restart-strategy.fixed-delay.attempts': 4 * KILLS,
-        'restart-strategy.fixed-delay.delay': '200 ms',
-        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
-      }),
-      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+      kills: KILLS,
+      checkpointDir: path.join(dir, 'checkpoints'),
+      onSubmitted: (id) => (jobId = id),
     });
-    run.catch(() => undefined);
-    await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
-    const job = jm.jobManager.dispatcher.job(jobId!);
     // Each kill at a random moment (mid-transaction or during recovery), the first after a checkpoint.
     const killed = await killTaskManagers(cluster, job, {
       kills: KILLS,
@@ -133,10 +128,7 @@ test(`Kafka → running sums → Kafka with EXACTLY_ONCE: ${KILLS} TaskManagers 
   } finally {
     producing = false;
     await producer.catch(() => undefined);
-    if (jobId !== undefined && cluster) {
-      const job = cluster.jm.jobManager.dispatcher.job(jobId);
-      if (!['FINISHED', 'FAILED', 'CANCELED'].includes(job.status)) job.cancel();
-    }
+    cancelUnlessEnded(cluster, jobId);
     await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

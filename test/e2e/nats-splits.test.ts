@@ -19,7 +19,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsSink, NatsSource } from '../../dist/connectors/nats/index.js';
 import { startNats, type NatsServer } from '../helpers/services/nats.js';
 import { waitFor } from '../helpers/wait.js';
-import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
+import {
+  cancelUnlessEnded,
+  killTaskManagers,
+  startProcessCluster,
+  submitChaosJob,
+  type ProcessCluster,
+} from '../helpers/process-cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROGRAM = path.join(root, 'test', 'programs', 'nats-splits.ts');
@@ -65,22 +71,13 @@ test(`two filter subjects are two splits: at parallelism 2 both readers read; ${
   })();
   try {
     cluster = await startProcessCluster(dir, 3, { 'heartbeat.timeout': '3 s' });
-    const jm = cluster.jm;
-    const run = runProgram({
+    const job = await submitChaosJob(cluster, {
       program: PROGRAM,
       args: [server.url, 'SP_IN', 'sp.0,sp.1', 'sp-out', 'splits', '250'],
-      cluster: jm.client,
-      config: Configuration.fromEntries({
-        'restart-strategy.type': 'fixed-delay',
-        'restart-strategy.fixed-delay.attempts': 4 * KILLS,
-        'restart-strategy.fixed-delay.delay': '200 ms',
-        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
-      }),
-      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+      kills: KILLS,
+      checkpointDir: path.join(dir, 'checkpoints'),
+      onSubmitted: (id) => (jobId = id),
     });
-    run.catch(() => undefined);
-    await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
-    const job = jm.jobManager.dispatcher.job(jobId!);
     const killed = await killTaskManagers(cluster, job, {
       kills: KILLS,
       checkpoints: 'first',
@@ -119,10 +116,7 @@ test(`two filter subjects are two splits: at parallelism 2 both readers read; ${
   } finally {
     producing = false;
     await producer.catch(() => undefined);
-    if (jobId !== undefined && cluster) {
-      const job = cluster.jm.jobManager.dispatcher.job(jobId);
-      if (!['FINISHED', 'FAILED', 'CANCELED'].includes(job.status)) job.cancel();
-    }
+    cancelUnlessEnded(cluster, jobId);
     await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -23,7 +23,13 @@ import { runProgram } from '../../dist/client/run-program.js';
 import { NatsSink, NatsSource, NatsStartPosition } from '../../dist/connectors/nats/index.js';
 import { startNats, type NatsServer } from '../helpers/services/nats.js';
 import { waitFor } from '../helpers/wait.js';
-import { killTaskManagers, startProcessCluster, type ProcessCluster } from '../helpers/process-cluster.js';
+import {
+  cancelUnlessEnded,
+  killTaskManagers,
+  startProcessCluster,
+  submitChaosJob,
+  type ProcessCluster,
+} from '../helpers/process-cluster.js';
 import { weir } from './deploy-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -87,22 +93,13 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
   })();
   try {
     cluster = await startProcessCluster(dir, 3, { 'heartbeat.timeout': '3 s' });
-    const jm = cluster.jm;
-    const run = runProgram({
+    const job = await submitChaosJob(cluster, {
       program: PROGRAM,
       args: [server.url, 'CHAOS_IN', 'chaos.out', 'chaos', '250', 'unbounded', 'EXACTLY_ONCE', 'ordered'],
-      cluster: jm.client,
-      config: Configuration.fromEntries({
-        'restart-strategy.type': 'fixed-delay',
-        'restart-strategy.fixed-delay.attempts': 4 * KILLS,
-        'restart-strategy.fixed-delay.delay': '200 ms',
-        'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
-      }),
-      listener: { onSubmitted: (j) => (jobId = j.jobId) },
+      kills: KILLS,
+      checkpointDir: path.join(dir, 'checkpoints'),
+      onSubmitted: (id) => (jobId = id),
     });
-    run.catch(() => undefined);
-    await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
-    const job = jm.jobManager.dispatcher.job(jobId!);
     // Each kill at a random moment (mid-publish or during recovery), the first after a checkpoint.
     const killed = await killTaskManagers(cluster, job, {
       kills: KILLS,
@@ -134,10 +131,7 @@ test(`NATS → running sums → NATS with EXACTLY_ONCE: ${KILLS} TaskManagers ki
   } finally {
     producing = false;
     await producer.catch(() => undefined);
-    if (jobId !== undefined && cluster) {
-      const job = cluster.jm.jobManager.dispatcher.job(jobId);
-      if (!['FINISHED', 'FAILED', 'CANCELED'].includes(job.status)) job.cancel();
-    }
+    cancelUnlessEnded(cluster, jobId);
     await cluster?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

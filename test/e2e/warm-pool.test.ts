@@ -88,8 +88,9 @@ test('slots take pre-started workers, each serves one job, and the pool refills 
   await tm.close();
 });
 
-test('taskmanager.slot.warm-pool.size 0 (the default) starts every slot worker on deployment', async () => {
-  const tm = await startTaskManager();
+test('taskmanager.slot.warm-pool.size 0 starts every slot worker on deployment; the default is 1', async () => {
+  assert.equal(Configuration.fromEntries({}).get('taskmanager.slot.warm-pool.size'), 1);
+  const tm = await startTaskManager({ 'taskmanager.slot.warm-pool.size': 0 });
   const pool = tm.taskManager.warmPool;
   assert.equal(pool.size, 0);
   const values = await runJob();

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Configuration } from '../../src/config/index.js';
 import { createHaServices, type HighAvailabilityServices, type LeaderInfo } from '../../src/ha/index.js';
+import { after, before } from 'node:test';
 import { freePort } from './ports.js';
+import { startZooKeeper, type ZooKeeperServer } from './services/zookeeper.js';
 import { waitFor } from './wait.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -151,6 +153,16 @@ export class HaCluster {
     });
   }
 
+  /** Two JobManagers (resolves with the first leader, once it answers) and then two TaskManagers. */
+  async startTwoByTwo(): Promise<LeaderInfo & { proc: Proc }> {
+    await this.startJobManager();
+    await this.startJobManager();
+    const first = await this.leader().catch((e: Error) => assert.fail(`${e.message}\n${this.logs()}`));
+    this.startTaskManager();
+    this.startTaskManager();
+    return first;
+  }
+
   async stop(): Promise<void> {
     for (const p of [...this.others, ...this.taskManagers, ...this.jobManagers]) {
       if (!p.exited) {
@@ -205,4 +217,27 @@ export function assertCommittedExactlyOnce(out: string, count: number, keys: num
     assert.equal(xs.at(-1)?.v, total, `key ${k}: final sum`);
   }
   assert.equal(rows.length, count);
+}
+
+/**
+ * A ZooKeeper server and an HaCluster using it, started before the calling file's tests and
+ * stopped after them; `cluster` is set once they started.
+ */
+export function zooKeeperHaCluster(): { readonly cluster: HaCluster } {
+  let zk: ZooKeeperServer | undefined;
+  let cluster: HaCluster | undefined;
+  before(async () => {
+    zk = await startZooKeeper();
+    cluster = new HaCluster({ 'high-availability.type': 'zookeeper', 'high-availability.zookeeper.quorum': zk.quorum });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await zk?.stop();
+  });
+  return {
+    get cluster(): HaCluster {
+      if (!cluster) throw new Error('the HA cluster is started in before()');
+      return cluster;
+    },
+  };
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Configuration } from '../../dist/config/index.js';
 import { runJobManager, type JobManagerProcess } from '../../dist/cluster/standalone/jobmanager-main.js';
+import { runProgram } from '../../dist/client/run-program.js';
+import type { JobMaster } from '../../dist/runtime/jobmanager/job-master.js';
 import type { Logger } from '../../dist/runtime/rpc/transport.js';
 import { waitFor } from './wait.js';
 
@@ -155,4 +157,43 @@ export async function killTaskManagers(cluster: ProcessCluster, job: ChaosJob, o
     o.onKill?.(killed, Date.now() - killedAt);
   }
   return killed;
+}
+
+/**
+ * Submits the job of a chaos test to the cluster: fixed-delay restarts (four attempts per planned
+ * kill, 200 ms apart) and checkpoints under `checkpointDir`; resolves with its JobMaster once it
+ * is submitted (the program's run goes on in the background).
+ */
+export async function submitChaosJob(
+  cluster: ProcessCluster,
+  o: { program: string; args: string[]; kills: number; checkpointDir: string; onSubmitted?: (jobId: string) => void },
+): Promise<JobMaster> {
+  let jobId: string | undefined;
+  const run = runProgram({
+    program: o.program,
+    args: o.args,
+    cluster: cluster.jm.client,
+    config: Configuration.fromEntries({
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': 4 * o.kills,
+      'restart-strategy.fixed-delay.delay': '200 ms',
+      'execution.checkpointing.dir': o.checkpointDir,
+    }),
+    listener: {
+      onSubmitted: (j) => {
+        jobId = j.jobId;
+        o.onSubmitted?.(j.jobId);
+      },
+    },
+  });
+  run.catch(() => undefined);
+  await waitFor('the job to be submitted', 30_000, () => jobId !== undefined);
+  return cluster.jm.jobManager.dispatcher.job(jobId!);
+}
+
+/** Cancels the chaos test's job unless it ended (a failed test leaves no job running). */
+export function cancelUnlessEnded(cluster: ProcessCluster | undefined, jobId: string | undefined): void {
+  if (jobId === undefined || !cluster) return;
+  const job = cluster.jm.jobManager.dispatcher.job(jobId);
+  if (!ENDED.includes(job.status)) job.cancel();
 }

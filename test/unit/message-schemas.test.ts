@@ -11,7 +11,15 @@ import path from 'node:path';
 import { resolve as resolvePath } from 'node:path';
 import { test } from 'node:test';
 import type { JobGraph } from '../../src/graph/job-graph.js';
-import type { DataPlaneMessage, JobManagerRpc, TaskManagerRpc } from '../../src/runtime/rpc/messages.js';
+import type {
+  DataPlaneMessage,
+  FromSlotWorker,
+  JobManagerRpc,
+  TaskManagerRpc,
+  ToJobManager,
+  ToSlotWorker,
+  ToTaskManager,
+} from '../../src/runtime/rpc/messages.js';
 import {
   blobChunkSchema,
   dataPlaneSchema,
@@ -223,4 +231,24 @@ test('programs, slot threads and the local runtime use the message types without
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the message types are inferred from the schemas of each boundary (a wrong message is a type error)', () => {
+  // Checked by the type checker (tsc -p tsconfig.test.json): were a type `any`, an expected error would be missing.
+  const wrong = { type: 'no-such-message' } as const;
+  // @ts-expect-error not a message to a TaskManager
+  const a: ToTaskManager = wrong;
+  // @ts-expect-error not a message to the JobManager
+  const b: ToJobManager = wrong;
+  // @ts-expect-error not a message to a slot worker
+  const c: ToSlotWorker = wrong;
+  // @ts-expect-error not a message from a slot worker
+  const d: FromSlotWorker = wrong;
+  // @ts-expect-error not a data-plane message
+  const e: DataPlaneMessage = wrong;
+  // @ts-expect-error not an RPC of a TaskManager
+  const f: TaskManagerRpc = wrong;
+  // @ts-expect-error not an RPC of the JobManager
+  const g: JobManagerRpc = wrong;
+  assert.equal([a, b, c, d, e, f, g].length, 7);
 });

@@ -11,6 +11,7 @@ import { connect, listen, type Logger, type RpcConnection } from '../../src/runt
 import { Type, type Static } from 'typebox';
 import { compile, noMessagesSchema } from '../../src/runtime/rpc/validate.js';
 import { Int, Str, Tagged } from '../../src/schema.js';
+import { waitFor } from '../helpers/wait.js';
 
 const Msg = Tagged('type', [
   Type.Object({ type: Type.Literal('echo'), text: Str() }),
@@ -51,25 +52,33 @@ const client = (secret: string, port: number, log: string[] = []): Promise<RpcCo
     log: logger(log),
   });
 
-test('requests are answered, one-way messages arrive in order, even when frames arrive byte by byte', async () => {
-  const log: string[] = [];
-  const notes: number[] = [];
-  const server = await echoServer('s3cret', log, notes);
-  // A proxy that forwards every byte as its own write, in both directions.
+/** A TCP proxy on a free port to `port`; `relay` wires the client's socket `a` and the server's `b`. */
+async function startProxy(port: number, relay: (a: net.Socket, b: net.Socket) => void): Promise<net.Server> {
   const proxy = net.createServer((a) => {
-    const b = net.connect(server.port, '127.0.0.1');
-    const trickle = (from: net.Socket, to: net.Socket) =>
-      from.on('data', (chunk: Buffer) => {
-        for (const byte of chunk) to.write(Buffer.from([byte]));
-      });
-    trickle(a, b);
-    trickle(b, a);
+    const b = net.connect(port, '127.0.0.1');
+    relay(a, b);
     a.on('close', () => b.destroy());
     b.on('close', () => a.destroy());
     a.on('error', () => undefined);
     b.on('error', () => undefined);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return proxy;
+}
+
+test('requests are answered, one-way messages arrive in order, even when frames arrive byte by byte', async () => {
+  const log: string[] = [];
+  const notes: number[] = [];
+  const server = await echoServer('s3cret', log, notes);
+  // A proxy that forwards every byte as its own write, in both directions.
+  const trickle = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) to.write(Buffer.from([byte]));
+    });
+  const proxy = await startProxy(server.port, (a, b) => {
+    trickle(a, b);
+    trickle(b, a);
+  });
   try {
     const c = await client('s3cret', (proxy.address() as net.AddressInfo).port);
     assert.deepEqual(await c.request({ type: 'echo', text: 'hello' }, reply), { text: 'HELLO' });
@@ -143,6 +152,54 @@ test('a message the schema refuses closes only that connection, with the reason 
     assert.deepEqual(await good.request({ type: 'echo', text: 'ok' }, reply), { text: 'OK' });
     good.close('done', 'debug', true);
   } finally {
+    await server.close();
+  }
+});
+
+test('messages the accepting side sends right after its welcome, in the same read, reach the dialling side', async () => {
+  const log: string[] = [];
+  // The server sends notes as soon as the connection is authenticated.
+  const server = await listen<Msg, never>(
+    '127.0.0.1',
+    0,
+    { secret: 's3cret', self: { role: 'jobmanager', id: 'server' }, peerRoles: ['client'], incoming: noMessagesSchema, log: logger(log) },
+    (conn) => {
+      for (let n = 1; n <= 5; n++) conn.send({ type: 'note', n });
+    },
+  );
+  // A proxy that passes the server's hello on, then holds what follows (welcome and notes) for
+  // 200 ms and passes it on in one write: the client reads the welcome and the notes together.
+  const proxy = await startProxy(server.port, (a, b) => {
+    a.on('data', (chunk: Buffer) => b.write(chunk));
+    let first = true;
+    const held: Buffer[] = [];
+    b.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        a.write(chunk);
+        return;
+      }
+      if (held.push(chunk) === 1) setTimeout(() => a.write(Buffer.concat(held.splice(0))), 200);
+    });
+  });
+  try {
+    const c = await connect<never, Msg>('127.0.0.1', (proxy.address() as net.AddressInfo).port, {
+      secret: 's3cret',
+      self: { role: 'client', id: 'c1' },
+      peerRoles: ['jobmanager'],
+      incoming: schema,
+      log: logger(log),
+    });
+    // Set when connect() resolves, as every owner of a connection does.
+    const notes: number[] = [];
+    c.onMessage = (m) => {
+      if (m.type === 'note') notes.push(m.n);
+    };
+    await waitFor('the five notes', 5_000, () => notes.length === 5);
+    assert.deepEqual(notes, [1, 2, 3, 4, 5]);
+    c.close('done', 'debug', true);
+  } finally {
+    proxy.close();
     await server.close();
   }
 });

@@ -46,6 +46,8 @@ export class RpcConnection<Out, In> {
   private serverNonce = '';
   private handshakeTimer: NodeJS.Timeout | undefined;
   private settle: ((e?: Error) => void) | undefined;
+  /** The handshake completed in the read being handled (see heldBack). */
+  private justOpened = false;
   readonly remote: string;
 
   constructor(
@@ -170,8 +172,14 @@ export class RpcConnection<Out, In> {
       this.close(`malformed frame: ${(e as Error).message}`, 'warn');
       return;
     }
-    for (const f of frames) {
+    this.onFrames(frames);
+  }
+
+  private onFrames(frames: Buffer[]): void {
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
       if (this.closed) return;
+      if (this.state === 'open' && this.heldBack(frames, i)) return;
       let w: unknown;
       try {
         w = this.unpackr.unpack(f);
@@ -190,6 +198,26 @@ export class RpcConnection<Out, In> {
         this.close(`internal error handling a frame: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error');
       }
     }
+  }
+
+  /**
+   * Frames that came in the same read as the handshake's last frame wait for the next turn of the
+   * event loop (the socket paused meanwhile, so their order is kept): the owner of the connection
+   * sets `onMessage` when start() (or connect()) resolves, a few promise steps after the handshake,
+   * and frames handled before that would go to the default handler and be lost. The accepting side
+   * may send right after its welcome (a TaskManager flushes data queued for a peer it had no
+   * connection with yet), and both can arrive together.
+   */
+  private heldBack(frames: Buffer[], i: number): boolean {
+    if (!this.justOpened) return false;
+    this.justOpened = false;
+    const rest = frames.slice(i);
+    this.socket.pause();
+    setImmediate(() => {
+      this.onFrames(rest);
+      if (!this.closed) this.socket.resume();
+    });
+    return true;
   }
 
   private onHandshake(w: Record<string, unknown>): void {
@@ -264,6 +292,9 @@ export class RpcConnection<Out, In> {
 
   private open(): void {
     this.state = 'open';
+    this.justOpened = true;
+    // Cleared on the next turn of the event loop: only frames of the read that opened are held back.
+    setImmediate(() => (this.justOpened = false));
     this.reader.max = this.o.maxFrameBytes ?? DEFAULT_MAX_FRAME;
     this.settle?.();
   }

@@ -74,36 +74,15 @@ export function SubmitPage() {
               onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])}
             />
           </label>
-          <label>
-            Parallelism
-            <input
-              type="text"
-              name="parallelism"
-              placeholder="parallelism.default"
-              value={parallelism}
-              onInput={(e) => setParallelism((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <label>
-            Program arguments
-            <input
-              type="text"
-              name="args"
-              placeholder="--input data.txt"
-              value={args}
-              onInput={(e) => setArgs((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <label>
-            Savepoint path
-            <input
-              type="text"
-              name="savepoint"
-              placeholder="start from a savepoint or retained checkpoint"
-              value={savepoint}
-              onInput={(e) => setSavepoint((e.target as HTMLInputElement).value)}
-            />
-          </label>
+          <TextRow label="Parallelism" name="parallelism" placeholder="parallelism.default" value={parallelism} onInput={setParallelism} />
+          <TextRow label="Program arguments" name="args" placeholder="--input data.txt" value={args} onInput={setArgs} />
+          <TextRow
+            label="Savepoint path"
+            name="savepoint"
+            placeholder="start from a savepoint or retained checkpoint"
+            value={savepoint}
+            onInput={setSavepoint}
+          />
           <label class="check">
             <input
               type="checkbox"
@@ -156,5 +135,21 @@ export function SubmitPage() {
         )}
       </Card>
     </div>
+  );
+}
+
+/** A labelled one-line text field of the form. */
+function TextRow(p: { label: string; name: string; placeholder: string; value: string; onInput: (value: string) => void }) {
+  return (
+    <label>
+      {p.label}
+      <input
+        type="text"
+        name={p.name}
+        placeholder={p.placeholder}
+        value={p.value}
+        onInput={(e) => p.onInput((e.target as HTMLInputElement).value)}
+      />
+    </label>
   );
 }

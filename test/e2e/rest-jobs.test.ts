@@ -1,123 +1,49 @@
 /**
- * The REST API of a session cluster: a JobManager with an in-process TaskManager behind
- * startRestServer, driven through RemoteClusterClient, plain fetch and the real `weir` command.
- * Jobs run concurrently, get cancelled, finish with the right results; every documented path uses
- * Flink's field names; bad requests get 4xx JSON errors without disturbing a running job; uploads
- * are size-limited and content-addressed; tokens and binds are enforced.
+ * The REST API of a session cluster, its jobs: jobs submitted concurrently run, get cancelled and
+ * finish with the right results; runProgram with execution.target remote; large results travel as
+ * blobs; every documented path uses Flink's field names; bad requests get 4xx JSON errors without
+ * disturbing a running job. (Uploads, timeouts, tokens, binds and the `weir` CLI: rest-server.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { connect as connectSocket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { bundleProgram, type Bundle } from '../../dist/client/bundler.js';
-import { inspectProgram } from '../../dist/client/inspect-program.js';
-import { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
-import { RemoteClusterClient } from '../../dist/client/remote-cluster-client.js';
-import { graphDefaults, runProgram } from '../../dist/client/run-program.js';
+import type { LocalMiniCluster } from '../../dist/cluster/local-mini-cluster.js';
+import type { RemoteClusterClient } from '../../dist/client/remote-cluster-client.js';
+import { runProgram } from '../../dist/client/run-program.js';
 import { Configuration } from '../../dist/config/index.js';
 import { planJson } from '../../dist/graph/plan.js';
-import type { JobResult } from '../../dist/runtime/jobmanager/job-master.js';
-import { RestApiError, RestClient } from '../../dist/rest/client.js';
-import { isLoopbackAddress, startRestServer, type RestServer } from '../../dist/rest/server.js';
-import { freePort } from '../helpers/ports.js';
+import { RestApiError } from '../../dist/rest/client.js';
+import type { RestServer } from '../../dist/rest/server.js';
+import {
+  assertHasKeys,
+  collectedSums,
+  expectedSums,
+  http,
+  keys,
+  prepare,
+  startRestSession,
+  within,
+  type RestSession,
+} from '../helpers/rest-session.js';
 import { waitFor } from '../helpers/wait.js';
 
-const WEIR = join(process.cwd(), 'bin', 'weir.mjs');
-const NO_CONF = join(tmpdir(), 'weir-no-conf');
-
-/** Rejects when `p` takes longer than `ms`: every wait in this file is bounded. */
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
-  ]);
-}
-
-function weir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [WEIR, ...args],
-      { timeout: 60_000, env: { ...process.env, WEIR_CONF_DIR: NO_CONF } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function http(
-  url: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: Record<string, unknown> & { errors?: string[] }; headers: Headers }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
-}
-
-function keys(o: unknown): string[] {
-  return Object.keys(o as object).sort();
-}
-
-function assertHasKeys(o: unknown, expected: string[], where: string): void {
-  const got = new Set(keys(o));
-  for (const k of expected) assert.ok(got.has(k), `${where} has '${k}' (got ${[...got].join(', ')})`);
-}
-
-/** What plan mode produces for a program: the submission and its bundle, without running anything. */
-async function prepare(program: string, args: string[], parallelism?: number) {
-  const config = Configuration.fromEntries({});
-  const bundle: Bundle = await bundleProgram(program);
-  const { jobGraph } = await within(30_000, inspectProgram(program, args, config, parallelism), `plan of ${program}`);
-  return {
-    bundle,
-    request: {
-      jobGraph,
-      programArgs: args,
-      cwd: process.cwd(),
-      executionIndex: 0,
-      graphDefaults: graphDefaults(config, parallelism),
-      config: config.toJSON() as Record<string, unknown>,
-    },
-  };
-}
-
-/** The three sums of 1..n by x % 3, as test/programs/rest-count.ts collects them. */
-function expectedSums(n: number): { k: number; v: number }[] {
-  const sums = [0, 0, 0];
-  for (let x = 1; x <= n; x++) sums[x % 3]! += x;
-  return sums.map((v, k) => ({ k, v }));
-}
-
-function collectedSums(r: JobResult): { k: number; v: number }[] {
-  return ((r.collected['collect-0'] ?? []) as { k: number; v: number }[]).slice().sort((a, b) => a.k - b.k);
-}
-
+let session: RestSession | undefined;
 let cluster: LocalMiniCluster;
 let server: RestServer;
 let client: RemoteClusterClient;
 let port: string;
-const blobDir = mkdtempSync(join(tmpdir(), 'weir-rest-blobs-'));
-const jobs: { finished: string[]; cancelled: string; failed?: string } = { finished: [], cancelled: '' };
+let blobDir: string;
 
 before(async () => {
-  cluster = new LocalMiniCluster({ slotsPerTaskManager: 4 });
-  server = await startRestServer({ jobManager: cluster.jobManager, config: Configuration.fromEntries({ 'rest.port': 0 }), blobDir });
-  port = new URL(server.url).port;
-  client = new RemoteClusterClient({ url: server.url });
+  session = await startRestSession();
+  ({ cluster, server, client, port, blobDir } = session);
 });
 
 after(async () => {
-  await client?.close();
-  await server?.close();
-  await cluster?.close();
+  await session?.close();
 });
+const jobs: { finished: string[]; cancelled: string; failed?: string } = { finished: [], cancelled: '' };
 
 test('three jobs submitted concurrently: /jobs/overview lists them, one is cancelled, two finish with correct results', async () => {
   // Plan mode runs one program at a time; the submissions then go out together.
@@ -468,236 +394,4 @@ test('malformed bodies and unknown ids get 4xx JSON errors while a running job k
   await client.cancel(running);
   const r = await within(30_000, client.waitForResult(running), 'the cancelled job');
   assert.equal(r.status, 'CANCELED');
-});
-
-test('uploads are size-limited (413) and stored under their SHA-256, never under the given name', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'weir-rest-upload-'));
-  const small = await startRestServer({
-    jobManager: cluster.jobManager,
-    config: Configuration.fromEntries({ 'rest.port': 0, 'rest.upload.max-size': '1 kb' }),
-    blobDir: dir,
-  });
-  try {
-    const post = (body: NonNullable<RequestInit['body']>, name = 'x.mjs', init: RequestInit = {}) =>
-      http(`${small.url}/bundles/upload?name=${encodeURIComponent(name)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body,
-        ...init,
-      });
-    const big = await post(new Uint8Array(2048).fill(65));
-    assert.equal(big.status, 413);
-    assert.match(big.body.errors![0]!, /rest\.upload\.max-size \(1024 bytes\)/);
-
-    // Without a Content-Length the limit applies as the bytes arrive.
-    const stream = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(512).fill(66));
-        c.close();
-      },
-    });
-    const streamed = await post(stream, 'x.mjs', { duplex: 'half' } as RequestInit);
-    assert.equal(streamed.status, 413);
-
-    const code = 'export const x = 1;\n';
-    const ok = await post(code, '../../evil\u0000name.mjs');
-    assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    const sha = createHash('sha256').update(code).digest('hex');
-    assert.equal(ok.body.id, sha);
-    assert.deepEqual(readdirSync(dir).sort(), [`${sha}.json`, `${sha}.mjs`]);
-    const listed = (await http(`${small.url}/bundles`)).body as { files: { id: string; name: string }[] };
-    assert.deepEqual(
-      listed.files.map((f) => [f.id, f.name]),
-      [[sha, '../../evilname.mjs']],
-    );
-    // The same bytes again: the same id, nothing new on disk.
-    assert.equal((await post(code, 'other.mjs')).body.id, sha);
-    assert.equal(readdirSync(dir).length, 2);
-    assert.equal((await http(`${small.url}/overview`)).status, 200, 'the server still answers');
-  } finally {
-    await small.close();
-  }
-});
-
-test('a request that announces a body and never sends it is answered 408 and closed after rest.request.timeout', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'weir-rest-timeout-'));
-  const timed = await startRestServer({
-    jobManager: cluster.jobManager,
-    config: Configuration.fromEntries({ 'rest.port': 0, 'rest.request.timeout': '1 s' }),
-    blobDir: dir,
-  });
-  try {
-    const { hostname, port: p } = new URL(timed.url);
-    for (const [path, type] of [
-      ['/bundles/upload?name=x.mjs', 'application/octet-stream'],
-      [`/bundles/${'a'.repeat(64)}/run`, 'application/json'],
-    ] as const) {
-      const sock = connectSocket({ host: hostname, port: Number(p) });
-      sock.on('error', () => undefined);
-      let received = '';
-      sock.on('data', (d: Buffer) => (received += d.toString('utf8')));
-      const closed = new Promise<void>((r) => sock.on('close', () => r()));
-      await new Promise<void>((r) => sock.on('connect', () => r()));
-      const sent = Date.now();
-      sock.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: ${type}\r\nContent-Length: 1000\r\n\r\n{`);
-      await within(10_000, closed, `the server to close the connection of ${path}`);
-      const took = Date.now() - sent;
-      assert.ok(took >= 900 && took < 10_000, `closed after ${took} ms`);
-      assert.match(received, /^HTTP\/1\.1 408 /, received);
-    }
-    // A complete request on a fresh connection is still answered.
-    assert.equal((await http(`${timed.url}/config`)).status, 200);
-  } finally {
-    await timed.close();
-  }
-});
-
-test('with security.rest.token set, requests without the token get 401', async () => {
-  const token = 'test-token-0123456789';
-  const secured = await startRestServer({
-    jobManager: cluster.jobManager,
-    config: Configuration.fromEntries({ 'rest.port': 0, 'security.rest.token': token }),
-    blobDir: mkdtempSync(join(tmpdir(), 'weir-rest-token-')),
-  });
-  try {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }, { authorization: `Basic ${token}` }] as Record<
-      string,
-      string
-    >[]) {
-      for (const path of ['/overview', '/jobs', `/jobs/${jobs.cancelled}`, '/jobmanager/config']) {
-        const r = await http(`${secured.url}${path}`, { headers });
-        assert.equal(r.status, 401, `${path} with ${JSON.stringify(headers)}`);
-        assert.match(r.body.errors![0]!, /Authorization: Bearer/);
-        assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="weir"');
-      }
-    }
-    const upload = await http(`${secured.url}/bundles/upload`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: 'export {}',
-    });
-    assert.equal(upload.status, 401);
-    assert.equal((await http(`${secured.url}/jobs/${jobs.cancelled}`, { method: 'PATCH' })).status, 401);
-
-    const auth = { authorization: `Bearer ${token}` };
-    assert.equal((await http(`${secured.url}/overview`, { headers: auth })).status, 200);
-    const conf = (await http(`${secured.url}/jobmanager/config`, { headers: auth })).body as unknown as { key: string; value: string }[];
-    assert.deepEqual(
-      conf.find((e) => e.key === 'security.rest.token'),
-      { key: 'security.rest.token', value: '******' },
-      'the token is redacted',
-    );
-    assert.ok(!JSON.stringify(conf).includes(token));
-
-    assert.equal((await new RestClient({ url: secured.url, token }).jobs()).jobs.length > 0, true);
-    await assert.rejects(
-      new RestClient({ url: secured.url }).jobs(),
-      (e: unknown) => e instanceof RestApiError && e.status === 401 && /security\.rest\.token/.test(e.message),
-    );
-
-    const port2 = new URL(secured.url).port;
-    const denied = await weir('list', '-m', `127.0.0.1:${port2}`);
-    assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /^Error: .*security\.rest\.token/m);
-    const allowed = await weir('list', '--all', '-m', `127.0.0.1:${port2}`, '-D', `security.rest.token=${token}`);
-    assert.equal(allowed.code, 0, allowed.stderr);
-    assert.match(allowed.stdout, new RegExp(jobs.cancelled));
-  } finally {
-    await secured.close();
-  }
-});
-
-test('a non-loopback bind without a token refuses to start', async () => {
-  for (const address of ['0.0.0.0', '::', '192.168.1.10', 'example.org']) {
-    await assert.rejects(
-      startRestServer({
-        jobManager: cluster.jobManager,
-        config: Configuration.fromEntries({ 'rest.port': 0, 'rest.bind-address': address }),
-        blobDir: mkdtempSync(join(tmpdir(), 'weir-rest-bind-')),
-      }),
-      (e: { code?: string; message: string }) => e.code === 'WEIR_CONFIG_BAD_VALUE' && /security\.rest\.token/.test(e.message),
-      address,
-    );
-  }
-  for (const a of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
-  for (const a of ['0.0.0.0', '::', '10.0.0.1', '::ffff:10.0.0.1', 'example.org']) assert.ok(!isLoopbackAddress(a), a);
-});
-
-test('DELETE /cluster calls the shutdown callback after answering', async () => {
-  let called = 0;
-  const s = await startRestServer({
-    jobManager: cluster.jobManager,
-    config: Configuration.fromEntries({ 'rest.port': 0 }),
-    blobDir: mkdtempSync(join(tmpdir(), 'weir-rest-shutdown-')),
-    onShutdown: () => {
-      called++;
-    },
-  });
-  try {
-    const r = await http(`${s.url}/cluster`, { method: 'DELETE' });
-    assert.equal(r.status, 200);
-    await waitFor('the shutdown callback', 5_000, async () => called === 1);
-  } finally {
-    await s.close();
-  }
-});
-
-test('weir list and weir cancel against the cluster; weir run -m attached and -d', async (t) => {
-  const m = `127.0.0.1:${port}`;
-
-  const attached = await weir('run', '-m', m, 'test/programs/rest-count.ts', '--', 'cli-attached', '200000', '1');
-  assert.equal(attached.code, 0, attached.stderr);
-  assert.match(
-    attached.stderr,
-    new RegExp(
-      `Submitted job 'cli-attached' \\([0-9a-f]{32}\\) to the session cluster at http://127\\.0\\.0\\.1:${port} — http://127\\.0\\.0\\.1:${port}/#/job/[0-9a-f]{32}\\n`,
-    ),
-  );
-  assert.match(attached.stderr, /^\d\d:\d\d:\d\d (CREATED|RUNNING|FINISHED)( — |$)/m, 'live status lines');
-  assert.match(attached.stderr, /Job 'cli-attached' \([0-9a-f]{32}\) FINISHED/);
-  const sums = attached.stdout.split('\n').find((l) => l.startsWith('sums: '));
-  assert.deepEqual(JSON.parse(sums!.slice('sums: '.length)), expectedSums(200000));
-
-  const detached = await within(30_000, weir('run', '-d', '-m', m, 'test/programs/slow-sink.ts'), 'weir run -d');
-  assert.equal(detached.code, 0, detached.stderr);
-  const id = /Job has been submitted with JobID ([0-9a-f]{32})/.exec(detached.stdout)?.[1];
-  assert.ok(id, detached.stdout);
-  t.after(() => client.cancel(id).catch(() => undefined));
-  await waitFor('the detached job to run', 30_000, async () => (await client.progress(id)).status === 'RUNNING');
-
-  const listed = await weir('list', '-m', m);
-  assert.equal(listed.code, 0, listed.stderr);
-  const lines = listed.stdout.trim().split('\n');
-  assert.match(lines[0]!, /^JOB ID\s+NAME\s+STATE\s+START TIME\s+DURATION(\s+THROUGHPUT)?$/);
-  assert.equal(lines.length, 2, 'only the running job: ' + listed.stdout);
-  assert.match(lines[1]!, new RegExp(`^${id}\\s+backpressure\\s+RUNNING\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\S+`));
-
-  const cancelled = await weir('cancel', id, '-m', m);
-  assert.equal(cancelled.code, 0, cancelled.stderr);
-  assert.equal(cancelled.stdout, `Cancelled job ${id}.\n`);
-  assert.equal((await client.rest.jobStatus(id)).status, 'CANCELED');
-
-  assert.equal((await weir('list', '-m', m)).stdout, 'No running jobs.\n');
-  const all = await weir('list', '--all', '-m', m);
-  assert.match(all.stdout, new RegExp(`^${id}\\s+backpressure\\s+CANCELED`, 'm'));
-  assert.match(all.stdout, /cli-attached\s+FINISHED/);
-  assert.match(all.stdout, /count-a\s+FINISHED/);
-
-  const unknown = await weir('cancel', '0'.repeat(32), '-m', m);
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /^Error: Job 0{32} not found/m);
-  const again = await weir('cancel', id, '-m', m);
-  assert.equal(again.code, 0, 'cancelling a cancelled job is accepted');
-
-  const free = await freePort();
-  const nobody = await weir('list', '-m', `127.0.0.1:${free}`);
-  assert.equal(nobody.code, 1);
-  assert.match(
-    nobody.stderr,
-    new RegExp(`^Error: Cannot reach the JobManager's REST API at http://127\\.0\\.0\\.1:${free} \\(ECONNREFUSED\\)`, 'm'),
-  );
-  assert.match(nobody.stderr, /\[WEIR_JOBMANAGER_UNREACHABLE\]/, 'an absent JobManager is not a configuration error');
-  const bad = await weir('list', '-m', 'nohostport');
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /-m\/--jobmanager must be host:port/);
 });
