@@ -7,51 +7,24 @@
  * pods; bad templates, oversized or missing programs and the per-job target are refused clearly.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { alive, cleanup, expectedSums, finalSums, notePid, tempDir, weirAsync } from './deploy-helpers.js';
-import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
-import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
+import type { PodRunner } from '../helpers/kubernetes/pod-runner.js';
+import { APPLICATION_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
+import type { KubernetesControlPlane } from '../helpers/services/kubernetes.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 const COUNT = 1200;
 let k8s: KubernetesControlPlane;
 let runner: PodRunner;
+let bed: KubernetesTestBed;
 let core: CoreV1Api;
 let apps: AppsV1Api;
-const runnerDir = mkdtempSync(join(tmpdir(), 'weir-pod-runner-'));
 const dir = tempDir('weir-k8s-application-');
-
-/** The Role of an Application cluster's JobManager (docs/kubernetes.md). */
-const RBAC = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: weir }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: weir }
-rules:
-  - apiGroups: [""]
-    resources: [pods]
-    verbs: [get, list, watch, create, delete]
-  - apiGroups: [""]
-    resources: [configmaps]
-    verbs: [get]
-  - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get, delete]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: weir }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
-subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
-`;
 
 const DEFAULT_TEMPLATE = `
 apiVersion: v1
@@ -80,35 +53,24 @@ spec:
 `;
 
 before(async () => {
-  k8s = await startKubernetes({ controllerManager: true });
-  core = k8s.kubeConfig.makeApiClient(CoreV1Api);
-  apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
-  runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-node-1', dir: runnerDir });
-  await runner.start();
-  writeFileSync(join(dir, 'rbac.yaml'), RBAC);
   writeFileSync(join(dir, 'default.yaml'), DEFAULT_TEMPLATE);
   writeFileSync(join(dir, 'taskmanager.yaml'), TASKMANAGER_TEMPLATE);
-  await k8s.kubectl('apply', '-f', join(dir, 'rbac.yaml'));
+  bed = await startTestBed({ manifests: weirServiceAccount(APPLICATION_RULES), dir });
+  ({ k8s, runner } = bed);
+  core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+  apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
 });
 
 after(async () => {
-  await runner?.close();
-  await k8s?.stop();
-  for (const p of runner?.pids ?? []) notePid(p);
+  for (const p of (await bed?.stop()) ?? []) notePid(p);
   cleanup();
-  rmSync(runnerDir, { recursive: true, force: true });
 });
 
 async function weir(...args: string[]): Promise<{ code: number; out: string }> {
   return weirAsync(args).done;
 }
 
-function podLogs(): string {
-  return readdirSync(runnerDir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.log'))
-    .map((f) => `--- ${f}\n${readFileSync(join(runnerDir, f), 'utf8').slice(-2000)}`)
-    .join('\n');
-}
+const podLogs = (): string => bed.podLogs();
 
 async function clusterFlags(cluster: string): Promise<string[]> {
   return [

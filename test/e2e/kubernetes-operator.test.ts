@@ -8,15 +8,15 @@
  * served. The operator runs as a service account with the ClusterRole of docs/kubernetes-operator.md.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { alive, cleanup, notePid, tempDir, weirAsync } from './deploy-helpers.js';
-import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
-import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
+import type { PodRunner } from '../helpers/kubernetes/pod-runner.js';
+import { SESSION_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
+import type { KubernetesControlPlane } from '../helpers/services/kubernetes.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -24,6 +24,7 @@ const COUNT = 900;
 const RATE = 60;
 let k8s: KubernetesControlPlane;
 let runner: PodRunner;
+let bed: KubernetesTestBed;
 let operator: ReturnType<typeof weirAsync>;
 /** Output of operators killed earlier in the file. */
 let earlierOperators = '';
@@ -42,32 +43,11 @@ async function startOperator(kubeconfig: string): Promise<void> {
   ]);
   await waitFor('the operator to start', 30_000, () => operator.output().includes('Weir operator started'));
 }
-const runnerDir = mkdtempSync(join(tmpdir(), 'weir-pod-runner-'));
 const dir = tempDir('weir-k8s-operator-');
 const CRD = resolve('deploy/helm/weir-operator/crds/weirdeployments.weir.dev.yaml');
 
-/** The service account the clusters run as, with the Role Weir's JobManager needs (docs/kubernetes.md). */
-const RBAC = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: weir }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: weir }
-rules:
-  - apiGroups: [""]
-    resources: [pods]
-    verbs: [get, list, watch, create, delete]
-  - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: weir }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
-subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
+/** The operator's service account with the ClusterRole of docs/kubernetes-operator.md (the clusters run as `weir`). */
+const OPERATOR_RBAC = `
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -111,11 +91,8 @@ interface Status {
 }
 
 before(async () => {
-  k8s = await startKubernetes({ controllerManager: true });
-  runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-node-1', dir: runnerDir });
-  await runner.start();
-  writeFileSync(join(dir, 'rbac.yaml'), RBAC);
-  await k8s.kubectl('apply', '-f', join(dir, 'rbac.yaml'));
+  bed = await startTestBed({ manifests: weirServiceAccount(SESSION_RULES) + OPERATOR_RBAC, dir });
+  ({ k8s, runner } = bed);
   await k8s.kubectl('apply', '-f', CRD);
   await k8s.kubectl('wait', '--for=condition=Established', 'crd/weirdeployments.weir.dev', '--timeout=30s');
   await startOperator(await operatorKubeconfig());
@@ -123,19 +100,13 @@ before(async () => {
 
 after(async () => {
   operator?.child.kill('SIGTERM');
-  await runner?.close();
-  await k8s?.stop();
-  for (const p of runner?.pids ?? []) notePid(p);
+  for (const p of (await bed?.stop()) ?? []) notePid(p);
   cleanup();
-  rmSync(runnerDir, { recursive: true, force: true });
 });
 
 /** The end of the operator's output and of every container log, for failure messages. */
 function logs(): string {
-  const pods = readdirSync(runnerDir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.log'))
-    .map((f) => `--- ${f}\n${readFileSync(join(runnerDir, f), 'utf8').slice(-1500)}`)
-    .join('\n');
+  const pods = bed.podLogs(1500);
   return `--- operator\n${(earlierOperators + operator.output()).slice(-4000)}\n${pods}`;
 }
 

@@ -7,14 +7,13 @@
  * object and process of the cluster.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { alive, cleanup, expectedSums, finalSums, notePid, tempDir, weirAsync } from './deploy-helpers.js';
-import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
-import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
+import type { PodRunner } from '../helpers/kubernetes/pod-runner.js';
+import { SESSION_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
+import type { KubernetesControlPlane } from '../helpers/services/kubernetes.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -22,50 +21,19 @@ const CLUSTER = 'weir-session-1';
 const COUNT = 1500;
 let k8s: KubernetesControlPlane;
 let runner: PodRunner;
+let bed: KubernetesTestBed;
 let core: CoreV1Api;
-const runnerDir = mkdtempSync(join(tmpdir(), 'weir-pod-runner-'));
 const dir = tempDir('weir-k8s-session-');
 
-/** The service account the cluster runs as, with the Role Weir's JobManager needs (docs/kubernetes.md). */
-const RBAC = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: weir }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: weir }
-rules:
-  - apiGroups: [""]
-    resources: [pods]
-    verbs: [get, list, watch, create, delete]
-  - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: weir }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
-subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
-`;
-
 before(async () => {
-  k8s = await startKubernetes({ controllerManager: true });
+  bed = await startTestBed({ manifests: weirServiceAccount(SESSION_RULES), dir });
+  ({ k8s, runner } = bed);
   core = k8s.kubeConfig.makeApiClient(CoreV1Api);
-  runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-node-1', dir: runnerDir });
-  await runner.start();
-  const rbac = join(dir, 'rbac.yaml');
-  writeFileSync(rbac, RBAC);
-  await k8s.kubectl('apply', '-f', rbac);
 });
 
 after(async () => {
-  await runner?.close();
-  await k8s?.stop();
-  for (const p of runner?.pids ?? []) notePid(p);
+  for (const p of (await bed?.stop()) ?? []) notePid(p);
   cleanup();
-  rmSync(runnerDir, { recursive: true, force: true });
 });
 
 const kubeFlags = (): string[] => ['-D', `kubernetes.config.file=${k8s.kubeconfigPath}`, '-D', `kubernetes.cluster-id=${CLUSTER}`];
@@ -74,13 +42,7 @@ async function weir(...args: string[]): Promise<{ code: number; out: string }> {
   return weirAsync(args).done;
 }
 
-/** The end of every container log the pod runner wrote, for failure messages. */
-function podLogs(): string {
-  return readdirSync(runnerDir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.log'))
-    .map((f) => `--- ${f}\n${readFileSync(join(runnerDir, f), 'utf8').slice(-2000)}`)
-    .join('\n');
-}
+const podLogs = (): string => bed.podLogs();
 
 async function taskManagerPods(): Promise<string[]> {
   const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: `app=${CLUSTER},component=taskmanager` });
