@@ -45,8 +45,13 @@ export interface LeaseElectionOptions {
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export class LeaseElection {
@@ -141,13 +146,15 @@ export class LeaseElection {
     this.lease = written;
     this.session = session;
     this.renewed(now);
-    try {
-      await this.o.beforeGrant(session);
-    } catch (e) {
-      this.revoke(`claiming the HA ConfigMaps failed: ${(e as Error).message}`);
-      return;
-    }
-    if (session.valid && !this.stop.signal.aborted) this.o.events.granted(session);
+    // Granted once the ConfigMaps are claimed; meanwhile the loop goes on renewing the Lease.
+    void this.o.beforeGrant(session).then(
+      () => {
+        if (session.valid && !this.stop.signal.aborted) this.o.events.granted(session);
+      },
+      (e: Error) => {
+        if (this.session === session) this.revoke(`claiming the HA ConfigMaps failed: ${e.message}`);
+      },
+    );
   }
 
   private renewed(at: number): void {
