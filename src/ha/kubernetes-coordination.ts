@@ -157,23 +157,28 @@ export class KubernetesCoordination implements Coordination {
   async remove(path: string, opts: WriteOptions = {}): Promise<boolean> {
     if (opts.fence && !opts.fence.valid) return false;
     // The ConfigMaps of the path as a directory and of its subdirectories, each deleted only at the
-    // resourceVersion whose fence annotation was checked.
-    const below = (await this.listConfigMaps()).filter((cm) => {
-      const p = cm.metadata?.annotations?.[PATH_ANNOTATION];
-      return p === path || p?.startsWith(`${path}/`);
-    });
-    for (const cm of below) {
-      if (!(await this.fenceHolds(cm, opts.fence))) return false;
-      try {
-        await this.core.deleteNamespacedConfigMap({
-          name: cm.metadata!.name!,
-          namespace: this.o.namespace,
-          body: { preconditions: { resourceVersion: cm.metadata!.resourceVersion! } },
-        });
-      } catch (e) {
-        if (statusOf(e) === 409) return this.remove(path, opts);
-        if (statusOf(e) !== 404) throw e;
+    // resourceVersion whose fence annotation was checked (a conflict: listed and checked again).
+    for (let attempt = 0; ; attempt++) {
+      const below = (await this.listConfigMaps()).filter((cm) => {
+        const p = cm.metadata?.annotations?.[PATH_ANNOTATION];
+        return p === path || p?.startsWith(`${path}/`);
+      });
+      let conflict = false;
+      for (const cm of below) {
+        if (!(await this.fenceHolds(cm, opts.fence))) return false;
+        try {
+          await this.core.deleteNamespacedConfigMap({
+            name: cm.metadata!.name!,
+            namespace: this.o.namespace,
+            body: { preconditions: { resourceVersion: cm.metadata!.resourceVersion! } },
+          });
+        } catch (e) {
+          if (statusOf(e) === 409) conflict = true;
+          else if (statusOf(e) !== 404) throw e;
+        }
       }
+      if (!conflict) break;
+      if (attempt + 1 >= MAX_CAS_ATTEMPTS) return false;
     }
     return path === this.o.root ? true : this.update(parentOf(path), dataKey(lastOf(path)), undefined, opts);
   }

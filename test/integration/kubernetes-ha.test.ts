@@ -254,6 +254,16 @@ test('HighAvailabilityServices on kubernetes: stores and election through create
   assert.ok(cms.items.length >= 2, cms.items.map((c) => c.metadata?.name).join(', '));
   await ha.close();
 
+  const badTiming = loadConfiguration({
+    dynamic: [
+      'high-availability.type=kubernetes',
+      `high-availability.storageDir=${dir}`,
+      `kubernetes.config.file=${k8s.kubeconfigPath}`,
+      'high-availability.kubernetes.leader-election.renew-deadline=10 s',
+    ],
+  });
+  await assert.rejects(createHaServices(badTiming), /lease-duration \(6000 ms\) must exceed renew-deadline \(10000 ms\)/);
+
   const outside = loadConfiguration({
     dynamic: ['high-availability.type=kubernetes', `high-availability.storageDir=${dir}`, 'kubernetes.cluster-id=weir-none'],
   });
