@@ -9,7 +9,6 @@ export const HA_OPTIONS = {
     type: 'enum',
     values: ['none', 'etcd', 'zookeeper', 'kubernetes'],
     default: 'none',
-    check: (v: string) => (v === 'kubernetes' ? "'none', 'etcd' or 'zookeeper' (kubernetes is not provided yet)" : undefined),
     description:
       'High-availability services: leader election and the job, checkpoint and job result stores (see docs/high-availability.md).',
   },
@@ -61,6 +60,25 @@ export const HA_OPTIONS = {
     type: 'duration',
     default: '15 s',
     description: 'How long a process waits for its first connection to ZooKeeper before it fails.',
+  },
+  'high-availability.kubernetes.leader-election.lease-duration': {
+    type: 'duration',
+    default: '6 s',
+    min: 1000,
+    description:
+      "How long the JobManager leader's Lease stays valid without renewal (high-availability.type kubernetes): a killed or frozen leader is replaced after this long.",
+  },
+  'high-availability.kubernetes.leader-election.renew-deadline': {
+    type: 'duration',
+    default: '4 s',
+    min: 100,
+    description: 'How long the leader may fail to renew its Lease before it gives leadership up (less than the lease duration).',
+  },
+  'high-availability.kubernetes.leader-election.retry-period': {
+    type: 'duration',
+    default: '1 s',
+    min: 50,
+    description: 'How often the leader renews its Lease and standbys try to take it (less than the renew deadline).',
   },
   'high-availability.leader-retrieval.timeout': {
     type: 'duration',

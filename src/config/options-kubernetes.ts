@@ -45,8 +45,8 @@ export const KUBERNETES_OPTIONS = {
     type: 'integer',
     default: 1,
     min: 1,
-    max: 1,
-    description: 'Replicas of the JobManager Deployment (one: standby JobManagers need Kubernetes high availability, not provided).',
+    description:
+      'Replicas of the JobManager Deployment: more than one gives standby JobManagers, which needs high availability (high-availability.type kubernetes, etcd or zookeeper).',
   },
   'kubernetes.jobmanager.cpu': {
     type: 'number',

@@ -1,8 +1,9 @@
 /**
  * Flink's HighAvailabilityServices: one object per process that gives the JobManager its leader
  * election, everyone leader retrieval, and the leader its stores. `createHaServices` picks the
- * implementation from high-availability.type: none (in-process), etcd or zookeeper. Layout in the
- * coordination service, below <path.root>/<cluster-id>:
+ * implementation from high-availability.type: none (in-process), etcd, zookeeper or kubernetes
+ * (ConfigMaps and a Lease, see kubernetes-coordination.ts). Layout in the coordination service,
+ * below <path.root>/<cluster-id>:
  *
  *   leader                         the leader's information (ephemeral / leased)
  *   execution-plans/<job>          pointer to the plan in storageDir
@@ -22,7 +23,7 @@ import { decodeRecord, encodeRecord, LeaderInfo } from './records.js';
 import { StorageDir } from './storage-dir.js';
 import { CheckpointIdCounter, CheckpointPointerStore, ExecutionPlanStore, JobResultStore } from './stores.js';
 
-export type HaType = 'none' | 'etcd' | 'zookeeper';
+export type HaType = 'none' | 'etcd' | 'zookeeper' | 'kubernetes';
 
 export interface LeaderContender {
   /** Leadership granted: `session.sessionId` is the fencing token. */
@@ -139,17 +140,22 @@ export class HighAvailabilityServices {
 
 /** The HA services high-availability.* configures (connects to etcd / ZooKeeper). */
 export async function createHaServices(config: Configuration): Promise<HighAvailabilityServices> {
-  const type = config.get('high-availability.type') as HaType | 'kubernetes';
-  const clusterId = config.get('high-availability.cluster-id');
+  const type = config.get('high-availability.type') as HaType;
+  // On Kubernetes the HA data belongs to the cluster of kubernetes.cluster-id, as in Flink.
+  const clusterId =
+    type === 'kubernetes'
+      ? (config.get('kubernetes.cluster-id') ?? config.get('high-availability.cluster-id'))
+      : config.get('high-availability.cluster-id');
   if (type === 'none') return new HighAvailabilityServices('none', new MemoryCoordination(), clusterId, '/weir', undefined);
-  if (type === 'kubernetes')
-    throw new WeirError('WEIR_HA', "high-availability.type 'kubernetes' is not provided yet: use etcd or zookeeper");
+  // Outside Kubernetes without a kubeconfig this fails before anything is created in storageDir.
+  const kubernetes = type === 'kubernetes' ? await kubernetesCoordination(config, clusterId) : undefined;
   const dir = config.getRequired('high-availability.storageDir', `when high-availability.type is ${type}`);
   const storage = new StorageDir(dir, config.toJSON());
   await storage.ensureDir(clusterId).catch((e: Error) => {
     throw new WeirError('WEIR_HA', `cannot create high-availability.storageDir ${dir}: ${e.message}`);
   });
   const clusterStorage = storage.sub(clusterId);
+  if (kubernetes) return new HighAvailabilityServices('kubernetes', kubernetes, clusterId, KUBERNETES_ROOT, clusterStorage);
   if (type === 'etcd') {
     const { EtcdCoordination } = await import('./etcd-coordination.js');
     const coord = new EtcdCoordination({
@@ -169,4 +175,35 @@ export async function createHaServices(config: Configuration): Promise<HighAvail
     connectionTimeout: config.get('high-availability.zookeeper.client.connection-timeout'),
   });
   return new HighAvailabilityServices('zookeeper', coord, clusterId, config.get('high-availability.zookeeper.path.root'), clusterStorage);
+}
+
+const KUBERNETES_ROOT = '/weir';
+
+async function kubernetesCoordination(config: Configuration, clusterId: string): Promise<Coordination> {
+  const [{ KubernetesCoordination }, { loadKubeConfig }] = await Promise.all([
+    import('./kubernetes-coordination.js'),
+    import('./kubernetes-objects.js'),
+  ]);
+  const kubeConfig = loadKubeConfig({ file: config.get('kubernetes.config.file'), context: config.get('kubernetes.context') });
+  const timing = {
+    leaseDuration: config.get('high-availability.kubernetes.leader-election.lease-duration'),
+    renewDeadline: config.get('high-availability.kubernetes.leader-election.renew-deadline'),
+    retryPeriod: config.get('high-availability.kubernetes.leader-election.retry-period'),
+  };
+  if (!(timing.leaseDuration > timing.renewDeadline && timing.renewDeadline > timing.retryPeriod))
+    throw new WeirError(
+      'WEIR_CONFIG_BAD_VALUE',
+      `high-availability.kubernetes.leader-election: lease-duration (${timing.leaseDuration} ms) must exceed renew-deadline (${timing.renewDeadline} ms), which must exceed retry-period (${timing.retryPeriod} ms)`,
+    );
+  const coord = new KubernetesCoordination({
+    kubeConfig,
+    namespace: config.get('kubernetes.namespace'),
+    clusterId,
+    root: joinPath(KUBERNETES_ROOT, clusterId),
+    timing,
+  });
+  await coord.children(joinPath(KUBERNETES_ROOT, clusterId)).catch((e: Error) => {
+    throw new WeirError('WEIR_HA', `cannot reach the Kubernetes API server (${coord.description}) for high availability: ${e.message}`);
+  });
+  return coord;
 }

@@ -106,9 +106,12 @@ export class CheckpointPointerStore {
       throw fenced(`adding checkpoint ${p.checkpointId} to ${this.root}`);
     const all = await this.coord.children(this.root);
     const evicted: CheckpointPointer[] = [];
+    // Once the pointer is stored the checkpoint counts (a new leader restores it): a failed eviction
+    // does not fail the add, the pointer stays and a later add (of this or the next leader) evicts it.
     for (const name of all.slice(0, Math.max(0, all.length - retained))) {
-      const v = await this.coord.get(joinPath(this.root, name));
-      if (!(await this.coord.remove(joinPath(this.root, name), { fence }))) throw fenced(`evicting checkpoint ${name}`);
+      const v = await this.coord.get(joinPath(this.root, name)).catch(() => undefined);
+      const removed = await this.coord.remove(joinPath(this.root, name), { fence }).catch(() => false);
+      if (!removed) break;
       if (v) evicted.push(decodeRecord(CheckpointPointer, v.value, `checkpoint pointer ${name}`));
     }
     return evicted;

@@ -381,18 +381,15 @@ test('docs/configuration.md is up to date with the option table', () => {
   for (const key of OPTION_KEYS) assert.ok(renderConfigDocs().includes(`\`${key}\``));
 });
 
-test('high availability and the Prometheus reporter are accepted; an HA type not provided is refused, naming the key', () => {
+test('high availability and the Prometheus reporter are accepted; an unknown HA type is refused, naming the key', () => {
   const dir = tempDir();
   try {
     writeConf(dir, 'parallelism.default: 2\nhigh-availability.type: etcd\n');
     assert.equal(loadConfiguration({ confDir: dir, env: {} }).get('high-availability.type'), 'etcd', 'high availability is provided');
     writeConf(dir, 'high-availability.type: kubernetes\n');
-    assertConfigError(
-      () => loadConfiguration({ confDir: dir, env: {} }),
-      'WEIR_CONFIG_BAD_VALUE',
-      "'high-availability.type'",
-      'kubernetes is not provided yet',
-    );
+    assert.equal(loadConfiguration({ confDir: dir, env: {} }).get('high-availability.type'), 'kubernetes', 'Kubernetes HA is provided');
+    writeConf(dir, 'high-availability.type: consul\n');
+    assertConfigError(() => loadConfiguration({ confDir: dir, env: {} }), 'WEIR_CONFIG_BAD_VALUE', "'high-availability.type'");
     writeConf(dir, 'high-availability.type: none\n');
     assert.equal(loadConfiguration({ confDir: dir, env: {} }).get('high-availability.type'), 'none', 'none is the default');
     const prom = loadConfiguration({ confDir: dir, env: {}, dynamic: ['metrics.reporters=prom', 'metrics.reporter.prom.port=9300-9310'] });

@@ -70,6 +70,7 @@ async function kubernetesProvider(config: Configuration, log: Logger): Promise<(
       cpu: config.get('kubernetes.taskmanager.cpu'),
       memoryBytes: config.get('kubernetes.taskmanager.memory'),
       log,
+      keepTaskManagersOnClose: config.get('high-availability.type') !== 'none',
     });
 }
 

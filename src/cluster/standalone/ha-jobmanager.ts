@@ -29,6 +29,8 @@ export interface HaJobManagerContext {
   blobDir: string;
   /** Leadership was lost: the process stops (it may not act as the leader any more). */
   onRevoked: (reason: string) => void;
+  /** Leadership was granted, before the jobs are recovered (the resource provider takes over the TaskManagers). */
+  beforeRecovery?: () => Promise<void>;
   /** Leadership was granted (after the jobs were recovered). */
   onGranted?: (session: LeaderSession) => void;
 }
@@ -74,8 +76,10 @@ export class HaJobManager {
     },
     checkpointCompleted: async (jobId, checkpointId, dir) => {
       const fence = this.fence(`storing checkpoint ${checkpointId} of job ${jobId}`);
-      await this.ha.checkpointStore(jobId).add({ checkpointId, path: dir, timestamp: Date.now() }, 1, fence);
+      // The counter first: once the pointer is stored the checkpoint is the one a new leader restores,
+      // so no later step may fail (an aborted checkpoint's directory is deleted).
       await this.ha.checkpointIdCounter(jobId).setCount(checkpointId + 1, fence);
+      await this.ha.checkpointStore(jobId).add({ checkpointId, path: dir, timestamp: Date.now() }, 1, fence);
     },
     jobEnded: async (r: JobResult) => {
       const fence = this.fence(`recording the end of job ${r.jobId}`);
@@ -104,13 +108,15 @@ export class HaJobManager {
         this.recovered = false;
         this.leaderSince = Date.now();
         ctx.log.info(`JobManager ${ctx.rpcAddress} was granted leadership with leader session id ${s.sessionId}`);
-        void this.recover(ctx, s).then(
-          () => {
-            this.recovered = true;
-            ctx.onGranted?.(s);
-          },
-          (e: unknown) => ctx.onRevoked(`recovering the jobs failed: ${e instanceof Error ? e.message : String(e)}`),
-        );
+        void (ctx.beforeRecovery?.() ?? Promise.resolve())
+          .then(() => this.recover(ctx, s))
+          .then(
+            () => {
+              this.recovered = true;
+              ctx.onGranted?.(s);
+            },
+            (e: unknown) => ctx.onRevoked(`recovering the jobs failed: ${e instanceof Error ? e.message : String(e)}`),
+          );
       },
       revokeLeadership: (reason) => {
         if (!this.session) return;

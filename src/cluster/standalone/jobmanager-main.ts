@@ -171,6 +171,7 @@ export async function runJobManager(config: Configuration, opts: RunJobManagerOp
         restUrl: () => rest?.url,
         log,
         blobDir,
+        beforeRecovery: async () => provider?.leadershipGranted?.(),
         ...(opts.onLeading
           ? {
               onGranted: () => {

@@ -7,6 +7,11 @@
  * Deployment (deleting the Deployment removes it) and has restartPolicy Never: a TaskManager that
  * ends is replaced by a new pod when slots are needed again, never restarted in place.
  *
+ * With high availability every JobManager of the Deployment has a provider; the one granted
+ * leadership takes over the TaskManager pods of the previous leader (Flink's recovery of workers
+ * from previous attempts): they register with it, are its own to stop when idle, and its new pods
+ * are numbered with the next attempt.
+ *
  * Pods of the cluster are watched (an informer on the `component=taskmanager` label): a pod that
  * failed, ended or was deleted by someone else is reported through `onTerminated`.
  */
@@ -40,6 +45,11 @@ export interface KubernetesProviderOptions extends KubernetesClusterContext {
   cpu: number;
   memoryBytes: number;
   log: Logger;
+  /**
+   * With high availability: a JobManager that stops leaves its TaskManager pods to the next leader
+   * (they are the Deployment's, removed with it when the cluster is stopped).
+   */
+  keepTaskManagersOnClose?: boolean;
   /** How long a deleted pod may take to disappear before stopTaskManager gives up waiting (default 60 s). */
   stopTimeoutMs?: number;
 }
@@ -82,10 +92,12 @@ export class KubernetesResourceProvider implements ResourceProvider {
   /** Pods this provider created and has not seen end: name → resolves when the pod is gone. */
   private readonly pods = new Map<string, { gone: Promise<void>; markGone: () => void; stopping: boolean }>();
   private counter = 0;
+  private attempt: number;
   private closed = false;
   private readonly informer;
 
   constructor(private readonly o: KubernetesProviderOptions) {
+    this.attempt = o.attempt;
     const { core, namespace, kubeConfig } = o.api;
     const labelSelector = selector(o.clusterId, 'taskmanager');
     this.informer = makeInformer<V1Pod>(
@@ -106,7 +118,7 @@ export class KubernetesResourceProvider implements ResourceProvider {
 
   startTaskManager(slots: number): string {
     if (this.closed) throw new Error('the Kubernetes provider is closed');
-    const name = `${this.o.clusterId}-taskmanager-${this.o.attempt}-${++this.counter}`;
+    const name = `${this.o.clusterId}-taskmanager-${this.attempt}-${++this.counter}`;
     let markGone!: () => void;
     const gone = new Promise<void>((r) => (markGone = r));
     this.pods.set(name, { gone, markGone, stopping: false });
@@ -133,6 +145,27 @@ export class KubernetesResourceProvider implements ResourceProvider {
       },
     );
     return name;
+  }
+
+  async leadershipGranted(): Promise<void> {
+    const { core, namespace } = this.o.api;
+    const pods = await call('listing the TaskManager pods', () =>
+      core.listNamespacedPod({ namespace, labelSelector: selector(this.o.clusterId, 'taskmanager') }),
+    );
+    const attempts = pods.items.map((p) => Number(/-taskmanager-(\d+)-\d+$/.exec(p.metadata!.name!)?.[1] ?? 0));
+    this.attempt = Math.max(this.attempt, ...attempts.map((a) => a + 1));
+    this.counter = 0;
+    let adopted = 0;
+    for (const pod of pods.items) {
+      const name = pod.metadata!.name!;
+      const phase = pod.status?.phase;
+      if (this.pods.has(name) || pod.metadata?.deletionTimestamp || phase === 'Failed' || phase === 'Succeeded') continue;
+      let markGone!: () => void;
+      const gone = new Promise<void>((r) => (markGone = r));
+      this.pods.set(name, { gone, markGone, stopping: false });
+      adopted++;
+    }
+    this.o.log.info(`leading: took over ${adopted} TaskManager pod(s) of the previous leader; new pods are of attempt ${this.attempt}`);
   }
 
   private forget(name: string): void {
@@ -185,6 +218,11 @@ export class KubernetesResourceProvider implements ResourceProvider {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.o.keepTaskManagersOnClose) {
+      this.o.log.info(`leaving ${this.pods.size} TaskManager pod(s) to the next leader`);
+      await this.informer.stop();
+      return;
+    }
     await Promise.all([...this.pods.keys()].map((id) => this.stopTaskManager(id, 'the cluster is shutting down')));
     await this.informer.stop();
   }

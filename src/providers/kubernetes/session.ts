@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Deployment, V1OwnerReference, V1Service } from '@kubernetes/client-node';
 import { isSecretKey, type Configuration } from '../../config/index.js';
 import { WeirError } from '../../errors.js';
+import { clusterHaType, deleteHaData, kubernetesLeaderRestUrl } from './ha-leader.js';
 import { call, callOrMissing, kubeApi, type KubeApi } from './kube-api.js';
 import { mergePodTemplate, podTemplateFor, taskManagerTemplateAnnotation } from './pod-template.js';
 import {
@@ -52,6 +53,12 @@ export function clusterSpec(config: Configuration, clusterId: string, namespace:
     else properties.push(p);
   }
   properties.push(`kubernetes.cluster-id=${clusterId}`);
+  const replicas = config.get('kubernetes.jobmanager.replicas');
+  if (replicas > 1 && config.get('high-availability.type') === 'none')
+    throw new WeirError(
+      'WEIR_KUBERNETES',
+      `kubernetes.jobmanager.replicas ${replicas} needs high availability (high-availability.type kubernetes, etcd or zookeeper): standby JobManagers wait for leadership, without it each would lead`,
+    );
   return {
     clusterId,
     namespace,
@@ -62,7 +69,7 @@ export function clusterSpec(config: Configuration, clusterId: string, namespace:
     jobManager: {
       cpu: config.get('kubernetes.jobmanager.cpu'),
       memoryBytes: config.get('kubernetes.jobmanager.memory'),
-      replicas: config.get('kubernetes.jobmanager.replicas'),
+      replicas,
     },
     restPort: config.get('rest.port'),
     rpcPort: config.get('jobmanager.rpc.port'),
@@ -181,8 +188,10 @@ export async function deploySession(config: Configuration, startupTimeoutMs = 12
   await call(`creating the REST Service of ${clusterId}`, () =>
     core.createNamespacedService({ namespace, body: restService(spec, owner) }),
   );
+  // With Kubernetes HA the leader is found through its Lease (its REST API, not a standby's).
+  const haLeader = config.get('high-availability.type') === 'kubernetes';
   const url = await until(startupTimeoutMs, async () => {
-    const u = await restEndpoint(api, clusterId).catch(() => undefined);
+    const u = haLeader ? await kubernetesLeaderRestUrl(api, clusterId, 1000) : await restEndpoint(api, clusterId).catch(() => undefined);
     return u && (await answers(u)) ? u : undefined;
   });
   if (!url) {
@@ -198,12 +207,17 @@ export async function deploySession(config: Configuration, startupTimeoutMs = 12
   return { clusterId, namespace, restUrl: url };
 }
 
-/** Deletes the cluster's Deployment in the foreground and waits until none of its pods is left. */
+/**
+ * Deletes the cluster's Deployment in the foreground and waits until none of its pods is left;
+ * then, the cluster being stopped for good, its HA ConfigMaps and Lease (with Kubernetes HA;
+ * `kubectl delete deployment` keeps them, so a cluster started again under the same id recovers).
+ */
 export async function stopSession(config: Configuration, timeoutMs = 120_000): Promise<{ clusterId: string }> {
   const api = kubeApi(config);
   const clusterId = config.get('kubernetes.cluster-id');
   if (!clusterId) throw new WeirError('WEIR_CLI_USAGE', 'which cluster? set -D kubernetes.cluster-id=<id>');
   const { apps, core, namespace } = api;
+  const haType = await clusterHaType(api, config, clusterId);
   const deleted = await callOrMissing(`deleting the Deployment ${namespace}/${clusterId}`, () =>
     apps.deleteNamespacedDeployment({ name: clusterId, namespace, propagationPolicy: 'Foreground' }),
   );
@@ -220,5 +234,6 @@ export async function stopSession(config: Configuration, timeoutMs = 120_000): P
       'WEIR_KUBERNETES',
       `the objects of ${clusterId} were not all gone after ${timeoutMs / 1000} s (is the garbage collector of kube-controller-manager running?)`,
     );
+  if (haType === 'kubernetes') await call(`deleting the HA ConfigMaps and Lease of ${clusterId}`, () => deleteHaData(api, clusterId));
   return { clusterId };
 }

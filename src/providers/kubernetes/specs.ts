@@ -14,6 +14,8 @@ import type { V1Container, V1Deployment, V1EnvVar, V1OwnerReference, V1Pod, V1Se
 
 export const REST_PORT_NAME = 'rest';
 export const RPC_PORT_NAME = 'jobmanager-rpc';
+/** The Service's port when the JobManagers bind free ports (rest.port 0): clients then use leader retrieval. */
+const DEFAULT_REST_PORT = 8081;
 
 export function labels(clusterId: string, component?: 'jobmanager' | 'taskmanager'): Record<string, string> {
   return { app: clusterId, type: 'weir-native-kubernetes', ...(component ? { component } : {}) };
@@ -113,10 +115,11 @@ export function jobManagerDeployment(spec: ClusterSpec, jobManagerArgs: readonly
                 `rest.port=${spec.restPort}`,
               ],
               env: env(spec),
+              // Port 0 (a free port per JobManager, found through leader retrieval) is not declared.
               ports: [
                 { name: REST_PORT_NAME, containerPort: spec.restPort },
                 { name: RPC_PORT_NAME, containerPort: spec.rpcPort },
-              ],
+              ].filter((p) => p.containerPort > 0),
               resources: resources(spec.jobManager.cpu, spec.jobManager.memoryBytes),
             },
           ],
@@ -137,7 +140,7 @@ export function restService(spec: ClusterSpec, owner: V1OwnerReference): V1Servi
     spec: {
       type: spec.exposedType,
       selector: labels(spec.clusterId, 'jobmanager'),
-      ports: [{ name: REST_PORT_NAME, port: spec.restPort, targetPort: REST_PORT_NAME, protocol: 'TCP' }],
+      ports: [{ name: REST_PORT_NAME, port: spec.restPort || DEFAULT_REST_PORT, targetPort: REST_PORT_NAME, protocol: 'TCP' }],
     },
   };
 }

@@ -128,6 +128,16 @@ export class CheckpointCoordinator {
     while (this.finalizing.size > 0) await Promise.allSettled([...this.finalizing]);
   }
 
+  /**
+   * The job was suspended (HA: its JobManager stops or lost leadership; the next leader restores
+   * it from the latest stored checkpoint): stop, and keep every checkpoint whatever the retention.
+   */
+  async suspend(): Promise<void> {
+    this.stop('the job is suspended');
+    this.shutDown = true;
+    await this.quiesce();
+  }
+
   /** The job ended: stop, and delete or keep its checkpoints as the retention says. */
   async shutdown(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
     this.stop(`the job is ${status}`);

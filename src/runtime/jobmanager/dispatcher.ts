@@ -95,6 +95,7 @@ export class Dispatcher {
   /** Jobs that end from now on are suspended (HA: a JobManager stopping or deposed), not recorded. */
   suspend(): void {
     this.suspended = true;
+    for (const jm of this.jobs.values()) jm.suspend();
   }
 
   /** Runs `listener` for every job that reaches a terminal state from now on (once per job). */

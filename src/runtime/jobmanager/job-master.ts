@@ -55,6 +55,8 @@ export class JobMaster {
   private readonly done: Promise<JobResult>;
   private resolveDone!: (r: JobResult) => void;
   private readonly checkpoints: CheckpointCoordinator | undefined;
+  /** HA: the job ends because its JobManager stops or was deposed, and is restored elsewhere. */
+  private suspended = false;
   private readonly restorePoint: RestorePoint;
   /** HA: stores a completed checkpoint's pointer before the tasks are told to commit. */
   persistCheckpoint: ((checkpointId: number, dir: string) => Promise<void>) | undefined;
@@ -141,6 +143,11 @@ export class JobMaster {
   failToStart(e: unknown): void {
     this.state.transition('CREATED');
     this.fail(serializeError(e, 'WEIR_HA', { jobId: this.jobId, jobName: this.jobName }), false);
+  }
+
+  /** HA: the job's JobManager stops or was deposed; when the job ends here its checkpoints are kept. */
+  suspend(): void {
+    this.suspended = true;
   }
 
   cancel(): void {
@@ -415,7 +422,8 @@ export class JobMaster {
     if (this.status !== status) this.state.transition(status);
     this.endTime = this.clock.now();
     this.stopping.close();
-    if (this.checkpoints) void this.checkpoints.shutdown(status);
+    // A suspended job's checkpoints belong to the next leader, which restores from them.
+    if (this.checkpoints) void (this.suspended ? this.checkpoints.suspend() : this.checkpoints.shutdown(status));
     const r: JobResult = {
       jobId: this.jobId,
       jobName: this.jobName,

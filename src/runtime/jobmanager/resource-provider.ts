@@ -25,6 +25,11 @@ export interface ResourceProvider {
   onTerminated: ((resourceId: string, reason: string) => void) | undefined;
   /** Stops every TaskManager it started; resolves when they are all gone. */
   close(): Promise<void>;
+  /**
+   * With high availability: this JobManager became the leader (called before it recovers jobs). An
+   * active provider takes over the TaskManagers the previous leader started, which register here.
+   */
+  leadershipGranted?(): Promise<void>;
 }
 
 /** The standalone provider: TaskManagers are started by the user (`weir taskmanager`), never by the cluster. */
