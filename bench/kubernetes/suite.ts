@@ -9,11 +9,10 @@
  *   second with that pod still there.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PodRunner } from '../../test/helpers/kubernetes/pod-runner.js';
-import { startKubernetes } from '../../test/helpers/services/kubernetes.js';
+import { APPLICATION_RULES, startTestBed, weirServiceAccount } from '../../test/helpers/kubernetes/test-bed.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { waitFor } from '../../test/helpers/wait.js';
 
@@ -28,26 +27,6 @@ export interface KubernetesSuiteResult {
   sessionFirstJobRunningMs: number[];
   sessionNextJobRunningMs: number[];
 }
-
-const RBAC = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: weir }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: weir }
-rules:
-  - { apiGroups: [""], resources: [pods], verbs: [get, list, watch, create, delete] }
-  - { apiGroups: [""], resources: [configmaps], verbs: [get] }
-  - { apiGroups: [apps], resources: [deployments], verbs: [get, delete] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: weir }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
-subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
-`;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -82,8 +61,7 @@ async function timeToRunning(restUrl: string, started: number, known = new Set<s
 
 export async function runKubernetesSuite(o: KubernetesSuiteOptions, progress: (s: string) => void): Promise<KubernetesSuiteResult> {
   const dir = mkdtempSync(join(tmpdir(), 'weir-bench-k8s-'));
-  const k8s = await startKubernetes({ controllerManager: true });
-  const runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-bench-node', dir: join(dir, 'pods') });
+  const bed = await startTestBed({ manifests: weirServiceAccount(APPLICATION_RULES), dir, nodeName: 'weir-bench-node' });
   const result: KubernetesSuiteResult = {
     applicationRunningMs: [],
     applicationExitMs: [],
@@ -92,16 +70,13 @@ export async function runKubernetesSuite(o: KubernetesSuiteOptions, progress: (s
     sessionNextJobRunningMs: [],
   };
   try {
-    await runner.start();
-    writeFileSync(join(dir, 'rbac.yaml'), RBAC);
-    await k8s.kubectl('apply', '-f', join(dir, 'rbac.yaml'));
     const flags = async (cluster: string): Promise<{ args: string[]; restUrl: string }> => {
       const restPort = await freePort();
       return {
         restUrl: `http://127.0.0.1:${restPort}`,
         args: [
           '-D',
-          `kubernetes.config.file=${k8s.kubeconfigPath}`,
+          `kubernetes.config.file=${bed.k8s.kubeconfigPath}`,
           '-D',
           `kubernetes.cluster-id=${cluster}`,
           '-D',
@@ -141,7 +116,7 @@ export async function runKubernetesSuite(o: KubernetesSuiteOptions, progress: (s
       const up = await weir(['kubernetes-session', ...f.args]);
       if (up.code !== 0) throw new Error(`weir kubernetes-session failed: ${up.out.slice(-2000)}`);
       result.sessionUpMs.push(performance.now() - t0);
-      const client = ['-D', `kubernetes.config.file=${k8s.kubeconfigPath}`, '-D', `kubernetes.cluster-id=${cluster}`];
+      const client = ['-D', `kubernetes.config.file=${bed.k8s.kubeconfigPath}`, '-D', `kubernetes.cluster-id=${cluster}`];
       const known = new Set<string>();
       for (const [n, into] of [
         ['1', result.sessionFirstJobRunningMs],
@@ -161,8 +136,7 @@ export async function runKubernetesSuite(o: KubernetesSuiteOptions, progress: (s
       );
     }
   } finally {
-    await runner.close();
-    await k8s.stop();
+    await bed.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return result;

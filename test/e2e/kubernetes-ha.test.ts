@@ -12,8 +12,7 @@
  * 0); clients and TaskManagers find the leader's addresses through leader retrieval.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -21,66 +20,30 @@ import { loadConfiguration } from '../../src/config/index.js';
 import { createHaServices, type HighAvailabilityServices } from '../../src/ha/index.js';
 import { alive, cleanup, notePid, tempDir, weirAsync } from './deploy-helpers.js';
 import { assertCommittedExactlyOnce } from '../helpers/ha-cluster.js';
-import { PodRunner } from '../helpers/kubernetes/pod-runner.js';
-import { startKubernetes, type KubernetesControlPlane } from '../helpers/services/kubernetes.js';
+import type { PodRunner } from '../helpers/kubernetes/pod-runner.js';
+import { HA_RULES, SESSION_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
+import type { KubernetesControlPlane } from '../helpers/services/kubernetes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CLUSTER = 'weir-ha-1';
 let k8s: KubernetesControlPlane;
 let runner: PodRunner;
+let bed: KubernetesTestBed;
 let core: CoreV1Api;
 let ha: HighAvailabilityServices | undefined;
-const runnerDir = mkdtempSync(join(tmpdir(), 'weir-pod-runner-'));
 const dir = tempDir('weir-k8s-ha-');
 
-/** The Role of docs/kubernetes.md: pods for the TaskManagers, ConfigMaps and Leases for high availability. */
-const RBAC = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: weir }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: weir }
-rules:
-  - apiGroups: [""]
-    resources: [pods]
-    verbs: [get, list, watch, create, delete]
-  - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get]
-  - apiGroups: [""]
-    resources: [configmaps]
-    verbs: [get, list, watch, create, update, delete]
-  - apiGroups: [coordination.k8s.io]
-    resources: [leases]
-    verbs: [get, list, watch, create, update]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: weir }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: weir }
-subjects: [{ kind: ServiceAccount, name: weir, namespace: default }]
-`;
-
 before(async () => {
-  k8s = await startKubernetes({ controllerManager: true });
+  bed = await startTestBed({ manifests: weirServiceAccount([...SESSION_RULES, ...HA_RULES]), dir });
+  ({ k8s, runner } = bed);
   core = k8s.kubeConfig.makeApiClient(CoreV1Api);
-  runner = new PodRunner({ kubeConfig: k8s.kubeConfig, nodeName: 'weir-node-1', dir: runnerDir });
-  await runner.start();
-  const rbac = join(dir, 'rbac.yaml');
-  writeFileSync(rbac, RBAC);
-  await k8s.kubectl('apply', '-f', rbac);
   mkdirSync(join(dir, 'storage'));
 });
 
 after(async () => {
   await ha?.close();
-  await runner?.close();
-  await k8s?.stop();
-  for (const p of runner?.pids ?? []) notePid(p);
+  for (const p of (await bed?.stop()) ?? []) notePid(p);
   cleanup();
-  rmSync(runnerDir, { recursive: true, force: true });
 });
 
 const kubeFlags = (): string[] => ['-D', `kubernetes.config.file=${k8s.kubeconfigPath}`, '-D', `kubernetes.cluster-id=${CLUSTER}`];
@@ -90,17 +53,12 @@ const HA_CONF = { 'high-availability.type': 'kubernetes' };
 const haFlags = (): string[] =>
   Object.entries({ ...HA_CONF, 'high-availability.storageDir': join(dir, 'storage') }).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 
-function podLogs(): string {
-  return readdirSync(runnerDir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.log'))
-    .map((f) => `--- ${f}\n${readFileSync(join(runnerDir, f), 'utf8').slice(-3000)}`)
-    .join('\n');
-}
+const podLogs = (): string => bed.podLogs(3000);
 
 /** The pod whose container log names the JobManager process `pid`. */
 function podOfPid(pid: number): string | undefined {
-  for (const d of readdirSync(runnerDir)) {
-    const log = join(runnerDir, d, 'weir-main-container.log');
+  for (const d of readdirSync(bed.runnerDir)) {
+    const log = join(bed.runnerDir, d, 'weir-main-container.log');
     if (existsSync(log) && readFileSync(log, 'utf8').includes(`JobManager started (pid ${pid})`)) return d.split('_')[1];
   }
   return undefined;

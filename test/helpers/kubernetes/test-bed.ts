@@ -28,6 +28,12 @@ export const APPLICATION_RULES: readonly RoleRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'delete'] },
 ];
 
+/** With high availability on Kubernetes: the HA ConfigMaps and the leader Lease (TaskManagers read them too). */
+export const HA_RULES: readonly RoleRule[] = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update'] },
+];
+
 /** The service account `weir` with a Role of these rules, bound in `namespace`, as YAML. */
 export function weirServiceAccount(rules: readonly RoleRule[], namespace = 'default'): string {
   const list = (xs: string[]): string => `[${xs.map((x) => (x === '' ? '""' : x)).join(', ')}]`;
