@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { alive, cleanup, expectedSums, finalSums, notePid, tempDir, weirAsync } from './deploy-helpers.js';
 import type { PodRunner } from '../helpers/kubernetes/pod-runner.js';
-import { APPLICATION_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
+import { APPLICATION_RULES, HA_RULES, startTestBed, weirServiceAccount, type KubernetesTestBed } from '../helpers/kubernetes/test-bed.js';
 import type { KubernetesControlPlane } from '../helpers/services/kubernetes.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -55,7 +55,7 @@ spec:
 before(async () => {
   writeFileSync(join(dir, 'default.yaml'), DEFAULT_TEMPLATE);
   writeFileSync(join(dir, 'taskmanager.yaml'), TASKMANAGER_TEMPLATE);
-  bed = await startTestBed({ manifests: weirServiceAccount(APPLICATION_RULES), dir });
+  bed = await startTestBed({ manifests: weirServiceAccount([...APPLICATION_RULES, ...HA_RULES]), dir });
   ({ k8s, runner } = bed);
   core = k8s.kubeConfig.makeApiClient(CoreV1Api);
   apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
@@ -195,19 +195,30 @@ test('an application runs to completion on TaskManager pods made by its JobManag
   await waitFor('every process of the cluster to exit', 10_000, () => runner.pids.every((p) => !alive(p)));
 });
 
-test('detached, weir run returns with the cluster id and REST address once the cluster is up; the cluster ends by itself', async () => {
+test('detached, with Kubernetes HA: weir run returns with the cluster id and REST address once the cluster is up; the cluster ends by itself, its HA ConfigMaps and Lease too', async () => {
   const cluster = 'weir-app-2';
   const out = join(dir, 'out-2');
+  const leases = k8s.kubeConfig.makeApiClient(CoordinationV1Api);
+  const haLeft = async (): Promise<string[]> =>
+    [
+      ...(await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'configmap-type=high-availability' })).items,
+      ...(await leases.listNamespacedLease({ namespace: 'default', labelSelector: `app=${cluster}` })).items,
+    ].map((o) => o.metadata!.name!);
   const r = await weir(
     'run',
     '-d',
     '-t',
     'kubernetes-application',
     ...(await clusterFlags(cluster)),
+    '-D',
+    'high-availability.type=kubernetes',
+    '-D',
+    `high-availability.storageDir=${join(dir, 'ha-2')}`,
     'test/programs/session-job.ts',
     '--',
+    // 400 records at 100 a second: the application runs while the client waits for its REST API.
     '400',
-    '100000',
+    '100',
     out,
   );
   assert.equal(r.code, 0, `${r.out}\n${podLogs()}`);
@@ -217,7 +228,9 @@ test('detached, weir run returns with the cluster id and REST address once the c
       `Started the Kubernetes application cluster ${cluster} in namespace default in \\d+ ms — REST API at http://127\\.0\\.0\\.1:\\d+`,
     ),
   );
+  assert.ok((await haLeft()).length > 0, 'while it runs, the cluster keeps its HA data in ConfigMaps and a Lease');
   await waitFor('the application cluster to remove itself', 60_000, async () => (await leftovers(cluster)).length === 0);
+  await waitFor('its HA ConfigMaps and Lease to be deleted', 10_000, async () => (await haLeft()).length === 0);
   assert.deepEqual(finalSums(out), expectedSums(400, 5));
 });
 

@@ -88,15 +88,16 @@ async function kubernetesApplication(
     import('../../providers/kubernetes/teardown.js'),
   ]);
   const api = kubeApi(config);
+  const kubernetesHa = config.get('high-availability.type') === 'kubernetes';
   if (!application.startsWith(CONFIGMAP_PREFIX))
-    return { program: application, args: undefined, teardown: () => deleteCluster(api, clusterId, log) };
+    return { program: application, args: undefined, teardown: () => deleteCluster(api, clusterId, log, kubernetesHa) };
   const name = application.slice(CONFIGMAP_PREFIX.length);
   const dir = mkdtempSync(join(tmpdir(), `weir-application-${clusterId}-`));
   const fetched = await fetchApplication(api, name, dir);
   log.info(`read the application ${fetched.program} from the ConfigMap ${api.namespace}/${name}`);
   const teardown = async (): Promise<void> => {
     rmSync(dir, { recursive: true, force: true });
-    await deleteCluster(api, clusterId, log);
+    await deleteCluster(api, clusterId, log, kubernetesHa);
   };
   return { program: fetched.bundlePath, args: fetched.args, teardown };
 }

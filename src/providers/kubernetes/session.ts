@@ -190,10 +190,22 @@ export async function deploySession(config: Configuration, startupTimeoutMs = 12
   );
   // With Kubernetes HA the leader is found through its Lease (its REST API, not a standby's).
   const haLeader = config.get('high-availability.type') === 'kubernetes';
+  let gone = false;
   const url = await until(startupTimeoutMs, async () => {
     const u = haLeader ? await kubernetesLeaderRestUrl(api, clusterId, 1000) : await restEndpoint(api, clusterId).catch(() => undefined);
-    return u && (await answers(u)) ? u : undefined;
+    if (u && (await answers(u))) return u;
+    // An Application cluster whose application ended at once deletes itself: no REST API will answer.
+    gone =
+      (await callOrMissing(`reading the Deployment ${namespace}/${clusterId}`, () =>
+        apps.readNamespacedDeployment({ name: clusterId, namespace }),
+      ).catch(() => true)) === undefined;
+    return gone ? '' : undefined;
   });
+  if (gone)
+    throw new WeirError(
+      'WEIR_CLUSTER_DEPLOYMENT',
+      `the cluster ${clusterId} ended before its REST API was reached: its Deployment is gone (an Application cluster deletes itself once its application has ended; a detached run does not see the result, an attached one does)`,
+    );
   if (!url) {
     const pods = await core.listNamespacedPod({ namespace, labelSelector: selector(clusterId, 'jobmanager') }).catch(() => undefined);
     const state = pods?.items

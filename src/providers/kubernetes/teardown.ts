@@ -4,14 +4,17 @@
  * the Deployment owns (ReplicaSet, the JobManager pod, the REST Service, the application's
  * ConfigMap, the Secret, TaskManager pods left). The JobManager then waits for its own pod's
  * termination instead of exiting: a container that exits in a pod of a Deployment is restarted.
+ * With Kubernetes HA the cluster's HA ConfigMaps and Lease go too (Flink's closeAndCleanupAllData):
+ * the application ended for good, and its JobManager has closed its HA services by then.
  */
 import type { Logger } from '../../runtime/rpc/transport.js';
+import { deleteHaData } from './ha-leader.js';
 import { callOrMissing, type KubeApi } from './kube-api.js';
 
 /** How long the JobManager waits for its pod to be deleted before it exits anyway. */
 const TERMINATION_WAIT_MS = 30_000;
 
-export async function deleteCluster(api: KubeApi, clusterId: string, log: Logger): Promise<void> {
+export async function deleteCluster(api: KubeApi, clusterId: string, log: Logger, kubernetesHa = false): Promise<void> {
   const terminated = new Promise<void>((r) => {
     process.once('SIGTERM', () => r());
     setTimeout(r, TERMINATION_WAIT_MS).unref();
@@ -29,5 +32,11 @@ export async function deleteCluster(api: KubeApi, clusterId: string, log: Logger
     log.error(`${(e as Error).message}: delete the cluster yourself (kubectl delete deployment ${clusterId})`);
     return;
   }
+  // After the Deployment: its pods are going, so no standby JobManager campaigns for the Lease again.
+  if (kubernetesHa)
+    await deleteHaData(api, clusterId).then(
+      () => log.info(`deleted the HA ConfigMaps and Lease of ${clusterId}`),
+      (e: unknown) => log.error(`could not delete the HA ConfigMaps and Lease of ${clusterId}: ${(e as Error).message}`),
+    );
   await terminated;
 }

@@ -28,10 +28,10 @@ export const APPLICATION_RULES: readonly RoleRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'delete'] },
 ];
 
-/** With high availability on Kubernetes: the HA ConfigMaps and the leader Lease (TaskManagers read them too). */
+/** With high availability on Kubernetes: the HA ConfigMaps and the leader Lease (TaskManagers read them too; an Application cluster deletes them at its end). */
 export const HA_RULES: readonly RoleRule[] = [
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete', 'deletecollection'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'deletecollection'] },
 ];
 
 /** The service account `weir` with a Role of these rules, bound in `namespace`, as YAML. */
