@@ -301,7 +301,7 @@ test('the rendered manifests apply to a real API server: the CRD is Established 
   const resource = join(work, 'weirdeployment.yaml');
   writeFileSync(
     resource,
-    'apiVersion: weir.dev/v1beta1\nkind: WeirDeployment\nmetadata:\n  name: wordcount\n  namespace: weir-system\nspec:\n  image: weir:0.1.0\n  job:\n    parallelism: 2\n',
+    'apiVersion: weir.dev/v1beta1\nkind: WeirDeployment\nmetadata:\n  name: wordcount\n  namespace: weir-system\nspec:\n  image: weir:0.1.0\n  job:\n    bundleURI: file:///opt/weir/examples/word-count.ts\n    parallelism: 2\n',
   );
   await k8s.kubectl('apply', '-f', resource);
   assert.equal(await k8s.kubectl('get', 'weirdeployments', 'wordcount', '-n', NAMESPACE, '-o', 'jsonpath={.spec.job.parallelism}'), '2');
