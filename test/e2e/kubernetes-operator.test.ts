@@ -250,7 +250,13 @@ describe('weir operator', { concurrency: 2 }, () => {
     assert.equal(seen.size, COUNT);
 
     await k8s.kubectl('delete', 'weirdeployment', 'sums', 'broken', 'failing', '--timeout=60s');
-    assert.equal((await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim(), '', 'finalizers removed, resources gone');
+    // Only this test's resources: the last-state test beside it has its own.
+    const left = (await k8s.kubectl('get', 'weirdeployment', '-o', 'name')).trim().split('\n');
+    assert.deepEqual(
+      left.filter((n) => /\/(sums|broken|failing)$/.test(n)),
+      [],
+      'finalizers removed, resources gone',
+    );
     await waitFor(
       'every object of the deployment to be gone',
       30_000,
@@ -282,6 +288,15 @@ describe('weir operator', { concurrency: 2 }, () => {
     assert.equal(manual.jobStatus?.jobId, first.jobStatus?.jobId, 'the job kept running');
 
     await waitFor('output before the upgrade', 30_000, () => committed(out).size > 100);
+    // Two more commits after the manual savepoint (the first may be the savepoint's own): a checkpoint
+    // newer than the savepoint exists, so last-state must start from a checkpoint.
+    let size = committed(out).size;
+    for (let i = 1; i <= 2; i++) {
+      const at = size;
+      size = await waitFor(`commit ${i} after the manual savepoint`, 30_000, () =>
+        committed(out).size > at ? committed(out).size : undefined,
+      );
+    }
     await patchJob('last', { parallelism: 2 });
     const upgraded = await waitStatus(
       'last',
