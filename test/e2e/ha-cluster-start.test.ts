@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Configuration } from '../../src/config/index.js';
 import { createHaServices } from '../../src/ha/index.js';
-import { freePort } from '../helpers/ports.js';
+import { freePortRun } from '../helpers/ports.js';
 import { startEtcd, type EtcdServer } from '../helpers/services/etcd.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -38,8 +38,10 @@ after(async () => {
 test('weir cluster start --jobmanagers 2: one leads, one stands by; clients find the leader, also after kill -9 of it', async () => {
   const conf = join(dir, 'conf');
   mkdirSync(conf);
-  const rpcPort = await freePort();
-  const restPort = await freePort();
+  // The standby listens on the ports after the leader's: all four must be free.
+  const base = await freePortRun(4);
+  const rpcPort = base;
+  const restPort = base + 2;
   const keys = {
     'high-availability.type': 'etcd',
     'high-availability.etcd.endpoints': etcd.endpoint,

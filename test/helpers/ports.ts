@@ -12,3 +12,24 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/**
+ * `n` consecutive free ports on 127.0.0.1, for a command that listens on a port and the ports after
+ * it (standby JobManagers on rest.port + i). Taken below the kernel's ephemeral range (32768 and
+ * up), where no outgoing connection takes one of them between this check and the listen.
+ */
+export async function freePortRun(n: number): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - n));
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = await free(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${n} consecutive free ports between 20000 and 32000 after 100 attempts`);
+}

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { freePort } from '../helpers/ports.js';
+import { freePort, freePortRun } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('waitFor resolves with the first answer that is not undefined, null or false; sync or async', async () => {
@@ -43,4 +43,12 @@ test('freePort gives a port on 127.0.0.1 that a server can listen on', async () 
   const s = createServer();
   await new Promise<void>((r) => s.listen(port, '127.0.0.1', r));
   await new Promise<void>((r) => s.close(() => r()));
+});
+
+test('freePortRun gives n consecutive ports below the ephemeral range that servers can listen on', async () => {
+  const base = await freePortRun(3);
+  assert.ok(base >= 20_000 && base + 2 < 32_000, String(base));
+  const servers = [0, 1, 2].map(() => createServer());
+  await Promise.all(servers.map((s, i) => new Promise<void>((r) => s.listen(base + i, '127.0.0.1', r))));
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
 });
