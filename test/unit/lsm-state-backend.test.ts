@@ -13,7 +13,7 @@ import { assignToKeyGroup, keyGroupRangeForSubtask, normalizeKey } from '../../s
 import { HeapKeyedStateBackend, type HeapStateSnapshot } from '../../src/runtime/state/heap-keyed-state-backend.js';
 import { VOID_NAMESPACE } from '../../src/runtime/state/keyed-state-backend.js';
 import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from '../../src/runtime/state/lsm/backend.js';
-import { createKeyedStateBackend } from '../../src/runtime/state/state-backends.js';
+import { createKeyedStateBackend, loadStateBackend } from '../../src/runtime/state/state-backends.js';
 import { checkKey5, restoreSplit, stateBackendContract } from './state-backend-contract.js';
 import { decodeEntryKey, decodeKey, encodeKey, keyPrefix, toBuf, fromBuf } from '../../src/runtime/state/lsm/key-codec.js';
 
@@ -519,9 +519,10 @@ test('incremental checkpoints upload only new table files; restore from them, al
   assert.deepEqual(canonical(await merged.canonicalSnapshot()), canonical(await b.canonicalSnapshot()));
 });
 
-test('createKeyedStateBackend picks the backend', async () => {
+test('createKeyedStateBackend picks the backend (lsm once loadStateBackend loaded its module)', async () => {
   const h = createKeyedStateBackend('hashmap', { maxParallelism: 128 });
   assert.ok(h instanceof HeapKeyedStateBackend);
+  await loadStateBackend('lsm');
   const l = createKeyedStateBackend('lsm', { maxParallelism: 128, workingDir: join(root, 'work') });
   open.push(l);
   assert.ok(l instanceof LsmKeyedStateBackend);

@@ -14,7 +14,6 @@ import { WeirError } from '../../errors.js';
 import { assignToKeyGroup, normalizeKey } from '../../graph/key-groups.js';
 import { join } from 'node:path';
 import { packEntryChunk, packKeyedStateChunks, type EncodedEntries } from './snapshot-encoding.js';
-import { readLsmCheckpoint } from './lsm/backend.js';
 import type { StateKind } from '../../api/state.js';
 import { AbstractKeyedStateBackend, type BackendIdentity } from './abstract-keyed-state-backend.js';
 import {
@@ -230,6 +229,8 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend<HeapStateTa
     for (const p of parts) {
       const descriptor = p.lsm?.files[0];
       if (descriptor === undefined) continue;
+      // a checkpoint of the lsm backend restored on the heap: only then is the lsm module loaded
+      const { readLsmCheckpoint } = await import('./lsm/backend.js');
       const opts = { maxParallelism: this.maxParallelism, range, searchDirs: [sharedDir] };
       this.restore(await readLsmCheckpoint(join(sharedDir, descriptor), { ...opts, operatorName: this.operatorName }), range);
     }

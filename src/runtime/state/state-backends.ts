@@ -9,7 +9,25 @@ import { join } from 'node:path';
 import { WeirError } from '../../errors.js';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 import type { KeyedStateBackend } from './keyed-state-backend.js';
-import { LsmKeyedStateBackend, type LsmKeyedStateBackendOptions } from './lsm/backend.js';
+import type { LsmKeyedStateBackend, LsmKeyedStateBackendOptions } from './lsm/backend.js';
+
+type LsmModule = typeof import('./lsm/backend.js');
+let lsmModule: LsmModule | undefined;
+
+/**
+ * Loads the modules `state.backend.type` needs before backends are created (synchronously, while a
+ * task is set up). The lsm backend loads LevelDB's native addon and a dozen modules (~30–40 ms of
+ * a slot thread's start-up), which jobs on the heap backend never pay.
+ */
+export async function loadStateBackend(type: StateBackendType): Promise<void> {
+  if (type === 'lsm') lsmModule ??= await import('./lsm/backend.js');
+}
+
+function lsmBackendModule(): LsmModule {
+  if (lsmModule === undefined)
+    throw new WeirError('WEIR_INTERNAL', "The lsm state backend was not loaded: call loadStateBackend('lsm') first");
+  return lsmModule;
+}
 
 export type StateBackendType = 'hashmap' | 'lsm';
 
@@ -29,7 +47,7 @@ export function createKeyedStateBackend(type: StateBackendType, opts: KeyedState
       return new HeapKeyedStateBackend(o);
     }
     case 'lsm':
-      return new LsmKeyedStateBackend(opts);
+      return new (lsmBackendModule().LsmKeyedStateBackend)(opts);
     default:
       throw new WeirError('WEIR_CONFIG_BAD_VALUE', `Unknown state backend '${String(type)}': use 'hashmap' or 'lsm'`);
   }

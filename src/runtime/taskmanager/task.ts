@@ -28,6 +28,7 @@ import type {
 import { MetricRegistry } from '../../metrics/registry.js';
 import { Mailbox } from './mailbox.js';
 import { OperatorChain } from './operator-chain.js';
+import { loadStateBackend, stateBackendType } from '../state/state-backends.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { TaskMetrics as TaskMetricGroup } from './task-metrics.js';
 import { TaskLoops } from './task-loops.js';
@@ -144,6 +145,7 @@ export class Task {
       // Keyed state is restored before the operators are built, so the states they register meet
       // the restored ones (a kind that changed is a clear error).
       const assigned = await assignState(this.vertex, subtask, this.env.streamGraph, restore);
+      await loadStateBackend(stateBackendType(this.env.settings.config));
       this.chain.createKeyedState();
       await restoreKeyedState(this.chain, restore, assigned, this.checkpointing?.jobDir);
       this.chain.build();
