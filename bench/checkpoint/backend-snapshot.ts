@@ -46,7 +46,7 @@ import type { EncodedHeapSnapshot, HeapKeyedStateBackend, HeapStateSnapshot } fr
 import { packKeyedStateChunks } from '../../dist/runtime/state/snapshot-encoding.js';
 import type { KeyedStateBackend } from '../../dist/runtime/state/keyed-state-backend.js';
 import type { LsmKeyedStateBackend } from '../../dist/runtime/state/lsm/backend.js';
-import { createKeyedStateBackend, type StateBackendType } from '../../dist/runtime/state/state-backends.js';
+import { createKeyedStateBackend, loadStateBackend, type StateBackendType } from '../../dist/runtime/state/state-backends.js';
 import type { BackendSnapshotResult, SnapshotPhases } from './results.js';
 
 const argv = process.argv;
@@ -158,6 +158,7 @@ async function dirBytes(dir: string, files: string[]): Promise<number> {
 }
 
 async function main(): Promise<BackendSnapshotResult> {
+  await loadStateBackend('lsm'); // the canonical checkpoint is restored on both backends
   const pts = { getCurrentProcessingTime: () => Date.now(), registerTimer: () => () => undefined };
   const backend = createKeyedStateBackend(backendType, { maxParallelism, operatorName: 'bench', workingDir: join(work, 'lsm') });
   const timers = new HeapTimerServiceManager(backend, pts);
