@@ -29,7 +29,6 @@ import type { InternalTimer } from './timer-service.js';
 import { bindMethod, optionalMethod } from './user-function.js';
 import { SliceAssigner } from './slice-assigner.js';
 import { WindowContext } from './window-context.js';
-import { parseWindowNamespace } from './window-namespace.js';
 
 type WindowSpec = Extract<OperatorSpec, { type: 'window' }>;
 type AppendingState = State & { add(value: unknown): void; get(): unknown; clear(): void };
@@ -126,8 +125,11 @@ export class SlicedWindowOperator extends WindowOperatorBase {
   }
 
   onEventTime(timer: InternalTimer<string>): void {
-    const w = parseWindowNamespace(timer.namespace);
     const s = this.slicing;
+    // every timer of this operator fires at its window's maxTimestamp (no allowed lateness), also
+    // those restored from the general operator's layout: the window follows from the time
+    const end = timer.timestamp + 1;
+    const w = new TimeWindow(end - s.size, end);
     const ws = this.windowState;
     const agg = this.agg;
     // slices from `keepFrom` on are also in the next window
