@@ -136,6 +136,46 @@ test('event-time session windows merge, and their state and timers follow the me
   assertClean(h);
 });
 
+test("session timers are namespaced by the session's state window; timers namespaced by the session itself (the earlier layout) still fire", async () => {
+  const h = await harness(EventTimeSessionWindows.withGap(10), listing).open();
+  h.processElement(e('a', 1), 1); // [1,11): its state window
+  h.processElement(e('a', 2), 5); // [1,15), state still in [1,11)
+  h.processElement(e('a', 3), 8); // [1,18)
+  const snap = h.timerServiceManager!.snapshot();
+  const timers = snap.services.flatMap((s) => s.eventTime);
+  // one timer for the session, at its end, under the namespace string it had from its first record
+  assert.deepEqual(
+    timers.map(([, key, ns, nsKey, ts]) => [key, ns, nsKey, ts]),
+    [['a', '1:11', '1:11', 17]],
+  );
+
+  // the same state with the timer under the session's own namespace, as earlier versions wrote it
+  for (const t of timers) {
+    t[2] = '1:18';
+    t[3] = '1:18';
+  }
+  const g = await harness(EventTimeSessionWindows.withGap(10), listing).open();
+  // restored from copies, as from a checkpoint (the merging window set is changed in place)
+  g.backend!.restore(structuredClone(h.backend!.canonicalSnapshot()));
+  g.timerServiceManager!.restore(structuredClone(snap));
+  g.processElement(e('b', 9), 3); // another key's session meanwhile
+  g.processWatermark(16);
+  assert.deepEqual(g.records(), [{ value: 'b:3-13:9', timestamp: 12 }]);
+  g.take();
+  g.processWatermark(17);
+  assert.deepEqual(g.records(), [{ value: 'a:1-18:1,2,3', timestamp: 17 }]);
+  assertClean(g);
+
+  // restored in the earlier layout, then the session grows: it fires once, at its new end
+  const k = await harness(EventTimeSessionWindows.withGap(10), listing).open();
+  k.backend!.restore(structuredClone(h.backend!.canonicalSnapshot()));
+  k.timerServiceManager!.restore(structuredClone(snap));
+  k.processElement(e('a', 4), 12); // [1,22)
+  k.processWatermark(100);
+  assert.deepEqual(k.records(), [{ value: 'a:1-22:1,2,3,4', timestamp: 21 }]);
+  assertClean(k);
+});
+
 test('a session element that bridges two sessions merges all three windows', async () => {
   const h = await harness(EventTimeSessionWindows.withGap(10), listing).open();
   h.processElement(e('a', 1), 1); // [1,11)

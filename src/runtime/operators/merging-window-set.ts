@@ -4,9 +4,19 @@
  */
 import { TimeWindow } from '../../api/windows.js';
 
-/** Called when windows merge: `mergedWindows` become `mergeResult`, whose state lives in `stateWindowResult`. */
+/**
+ * Called when windows merge: `mergedWindows` become `mergeResult`, whose state lives in
+ * `stateWindowResult`; `mergedStateWindows` are the other state windows, merged into it;
+ * `stateWindowsOfMerged` is the state window each of `mergedWindows` had (same order).
+ */
 export interface MergeHandler {
-  onMerge(mergeResult: TimeWindow, mergedWindows: TimeWindow[], stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void;
+  onMerge(
+    mergeResult: TimeWindow,
+    mergedWindows: TimeWindow[],
+    stateWindowResult: TimeWindow,
+    mergedStateWindows: TimeWindow[],
+    stateWindowsOfMerged: TimeWindow[],
+  ): void;
 }
 
 /**
@@ -63,6 +73,17 @@ export class MergingWindowSet {
     return this.flat[i + 3]!;
   }
 
+  /** The index of the in-flight window whose state lives in window [start, end), or -1. */
+  indexOfStateWindow(start: number, end: number): number {
+    const f = this.flat;
+    for (let i = 0; i + 3 < f.length; i += 4) if (f[i + 2] === start && f[i + 3] === end) return i;
+    return -1;
+  }
+
+  windowAt(i: number): TimeWindow {
+    return new TimeWindow(this.flat[i]!, this.flat[i + 1]!);
+  }
+
   getStateWindow(w: TimeWindow): TimeWindow | undefined {
     const i = this.indexOf(w.start, w.end);
     return i < 0 ? undefined : new TimeWindow(this.flat[i + 2]!, this.flat[i + 3]!);
@@ -102,7 +123,8 @@ export class MergingWindowSet {
       f[hit] = result.start;
       f[hit + 1] = result.end;
       this.dirty = true;
-      handler.onMerge(result, [new TimeWindow(ws, we)], new TimeWindow(f[hit + 2]!, f[hit + 3]!), []);
+      const stateWindow = new TimeWindow(f[hit + 2]!, f[hit + 3]!);
+      handler.onMerge(result, [new TimeWindow(ws, we)], stateWindow, [], [stateWindow]);
       return result;
     }
     return this.addWindowGeneral(newWindow, handler);
@@ -151,12 +173,13 @@ export class MergingWindowSet {
         windows.splice(i, 1);
         stateWindows.splice(i, 1);
       }
+      const stateWindowsOfMerged = mergedStateWindows.slice();
       put(g.result, mergedStateWindow);
       const si = mergedStateWindows.findIndex((x) => x.equals(mergedStateWindow));
       if (si >= 0) mergedStateWindows.splice(si, 1);
       // nothing to merge when one existing window merely absorbed the new one unchanged
       if (!(members.length === 1 && members[0]!.equals(g.result))) {
-        merges.push([g.result, members, stateWindows[indexOf(g.result)]!, mergedStateWindows]);
+        merges.push([g.result, members, stateWindows[indexOf(g.result)]!, mergedStateWindows, stateWindowsOfMerged]);
       }
     }
     if ((groups.length === 0 || (resultWindow.equals(newWindow) && !mergedNewWindow)) && indexOf(resultWindow) < 0) {

@@ -1,7 +1,10 @@
 /**
  * Keyed windows (Flink's WindowOperator with the default Event/ProcessingTimeTrigger). Window
  * contents live in keyed state namespaced by `${start}:${end}`; timers use the same string as namespace.
- * Results carry window.maxTimestamp(). Session windows keep their MergingWindowSet in keyed state.
+ * Results carry window.maxTimestamp(). Session windows keep their MergingWindowSet in keyed state,
+ * and their timers are namespaced by the session's state window, which stays the same while the
+ * session grows (a string already made), at the session's own maxTimestamp; a timer namespaced by
+ * the session itself (as earlier versions registered them) is still understood.
  */
 import { WeirError } from '../../errors.js';
 import { MAX_WATERMARK } from '../../api/time.js';
@@ -146,11 +149,11 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       skipped = false;
       const si = set.stateIndexOf(actual);
       if (si < 0) throw new WeirError('WEIR_INTERNAL', `window ${actual.toString()} is not in the in-flight window set`);
-      this.windowState.setNamespace(this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si)));
+      const stateNs = this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si));
+      this.windowState.setNamespace(stateNs);
       this.contents.add(value);
-      const ns = this.namespaceOf(actual);
-      this.onElementTrigger(actual, ns);
-      this.registerCleanupTimer(actual, ns);
+      this.onElementTrigger(actual, stateNs);
+      this.registerCleanupTimer(actual, stateNs);
     }
     this.persist(set);
     return skipped;
@@ -182,7 +185,13 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
   }
 
   /** MergeHandler: move timers and state of the merged windows to the merge result. */
-  onMerge(mergeResult: TimeWindow, mergedWindows: TimeWindow[], stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void {
+  onMerge(
+    mergeResult: TimeWindow,
+    mergedWindows: TimeWindow[],
+    stateWindowResult: TimeWindow,
+    mergedStateWindows: TimeWindow[],
+    stateWindowsOfMerged: TimeWindow[],
+  ): void {
     const maxTs = mergeResult.maxTimestamp();
     if (this.isEventTime && this.cleanupTime(mergeResult) <= this.timers.currentWatermark()) {
       throw new WeirError(
@@ -190,13 +199,14 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
         `merging produced window ${mergeResult.toString()}, already behind the watermark ${this.timers.currentWatermark()}`,
       );
     }
-    const rns = this.namespaceOf(mergeResult);
+    const rns = this.namespaceOf(stateWindowResult);
     // the default triggers' onMerge
     if (this.isEventTime) {
       if (maxTs > this.timers.currentWatermark()) this.timers.registerEventTimeTimer(rns, maxTs);
     } else if (maxTs > this.context.currentProcessingTime()) this.timers.registerProcessingTimeTimer(rns, maxTs);
-    for (const m of mergedWindows) {
-      const mns = this.namespaceOf(m);
+    for (let i = 0; i < mergedWindows.length; i++) {
+      const m = mergedWindows[i]!;
+      const mns = this.namespaceOf(stateWindowsOfMerged[i]!);
       this.clearTriggerTimer(m, mns);
       this.deleteCleanupTimer(m, mns);
     }
@@ -282,14 +292,21 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
 
   /** A timer of the operator's own time domain: fire at maxTimestamp, clear at cleanup time (the same time unless event time with lateness). */
   private onTimer(ns: string, time: number): void {
-    const w = parseWindowNamespace(ns);
+    let w = parseWindowNamespace(ns);
     let set: MergingWindowSet | undefined;
     if (this.isMerging) {
       set = this.mergeSet.reload(this.mergingSetState!.value());
-      const stateWindow = set.getStateWindow(w);
-      // a timer of a window that was merged away: its state already moved on
-      if (stateWindow === undefined) return;
-      this.windowState.setNamespace(this.namespaceOf(stateWindow));
+      // the namespace is the session's state window, or (an earlier layout, or a session that never
+      // grew) the session itself; the two cannot be confused, as sessions never overlap
+      const si = set.stateIndexOf(w);
+      if (si >= 0) this.windowState.setNamespace(this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si)));
+      else {
+        const ai = set.indexOfStateWindow(w.start, w.end);
+        // a timer of a window that was merged away: its state already moved on
+        if (ai < 0) return;
+        w = set.windowAt(ai);
+        this.windowState.setNamespace(ns);
+      }
     } else this.windowState.setNamespace(ns);
 
     if (time === w.maxTimestamp()) this.fire(w);
