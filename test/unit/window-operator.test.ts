@@ -123,7 +123,7 @@ test('event-time session windows merge, and their state and timers follow the me
   h.processElement(e('a', 2), 5); // [5,15) -> [1,15)
   h.processElement(e('a', 4), 14); // [14,24) -> [1,24)
   h.processElement(e('a', 3), 30); // [30,40)
-  h.processWatermark(14); // a's old timers (10 for [1,11), 14 for [1,15)) were deleted by the merges
+  h.processWatermark(14); // a's timer (at 10, its first window's end) moved to the session's end when it fired
   assert.deepEqual(h.records(), [{ value: 'b:2-12:10', timestamp: 11 }]);
   h.take();
   h.processWatermark(22);
@@ -136,29 +136,31 @@ test('event-time session windows merge, and their state and timers follow the me
   assertClean(h);
 });
 
-test("session timers are namespaced by the session's state window; timers namespaced by the session itself (the earlier layout) still fire", async () => {
+test("a session keeps one timer under its state window, registered when it opens and moved to its end only when it fires; timers of the earlier layout (the session's own extent, at its end) still fire", async () => {
   const h = await harness(EventTimeSessionWindows.withGap(10), listing).open();
   h.processElement(e('a', 1), 1); // [1,11): its state window
   h.processElement(e('a', 2), 5); // [1,15), state still in [1,11)
   h.processElement(e('a', 3), 8); // [1,18)
   const snap = h.timerServiceManager!.snapshot();
   const timers = snap.services.flatMap((s) => s.eventTime);
-  // one timer for the session, at its end, under the namespace string it had from its first record
+  // one timer for the session, under the namespace of its first window, at that window's end
   assert.deepEqual(
     timers.map(([, key, ns, nsKey, ts]) => [key, ns, nsKey, ts]),
-    [['a', '1:11', '1:11', 17]],
+    [['a', '1:11', '1:11', 10]],
   );
 
-  // the same state with the timer under the session's own namespace, as earlier versions wrote it
-  for (const t of timers) {
-    t[2] = '1:18';
-    t[3] = '1:18';
-  }
-  const g = await harness(EventTimeSessionWindows.withGap(10), listing).open();
   // restored from copies, as from a checkpoint (the merging window set is changed in place)
-  g.backend!.restore(structuredClone(h.backend!.canonicalSnapshot()));
-  g.timerServiceManager!.restore(structuredClone(snap));
-  g.processElement(e('b', 9), 3); // another key's session meanwhile
+  const restored = async (timerSnapshot: typeof snap): Promise<OperatorHarness<WindowOperator>> => {
+    const g = await harness(EventTimeSessionWindows.withGap(10), listing).open();
+    g.backend!.restore(structuredClone(h.backend!.canonicalSnapshot()));
+    g.timerServiceManager!.restore(structuredClone(timerSnapshot));
+    return g;
+  };
+  const g = await restored(snap);
+  g.processElement(e('b', 9), 3); // another key's session meanwhile: [3,13)
+  g.processWatermark(10); // a's timer fires before a's end: it moves there
+  assert.deepEqual(g.values(), []);
+  assert.equal(g.timerServiceManager!.numEventTimeTimers(), 2);
   g.processWatermark(16);
   assert.deepEqual(g.records(), [{ value: 'b:3-13:9', timestamp: 12 }]);
   g.take();
@@ -166,11 +168,16 @@ test("session timers are namespaced by the session's state window; timers namesp
   assert.deepEqual(g.records(), [{ value: 'a:1-18:1,2,3', timestamp: 17 }]);
   assertClean(g);
 
-  // restored in the earlier layout, then the session grows: it fires once, at its new end
-  const k = await harness(EventTimeSessionWindows.withGap(10), listing).open();
-  k.backend!.restore(structuredClone(h.backend!.canonicalSnapshot()));
-  k.timerServiceManager!.restore(structuredClone(snap));
+  // the earlier layout: the timer under the session's own extent, at its end; then the session grows
+  for (const t of timers) {
+    t[2] = '1:18';
+    t[3] = '1:18';
+    t[4] = 17;
+  }
+  const k = await restored(snap);
   k.processElement(e('a', 4), 12); // [1,22)
+  k.processWatermark(17);
+  assert.deepEqual(k.values(), []);
   k.processWatermark(100);
   assert.deepEqual(k.records(), [{ value: 'a:1-22:1,2,3,4', timestamp: 21 }]);
   assertClean(k);

@@ -80,6 +80,13 @@ export class MergingWindowSet {
     return -1;
   }
 
+  /** The index of the in-flight window that contains window [start, end), or -1 (in-flight windows never overlap). */
+  indexOfWindowContaining(start: number, end: number): number {
+    const f = this.flat;
+    for (let i = 0; i + 3 < f.length; i += 4) if (f[i]! <= start && f[i + 1]! >= end) return i;
+    return -1;
+  }
+
   windowAt(i: number): TimeWindow {
     return new TimeWindow(this.flat[i]!, this.flat[i + 1]!);
   }

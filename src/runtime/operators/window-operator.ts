@@ -58,6 +58,13 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
   private readonly namespaces = new Map<number, { prefix: string; ends: number[]; nss: string[] }>();
   /** The current key's merging window set (sessions), reloaded per record and timer rather than made anew. */
   private readonly mergeSet = MergingWindowSet.load(undefined);
+  /**
+   * Sessions without allowed lateness keep one timer that lags behind their end: it is registered
+   * when the session opens and not moved as it grows; when it fires before the session's end it is
+   * registered again at the end (see onMergingTimer). A growing session then costs no timer
+   * operation per record, where moving its timer cost a deletion and a registration.
+   */
+  private readonly lazySessionTimers: boolean;
 
   constructor(ctx: OperatorContext, spec: Extract<OperatorSpec, { type: 'window' }>) {
     super(ctx);
@@ -65,6 +72,7 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
     this.isEventTime = spec.assigner.isEventTime;
     this.isMerging = spec.assigner.isMerging;
     this.allowedLateness = spec.allowedLateness;
+    this.lazySessionTimers = this.isMerging && this.allowedLateness === 0;
     this.lateDataTag = spec.lateDataTag;
     if (!Number.isFinite(this.allowedLateness) || this.allowedLateness < 0) {
       throw new WeirError(
@@ -141,7 +149,8 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
     const set = this.mergeSet.reload(this.mergingSetState!.value());
     let skipped = true;
     for (let i = 0; i < windows.length; i++) {
-      const actual = set.addWindow(windows[i]!, this);
+      const w = windows[i]!;
+      const actual = set.addWindow(w, this);
       if (this.isWindowLate(actual)) {
         set.retireWindow(actual);
         continue;
@@ -152,6 +161,8 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       const stateNs = this.namespaceFor(set.stateStartAt(si), set.stateEndAt(si));
       this.windowState.setNamespace(stateNs);
       this.contents.add(value);
+      // lazy timers: a session that grew or absorbed the window already has its timer
+      if (this.lazySessionTimers && actual !== w) continue;
       this.onElementTrigger(actual, stateNs);
       this.registerCleanupTimer(actual, stateNs);
     }
@@ -200,6 +211,11 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       );
     }
     const rns = this.namespaceOf(stateWindowResult);
+    if (this.lazySessionTimers) {
+      // the timers of the merged sessions stay: the kept state window's brings the result's end
+      this.mergeState(stateWindowResult, mergedStateWindows);
+      return;
+    }
     // the default triggers' onMerge
     if (this.isEventTime) {
       if (maxTs > this.timers.currentWatermark()) this.timers.registerEventTimeTimer(rns, maxTs);
@@ -210,12 +226,15 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       this.clearTriggerTimer(m, mns);
       this.deleteCleanupTimer(m, mns);
     }
-    if (mergedStateWindows.length > 0) {
-      this.windowState.mergeNamespaces!(
-        this.namespaceOf(stateWindowResult),
-        mergedStateWindows.map((w) => this.namespaceOf(w)),
-      );
-    }
+    this.mergeState(stateWindowResult, mergedStateWindows);
+  }
+
+  private mergeState(stateWindowResult: TimeWindow, mergedStateWindows: TimeWindow[]): void {
+    if (mergedStateWindows.length === 0) return;
+    this.windowState.mergeNamespaces!(
+      this.namespaceOf(stateWindowResult),
+      mergedStateWindows.map((w) => this.namespaceOf(w)),
+    );
   }
 
   private persist(set: MergingWindowSet): void {
@@ -292,6 +311,10 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
 
   /** A timer of the operator's own time domain: fire at maxTimestamp, clear at cleanup time (the same time unless event time with lateness). */
   private onTimer(ns: string, time: number): void {
+    if (this.lazySessionTimers) {
+      this.onMergingTimer(ns, time);
+      return;
+    }
     let w = parseWindowNamespace(ns);
     let set: MergingWindowSet | undefined;
     if (this.isMerging) {
@@ -319,5 +342,36 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
       if (set !== undefined) set.retireWindow(w);
     }
     if (set !== undefined) this.persist(set);
+  }
+
+  /**
+   * A lazy session timer. Its namespace is a window within one in-flight session: the session's
+   * state window, an earlier extent of it (earlier versions), or the state window of a session
+   * merged into it. Before the session's end it moves the session's timer there; at the end it
+   * fires and clears the session; a timer of a session already gone does nothing.
+   */
+  private onMergingTimer(ns: string, time: number): void {
+    const w = parseWindowNamespace(ns);
+    const set = this.mergeSet.reload(this.mergingSetState!.value());
+    const i = set.indexOfWindowContaining(w.start, w.end);
+    if (i < 0) return;
+    const session = set.windowAt(i);
+    const stateNs = this.namespaceFor(set.stateStartAt(i), set.stateEndAt(i));
+    const end = session.maxTimestamp();
+    if (time < end) {
+      if (this.isEventTime) this.timers.registerEventTimeTimer(stateNs, end);
+      else this.timers.registerProcessingTimeTimer(stateNs, end);
+      return;
+    }
+    if (time !== end) return;
+    this.windowState.setNamespace(stateNs);
+    this.fire(session);
+    this.contents.clear();
+    if (this.clearFn !== undefined) {
+      this.context.w = session;
+      this.clearFn(this.context);
+    }
+    set.retireWindow(session);
+    this.persist(set);
   }
 }
