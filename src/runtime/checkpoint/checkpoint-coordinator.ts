@@ -14,7 +14,8 @@
  * more consecutive failures than `tolerable-failed-checkpoints` fail the job over. A failover aborts
  * pending checkpoints without counting them as failures. It wires Flink's collaborators together
  * (request decider, pending checkpoints, failure manager, completed-checkpoint store with the
- * shared-state registry, statistics tracker, savepoint requests); time comes from a Clock.
+ * shared-state registry, statistics tracker, savepoint requests) and keeps the policy: when to
+ * trigger, what an abort or a completion means for the job; time comes from a Clock.
  */
 import type { JobGraph } from '../../graph/job-graph.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -23,22 +24,11 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import type { CheckpointCoordinatorHooks, CheckpointTask } from './checkpoint-hooks.js';
 import { checkpointConfigInfo, type CheckpointConfigInfo, type CheckpointingOptions } from './checkpoint-options.js';
 import { CheckpointRequestDecider } from './checkpoint-request-decider.js';
-import {
-  CheckpointStatsTracker,
-  pendingStatsEntry,
-  type CheckpointingStatistics,
-  type CheckpointStatsEntry,
-  type SubtaskCheckpointAck,
-} from './checkpoint-stats-tracker.js';
-
-export interface CheckpointDetails {
-  entry: CheckpointStatsEntry;
-  subtaskAcks(vertexId: string): SubtaskCheckpointAck[];
-}
+import { CheckpointStatsTracker, type CheckpointDetails, type CheckpointingStatistics } from './checkpoint-stats-tracker.js';
 import { CompletedCheckpointStore, type CompletedCheckpoint } from './completed-checkpoint-store.js';
-import { PendingCheckpoint, taskKey } from './pending-checkpoint.js';
+import { taskKey, type PendingCheckpoint } from './pending-checkpoint.js';
+import { PendingCheckpoints } from './pending-checkpoints.js';
 import {
-  copyToSavepoint,
   SavepointRequests,
   settleSavepoint,
   type SavepointOptions,
@@ -57,7 +47,7 @@ export type { SavepointStatus } from './savepoint-requests.js';
 export class CheckpointCoordinator {
   readonly storage: CheckpointStorage;
   private nextId = 1;
-  private readonly pending = new Map<number, PendingCheckpoint>();
+  private readonly pending: PendingCheckpoints;
   private readonly registry = new SharedStateRegistry();
   private readonly completed: CompletedCheckpointStore;
   private readonly failures: CheckpointFailureManager;
@@ -68,8 +58,6 @@ export class CheckpointCoordinator {
   private running = false;
   private shutDown = false;
   private readonly endOfData = new Set<string>();
-  /** Writes of _metadata in flight; a restart waits for them so it restores from the newest. */
-  private readonly finalizing = new Set<Promise<unknown>>();
 
   constructor(
     readonly options: CheckpointingOptions,
@@ -82,6 +70,7 @@ export class CheckpointCoordinator {
     this.completed = new CompletedCheckpointStore(options.numRetained, this.registry);
     this.failures = new CheckpointFailureManager(options.tolerableFailures);
     this.decider = new CheckpointRequestDecider(options, clock);
+    this.pending = new PendingCheckpoints(this.storage, this.statsTracker, clock);
   }
 
   /** Where the tasks write: `<dir>/<jobId>`. */
@@ -107,25 +96,18 @@ export class CheckpointCoordinator {
     this.running = false;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    for (const p of [...this.pending.values()]) if (!p.completing) this.abort(p, reason, false, false);
+    for (const p of this.pending.all()) if (!p.completing) this.abort(p, reason, false, false);
     for (const r of this.decider.drain()) this.savepointDone(r, undefined, reason);
   }
 
   /** A _metadata write is in flight. */
   get busy(): boolean {
-    return this.finalizing.size > 0;
-  }
-
-  /** Keeps a write or deletion in view (a restart and shutdown wait for it); its failure only leaves files behind. */
-  private background(p: Promise<unknown>): void {
-    const q = p.catch(() => undefined);
-    this.finalizing.add(q);
-    void q.finally(() => this.finalizing.delete(q));
+    return this.pending.busy;
   }
 
   /** Resolves when no _metadata write (or deletion) is in flight. */
-  async quiesce(): Promise<void> {
-    while (this.finalizing.size > 0) await Promise.allSettled([...this.finalizing]);
+  quiesce(): Promise<void> {
+    return this.pending.quiesce();
   }
 
   /**
@@ -248,19 +230,8 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const savepoint = this.decider.take(now);
     if (savepoint) savepoint.status.checkpointId = id;
-    const stats = pendingStatsEntry(id, now, tasks, savepoint);
-    this.statsTracker.reportPending(stats);
-    const p = new PendingCheckpoint(
-      id,
-      now,
-      new Set(live.map((t) => taskKey(t.vertexId, t.subtask))),
-      new Set(tasks.filter((t) => t.state === 'FINISHED').map((t) => taskKey(t.vertexId, t.subtask))),
-      stats,
-      savepoint,
-    );
-    this.pending.set(id, p);
-    p.cancelTimeout = this.clock.setTimer(this.options.timeout, () =>
-      this.abort(p, `checkpoint ${id} expired before completing (execution.checkpointing.timeout)`, true),
+    const p = this.pending.add(id, now, tasks, savepoint, this.options.timeout, (expired) =>
+      this.abort(expired, `checkpoint ${id} expired before completing (execution.checkpointing.timeout)`, true),
     );
     const next = this.decider.afterTrigger(this.pending.size);
     if (next !== undefined) this.schedule(next);
@@ -270,7 +241,7 @@ export class CheckpointCoordinator {
     }
     this.storage.initCheckpoint(id).then(
       () => {
-        if (this.pending.get(id) !== p) return;
+        if (!this.pending.has(p)) return;
         this.hooks.snapshotCoordinator(id, (states) => this.triggerSources(p, sources, states));
       },
       (e: unknown) => this.abort(p, `cannot create the checkpoint directory: ${(e as Error).message}`, true),
@@ -280,7 +251,7 @@ export class CheckpointCoordinator {
 
   /** The enumerators answered: in the same turn, so that splits assigned after their snapshot reach the readers after this trigger. */
   private triggerSources(p: PendingCheckpoint, sources: CheckpointTask[], states: Record<string, unknown> | Error): void {
-    if (this.pending.get(p.id) !== p) return;
+    if (!this.pending.has(p)) return;
     if (states instanceof Error) {
       this.abort(p, `the split enumerators failed to snapshot: ${states.message}`, true);
       return;
@@ -303,17 +274,8 @@ export class CheckpointCoordinator {
     handle: SubtaskStateHandle,
     metrics: SubtaskCheckpointMetrics,
   ): void {
-    const p = this.pending.get(checkpointId);
-    const now = this.clock.now();
-    if (!p?.acknowledge(taskKey(vertexId, subtask), handle, metrics, now)) return;
-    this.statsTracker.reportSubtaskAck(p.stats, vertexId, {
-      index: subtask,
-      ack_timestamp: now,
-      state_size: handle.size + (handle.sharedBytes ?? 0),
-      checkpointed_size: handle.size + (handle.uploadedBytes ?? 0),
-      ...metrics,
-    });
-    this.maybeComplete(p);
+    const p = this.pending.acknowledge(vertexId, subtask, checkpointId, handle, metrics);
+    if (p) this.maybeComplete(p);
   }
 
   decline(vertexId: string, subtask: number, checkpointId: number, reason: string): void {
@@ -321,14 +283,14 @@ export class CheckpointCoordinator {
     if (!p || p.completing) return;
     // With a newer checkpoint under way the decline may just say that its barrier overtook this one
     // (concurrent checkpoints without alignment): subsumed, not a failure.
-    const subsumed = [...this.pending.keys()].some((id) => id > checkpointId);
+    const subsumed = this.pending.hasNewerThan(checkpointId);
     this.abort(p, `task ${vertexId} (subtask ${subtask}) declined checkpoint ${checkpointId}: ${reason}`, !subsumed);
   }
 
   /** A task finished: pending checkpoints no longer wait for it (a finished task has no state). */
   onTaskFinished(vertexId: string, subtask: number): void {
     const k = taskKey(vertexId, subtask);
-    for (const p of [...this.pending.values()]) if (p.taskFinished(k)) this.maybeComplete(p);
+    for (const p of this.pending.all()) if (p.taskFinished(k)) this.maybeComplete(p);
   }
 
   // ---------------------------------------------------------------- completion
@@ -336,48 +298,22 @@ export class CheckpointCoordinator {
   private maybeComplete(p: PendingCheckpoint): void {
     if (p.completing || !p.fullyAcknowledged) return;
     p.completing = true;
-    const metadata = p.metadata(this.jobGraph, this.jobId, this.options.mode, this.clock.now());
-    const sp = p.savepoint;
-    const done = this.storage.writeMetadata(metadata).then(
-      async (dir) => {
-        let location: string | undefined;
-        if (this.hooks.persistCompleted) {
-          try {
-            await this.hooks.persistCompleted(p.id, dir);
-          } catch (e) {
-            p.completing = false;
-            this.abort(p, `cannot store the checkpoint in the HA services: ${(e as Error).message}`, false);
-            return;
-          }
-        }
-        if (sp) {
-          try {
-            location = await copyToSavepoint(sp, this.jobId, dir);
-          } catch (e) {
-            p.completing = false;
-            this.abort(p, `cannot write the savepoint to ${sp.targetDir}: ${(e as Error).message}`, false);
-            return;
-          }
-        }
-        this.onCompleted(p, { metadata, dir }, location);
-      },
-      (e: unknown) => {
+    this.pending.finalize(p, this.jobGraph, this.jobId, this.options.mode, this.hooks, {
+      completed: (loaded, location) => this.onCompleted(p, loaded, location),
+      failed: (reason, isFailure) => {
         p.completing = false;
-        this.abort(p, `cannot write the checkpoint's metadata: ${(e as Error).message}`, true);
+        this.abort(p, reason, isFailure);
       },
-    );
-    this.finalizing.add(done);
-    void done.finally(() => this.finalizing.delete(done));
+    });
   }
 
   private onCompleted(p: PendingCheckpoint, loaded: LoadedCheckpoint, savepointLocation?: string): void {
-    if (this.pending.get(p.id) !== p) return;
-    p.cancelTimeout?.();
-    this.pending.delete(p.id);
+    if (!this.pending.has(p)) return;
+    this.pending.remove(p);
     const now = this.clock.now();
     if ((this.completed.latest()?.id ?? 0) > p.id) {
       // A newer checkpoint completed first (concurrent checkpoints): this one is subsumed.
-      void this.storage.discard(p.id, undefined, p.stateFilesElsewhere()).catch(() => undefined);
+      this.pending.discard(p);
       // A savepoint's copy is complete and consistent all the same.
       if (p.savepoint) {
         this.statsTracker.reportCompleted(p.stats, now, savepointLocation, true);
@@ -392,10 +328,10 @@ export class CheckpointCoordinator {
     const cp: CompletedCheckpoint = { ...loaded, id: p.id, stats: p.stats, shared: p.sharedFiles() };
     const evicted = this.completed.add(cp);
     // Older pending checkpoints are subsumed by this one.
-    for (const older of [...this.pending.values()]) if (older.id < p.id) this.abort(older, `subsumed by checkpoint ${p.id}`, false);
-    for (const old of evicted.discarded) this.background(this.storage.discard(old.id, old.metadata));
-    if (evicted.unreferenced.length > 0) this.background(this.storage.discardShared(evicted.unreferenced));
-    this.background(sweepShared(this.storage, this.registry, p.id));
+    for (const older of this.pending.all()) if (older.id < p.id) this.abort(older, `subsumed by checkpoint ${p.id}`, false);
+    for (const old of evicted.discarded) this.pending.track(this.storage.discard(old.id, old.metadata));
+    if (evicted.unreferenced.length > 0) this.pending.track(this.storage.discardShared(evicted.unreferenced));
+    this.pending.track(sweepShared(this.storage, this.registry, p.id));
     this.hooks.onCompleted?.(cp, p.acknowledged);
     this.hooks.log?.(
       'info',
@@ -408,11 +344,8 @@ export class CheckpointCoordinator {
 
   private abort(p: PendingCheckpoint, reason: string, isFailure: boolean, notify = true): void {
     // Fully acknowledged: it completes unless writing its _metadata fails (which clears `completing` first).
-    if (this.pending.get(p.id) !== p || p.completing) return;
-    p.cancelTimeout?.();
-    this.pending.delete(p.id);
-    this.statsTracker.reportFailed(p.stats, this.clock.now(), reason);
-    void this.storage.discard(p.id, undefined, p.stateFilesElsewhere()).catch(() => undefined);
+    if (!this.pending.has(p) || p.completing) return;
+    this.pending.abort(p, reason);
     if (notify && this.running) this.hooks.notifyAborted(p.id);
     this.hooks.log?.('warn', `checkpoint ${p.id} of job ${this.jobId} aborted: ${reason}`);
     if (p.savepoint) this.savepointDone(p.savepoint, undefined, reason);
@@ -445,8 +378,6 @@ export class CheckpointCoordinator {
 
   /** One checkpoint of the history (GET /jobs/:id/checkpoints/details/:cid), with its vertices' subtask acknowledgements. */
   checkpointDetails(id: number): CheckpointDetails | undefined {
-    const entry = this.statsTracker.entry(id);
-    if (!entry) return undefined;
-    return { entry, subtaskAcks: (vertexId) => this.statsTracker.subtaskAcks(id, vertexId) ?? [] };
+    return this.statsTracker.details(id);
   }
 }

@@ -158,6 +158,12 @@ function setTaskStatus(s: CheckpointStatsEntry, status: CheckpointStatus): void 
   for (const t of Object.values(s.tasks)) t.status = status;
 }
 
+/** One checkpoint of the history with its vertices' subtask acknowledgements. */
+export interface CheckpointDetails {
+  entry: CheckpointStatsEntry;
+  subtaskAcks(vertexId: string): SubtaskCheckpointAck[];
+}
+
 export class CheckpointStatsTracker {
   private readonly history: CheckpointStatsEntry[] = [];
   private readonly counts = { restored: 0, total: 0, completed: 0, failed: 0 };
@@ -203,6 +209,13 @@ export class CheckpointStatsTracker {
   entry(id: number): CheckpointStatsEntry | undefined {
     const h = this.history.find((x) => x.id === id);
     return h ? { ...h } : undefined;
+  }
+
+  /** Checkpoint `id` with its subtask acknowledgements, while it is in the history. */
+  details(id: number): CheckpointDetails | undefined {
+    const entry = this.entry(id);
+    if (!entry) return undefined;
+    return { entry, subtaskAcks: (vertexId) => this.subtaskAcks(id, vertexId) ?? [] };
   }
 
   /**

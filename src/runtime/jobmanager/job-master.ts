@@ -1,40 +1,39 @@
 /**
  * The JobMaster of one job: follows it from submission to its end through the job state machine
- * (job-state.ts), delegating as in Flink to the scheduler (slots, deployment, task states), failover
- * (restart strategy and timer), the source-coordinator host, the collect coordinator
- * (executeAndCollect), the stop-with-savepoint manager and the CheckpointCoordinator. Reports from
- * an older attempt are ignored; time comes from an injectable clock. Every attempt after a failure
- * (and the first, given execution.savepoint.path) restores from the latest completed checkpoint.
+ * (job-state.ts), delegating as in Flink to the scheduler (slots, deployment, task states), the
+ * attempt deployer (restore point, slots, source coordinator, tasks), failover (restart strategy
+ * and timer), the source-coordinator host, the collect coordinator (executeAndCollect) and its
+ * checkpoint side (job-checkpointing.ts: the CheckpointCoordinator, savepoints, stop-with-savepoint).
+ * Reports from an older attempt are ignored; time comes from an injectable clock. Every attempt
+ * after a failure (and the first, given execution.savepoint.path) restores from the latest
+ * completed checkpoint.
  */
 import type { AccumulatorSnapshot } from '../../api/accumulators.js';
 import type { JobStatus } from '../../api/job-client.js';
 import { WeirError, serializeError, type SerializedError } from '../../errors.js';
 import type { JobGraph } from '../../graph/job-graph.js';
 import {
-  CheckpointCoordinator,
   checkpointingOptions,
-  emptyCheckpointingStatistics,
   type CheckpointConfigInfo,
-  type CheckpointCoordinatorHooks,
+  type CheckpointCoordinator,
   type CheckpointDetails,
   type CheckpointingStatistics,
   type SavepointStatus,
 } from '../checkpoint/checkpoint-coordinator.js';
-import type { LoadedCheckpoint } from '../checkpoint/storage.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { ExecutionState, JobDeployment, RuntimeSettings, TaskMetrics, ToJobManager } from '../rpc/messages.js';
+import type { ExecutionState, RuntimeSettings, TaskMetrics, ToJobManager } from '../rpc/messages.js';
 import { silentLogger, type Logger } from '../rpc/transport.js';
+import { AttemptDeployer } from './attempt-deployer.js';
 import { CollectCoordinator } from './collect-coordinator.js';
 import { Failover } from './failover.js';
+import { JobCheckpointing } from './job-checkpointing.js';
 import { resolveRuntimeSettings, type ExceptionEntry, type JobResult, type JobSubmission, type VertexSummary } from './job-result.js';
 import { causeLine, JobStateMachine } from './job-state.js';
 import { isGloballyTerminal } from './job-status.js';
 import type { ResourceManager } from './resource-manager.js';
-import { RestorePoint } from './restore-point.js';
 import { createRestartStrategy } from './restart-strategy.js';
 import { Scheduler, type SubtaskSummary } from './scheduler.js';
 import { SourceCoordinatorHost } from './source-coordinator-host.js';
-import { savepointTarget, StopWithSavepointManager } from './stop-with-savepoint.js';
 
 export * from './job-result.js';
 export { SUMMED_METRICS, type SubtaskSummary } from './scheduler.js';
@@ -50,14 +49,14 @@ export class JobMaster {
   private readonly failover: Failover;
   private readonly sources: SourceCoordinatorHost;
   private readonly collect: CollectCoordinator;
-  private readonly stopping: StopWithSavepointManager;
   private readonly settings: RuntimeSettings;
   private readonly done: Promise<JobResult>;
   private resolveDone!: (r: JobResult) => void;
+  private readonly checkpointing: JobCheckpointing;
   private readonly checkpoints: CheckpointCoordinator | undefined;
   /** HA: the job ends because its JobManager stops or was deposed, and is restored elsewhere. */
   private suspended = false;
-  private readonly restorePoint: RestorePoint;
+  private readonly deployer: AttemptDeployer;
   /** HA: stores a completed checkpoint's pointer before the tasks are told to commit. */
   persistCheckpoint: ((checkpointId: number, dir: string) => Promise<void>) | undefined;
 
@@ -79,33 +78,23 @@ export class JobMaster {
     this.sources = new SourceCoordinatorHost(this.jobName);
     const cpOptions = checkpointingOptions(get, submission.jobGraph.type);
     this.collect = new CollectCoordinator(submission.jobGraph, cpOptions !== undefined);
-    if (cpOptions) {
-      this.checkpoints = new CheckpointCoordinator(cpOptions, submission.jobGraph, submission.jobId, this.checkpointHooks(), clock);
-      this.settings.checkpointing = { mode: cpOptions.mode, jobDir: this.checkpoints.storage.taskJobDir };
-    }
-    this.restorePoint = new RestorePoint(submission.jobGraph, submission.config, this.checkpoints);
+    // What the checkpoint side and the attempt deployer need of the job.
     const job = {
-      runs: (attempt: number) => this.status === 'RUNNING' && this.attempt === attempt,
-      currentAttempt: () => this.attempt,
+      jobId: submission.jobId,
+      jobName: this.jobName,
+      status: () => this.status,
+      attempt: () => this.attempt,
+      persistCheckpoint: (id: number, dir: string) => (this.persistCheckpoint ? this.persistCheckpoint(id, dir) : Promise.resolve()),
+      fail: (error: SerializedError, restartable: boolean) => this.fail(error, restartable),
       finish: () => this.finishAttempt(),
+      running: () => this.state.transition('RUNNING'),
     };
-    this.stopping = new StopWithSavepointManager(clock, job, cpOptions?.timeout ?? 600_000);
+    const { scheduler, sources, collect } = this;
+    this.checkpointing = new JobCheckpointing(submission, cpOptions, job, { scheduler, sources, collect }, log, clock);
+    const checkpoints = (this.checkpoints = this.checkpointing.coordinator);
+    if (checkpoints) this.settings.checkpointing = { mode: checkpoints.options.mode, jobDir: checkpoints.storage.taskJobDir };
+    this.deployer = new AttemptDeployer(submission, this.settings, job, { scheduler, sources, collect, checkpoints });
     this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  private checkpointHooks(): CheckpointCoordinatorHooks {
-    return {
-      tasks: () => this.scheduler.checkpointTasks(),
-      snapshotCoordinator: (id, done) => this.sources.snapshot(id, done),
-      triggerTask: (vertexId, subtask, checkpointId, timestamp, mode, options) =>
-        this.scheduler.triggerCheckpoint(this.attempt, { vertexId, subtask, checkpointId, timestamp, mode, options }),
-      notifyComplete: (id) => this.scheduler.notifyCheckpoint(this.attempt, id, 'complete'),
-      notifyAborted: (id) => this.scheduler.notifyCheckpoint(this.attempt, id, 'abort'),
-      failJob: (e) => this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), true),
-      persistCompleted: (id, dir) => (this.persistCheckpoint ? this.persistCheckpoint(id, dir) : Promise.resolve()),
-      onCompleted: (cp, acked) => this.collect.commit(cp.id, acked, (task) => this.scheduler.taskState(task) === 'FINISHED'),
-      log: (level, msg) => this.log[level](msg),
-    };
   }
 
   get status(): JobStatus {
@@ -131,7 +120,7 @@ export class JobMaster {
 
   start(): void {
     this.state.transition('CREATED');
-    void this.deploy();
+    void this.deployer.deploy();
   }
 
   /** Checkpoint ids of this job start at `next` or later (HA recovery: after the previous leader's). */
@@ -161,54 +150,23 @@ export class JobMaster {
 
   // ------------------------------------------------------------------ checkpoints and savepoints
 
-  /** The coordinator and directory of a savepoint (see savepointTarget). */
-  private savepointTarget(dir: string | undefined, what: string): { coordinator: CheckpointCoordinator; dir: string } {
-    const c = { job: `job '${this.jobName}' (${this.jobId})`, what, status: this.status, checkpointing: !!this.checkpoints };
-    return { coordinator: this.checkpoints!, dir: savepointTarget(this.submission.config, dir, c) };
-  }
-
-  /**
-   * Triggers a checkpoint now (Flink's POST /jobs/:id/checkpoints); returns its id, or undefined
-   * when the checkpointing rules do not allow one at this moment (one in progress, min-pause, tasks
-   * not all running). `full` is refused for incremental checkpoints, which Weir cannot take in full.
-   */
+  /** Triggers a checkpoint now (see JobCheckpointing.triggerCheckpoint); undefined when the rules do not allow one. */
   triggerCheckpoint(full: boolean): number | undefined {
-    const job = `job '${this.jobName}' (${this.jobId})`;
-    if (!this.checkpoints) throw new WeirError('WEIR_CHECKPOINT', `${job} has no checkpointing (execution.checkpointing.interval)`);
-    if (full && [true, 'true'].includes(this.submission.config['state.backend.incremental'] as string))
-      throw new WeirError(
-        'WEIR_CHECKPOINT',
-        `${job} takes incremental checkpoints (state.backend.incremental), which Weir cannot take in full: take a savepoint for a self-contained snapshot`,
-      );
-    return this.checkpoints.tryTrigger();
+    return this.checkpointing.triggerCheckpoint(full);
   }
 
   /** Triggers a savepoint (Flink's POST /jobs/:id/savepoints); returns its trigger id. */
   triggerSavepoint(dir?: string): string {
-    const t = this.savepointTarget(dir, 'take a savepoint of');
-    return t.coordinator.triggerSavepoint(t.dir);
+    return this.checkpointing.triggerSavepoint(dir);
   }
 
-  /**
-   * Stop with savepoint (see stop-with-savepoint.ts): no periodic checkpoint is triggered after the
-   * savepoint. With `drain` (Flink's --drain) the sources emit MAX_WATERMARK right before the
-   * savepoint's barrier, so every event-time timer and window fires and its output is part of the
-   * savepoint (and committed). `onDone` is told when the savepoint completed or failed.
-   */
+  /** Stop with savepoint, with `drain` as Flink's --drain (see JobCheckpointing.stopWithSavepoint). */
   stopWithSavepoint(dir: string | undefined, drain: boolean, onDone?: (s: SavepointStatus) => void): string {
-    const t = this.savepointTarget(dir, 'stop');
-    return t.coordinator.triggerSavepoint(t.dir, {
-      stop: true,
-      drain,
-      onDone: (s) => {
-        this.stopping.onSavepoint(s);
-        onDone?.(s);
-      },
-    });
+    return this.checkpointing.stopWithSavepoint(dir, drain, onDone);
   }
 
   savepointStatus(triggerId: string): SavepointStatus | undefined {
-    return this.checkpoints?.savepointStatus(triggerId);
+    return this.checkpointing.savepointStatus(triggerId);
   }
 
   /** execution.checkpointing.timeout, when the job takes checkpoints. */
@@ -233,17 +191,17 @@ export class JobMaster {
 
   /** Checkpoint statistics in Flink's shape (GET /jobs/:id/checkpoints). */
   checkpointStats(): CheckpointingStatistics {
-    return this.checkpoints?.stats() ?? emptyCheckpointingStatistics();
+    return this.checkpointing.stats();
   }
 
   /** Checkpointing configuration in Flink's shape, or undefined when the job takes no checkpoints. */
   checkpointConfig(): CheckpointConfigInfo | undefined {
-    return this.checkpoints?.config();
+    return this.checkpointing.config();
   }
 
   /** One checkpoint of the statistics' history, with per-subtask acknowledgements. */
   checkpointDetails(id: number): CheckpointDetails | undefined {
-    return this.checkpoints?.checkpointDetails(id);
+    return this.checkpointing.details(id);
   }
 
   // ------------------------------------------------------------------ reports of the attempt
@@ -252,14 +210,9 @@ export class JobMaster {
     if (msg.attempt !== this.attempt || isGloballyTerminal(this.status)) return;
     switch (msg.type) {
       case 'acknowledgeCheckpoint':
-        this.collect.acknowledged(msg.checkpointId, `${msg.vertexId}/${msg.subtask}`);
-        this.checkpoints?.acknowledge(msg.vertexId, msg.subtask, msg.checkpointId, msg.handle, msg.metrics);
-        return;
       case 'declineCheckpoint':
-        this.checkpoints?.decline(msg.vertexId, msg.subtask, msg.checkpointId, msg.reason);
-        return;
       case 'endOfData':
-        this.checkpoints?.onEndOfData(msg.vertexId, msg.subtask);
+        this.checkpointing.handle(msg);
         return;
       case 'taskState':
         this.onTaskState(msg.vertexId, msg.subtask, msg.state, msg.error, msg.metrics);
@@ -310,64 +263,6 @@ export class JobMaster {
     }
   }
 
-  // ------------------------------------------------------------------ deployment
-
-  private async deploy(): Promise<void> {
-    let restore: LoadedCheckpoint | undefined;
-    try {
-      const r = this.restorePoint.resolve();
-      restore = r instanceof Promise ? await r : r;
-    } catch (e) {
-      this.fail(serializeError(e, 'WEIR_CHECKPOINT', { jobId: this.jobId, jobName: this.jobName }), false);
-      return;
-    }
-    if (isGloballyTerminal(this.status) || this.status === 'CANCELLING') return;
-    const attempt = this.attempt;
-    try {
-      await this.scheduler.allocateSlots();
-    } catch (e) {
-      if (this.superseded(attempt)) return;
-      this.fail(serializeError(e, 'WEIR_NOT_ENOUGH_SLOTS', { jobId: this.jobId, jobName: this.jobName }), attempt > 0);
-      return;
-    }
-    if (this.superseded(attempt)) {
-      this.scheduler.releaseSlots();
-      return;
-    }
-    const d = this.scheduler.deployment(attempt, this.settings);
-    if (this.checkpoints) this.collect.restore(restore, this.checkpoints.latestCompleted()?.metadata.checkpointId);
-    if (this.jobGraph.vertices.some((v) => v.isSource)) this.startSourceCoordinator(d, restore);
-    this.scheduler.prepareTasks();
-    this.state.transition('RUNNING');
-    this.scheduler.deployTasks(d, restore);
-    this.checkpoints?.start();
-  }
-
-  /**
-   * The coordinator thread starts while the tasks deploy (both load the program); it holds readers'
-   * events and checkpoint requests until its enumerators exist, and fails the job if they cannot be created.
-   */
-  private startSourceCoordinator(d: JobDeployment, restore: LoadedCheckpoint | undefined): void {
-    let enumerators: Record<string, unknown> | undefined;
-    if (restore) {
-      enumerators = {};
-      for (const [opId, m] of Object.entries(restore.metadata.operators))
-        if (m.coordinator !== undefined) enumerators[opId] = m.coordinator;
-    }
-    const attempt = this.attempt;
-    void this.sources.start(d, enumerators, {
-      current: () => attempt === this.attempt,
-      fail: (error, restartable) => this.fail(error, restartable),
-      splits: (operatorId, subtask, splits, noMoreSplits) => this.scheduler.sendSplits(attempt, operatorId, subtask, splits, noMoreSplits),
-    });
-  }
-
-  /** Whether `attempt` should stop deploying: the job ended, is being cancelled, or a newer attempt runs. */
-  private superseded(attempt: number): boolean {
-    const s: JobStatus = this.status;
-    return isGloballyTerminal(s) || s === 'CANCELLING' || attempt !== this.attempt;
-  }
-
   // ------------------------------------------------------------------ failover and the end
 
   private fail(error: SerializedError, restartable: boolean, where?: { taskManagerId?: string; endpoint?: string }): void {
@@ -402,7 +297,7 @@ export class JobMaster {
       this.scheduler.rescheduleTasks();
       this.attempt++;
       this.collect.resetAttempt();
-      void this.deploy();
+      void this.deployer.deploy();
     });
   }
 
@@ -421,7 +316,7 @@ export class JobMaster {
   private finishJob(status: 'FINISHED' | 'FAILED' | 'CANCELED', error?: SerializedError): void {
     if (this.status !== status) this.state.transition(status);
     this.endTime = this.clock.now();
-    this.stopping.close();
+    this.checkpointing.close();
     // A suspended job's checkpoints belong to the next leader, which restores from them.
     if (this.checkpoints) void (this.suspended ? this.checkpoints.suspend() : this.checkpoints.shutdown(status));
     const r: JobResult = {

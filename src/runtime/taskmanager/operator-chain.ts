@@ -2,20 +2,12 @@
  * The operators of one task (Flink's OperatorChain): built tail first so each operator's output
  * can call its chained successors directly, with RecordWriterOutputs into the task's result
  * partition for network edges. Keyed operators get their state backend and timers here, and every
- * operator its runtime context and a processing-time service whose timers fire as mails. With a
- * backend that loads state ahead (prefetch), the keys a buffer of records or a watermark's timers
- * will touch are loaded before the head operator sees them, so state access stays synchronous.
+ * operator its runtime context (streaming-runtime-context.ts) and the task's processing-time
+ * service (processing-time-service.ts), whose timers fire as mails. With a backend that loads
+ * state ahead (prefetch), the keys a buffer of records or a watermark's timers will touch are
+ * loaded before the head operator sees them, so state access stays synchronous.
  */
-import { currentDistributedCache } from '../../api/distributed-cache.js';
-import type { KeySelector, RuntimeContext } from '../../api/functions.js';
-import type {
-  AggregatingStateDescriptor,
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  StateDescriptor,
-  ValueStateDescriptor,
-} from '../../api/state.js';
+import type { KeySelector } from '../../api/functions.js';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../../api/time.js';
 import { WeirError } from '../../errors.js';
 import type { JobOperator, JobVertex } from '../../graph/job-graph.js';
@@ -24,15 +16,17 @@ import { ChainingOutput, OperatorOutput, RecordWriterOutput, attribute } from '.
 import { createOperator } from '../operators/factory.js';
 import { HeapTimerServiceManager } from '../operators/heap-timer-service.js';
 import type { MailboxExecutor } from '../operators/mailbox-executor.js';
-import type { OperatorContext, Output, ProcessingTimeService, StreamOperator } from '../operators/operator.js';
+import type { OperatorContext, Output, StreamOperator } from '../operators/operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { createConfiguredKeyedStateBackend } from '../state/state-backends.js';
 import type { MetricGroup } from '../../metrics/group.js';
 import { MeterView, ReadOnlyCounter } from '../../metrics/types.js';
 import type { Mailbox } from './mailbox.js';
+import { SystemProcessingTimeService, TIMER_PREFETCH_KEYS } from './processing-time-service.js';
+import { streamingRuntimeContext } from './streaming-runtime-context.js';
 import type { TaskEnvironment } from './task-environment.js';
-import { DoubleCounter, Histogram, IntCounter, LongCounter, TaskAccumulators } from './task-accumulators.js';
+import { TaskAccumulators } from './task-accumulators.js';
 import type { TaskMetrics } from './task-metrics.js';
 
 /** Keyed state and timers of one keyed operator of the chain. */
@@ -41,9 +35,6 @@ export interface KeyedOperatorState {
   readonly timers: HeapTimerServiceManager;
   readonly keySelectors: readonly (KeySelector<unknown, unknown> | undefined)[];
 }
-
-/** Keys whose state a prefetch loads at most, for timers (more are read as they fire). */
-const TIMER_PREFETCH_KEYS = 10_000;
 
 export class OperatorChain {
   /** Head first. */
@@ -61,7 +52,7 @@ export class OperatorChain {
   private headPrefetch: KeyedOperatorState | undefined;
   /** Watermarks for the head operator waiting for the prefetch of their timers' keys: [watermark, input]. */
   private readonly pendingWatermarks: [number, number][] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly processingTime: SystemProcessingTimeService;
   private closed = false;
   /** The task's accumulators, shared by the operators of the chain. */
   readonly accumulators: TaskAccumulators;
@@ -82,6 +73,7 @@ export class OperatorChain {
     private readonly metrics: TaskMetrics,
   ) {
     this.accumulators = new TaskAccumulators(vertex.name);
+    this.processingTime = new SystemProcessingTimeService(mailbox);
   }
 
   /** Runs operator code; failures are tagged with the operator (index i of the chain) if not yet. */
@@ -104,7 +96,7 @@ export class OperatorChain {
       const opts = { maxParallelism: node.maxParallelism, operatorName: jo.name, ...(jo.uid !== undefined ? { operatorUid: jo.uid } : {}) };
       const backend = createConfiguredKeyedStateBackend(settings.config, { jobId, attempt }, opts);
       let timers: HeapTimerServiceManager | undefined = undefined;
-      const pts = backend.prefetch ? this.prefetchingTimeService(backend, () => timers!) : this.processingTimeService();
+      const pts = backend.prefetch ? this.processingTime.prefetching(backend, () => timers!) : this.processingTime.service();
       timers = new HeapTimerServiceManager(backend, pts);
       this.backends.push(backend);
       this.timerManagers.push(timers);
@@ -138,11 +130,24 @@ export class OperatorChain {
         runtimeMode: settings.runtimeMode,
         output,
         metricGroup: this.groups[i]!,
-        processingTimeService: this.processingTimeService(),
+        processingTimeService: this.processingTime.service(),
         keySelectors: node.transformation.keySelectors,
         keyedStateBackend: keyed?.backend,
         timerServiceManager: keyed?.timers,
-        runtimeContext: this.runtimeContext(jo, node.maxParallelism, keyed?.backend, this.groups[i]!),
+        runtimeContext: streamingRuntimeContext(
+          {
+            jobId: this.env.jobId,
+            taskName: this.vertex.name,
+            operatorName: jo.name,
+            subtask: this.subtask,
+            parallelism: this.vertex.parallelism,
+            maxParallelism: node.maxParallelism,
+            attempt: this.env.attempt,
+          },
+          keyed?.backend,
+          this.accumulators,
+          this.groups[i]!,
+        ),
         config: { ...settings.config, 'pipeline.auto-watermark-interval': settings.autoWatermarkInterval },
         ...(this.checkpointingMode ? { checkpointingMode: this.checkpointingMode } : {}),
       };
@@ -254,99 +259,6 @@ export class OperatorChain {
     return new OperatorOutput(main, side);
   }
 
-  private runtimeContext(
-    jo: JobOperator,
-    maxParallelism: number,
-    backend: KeyedStateBackend | undefined,
-    metricGroup: MetricGroup,
-  ): RuntimeContext {
-    const state = <S>(d: StateDescriptor): S => {
-      if (!backend) {
-        throw new WeirError(
-          'WEIR_STATE_ACCESS',
-          `operator '${jo.name}' used keyed state '${d.name}' but its input is not keyed: call keyBy() before it`,
-        );
-      }
-      return backend.getState(d) as S;
-    };
-    return {
-      getJobId: () => this.env.jobId,
-      getTaskName: () => this.vertex.name,
-      getIndexOfThisSubtask: () => this.subtask,
-      getNumberOfParallelSubtasks: () => this.vertex.parallelism,
-      getMaxNumberOfParallelSubtasks: () => maxParallelism,
-      getAttemptNumber: () => this.env.attempt,
-      getState: <T>(d: ValueStateDescriptor<T>) => state(d),
-      getListState: <T>(d: ListStateDescriptor<T>) => state(d),
-      getMapState: <K, V>(d: MapStateDescriptor<K, V>) => state(d),
-      getReducingState: <T>(d: ReducingStateDescriptor<T>) => state(d),
-      getAggregatingState: <IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>) => state(d),
-      getDistributedCache: currentDistributedCache,
-      addAccumulator: (name, acc) => this.accumulators.add(name, acc),
-      getAccumulator: (name) => this.accumulators.get(name),
-      getIntCounter: (name) => this.accumulators.getOrAdd(name, IntCounter),
-      getLongCounter: (name) => this.accumulators.getOrAdd(name, LongCounter),
-      getDoubleCounter: (name) => this.accumulators.getOrAdd(name, DoubleCounter),
-      getHistogram: (name) => this.accumulators.getOrAdd(name, Histogram),
-      getMetricGroup: () => metricGroup,
-    } as RuntimeContext;
-  }
-
-  private processingTimeService(): ProcessingTimeService {
-    return {
-      getCurrentProcessingTime: () => Date.now(),
-      registerTimer: (time, callback) => {
-        // A timer for T fires once T has fully passed (as Flink: delay + 1 ms), so a record
-        // processed during millisecond T still belongs before the timer, never after it.
-        let handle: NodeJS.Timeout;
-        const arm = (): void => {
-          handle = setTimeout(
-            () => {
-              this.timers.delete(handle);
-              if (Date.now() <= time) arm();
-              else this.mailbox.mail(() => callback(time));
-            },
-            Math.max(0, time - Date.now()) + 1,
-          );
-          this.timers.add(handle);
-        };
-        arm();
-        return () => {
-          clearTimeout(handle);
-          this.timers.delete(handle);
-        };
-      },
-    };
-  }
-
-  /** The processing-time service of a prefetching backend's timers: when the clock fires, the due timers' keys are loaded, then they fire (a later mail). */
-  private prefetchingTimeService(backend: KeyedStateBackend, timers: () => HeapTimerServiceManager): ProcessingTimeService {
-    const base = this.processingTimeService();
-    return {
-      getCurrentProcessingTime: () => base.getCurrentProcessingTime(),
-      registerTimer: (time, callback) => {
-        let cancelled = false;
-        const cancel = base.registerTimer(time, (t) => {
-          if (cancelled) return;
-          backend.prefetch!(timers().dueKeys('processing', Date.now(), TIMER_PREFETCH_KEYS)).then(
-            () =>
-              this.mailbox.mail(() => {
-                if (!cancelled) callback(t);
-              }),
-            (e: unknown) =>
-              this.mailbox.mail(() => {
-                throw e;
-              }),
-          );
-        });
-        return () => {
-          cancelled = true;
-          cancel();
-        };
-      },
-    };
-  }
-
   // ---------------------------------------------------------------- driving the head
 
   /** Opens the operators, tail first (a successor is ready before anything reaches it). */
@@ -418,8 +330,7 @@ export class OperatorChain {
 
   /** Cancels the processing-time timers and releases the keyed state. */
   dispose(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.processingTime.shutdown();
     for (const t of this.timerManagers) t.dispose();
     for (const b of this.backends) b.dispose();
   }
