@@ -210,12 +210,12 @@ export class WindowOperator extends WindowOperatorBase implements MergeHandler {
         `merging produced window ${mergeResult.toString()}, already behind the watermark ${this.timers.currentWatermark()}`,
       );
     }
-    const rns = this.namespaceOf(stateWindowResult);
     if (this.lazySessionTimers) {
       // the timers of the merged sessions stay: the kept state window's brings the result's end
       this.mergeState(stateWindowResult, mergedStateWindows);
       return;
     }
+    const rns = this.namespaceOf(stateWindowResult);
     // the default triggers' onMerge
     if (this.isEventTime) {
       if (maxTs > this.timers.currentWatermark()) this.timers.registerEventTimeTimer(rns, maxTs);
